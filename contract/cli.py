@@ -1,0 +1,156 @@
+"""The ``statuspage-contract`` command line: sites, serve, run, gate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from contract import __version__
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """A user mistake: reported as one line, exit code 2, never a traceback."""
+
+
+def _cmd_sites(args: argparse.Namespace) -> int:
+    from contract.sites import all_sites
+
+    rows = [("SITE", "API BASE URL", "UI HOST", "NOTE")]
+    for site in all_sites():
+        rows.append(
+            (site.name, site.base_url or "http://127.0.0.1:<port>", site.ui_host or "-", site.note)
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)), row[3])
+    print(
+        "\nAlso accepted: the UI host (app.datadoghq.eu), DD_SITE as the default, any http(s):// URL."
+    )
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from contract.mock.faults import UnknownFaultError, describe_faults
+    from contract.mock.server import MockSite
+
+    if args.list_faults:
+        print(describe_faults())
+        return 0
+    if args.rate_limit is not None and args.rate_limit < 1:
+        raise UsageError("--rate-limit must be a positive number of requests")
+    if args.rate_period < 1:
+        raise UsageError("--rate-period must be a positive number of seconds")
+    try:
+        site = MockSite(
+            args.host,
+            args.port,
+            faults=args.fault or (),
+            rate_limit=args.rate_limit,
+            rate_period=args.rate_period,
+        )
+    except UnknownFaultError as exc:
+        raise UsageError(str(exc)) from None
+    if not args.quiet:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    try:
+        site.bind()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+        ) from None
+    print(f"statuspage-contract mock site at {site.base_url}", flush=True)
+    if site.keys_from_environment:
+        print("keys: DD_API_KEY / DD_APP_KEY from the environment (not shown)")
+    else:
+        print(f"demo keys: DD-API-KEY={site.api_key} DD-APPLICATION-KEY={site.app_key}")
+    if site.faults:
+        print(f"faults: {', '.join(sorted(site.faults))}")
+    if args.rate_limit:
+        print(f"rate limit: {args.rate_limit} requests per {args.rate_period} s per organisation")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        site.serve_forever()
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from contract.runner import run_suite
+
+    return run_suite(args)
+
+
+def _cmd_gate(args: argparse.Namespace) -> int:
+    from contract.gate import gate_main
+
+    return gate_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="statuspage-contract",
+        description="Contract tests for Datadog's Statuspage integration API.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sites = sub.add_parser("sites", help="list the known sites and their API base URLs")
+    sites.set_defaults(func=_cmd_sites)
+
+    serve = sub.add_parser("serve", help="serve the embedded mock site until Ctrl-C")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument(
+        "--port", type=int, default=8899, help="port, 0 for any free port (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--fault", action="append", metavar="NAME", help="turn a fault mode on (repeatable)"
+    )
+    serve.add_argument("--list-faults", action="store_true", help="list the fault modes and exit")
+    serve.add_argument(
+        "--rate-limit", type=int, metavar="N", help="requests allowed per period and organisation"
+    )
+    serve.add_argument(
+        "--rate-period",
+        type=int,
+        default=60,
+        metavar="S",
+        help="rate-limit period in seconds (default: %(default)s)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="do not log requests")
+    serve.set_defaults(func=_cmd_serve)
+
+    from contract.runner import add_run_arguments
+
+    run = sub.add_parser("run", help="run the contract suite against a site and write reports")
+    add_run_arguments(run)
+    run.set_defaults(func=_cmd_run)
+
+    from contract.gate import add_gate_arguments
+
+    gate = sub.add_parser("gate", help="decide from a contract report whether a release may go")
+    add_gate_arguments(gate)
+    gate.set_defaults(func=_cmd_gate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Command = args.func
+    try:
+        return func(args)
+    except UsageError as exc:
+        print(f"statuspage-contract {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

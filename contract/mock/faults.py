@@ -1,0 +1,134 @@
+"""Fault modes of the embedded mock: each breaks exactly one contract rule.
+
+They exist to prove that the contract suite catches what it claims to catch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    breaks: str  # the name of the contract rule (contract.rules) this fault violates
+    description: str
+
+
+FAULTS: dict[str, Fault] = {
+    f.name: f
+    for f in (
+        Fault(
+            "unmasked-api-key",
+            "api-key-masked",
+            "2xx bodies return the stored api_key verbatim instead of the mask",
+        ),
+        Fault(
+            "wrong-type-in-response",
+            "response-schema",
+            "2xx bodies carry data.type 'statuspage_account' (underscore)",
+        ),
+        Fault(
+            "missing-response-field",
+            "response-schema",
+            "2xx bodies lack the required data.attributes",
+        ),
+        Fault(
+            "error-envelope-string",
+            "error-envelope",
+            "error bodies carry 'errors' as a string instead of a list",
+        ),
+        Fault(
+            "error-envelope-other-key",
+            "error-envelope",
+            "error bodies use the key 'error' instead of 'errors'",
+        ),
+        Fault(
+            "error-envelope-non-string-items",
+            "error-envelope",
+            "error bodies list objects instead of strings",
+        ),
+        Fault(
+            "accepts-missing-api-key",
+            "invalid-body-rejected",
+            "a create without data.attributes.api_key answers 201",
+        ),
+        Fault(
+            "accepts-empty-api-key",
+            "invalid-body-rejected",
+            "a create with an empty api_key answers 201",
+        ),
+        Fault(
+            "accepts-wrong-type",
+            "invalid-body-rejected",
+            "a create whose data.type is not the enum value answers 201",
+        ),
+        Fault(
+            "accepts-second-create",
+            "single-account",
+            "a second create in one organisation answers 201 and replaces the account",
+        ),
+        Fault(
+            "auth-not-enforced",
+            "auth-enforced",
+            "missing or unknown DD keys are let through as the default organisation",
+        ),
+        Fault(
+            "permission-not-enforced",
+            "auth-enforced",
+            "an application key without manage_integrations may create, update, delete",
+        ),
+        Fault(
+            "server-error-on-non-ascii-key",
+            "no-server-error",
+            "a valid create whose api_key has a non-ASCII character answers 500",
+        ),
+        Fault(
+            "non-json-success-content-type",
+            "json-content-type",
+            "2xx bodies are sent with Content-Type text/plain",
+        ),
+        Fault(
+            "rate-limit-without-headers",
+            "rate-limit-headers",
+            "429 responses lack the X-RateLimit-* headers",
+        ),
+        Fault(
+            "delete-keeps-account", "lifecycle-effects", "DELETE answers 204 but the account stays"
+        ),
+        Fault(
+            "error-echoes-api-key",
+            "no-key-echo",
+            "400 and 409 messages quote the submitted api_key",
+        ),
+        Fault(
+            "rejected-create-stores-account",
+            "rejected-call-no-effect",
+            "a create rejected with 400 still stores an account when it had an api_key",
+        ),
+    )
+}
+
+
+class UnknownFaultError(ValueError):
+    pass
+
+
+def check_faults(names: Iterable[str]) -> frozenset[str]:
+    """Validate fault names, returning them as a frozen set."""
+    names = frozenset(names)
+    unknown = sorted(names - FAULTS.keys())
+    if unknown:
+        raise UnknownFaultError(
+            f"unknown fault {', '.join(unknown)}; valid faults: {', '.join(FAULTS)}"
+        )
+    return names
+
+
+def describe_faults() -> str:
+    """One line per fault: ``NAME  what it breaks``."""
+    width = max(map(len, FAULTS))
+    return "\n".join(
+        f"{f.name:<{width}}  {f.description} (breaks rule {f.breaks})" for f in FAULTS.values()
+    )

@@ -1,0 +1,177 @@
+"""Serve the mock over real HTTP on loopback: ``with MockSite() as site: site.base_url``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from contract.mock.app import MockApp
+from contract.mock.faults import check_faults
+from contract.mock.state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
+
+log = logging.getLogger("statuspage_contract.mock")
+
+
+class _Handler(WSGIRequestHandler):
+    """Werkzeug's handler with TCP_NODELAY (no 40 ms Nagle stalls) and a socket timeout."""
+
+    disable_nagle_algorithm = True
+    timeout = 30  # seconds a stalled or truncated request may hold a thread
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.info('%s "%s %s" %s', self.address_string(), self.command, self.path, code)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        log.debug(message, *args)
+
+
+def default_keys() -> tuple[str, str, bool]:
+    """The default organisation's keys: DD_API_KEY / DD_APP_KEY when set, else demo keys."""
+    api, app = os.environ.get("DD_API_KEY"), os.environ.get("DD_APP_KEY")
+    if api and app:
+        return api, app, True
+    return DEMO_API_KEY, DEMO_APP_KEY, False
+
+
+class MockSite:
+    """The embedded mock Datadog site, served on a background thread.
+
+    Use as a context manager, or call :meth:`start` / :meth:`stop`. ``port=0`` picks a free port.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        faults: Iterable[str] = (),
+        rate_limit: int | None = None,
+        rate_period: int = 60,
+        api_key: str | None = None,
+        app_key: str | None = None,
+    ) -> None:
+        env_api, env_app, self.keys_from_environment = default_keys()
+        if api_key or app_key:
+            self.keys_from_environment = False
+        self.api_key = api_key or env_api
+        self.app_key = app_key or env_app
+        self.state = MockState(self.api_key, self.app_key)
+        self.state.set_rate_limit(rate_limit, rate_period)
+        self.app = MockApp(self.state, faults)
+        self.host, self.port = host, port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> MockSite:
+        if self._thread is not None:
+            return self
+        self.bind()
+        assert self._server is not None
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"mock-site:{self.port}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def bind(self) -> MockSite:
+        """Open the listening socket (raises OSError when the port is taken)."""
+        if self._server is None:
+            self._server = make_server(
+                self.host, self.port, self.app, threaded=True, request_handler=_Handler
+            )
+            self._server.daemon_threads = True
+            self.port = self._server.server_port
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve on the calling thread until interrupted (used by ``statuspage-contract serve``)."""
+        server = self.bind()._server
+        assert server is not None
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()
+            self._server = None
+
+    def __enter__(self) -> MockSite:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # -- state and behaviour ------------------------------------------------------------
+    @property
+    def faults(self) -> frozenset[str]:
+        return self.app.faults
+
+    def set_faults(self, faults: Iterable[str]) -> None:
+        self.app.faults = check_faults(faults)
+
+    def set_rate_limit(self, limit: int | None, period: int = 60) -> None:
+        """Turn per-organisation rate limiting on (``limit`` requests per ``period`` s) or off."""
+        self.state.set_rate_limit(limit, period)
+
+    def reset(self) -> None:
+        """Forget every organisation, key and account but the default organisation's keys."""
+        self.state.reset()
+
+    @property
+    def default_organisation(self) -> Organisation:
+        return self.state.default
+
+    def add_organisation(self, name: str | None = None) -> Organisation:
+        return self.state.add_organisation(name)
+
+    def add_api_key(self, org: Organisation, key: str | None = None) -> str:
+        return self.state.add_api_key(org, key)
+
+    def add_app_key(
+        self,
+        org: Organisation,
+        key: str | None = None,
+        permissions: Iterable[str] = ALL_PERMISSIONS,
+    ) -> str:
+        return self.state.add_app_key(org, key, frozenset(permissions))
+
+    def new_organisation(
+        self, permissions: Iterable[str] = ALL_PERMISSIONS
+    ) -> tuple[Organisation, str, str]:
+        """A fresh organisation; returns it with its API key and application key."""
+        return self.state.new_organisation(frozenset(permissions))
+
+    def headers(self, api_key: str | None = None, app_key: str | None = None) -> dict[str, str]:
+        """Auth headers for the default organisation (or the given keys)."""
+        contract = self.app.contract
+        return {
+            contract.api_key_header: api_key or self.api_key,
+            contract.app_key_header: app_key or self.app_key,
+        }

@@ -1,0 +1,91 @@
+"""The registry of targets: Datadog's regional sites, the embedded mock, or any base URL."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+MOCK = "mock"
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place the contract can be checked against."""
+
+    name: str
+    base_url: str | None  # None for the embedded mock: its URL is known once it is started
+    ui_host: str | None = None
+    on_reference_page: bool = True
+    note: str = ""
+
+    @property
+    def is_mock(self) -> bool:
+        return self.name == MOCK
+
+    @property
+    def is_live(self) -> bool:
+        """A real Datadog site (as opposed to the mock or an explicit URL)."""
+        return self.ui_host is not None
+
+
+def _datadog(name: str, ui_host: str, *, on_page: bool = True, note: str = "") -> Site:
+    return Site(name, f"https://api.{name}", ui_host, on_page, note)
+
+
+#: The sites of the reference page's table, in its order, plus uk1 (known to the official
+#: Python client but not on the reference page).
+DATADOG_SITES: tuple[Site, ...] = (
+    _datadog("ap1.datadoghq.com", "ap1.datadoghq.com"),
+    _datadog("ap2.datadoghq.com", "ap2.datadoghq.com"),
+    _datadog("datadoghq.eu", "app.datadoghq.eu"),
+    _datadog("ddog-gov.com", "app.ddog-gov.com"),
+    _datadog("us2.ddog-gov.com", "us2.ddog-gov.com"),
+    _datadog("datadoghq.com", "app.datadoghq.com"),
+    _datadog("us3.datadoghq.com", "us3.datadoghq.com"),
+    _datadog("us5.datadoghq.com", "us5.datadoghq.com"),
+    _datadog(
+        "uk1.datadoghq.com",
+        "uk1.datadoghq.com",
+        on_page=False,
+        note="known to Datadog's official client, not on the reference page",
+    ),
+)
+
+MOCK_SITE = Site(MOCK, None, note="the embedded mock site, started on 127.0.0.1")
+
+
+class UnknownSiteError(ValueError):
+    """Raised for a site name that is neither registered nor an http(s) URL."""
+
+
+def site_names() -> list[str]:
+    return [MOCK] + [s.name for s in DATADOG_SITES]
+
+
+def all_sites() -> list[Site]:
+    return [MOCK_SITE, *DATADOG_SITES]
+
+
+def resolve_site(value: str | None = None) -> Site:
+    """Turn a site name, UI host, ``mock`` or URL into a :class:`Site`.
+
+    ``None`` means the default: ``DD_SITE`` when set, else the mock.
+    """
+    if value is None or not value.strip():
+        value = os.environ.get("DD_SITE") or MOCK
+    text = value.strip()
+    if text.lower() == MOCK:
+        return MOCK_SITE
+    if "://" in text:
+        parsed = urlparse(text)
+        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+            raise UnknownSiteError(f"not an http(s) URL: {text!r}")
+        return Site(text.rstrip("/"), text.rstrip("/"), note="explicit base URL")
+    key = text.lower().rstrip("/")
+    for site in DATADOG_SITES:
+        if key in {site.name, site.ui_host, f"api.{site.name}"}:
+            return site
+    raise UnknownSiteError(
+        f"unknown site {text!r}; valid sites: {', '.join(site_names())}, or an http(s):// URL"
+    )
