@@ -28,7 +28,8 @@ def _cmd_sites(args: argparse.Namespace) -> int:
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)), row[3])
     print(
-        "\nAlso accepted: the UI host (app.datadoghq.eu), DD_SITE as the default, any http(s):// URL."
+        "\nAlso accepted: the UI host (app.datadoghq.eu), DD_SITE as the default,"
+        " any http(s):// URL."
     )
     return 0
 

@@ -91,15 +91,14 @@ class MockApp:
             if "rate-limit-without-headers" in self.faults:
                 headers = {}
             return self.error(HTTPStatus.TOO_MANY_REQUESTS, "Too many requests", headers=headers)
-        if operation.permission and operation.permission not in permissions:
-            if not (
-                operation.permission != "integrations_read"
-                and "permission-not-enforced" in self.faults
-            ):
-                return self.error(
-                    HTTPStatus.FORBIDDEN,
-                    f"Forbidden: the {operation.permission} permission is required",
-                )
+        if operation.permission and operation.permission not in permissions and not (
+            operation.permission != "integrations_read"
+            and "permission-not-enforced" in self.faults
+        ):
+            return self.error(
+                HTTPStatus.FORBIDDEN,
+                f"Forbidden: the {operation.permission} permission is required",
+            )
         response = self.handle(operation, request, org)
         response.headers.extend(headers)
         return response
