@@ -91,13 +91,18 @@ class MockApp:
             if "rate-limit-without-headers" in self.faults:
                 headers = {}
             return self.error(HTTPStatus.TOO_MANY_REQUESTS, "Too many requests", headers=headers)
-        if operation.permission and operation.permission not in permissions and not (
-            operation.permission != "integrations_read"
-            and "permission-not-enforced" in self.faults
+        if (
+            operation.permission
+            and operation.permission not in permissions
+            and not (
+                operation.permission != "integrations_read"
+                and "permission-not-enforced" in self.faults
+            )
         ):
             return self.error(
                 HTTPStatus.FORBIDDEN,
                 f"Forbidden: the {operation.permission} permission is required",
+                headers=headers,  # the request was counted: say so, like every other answer
             )
         response = self.handle(operation, request, org)
         response.headers.extend(headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Iterable
 from types import TracebackType
@@ -25,7 +26,9 @@ class _Handler(WSGIRequestHandler):
     timeout = 30  # seconds a stalled or truncated request may hold a thread
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.info('%s "%s %s" %s', self.address_string(), self.command, self.path, code)
+        # command and path are unset when the request line itself could not be parsed
+        command, path = self.command or "-", getattr(self, "path", "-")
+        log.info('%s "%s %s" %s', self.address_string(), command, path, code)
 
     def log(self, type: str, message: str, *args: Any) -> None:
         log.debug(message, *args)
@@ -92,11 +95,23 @@ class MockSite:
     def bind(self) -> MockSite:
         """Open the listening socket (raises OSError when the port is taken)."""
         if self._server is None:
-            self._server = make_server(
-                self.host, self.port, self.app, threaded=True, request_handler=_Handler
-            )
+            # Bind here: werkzeug's server prints to stderr and calls sys.exit(1) when it
+            # cannot bind, where this method promises an OSError.
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            with socket.socket(family, socket.SOCK_STREAM) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((self.host, self.port))
+                sock.listen(128)
+                self._server = make_server(  # werkzeug keeps a duplicate of the descriptor
+                    self.host,
+                    self.port,
+                    self.app,
+                    threaded=True,
+                    request_handler=_Handler,
+                    fd=sock.fileno(),
+                )
             self._server.daemon_threads = True
-            self.port = self._server.server_port
+            self.port = self._server.server_address[1]
         return self
 
     def serve_forever(self) -> None:

@@ -24,7 +24,7 @@ class Organisation:
     api_keys: set[str] = field(default_factory=set)
     app_keys: dict[str, frozenset[str]] = field(default_factory=dict)
     account_key: str | None = None  # the stored Statuspage api_key (never returned)
-    window_start: float = 0.0
+    window_start: float = -math.inf  # no window yet: the first request opens one
     window_count: int = 0
 
 
@@ -116,13 +116,16 @@ class MockState:
         limit = self.rate_limit
         if limit is None:
             return None
-        now = time.monotonic() if now is None else now
-        with self.lock:
+        with self.lock:  # read the clock under the lock: windows only ever move forwards
+            now = time.monotonic() if now is None else now
             if now - org.window_start >= limit.period:
                 org.window_start, org.window_count = now, 0
             org.window_count += 1
             allowed = org.window_count <= limit.limit
-            reset = max(1, math.ceil(org.window_start + limit.period - now))
+            # period - elapsed, not window_start + period - now: the latter rounds to just
+            # above the period for some clock values, and the header would say period + 1
+            elapsed = max(0.0, now - org.window_start)
+            reset = max(1, math.ceil(limit.period - elapsed))
             values = {
                 "limit": str(limit.limit),
                 "period": str(limit.period),
@@ -136,4 +139,4 @@ class MockState:
         with self.lock:
             self.rate_limit = RateLimit(limit, period) if limit else None
             for org in self.organisations.values():
-                org.window_start, org.window_count = 0.0, 0
+                org.window_start, org.window_count = -math.inf, 0

@@ -1,0 +1,243 @@
+"""An HTTP client for the contract's operations that checks every response it gets.
+
+Used by the pytest suite and in notebooks. Each call returns an :class:`Exchange` with the
+verdict of every response rule; violations raise :class:`ContractViolation` unless
+``raise_on_violation`` is off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json as jsonlib
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from contract.exchange import Exchange, Verdict
+from contract.recorder import Recorder
+from contract.redact import SECRETS
+from contract.rules import ContractViolation, Finding, Rule, RuleContext, check_exchange
+from contract.spec import Contract, load_contract
+
+_UNSET: Any = object()
+
+
+class BudgetExhausted(RuntimeError):
+    """The run's request budget is spent; no more requests are sent."""
+
+
+class SiteUnreachable(RuntimeError):
+    """The site could not be reached at all (connection refused, DNS, TLS, timeout)."""
+
+
+class ContractClient:
+    """Calls the account operations of one site with one pair of keys."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        app_key: str | None,
+        *,
+        recorder: Recorder | None = None,
+        budget: int | None = None,
+        max_rate_wait: float = 60.0,
+        rate_retries: int = 3,
+        timeout: float = 30.0,
+        raise_on_violation: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.contract: Contract = load_contract()
+        self.base_url = base_url.rstrip("/")
+        self.api_key, self.app_key = api_key, app_key
+        self.recorder = recorder or Recorder()
+        self.budget = budget
+        self.max_rate_wait = max_rate_wait
+        self.rate_retries = rate_retries
+        self.timeout = timeout
+        self.raise_on_violation = raise_on_violation
+        self.sleep = sleep
+        self.session = requests.Session()
+        self.sent = 0
+        self.submitted_keys: set[str] = set()
+        self.created_account = False  # whether an account this client created may still exist
+        SECRETS.add(api_key, app_key)
+
+    # -- headers ------------------------------------------------------------------------
+    def auth_headers(
+        self, api_key: str | None = _UNSET, app_key: str | None = _UNSET
+    ) -> dict[str, str]:
+        """Auth headers; pass ``None`` for a key to leave that header out."""
+        api = self.api_key if api_key is _UNSET else api_key
+        app = self.app_key if app_key is _UNSET else app_key
+        SECRETS.add(api, app)
+        headers = {}
+        if api is not None:
+            headers[self.contract.api_key_header] = api
+        if app is not None:
+            headers[self.contract.app_key_header] = app
+        return headers
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.contract.account_path
+
+    # -- calls --------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        *,
+        json: Any = _UNSET,
+        data: bytes | str | None = None,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        auth: dict[str, str] | None = None,
+        retry_rate_limit: bool = True,
+    ) -> Exchange:
+        """Send one request to the account path and check its response."""
+        __tracebackhide__ = True
+        method = method.upper()
+        body: bytes | None = None
+        if json is not _UNSET:
+            body = jsonlib.dumps(json).encode()
+            content_type = content_type or "application/json"
+            self._note_secret(json)
+        elif data is not None:
+            body = data.encode() if isinstance(data, str) else data
+        sent_headers = {
+            "Accept": "application/json",
+            **(self.auth_headers() if auth is None else auth),
+        }
+        if content_type is not None:
+            sent_headers["Content-Type"] = content_type
+        sent_headers.update(headers or {})
+        attempt = 0
+        while True:
+            exchange = self._send(method, sent_headers, body)
+            self.check(exchange)
+            if exchange.status != 429 or not retry_rate_limit or attempt >= self.rate_retries:
+                return exchange
+            attempt += 1
+            self.sleep(self._rate_wait(exchange))
+
+    def create(self, body: Any = _UNSET, **kwargs: Any) -> Exchange:
+        body = self.contract.request_example("POST") if body is _UNSET else body
+        return self.request("POST", json=body, **kwargs)
+
+    def get(self, **kwargs: Any) -> Exchange:
+        return self.request("GET", **kwargs)
+
+    def update(self, body: Any = _UNSET, **kwargs: Any) -> Exchange:
+        body = self.contract.request_example("PATCH") if body is _UNSET else body
+        return self.request("PATCH", json=body, **kwargs)
+
+    def delete(self, **kwargs: Any) -> Exchange:
+        return self.request("DELETE", **kwargs)
+
+    def send_prepared(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> Exchange:
+        """Send an already-built request (e.g. a Schemathesis case) and check its response."""
+        return self.check(self._send(method, headers, body, url=url))
+
+    # -- internals ----------------------------------------------------------------------
+    def _note_secret(self, body: Any) -> str | None:
+        try:
+            key = body["data"]["attributes"][self.contract.secret_field]
+        except (KeyError, TypeError, IndexError):
+            return None
+        if isinstance(key, str) and key:
+            SECRETS.add(key)
+            self.submitted_keys.add(key)
+            return key
+        return None
+
+    def _send(
+        self, method: str, headers: dict[str, str], body: bytes | None, url: str | None = None
+    ) -> Exchange:
+        if self.budget is not None and self.sent >= self.budget:
+            raise BudgetExhausted(f"the request budget of {self.budget} requests is spent")
+        self.sent += 1
+        url = url or self.url
+        submitted = None
+        if body:
+            with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
+                submitted = self._note_secret(jsonlib.loads(body))
+        try:
+            response = self.session.request(
+                method, url, headers=headers, data=body, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            host = urlsplit(url).netloc
+            raise SiteUnreachable(f"cannot reach {host}: {type(exc).__name__}") from None
+        path = urlsplit(url).path
+        operation = None
+        if path.rstrip("/") == self.contract.account_path and method in self.contract.operations:
+            operation = self.contract.operation(method).label
+        exchange = Exchange(
+            method=method,
+            url=url,
+            request_headers=dict(response.request.headers),
+            request_body=body,
+            status=response.status_code,
+            response_headers=dict(response.headers),
+            response_body=response.content,
+            operation=operation,
+            submitted_key=submitted,
+            elapsed=response.elapsed.total_seconds(),
+            raw=response,
+        )
+        self.recorder.record_exchange(exchange)
+        if operation is not None and 200 <= exchange.status < 300:
+            if method == "POST":
+                self.created_account = True
+            elif method == "DELETE":
+                self.created_account = False
+        return exchange
+
+    def check(self, exchange: Exchange) -> Exchange:
+        """Run every response rule on ``exchange``; record and (optionally) raise."""
+        __tracebackhide__ = True
+        results = check_exchange(exchange, RuleContext(self.submitted_keys))
+        findings: list[Finding] = []
+        verdicts: list[Verdict] = []
+        for rule, finding in results:
+            if finding is None:
+                self.recorder.passed(rule.name)
+                verdicts.append(Verdict(rule.name, True))
+            else:
+                self.recorder.failed(finding, exchange)
+                findings.append(finding)
+                verdicts.append(Verdict(rule.name, False, finding.message))
+        exchange.verdicts = verdicts
+        if findings and self.raise_on_violation:
+            raise ContractViolation(findings, exchange)
+        return exchange
+
+    def expect(
+        self, rule: str | Rule, ok: bool, message: str, exchange: Exchange | None = None
+    ) -> None:
+        """Judge a scenario rule: record the verdict, raise when it is broken."""
+        __tracebackhide__ = True
+        name = rule if isinstance(rule, str) else rule.name
+        if ok:
+            self.recorder.passed(name)
+            return
+        finding = Finding(name, message)
+        self.recorder.failed(finding, exchange)
+        if self.raise_on_violation:
+            raise ContractViolation([finding], exchange)
+
+    def _rate_wait(self, exchange: Exchange) -> float:
+        for name in self.contract.rate_limit_headers:
+            if name.lower().endswith("reset"):
+                value = exchange.header(name)
+                if value and value.strip().isdigit():
+                    return float(min(int(value), self.max_rate_wait))
+        return min(1.0, self.max_rate_wait)
+
+    def close(self) -> None:
+        self.session.close()

@@ -1,0 +1,86 @@
+"""Contract-driven Hypothesis strategies (via Schemathesis) and the bridge to the client.
+
+Schemathesis turns the contract into strategies of cases; each case is sent by
+:class:`~contract.client.ContractClient` (so budgets, redaction and the toolkit's rules
+apply) and then judged by Schemathesis' applicable built-in checks.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
+
+from contract.client import ContractClient
+from contract.exchange import Exchange
+from contract.redact import redact
+from contract.rules import SCHEMATHESIS_CHECKS, ContractViolation, Finding
+from contract.spec import document_copy, load_contract
+
+#: Headers Schemathesis adds that are not part of what the contract is about.
+_DROP_HEADERS = {"user-agent", "x-schemathesis-testcaseid"}
+
+
+@cache
+def schema() -> Any:
+    """The contract as a Schemathesis schema (built once)."""
+    return schemathesis.openapi.from_dict(document_copy())
+
+
+def operation(method: str) -> Any:
+    return schema()[load_contract().account_path][method.upper()]
+
+
+def cases(method: str = "POST", *, valid: bool = True) -> st.SearchStrategy[Any]:
+    """Generated cases of one operation: valid (positive) or invalid (negative) ones."""
+    mode = GenerationMode.POSITIVE if valid else GenerationMode.NEGATIVE
+    return operation(method).as_strategy(generation_mode=mode)
+
+
+def bodies(method: str = "POST", *, valid: bool = True) -> st.SearchStrategy[Any]:
+    """Generated request bodies of one operation."""
+    return cases(method, valid=valid).map(lambda case: case.body)
+
+
+def send_case(client: ContractClient, case: Any) -> Exchange:
+    """Send a generated case with the client's keys (its own auth headers are replaced)."""
+    __tracebackhide__ = True
+    kwargs = case.as_transport_kwargs(base_url=client.base_url)
+    contract = load_contract()
+    drop = _DROP_HEADERS | {contract.api_key_header.lower(), contract.app_key_header.lower()}
+    headers = {k: str(v) for k, v in kwargs.get("headers", {}).items() if k.lower() not in drop}
+    headers.update(client.auth_headers())
+    if "json" in kwargs:
+        body: bytes | None = json.dumps(kwargs["json"]).encode()
+        headers.setdefault("Content-Type", "application/json")
+    else:
+        data = kwargs.get("data")
+        body = data.encode() if isinstance(data, str) else data
+    return client.send_prepared(kwargs["method"], kwargs["url"], headers, body)
+
+
+def run_builtin_checks(client: ContractClient, case: Any, exchange: Exchange) -> None:
+    """Judge a response with Schemathesis' applicable built-in checks, one rule each."""
+    __tracebackhide__ = True
+    from schemathesis import checks as st_checks
+
+    findings = []
+    for name in SCHEMATHESIS_CHECKS:
+        check = getattr(st_checks, name)
+        rule = f"schemathesis:{name}"
+        try:
+            case.validate_response(exchange.raw, checks=[check])
+        except FailureGroup as group:
+            message = "; ".join(f"{f.title}: {f.message}".strip() for f in group.exceptions)
+            finding = Finding(rule, redact(message)[:1000])
+            client.recorder.failed(finding, exchange)
+            findings.append(finding)
+        else:
+            client.recorder.passed(rule)
+    if findings and client.raise_on_violation:
+        raise ContractViolation(findings, exchange)

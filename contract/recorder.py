@@ -1,0 +1,125 @@
+"""Collects what a run observed: rule verdicts, status codes seen, failures, test outcomes."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract.exchange import Exchange
+from contract.redact import redact
+from contract.rules import RULES, Finding
+
+MAX_FAILURES_PER_RULE = 20
+
+
+@dataclass
+class RuleTally:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    skip_reasons: set[str] = field(default_factory=set)
+
+
+class Recorder:
+    """Thread-safe sink for everything a report needs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.tallies: dict[str, RuleTally] = {name: RuleTally() for name in RULES}
+        self.statuses: dict[str, Counter[int]] = defaultdict(Counter)
+        self.failures: list[dict[str, Any]] = []
+        self._failure_keys: Counter[tuple[str, str, str]] = Counter()
+        self.tests: list[dict[str, Any]] = []
+        self.requests = 0
+        self.current_test: str | None = None
+
+    def record_exchange(self, exchange: Exchange) -> None:
+        with self._lock:
+            self.requests += 1
+            if exchange.operation is not None:
+                self.statuses[exchange.operation][exchange.status] += 1
+
+    def passed(self, rule: str) -> None:
+        with self._lock:
+            self.tallies[rule].passed += 1
+
+    def skipped(self, rule: str, reason: str) -> None:
+        with self._lock:
+            tally = self.tallies[rule]
+            tally.skipped += 1
+            tally.skip_reasons.add(reason)
+
+    def failed(self, finding: Finding, exchange: Exchange | None = None) -> None:
+        test = self.current_test or ""
+        with self._lock:
+            self.tallies[finding.rule].failed += 1
+            key = (finding.rule, exchange.operation if exchange else "", test)
+            self._failure_keys[key] += 1
+            if self._failure_keys[key] > 1:
+                # Keep the latest: Hypothesis replays its minimal failing example last.
+                for f in self.failures:
+                    if (f["rule"], f["operation"], f["test"]) == key:
+                        f.update(self._details(finding, exchange))
+                        f["occurrences"] = self._failure_keys[key]
+                return
+            if sum(1 for f in self.failures if f["rule"] == finding.rule) >= MAX_FAILURES_PER_RULE:
+                return
+            self.failures.append(
+                {
+                    "rule": finding.rule,
+                    "operation": exchange.operation if exchange else "",
+                    "test": test,
+                    **self._details(finding, exchange),
+                    "occurrences": 1,
+                }
+            )
+
+    @staticmethod
+    def _details(finding: Finding, exchange: Exchange | None) -> dict[str, Any]:
+        return {
+            "message": redact(finding.message),
+            "reproduction": exchange.curl() if exchange else None,
+            "response": exchange.summary() if exchange else None,
+        }
+
+    def record_test(self, nodeid: str, outcome: str, duration: float, rules: list[str]) -> None:
+        with self._lock:
+            self.tests.append(
+                {
+                    "nodeid": nodeid,
+                    "outcome": outcome,
+                    "duration": round(duration, 3),
+                    "rules": rules,
+                }
+            )
+
+    def rules_summary(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for name, rule in RULES.items():
+            t = self.tallies[name]
+            status = (
+                "failed"
+                if t.failed
+                else "passed"
+                if t.passed
+                else "skipped"
+                if t.skipped
+                else "not-run"
+            )
+            out[name] = {
+                "kind": rule.kind,
+                "summary": rule.summary,
+                "required": rule.required,
+                "status": status,
+                "passed": t.passed,
+                "failed": t.failed,
+                "skipped": t.skipped,
+                "skip_reasons": sorted(t.skip_reasons),
+            }
+        return out
+
+    @property
+    def failed_rules(self) -> list[str]:
+        return [name for name, t in self.tallies.items() if t.failed]

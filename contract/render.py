@@ -1,0 +1,381 @@
+"""Render a contract report (see reports/README.md) as one HTML page and as a CI summary.
+
+Both renderers accept a single-site report and a combined multi-site report
+(``"kind": "combined"`` with a ``"sites"`` mapping). They only display what the report holds,
+which is already redacted, and they tolerate missing fields: rendering runs at the end of a
+test session and must not turn a finished run into a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+HTML_TEMPLATE = "report.html.j2"
+#: Longest failure message quoted in the Markdown summary.
+MD_MESSAGE_LIMIT = 160
+RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
+TIMES = "\u00d7"  # U+00D7 MULTIPLICATION SIGN, between a status code and its count
+
+
+# -- report access --------------------------------------------------------------------------
+def is_combined(report: dict[str, Any]) -> bool:
+    """Whether ``report`` is a combined multi-site report."""
+    return report.get("kind") == "combined" or isinstance(report.get("sites"), dict | list)
+
+
+def site_reports(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The per-site reports of ``report``, by site name (one entry for a single-site report)."""
+    if is_combined(report):
+        sites = report.get("sites")
+        if isinstance(sites, list):  # a list of site reports, each naming its site in run.site
+            sites = {
+                str(_dict(s.get("run")).get("site") or f"site {i + 1}"): s
+                for i, s in enumerate(sites)
+                if isinstance(s, dict)
+            }
+        return {str(k): v for k, v in _dict(sites).items() if isinstance(v, dict)}
+    return {str(_dict(report.get("run")).get("site") or "unknown site"): report}
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _passed(verdict: Any) -> bool:
+    return verdict == "passed"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def _code_key(code: str) -> tuple[int, str]:
+    return (int(code), code) if code.isdigit() else (10**6, code)
+
+
+def _pretty_body(body: Any) -> str:
+    if body is None:
+        return ""
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+# -- view model -----------------------------------------------------------------------------
+def _run_items(run: dict[str, Any]) -> list[tuple[str, str]]:
+    def show(value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(map(str, value)) or "none"
+        return str(value)
+
+    duration = run.get("duration_seconds")
+    fields = [
+        ("Site", run.get("site")),
+        ("Base URL", run.get("base_url")),
+        ("Mock faults", run.get("mock_faults") if "mock_faults" in run else None),
+        ("Started", run.get("started")),
+        ("Finished", run.get("finished")),
+        ("Duration", f"{duration} s" if duration is not None else None),
+        ("Requests", run.get("requests")),
+        ("Hypothesis profile", run.get("hypothesis_profile")),
+        ("Hypothesis seed", run.get("hypothesis_seed")),
+        ("Mutations allowed", run.get("mutations_allowed")),
+        ("Toolkit version", run.get("toolkit_version")),
+        ("Contract SHA-256", run.get("contract_sha256")),
+    ]
+    return [(label, show(value)) for label, value in fields]
+
+
+def _status_matrix(status_codes: dict[str, Any]) -> dict[str, Any]:
+    """Operations by status codes: how often each code was seen, and whether it is documented."""
+    codes: set[str] = set()
+    for entry in status_codes.values():
+        codes |= set(_dict(_dict(entry).get("documented")))
+        codes |= set(_dict(_dict(entry).get("undocumented")))
+    columns = sorted(codes, key=_code_key)
+    rows = []
+    for operation, entry in status_codes.items():
+        documented = _dict(_dict(entry).get("documented"))
+        undocumented = _dict(_dict(entry).get("undocumented"))
+        cells = []
+        for code in columns:
+            if code in documented:
+                count = _int(documented[code])
+                css = "seen" if count else "unseen"
+                title = f"documented; seen {count} time(s)" if count else "documented; never seen"
+                cells.append({"count": count, "css": css, "title": title, "text": str(count)})
+            elif code in undocumented:
+                count = _int(undocumented[code])
+                title = f"NOT documented; seen {count} time(s)"
+                cells.append({"count": count, "css": "undoc", "title": title, "text": str(count)})
+            else:
+                cells.append({"count": 0, "css": "na", "title": "not documented", "text": ""})
+        rows.append(
+            {
+                "operation": str(operation),
+                "cells": cells,
+                "documented_total": len(documented),
+                "documented_seen": sum(1 for n in documented.values() if _int(n)),
+                "undocumented": [(c, _int(n)) for c, n in sorted(undocumented.items()) if _int(n)],
+            }
+        )
+    return {"columns": columns, "rows": rows}
+
+
+def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]:
+    run = _dict(report.get("run"))
+    failures = []
+    first_failure: dict[str, str] = {}
+    for i, raw in enumerate(_list(report.get("failures"))):
+        f = _dict(raw)
+        response = _dict(f.get("response"))
+        anchor = f"{prefix}failure-{i + 1}"
+        rule = str(f.get("rule") or "")
+        first_of_rule = rule not in first_failure
+        first_failure.setdefault(rule, anchor)
+        failures.append(
+            {
+                "anchor": anchor,
+                "first_of_rule": first_of_rule,
+                "rule": rule,
+                "operation": str(f.get("operation") or ""),
+                "test": str(f.get("test") or ""),
+                "message": str(f.get("message") or ""),
+                "reproduction": f.get("reproduction"),
+                "occurrences": _int(f.get("occurrences")) or 1,
+                "has_response": bool(response),
+                "status": response.get("status"),
+                "headers": [(str(k), str(v)) for k, v in _dict(response.get("headers")).items()],
+                "body": _pretty_body(response.get("body")),
+            }
+        )
+    rules = []
+    counts = dict.fromkeys(RULE_STATUSES, 0)
+    for rule_name, raw in _dict(report.get("rules")).items():
+        r = _dict(raw)
+        status = str(r.get("status") or "not-run")
+        counts[status] = counts.get(status, 0) + 1
+        required = r.get("required", True) is not False
+        exercised = _int(r.get("passed")) + _int(r.get("failed")) > 0
+        rules.append(
+            {
+                "name": str(rule_name),
+                "kind": str(r.get("kind") or ""),
+                "summary": str(r.get("summary") or ""),
+                "required": required,
+                "status": status,
+                "css": status if exercised or not required else "unexercised",
+                "passed": _int(r.get("passed")),
+                "failed": _int(r.get("failed")),
+                "skipped": _int(r.get("skipped")),
+                "skip_reasons": [str(s) for s in _list(r.get("skip_reasons"))],
+                "unexercised_required": required and not exercised,
+                "failure_anchor": first_failure.get(str(rule_name)),
+            }
+        )
+    tests = _dict(report.get("tests"))
+    return {
+        "name": name,
+        "anchor": f"{prefix}site",
+        "verdict": str(report.get("verdict") or "unknown"),
+        "ok": _passed(report.get("verdict")),
+        "run": _run_items(run),
+        "faults": [str(f) for f in _list(run.get("mock_faults"))],
+        "requests": run.get("requests"),
+        "duration": run.get("duration_seconds"),
+        "rules": rules,
+        "rule_counts": counts,
+        "failing_rules": [r for r in rules if r["status"] == "failed"],
+        "unexercised_required": [r["name"] for r in rules if r["unexercised_required"]],
+        "matrix": _status_matrix(_dict(report.get("status_codes"))),
+        "failures": failures,
+        "tests": {
+            "total": _int(tests.get("total")),
+            "passed": _int(tests.get("passed")),
+            "failed": _int(tests.get("failed")),
+            "skipped": _int(tests.get("skipped")),
+            "errors_without_rule": [str(t) for t in _list(tests.get("errors_without_rule"))],
+        },
+    }
+
+
+def report_view(report: dict[str, Any]) -> dict[str, Any]:
+    """The display-ready view of a report that both renderers use."""
+    combined = is_combined(report)
+    sites = [
+        _site_view(name, site, f"{_slug(name)}-" if combined else "")
+        for name, site in site_reports(report).items()
+    ]
+    verdict = str(report.get("verdict") or "unknown")
+    return {
+        "combined": combined,
+        "verdict": verdict,
+        "ok": _passed(verdict),
+        "sites": sites,
+        "title": (
+            f"Statuspage contract: {'PASS' if _passed(verdict) else 'FAIL'}"
+            + (f" ({len(sites)} sites)" if combined else f" — {sites[0]['name']}" if sites else "")
+        ),
+    }
+
+
+# -- HTML -----------------------------------------------------------------------------------
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """One self-contained HTML page (inline CSS, no scripts, no external assets)."""
+    template = _environment().get_template(HTML_TEMPLATE)
+    return template.render(view=report_view(report))
+
+
+# -- Markdown -------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def md_text(value: Any, limit: int | None = None) -> str:
+    """``value`` as inline Markdown text: one line, markup and HTML neutralised."""
+    text = " ".join(str(value).split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_code(value: Any) -> str:
+    """``value`` as an inline code span (backticks and pipes cannot escape it)."""
+    text = " ".join(str(value).split()).replace("`", "'").replace("|", "¦")
+    return f"`{text}`"
+
+
+def _md_site(site: dict[str, Any], heading: str) -> list[str]:
+    out: list[str] = []
+    tests = site["tests"]
+    facts = []
+    if site["faults"]:
+        facts.append("mock faults: " + ", ".join(md_code(f) for f in site["faults"]))
+    if site["requests"] is not None:
+        facts.append(f"{md_text(site['requests'])} requests")
+    facts.append(
+        f"{tests['total']} tests: {tests['passed']} passed, {tests['failed']} failed,"
+        f" {tests['skipped']} skipped"
+    )
+    if site["duration"] is not None:
+        facts.append(f"{md_text(site['duration'])} s")
+    out.append(" · ".join(facts))
+    out.append("")
+    c = site["rule_counts"]
+    out.append(
+        f"**Rules:** {c.get('passed', 0)} passed, {c.get('failed', 0)} failed,"
+        f" {c.get('skipped', 0)} skipped, {c.get('not-run', 0)} not run"
+        f" (of {len(site['rules'])})"
+    )
+    out.append("")
+    if site["failing_rules"]:
+        first = {f["rule"]: f for f in reversed(site["failures"])}
+        out += [
+            "| Failing rule | Kind | Failed | Passed | Example |",
+            "| --- | --- | ---: | ---: | --- |",
+        ]
+        for rule in site["failing_rules"]:
+            f = first.get(rule["name"])
+            example = (
+                md_text(f"{f['operation']}: {f['message']}".strip(": "), MD_MESSAGE_LIMIT)
+                if f
+                else ""
+            )
+            out.append(
+                f"| {md_code(rule['name'])} | {md_text(rule['kind'])} | {rule['failed']}"
+                f" | {rule['passed']} | {example} |"
+            )
+        out.append("")
+    if site["unexercised_required"]:
+        names = ", ".join(md_code(n) for n in site["unexercised_required"])
+        out += [
+            f"**Required rules not exercised** (the release gate fails on them unless waived):"
+            f" {names}",
+            "",
+        ]
+    if site["tests"]["errors_without_rule"]:
+        names = ", ".join(md_code(n) for n in site["tests"]["errors_without_rule"])
+        out += [f"**Tests that failed without a rule:** {names}", ""]
+    if site["matrix"]["rows"]:
+        out += [f"{heading} Status-code coverage", ""]
+        for row in site["matrix"]["rows"]:
+            seen, unseen, undoc = [], [], []
+            for code, cell in zip(site["matrix"]["columns"], row["cells"], strict=True):
+                if cell["css"] == "seen":
+                    seen.append(f"{code}{TIMES}{cell['count']}")
+                elif cell["css"] == "unseen":
+                    unseen.append(code)
+                elif cell["css"] == "undoc" and cell["count"]:
+                    undoc.append(f"**{code}{TIMES}{cell['count']}**")
+            line = (
+                f"- {md_code(row['operation'])}: {row['documented_seen']}/"
+                f"{row['documented_total']} documented codes seen"
+            )
+            if seen:
+                line += " — " + ", ".join(seen)
+            if unseen:
+                line += "; never seen: " + ", ".join(unseen)
+            if undoc:
+                line += "; undocumented: " + ", ".join(undoc)
+            out.append(line)
+        out.append("")
+    return out
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """A short Markdown summary for a CI job page (e.g. ``$GITHUB_STEP_SUMMARY``)."""
+    view = report_view(report)
+    mark = "✅" if view["ok"] else "❌"
+    out = [f"## {mark} {md_text(view['title'])}", ""]
+    if view["combined"]:
+        out += [
+            "| Site | Verdict | Failing rules | Required rules not exercised |",
+            "| --- | --- | --- | ---: |",
+        ]
+        for site in view["sites"]:
+            failing = ", ".join(md_code(r["name"]) for r in site["failing_rules"]) or "—"
+            unexercised = len(site["unexercised_required"])
+            verdict = "✅ PASS" if site["ok"] else "❌ FAIL"
+            out.append(f"| {md_code(site['name'])} | {verdict} | {failing} | {unexercised} |")
+        out.append("")
+        for site in view["sites"]:
+            verdict = "✅ PASS" if site["ok"] else "❌ FAIL"
+            out += [f"### {md_code(site['name'])} — {verdict}", ""]
+            out += _md_site(site, "####")
+    else:
+        for site in view["sites"]:
+            out += _md_site(site, "###")
+    out.append("Details: `contract-report.html` (failures with reproductions) and")
+    out.append("`contract-report.json` in the report directory.")
+    return "\n".join(out) + "\n"

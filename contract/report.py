@@ -1,0 +1,176 @@
+"""Build and write contract reports (format documented in reports/README.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from contract import __version__
+from contract.redact import SECRETS, redact
+from contract.render import render_html, render_markdown
+from contract.spec import load_contract
+
+if TYPE_CHECKING:
+    from contract.pytest_plugin import SiteRun
+
+REPORT_FORMAT = "statuspage-contract-report"
+REPORT_VERSION = 1
+JSON_NAME = "contract-report.json"
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> dict[str, Any]:
+    """The machine-readable report of one site's run."""
+    contract = load_contract()
+    rec = run.recorder
+    info = run.target_info or {}
+    finished = run.finished or time.time()
+    statuses: dict[str, dict[str, Any]] = {}
+    for op in contract.operations.values():
+        seen = rec.statuses.get(op.label, Counter())
+        statuses[op.label] = {
+            "documented": {str(s): seen.get(s, 0) for s in op.statuses},
+            "undocumented": {str(s): n for s, n in sorted(seen.items()) if s not in op.responses},
+        }
+    tests = rec.tests
+    errors = [t for t in tests if t["outcome"] == "failed" and not t["rules"]]
+    complete = run.aborted is None and exitstatus in (0, 1)
+    verdict = "failed" if rec.failed_rules or errors or not complete else "passed"
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "verdict": verdict,
+        "run": {
+            "site": info.get("site", run.name),
+            "base_url": redact(str(info.get("base_url", ""))),
+            "mock_faults": info.get("mock_faults", []),
+            "toolkit_version": __version__,
+            "contract_sha256": contract.sha256,
+            "hypothesis_profile": profile,
+            "hypothesis_seed": seed,
+            "mutations_allowed": info.get("mutations_allowed", False),
+            "existing_account": info.get("existing_account"),
+            "started": _iso(run.started),
+            "finished": _iso(finished),
+            "duration_seconds": round(finished - run.started, 3),
+            "requests": rec.requests,
+            "complete": complete,
+            "aborted": run.aborted,
+            "pytest_exit_status": exitstatus,
+        },
+        "rules": rec.rules_summary(),
+        "status_codes": statuses,
+        "failures": rec.failures,
+        "tests": {
+            "total": len(tests),
+            "passed": sum(t["outcome"] == "passed" for t in tests),
+            "failed": sum(t["outcome"] == "failed" for t in tests),
+            "skipped": sum(t["outcome"] == "skipped" for t in tests),
+            "errors_without_rule": [t["nodeid"] for t in errors],
+        },
+    }
+
+
+def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merge reports of one site written by several pytest-xdist workers."""
+    by_site: dict[str, dict[str, Any]] = {}
+    for report in reports:
+        site = report["run"]["site"]
+        if site not in by_site:
+            by_site[site] = json.loads(json.dumps(report))
+            continue
+        into = by_site[site]
+        run, other = into["run"], report["run"]
+        run["started"] = min(run["started"], other["started"])
+        run["finished"] = max(run["finished"], other["finished"])
+        run["duration_seconds"] = max(run["duration_seconds"], other["duration_seconds"])
+        run["requests"] += other["requests"]
+        run["complete"] = run["complete"] and other["complete"]
+        run["aborted"] = run["aborted"] or other["aborted"]
+        for name, rule in report["rules"].items():
+            mine = into["rules"][name]
+            for key in ("passed", "failed", "skipped"):
+                mine[key] += rule[key]
+            mine["skip_reasons"] = sorted(set(mine["skip_reasons"]) | set(rule["skip_reasons"]))
+            counts = (mine["failed"], mine["passed"], mine["skipped"])
+            mine["status"] = (
+                "failed"
+                if counts[0]
+                else "passed"
+                if counts[1]
+                else ("skipped" if counts[2] else "not-run")
+            )
+        for op, codes in report["status_codes"].items():
+            for group in ("documented", "undocumented"):
+                for code, n in codes[group].items():
+                    bucket = into["status_codes"][op][group]
+                    bucket[code] = bucket.get(code, 0) + n
+        into["failures"] += report["failures"]
+        for key in ("total", "passed", "failed", "skipped"):
+            into["tests"][key] += report["tests"][key]
+        into["tests"]["errors_without_rule"] += report["tests"]["errors_without_rule"]
+        if report["verdict"] == "failed":
+            into["verdict"] = "failed"
+    return list(by_site.values())
+
+
+def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report over several sites; it passes only when every site passes."""
+    sites = {r["run"]["site"]: r for r in reports}
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "kind": "combined",
+        "verdict": "passed" if all(r["verdict"] == "passed" for r in reports) else "failed",
+        "sites": sites,
+    }
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def write_all(reports: list[dict[str, Any]], report_dir: Path, *, multi_site: bool) -> list[Path]:
+    """Write one site's reports into ``report_dir``, or with several sites one folder per
+    site plus the combined report at the top."""
+    reports = merge_same_site(reports)
+    if not multi_site and len(reports) == 1:
+        return write_reports(reports[0], report_dir)
+    written: list[Path] = []
+    for report in reports:
+        written += write_reports(report, report_dir / site_dir_name(report["run"]["site"]))
+    return written + write_reports(combine(reports), report_dir)
+
+
+def site_dir_name(site: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", site).strip("_") or "site"
+
+
+def write_reports(report: dict[str, Any], report_dir: Path) -> list[Path]:
+    """Write every report format into ``report_dir``; returns the paths written."""
+    text = json.dumps(SECRETS.redact_tree(report), indent=2, ensure_ascii=False)
+    leaks = SECRETS.leaks(text)
+    if leaks:  # pragma: no cover - redact() makes this impossible; fail closed anyway
+        raise RuntimeError("refusing to write a report that contains a secret")
+    path = report_dir / JSON_NAME
+    _atomic_write(path, text + "\n")
+    written = [path]
+    for name, render in (("contract-report.html", render_html), ("summary.md", render_markdown)):
+        target = report_dir / name
+        _atomic_write(target, redact(render(report)))
+        written.append(target)
+    return written

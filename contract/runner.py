@@ -1,0 +1,208 @@
+"""``statuspage-contract run``: the contract suite (and only it) against chosen sites.
+
+Exit codes: 0 the contract holds, 1 it is violated, 2 usage or infrastructure error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from contract.mock.faults import UnknownFaultError, check_faults
+from contract.sites import MOCK, UnknownSiteError, all_sites, resolve_site
+from contract.target import TargetError, keys_for
+
+SUITE_DIR = Path(__file__).parent / "suite"
+EXIT_HOLDS, EXIT_VIOLATED, EXIT_ERROR = 0, 1, 2
+
+
+class RunUsageError(Exception):
+    pass
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--site",
+        action="append",
+        metavar="SITE",
+        help="mock, a Datadog site (datadoghq.eu, app.datadoghq.com, ...), an http(s) URL, or "
+        "'all'; repeat to run several sites in parallel (default: DD_SITE, else mock)",
+    )
+    parser.add_argument(
+        "--allow-mutations",
+        action="store_true",
+        help="allow creating, changing and deleting the account on a non-mock site",
+    )
+    parser.add_argument(
+        "--replace-existing-account",
+        action="store_true",
+        help="with --allow-mutations: run the create/update/delete tests even when the site "
+        "already has an account (which will be deleted)",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=["fast", "ci", "thorough"],
+        help="Hypothesis profile (default: fast; ci when the CI variable is set)",
+    )
+    parser.add_argument(
+        "--request-budget", type=int, metavar="N", help="most requests per site (0: unlimited)"
+    )
+    parser.add_argument(
+        "--max-rate-wait",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="longest wait for X-RateLimit-Reset before retrying a 429 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--mock-fault",
+        action="append",
+        metavar="NAME",
+        help="with --site mock: break one contract rule in the embedded mock (repeatable; "
+        "see 'statuspage-contract serve --list-faults')",
+    )
+    parser.add_argument(
+        "--report-dir",
+        default="reports",
+        metavar="DIR",
+        help="where reports are written (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="pytest-xdist workers for several sites (default: one per site, at most the CPUs)",
+    )
+    parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only tests matching EXPR")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more output")
+    parser.add_argument(
+        "pytest_args", nargs=argparse.REMAINDER, help="after '--': extra arguments for pytest"
+    )
+
+
+def _sites(values: list[str] | None) -> list[str]:
+    raw = values or [os.environ.get("DD_SITE") or MOCK]
+    names: list[str] = []
+    for value in raw:
+        expanded = [s.name for s in all_sites()] if value.strip().lower() == "all" else [value]
+        for name in expanded:
+            resolved = resolve_site(name).name
+            if resolved not in names:
+                names.append(resolved)
+    return names
+
+
+def validate(args: argparse.Namespace) -> list[str]:
+    """Check the options before pytest starts; raise RunUsageError with one clear line."""
+    try:
+        sites = _sites(args.site)
+        check_faults(args.mock_fault or ())
+        for name in sites:
+            if name != MOCK:
+                keys_for(name)
+    except (UnknownSiteError, UnknownFaultError, TargetError) as exc:
+        raise RunUsageError(str(exc)) from None
+    if args.mock_fault and sites != [MOCK]:
+        raise RunUsageError("--mock-fault applies to --site mock only")
+    if args.request_budget is not None and args.request_budget < 0:
+        raise RunUsageError("--request-budget must be 0 (unlimited) or more")
+    if args.workers is not None and args.workers < 1:
+        raise RunUsageError("--workers must be at least 1")
+    return sites
+
+
+def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
+    report_dir = Path(args.report_dir).resolve()
+    argv = [
+        str(SUITE_DIR),
+        "-c", str(SUITE_DIR / "run.ini"),
+        "--rootdir", str(SUITE_DIR),
+        "-p", "contract.pytest_plugin",
+        "--report-dir", str(report_dir),
+        "--junitxml", str(report_dir / "junit.xml"),
+        "--max-rate-wait", str(args.max_rate_wait),
+    ]  # fmt: skip
+    for site in sites:
+        argv += ["--site", site]
+    for fault in args.mock_fault or ():
+        argv += ["--mock-fault", fault]
+    if args.allow_mutations:
+        argv.append("--allow-mutations")
+    if args.replace_existing_account:
+        argv.append("--replace-existing-account")
+    if args.profile:
+        argv += ["--contract-profile", args.profile]
+    if args.request_budget is not None:
+        argv += ["--request-budget", str(args.request_budget)]
+    if args.keyword:
+        argv += ["-k", args.keyword]
+    if args.verbose:
+        argv.append("-" + "v" * args.verbose)
+    if len(sites) > 1:
+        workers = args.workers or min(len(sites), os.cpu_count() or 1)
+        argv += ["-n", str(workers), "--dist", "loadgroup"]
+    extra = list(args.pytest_args or [])
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return argv + extra
+
+
+def _read_report(report_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((report_dir / "contract-report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _site_reports(report: dict[str, Any]) -> list[dict[str, Any]]:
+    if report.get("kind") == "combined":
+        return list(report.get("sites", {}).values())
+    return [report]
+
+
+def outcome(pytest_status: int, report: dict[str, Any] | None) -> tuple[int, str]:
+    """Map pytest's exit status and the report to the run's exit code and one-line reason."""
+    sites = _site_reports(report) if report else []
+    broken = sorted({n for r in sites for n, rule in r.get("rules", {}).items() if rule["failed"]})
+    aborted = [r["run"]["aborted"] for r in sites if r.get("run", {}).get("aborted")]
+    if pytest_status == 0 and not aborted:
+        return EXIT_HOLDS, "the contract holds"
+    if aborted:
+        return EXIT_ERROR, aborted[0]
+    if pytest_status == 1 and broken:
+        return EXIT_VIOLATED, f"the contract is violated: broken rules: {', '.join(broken)}"
+    reasons = {
+        1: "tests failed without breaking a contract rule (see the test output)",
+        2: "the run was interrupted",
+        3: "pytest reported an internal error",
+        4: "pytest rejected its arguments",
+        5: "no tests ran (check -k and the pytest arguments)",
+    }
+    return EXIT_ERROR, reasons.get(pytest_status, f"pytest exited with status {pytest_status}")
+
+
+def run_suite(args: argparse.Namespace) -> int:
+    import pytest
+
+    from contract.cli import UsageError
+
+    try:
+        sites = validate(args)
+    except RunUsageError as exc:
+        raise UsageError(str(exc)) from None
+    report_dir = Path(args.report_dir).resolve()
+    stale = report_dir / "contract-report.json"
+    if stale.exists():
+        stale.unlink()  # never mistake an old report for this run's
+    status = int(pytest.main(pytest_arguments(args, sites)))
+    code, reason = outcome(status, _read_report(report_dir))
+    label = ", ".join(sites)
+    print(f"statuspage-contract run ({label}): {reason}", file=sys.stderr if code else sys.stdout)
+    if (report_dir / "contract-report.json").exists():
+        print(f"reports: {report_dir}")
+    return code

@@ -1,0 +1,207 @@
+"""Reusable steps and inputs of the contract suite, derived from the contract document."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract.client import ContractClient
+from contract.exchange import Exchange
+from contract.rules import schema_errors
+from contract.spec import load_contract
+from contract.target import sentinel_key
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """A create request that breaks the contract, and why."""
+
+    id: str
+    why: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def _paths(
+    schema: dict[str, Any], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any], bool]]:
+    """Every property path of an object schema with its schema and whether it is required."""
+    for name, sub in schema.get("properties", {}).items():
+        path = (*prefix, name)
+        yield path, sub, name in schema.get("required", [])
+        if sub.get("type") == "object":
+            yield from _paths(sub, path)
+
+
+def _without(body: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    body = copy.deepcopy(body)
+    node = body
+    for part in path[:-1]:
+        node = node[part]
+    del node[path[-1]]
+    return body
+
+
+def _with(body: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    body = copy.deepcopy(body)
+    node = body
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return body
+
+
+def bad_create_inputs() -> list[BadInput]:
+    """One create request per way of breaking the request schema, plus malformed transport."""
+    contract = load_contract()
+    schema = contract.create.request_schema or {}
+    example = contract.with_secret(contract.request_example("POST"), "SENTINEL")
+    out: list[BadInput] = []
+    for path, sub, required in _paths(schema):
+        dotted = ".".join(path)
+        if required:
+            out.append(
+                BadInput(
+                    f"missing-{dotted}", f"{dotted} is required", {"json": _without(example, path)}
+                )
+            )
+        if "enum" in sub:
+            wrong = str(sub["enum"][0]).replace("-", "_")
+            out.append(
+                BadInput(
+                    f"wrong-enum-{dotted}",
+                    f"{dotted} must be one of {sub['enum']}",
+                    {"json": _with(example, path, wrong)},
+                )
+            )
+        if sub.get("type") == "string":
+            if sub.get("minLength"):
+                out.append(
+                    BadInput(
+                        f"empty-{dotted}",
+                        f"{dotted} must not be empty",
+                        {"json": _with(example, path, "")},
+                    )
+                )
+            for label, value in (
+                ("null", None),
+                ("number", 12345),
+                ("list", ["x"]),
+                ("object", {}),
+            ):
+                out.append(
+                    BadInput(
+                        f"{label}-{dotted}",
+                        f"{dotted} must be a string",
+                        {"json": _with(example, path, value)},
+                    )
+                )
+        if sub.get("type") == "object":
+            out.append(
+                BadInput(
+                    f"not-object-{dotted}",
+                    f"{dotted} must be an object",
+                    {"json": _with(example, path, "text")},
+                )
+            )
+    for label, value in (("array", []), ("string", "data"), ("null", None), ("number", 7)):
+        out.append(BadInput(f"body-{label}", "the body must be an object", {"json": value}))
+    valid_text = json.dumps(example)
+    out += [
+        BadInput(
+            "malformed-json",
+            "the body must be JSON",
+            {"data": valid_text[: len(valid_text) // 2], "content_type": "application/json"},
+        ),
+        BadInput(
+            "invalid-utf8",
+            "the body must be UTF-8",
+            {"data": b'{"data": "\xff\xfe"}', "content_type": "application/json"},
+        ),
+        BadInput(
+            "empty-body", "a body is required", {"data": b"", "content_type": "application/json"}
+        ),
+        BadInput(
+            "wrong-content-type",
+            "the body must be sent as JSON",
+            {"data": valid_text, "content_type": "text/plain"},
+        ),
+    ]
+    return out
+
+
+def materialise(bad: BadInput) -> dict[str, Any]:
+    """Request kwargs with a fresh sentinel secret in place of the placeholder."""
+    key = sentinel_key()
+    kwargs = dict(bad.kwargs)
+    if "json" in kwargs:
+        kwargs["json"] = json.loads(json.dumps(kwargs["json"]).replace("SENTINEL", key))
+    elif isinstance(kwargs.get("data"), str):
+        kwargs["data"] = kwargs["data"].replace("SENTINEL", key)
+    return kwargs
+
+
+def is_valid_create_body(body: Any) -> bool:
+    """Whether ``body`` (an object, or raw bytes) is a valid create request body."""
+    if isinstance(body, bytes | bytearray):
+        try:
+            body = json.loads(body)
+        except (ValueError, RecursionError):
+            return False
+    try:
+        return not schema_errors(body, load_contract().create.request_schema or {})
+    except RecursionError:
+        return False
+
+
+def valid_create_body() -> dict[str, Any]:
+    """The documented example with a fresh, distinctive api_key."""
+    contract = load_contract()
+    return contract.with_secret(contract.request_example("POST"), sentinel_key())
+
+
+def account_exists(client: ContractClient) -> bool:
+    """GET the account: True for 200, False for 404; anything else breaks the contract."""
+    exchange = client.get()
+    client.expect(
+        "documented-status",
+        exchange.status in (200, 404),
+        f"GET answered {exchange.status} where 200 or 404 was expected",
+        exchange,
+    )
+    return exchange.status == 200
+
+
+def ensure_no_account(client: ContractClient) -> None:
+    """Delete the account if there is one, and check the delete really happened."""
+    if not account_exists(client):
+        return
+    deleted = client.delete()
+    client.expect(
+        "lifecycle-effects",
+        deleted.status == 204,
+        f"DELETE of an existing account answered {deleted.status}, not 204",
+        deleted,
+    )
+    after = client.get()
+    client.expect(
+        "lifecycle-effects",
+        after.status == 404,
+        f"after a DELETE answered 204, GET answered {after.status}: the account is still there",
+        after,
+    )
+
+
+def expect_unchanged(client: ContractClient, existed: bool, rejected: Exchange) -> None:
+    """After a rejected call, GET must show the same account state as before it."""
+    now = account_exists(client)
+    client.expect(
+        "rejected-call-no-effect",
+        now == existed,
+        f"a call rejected with {rejected.status} changed the account: it "
+        f"{'existed' if existed else 'did not exist'} before and "
+        f"{'exists' if now else 'does not exist'} after",
+        rejected,
+    )

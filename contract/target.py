@@ -1,0 +1,110 @@
+"""The site a contract run talks to: resolved, started (for the mock) and made safe."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+
+from contract.mock.server import MockSite
+from contract.redact import SECRETS
+from contract.sites import Site, resolve_site
+
+
+class TargetError(ValueError):
+    """A target that cannot be used as asked (a usage error, reported in one line)."""
+
+
+@dataclass
+class Target:
+    """One site under test, with its keys and the run's safety settings."""
+
+    site: Site
+    base_url: str
+    api_key: str | None
+    app_key: str | None
+    mock: MockSite | None = None
+    allow_mutations: bool = False
+    replace_existing_account: bool = False
+    existing_account: bool | None = None  # learned by the preflight GET
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.site.name
+
+    @property
+    def is_mock(self) -> bool:
+        return self.mock is not None
+
+    @property
+    def mutation_skip_reason(self) -> str | None:
+        """Why tests that create, change or delete an account may not run, or None."""
+        if self.is_mock:
+            return None
+        if not self.allow_mutations:
+            return (
+                f"would create, change or delete an account on {self.name}; "
+                "pass --allow-mutations to allow it"
+            )
+        if self.existing_account and not self.replace_existing_account:
+            return (
+                f"{self.name} already has a Statuspage account; refusing to touch it "
+                "(pass --replace-existing-account to allow it)"
+            )
+        return None
+
+    def stop(self) -> None:
+        if self.mock is not None:
+            self.mock.stop()
+
+
+def open_target(
+    site_name: str | None,
+    *,
+    allow_mutations: bool = False,
+    replace_existing_account: bool = False,
+    mock_faults: tuple[str, ...] = (),
+) -> Target:
+    """Resolve ``site_name`` into a ready :class:`Target` (starting the mock if asked)."""
+    site = resolve_site(site_name)
+    if site.is_mock:
+        mock = MockSite(faults=mock_faults).start()
+        SECRETS.add(mock.api_key, mock.app_key)
+        return Target(site, mock.base_url, mock.api_key, mock.app_key, mock, True, True, False)
+    if mock_faults:
+        raise TargetError("--mock-fault applies to --site mock only")
+    api_key, app_key = os.environ.get("DD_API_KEY"), os.environ.get("DD_APP_KEY")
+    if not api_key or not app_key:
+        raise TargetError(f"site {site.name} needs DD_API_KEY and DD_APP_KEY in the environment")
+    SECRETS.add(api_key, app_key)
+    assert site.base_url is not None
+    return Target(
+        site, site.base_url, api_key, app_key, None, allow_mutations, replace_existing_account
+    )
+
+
+def _env_suffix(site: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in site).upper()
+
+
+def keys_for(site_name: str) -> tuple[str, str]:
+    """The DD keys for a site: ``DD_API_KEY_<SITE>`` / ``DD_APP_KEY_<SITE>`` (e.g.
+    ``DD_API_KEY_DATADOGHQ_EU``) when set, else ``DD_API_KEY`` / ``DD_APP_KEY``."""
+    suffix = _env_suffix(site_name)
+    api = os.environ.get(f"DD_API_KEY_{suffix}") or os.environ.get("DD_API_KEY")
+    app = os.environ.get(f"DD_APP_KEY_{suffix}") or os.environ.get("DD_APP_KEY")
+    if not api or not app:
+        raise TargetError(
+            f"site {site_name} needs DD_API_KEY and DD_APP_KEY (or DD_API_KEY_{suffix} and "
+            f"DD_APP_KEY_{suffix}) in the environment"
+        )
+    SECRETS.add(api, app)
+    return api, app
+
+
+def sentinel_key() -> str:
+    """A fresh, distinctive Statuspage api_key (64 hex characters, like Atlassian's keys)."""
+    key = secrets.token_hex(32)
+    SECRETS.add(key)
+    return key

@@ -1,0 +1,122 @@
+"""Shared fixtures of the toolkit's own tests.
+
+Every fixture here is prefixed ``mock_`` so that it cannot collide with the fixtures of the
+contract suite's pytest plugin (``target``, ``client``, ``mock_site``, ...): ``mock_site`` is
+deliberately not used here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Import ``contract`` from this source tree even when pytest is started through its console
+# script (which does not put the current directory on sys.path) and the installed editable
+# finder would otherwise resolve ``contract`` as a namespace package without its data files.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import requests  # noqa: E402
+
+from contract.mock import MockSite  # noqa: E402
+from contract.spec import load_contract  # noqa: E402
+
+CONTRACT = load_contract()
+ACCOUNT_PATH = CONTRACT.account_path
+KEY_ENV_VARS = ("DD_API_KEY", "DD_APP_KEY")
+
+_NO_BODY = object()
+
+
+class MockApi:
+    """A tiny HTTP client for one mock site and one pair of keys (real HTTP, loopback only)."""
+
+    def __init__(self, site: MockSite, api_key: str | None = None, app_key: str | None = None):
+        self.site = site
+        self.keys = (api_key or site.api_key, app_key or site.app_key)
+
+    def as_keys(self, api_key: str, app_key: str) -> MockApi:
+        """The same site, seen with other keys."""
+        return MockApi(self.site, api_key, app_key)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {CONTRACT.api_key_header: self.keys[0], CONTRACT.app_key_header: self.keys[1]}
+
+    def call(
+        self,
+        method: str,
+        body: Any = _NO_BODY,
+        *,
+        raw: bytes | str | None = None,
+        content_type: str | None = "application/json",
+        auth: bool = True,
+        headers: dict[str, str] | None = None,
+        path: str | None = None,
+        timeout: float = 10,
+    ) -> requests.Response:
+        """Send one request; ``body`` is sent as JSON, ``raw`` as given."""
+        sent: dict[str, str] = dict(self.auth_headers()) if auth else {}
+        data: bytes | str | None = None
+        if body is not _NO_BODY:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        elif raw is not None:
+            data = raw
+        if data is not None and content_type is not None:
+            sent["Content-Type"] = content_type
+        sent.update(headers or {})
+        url = self.site.base_url + (path or ACCOUNT_PATH)
+        return requests.request(method, url, data=data, headers=sent, timeout=timeout)
+
+    def post(self, body: Any = _NO_BODY, **kwargs: Any) -> requests.Response:
+        return self.call("POST", body, **kwargs)
+
+    def patch(self, body: Any = _NO_BODY, **kwargs: Any) -> requests.Response:
+        return self.call("PATCH", body, **kwargs)
+
+    def get(self, **kwargs: Any) -> requests.Response:
+        return self.call("GET", **kwargs)
+
+    def delete(self, **kwargs: Any) -> requests.Response:
+        return self.call("DELETE", **kwargs)
+
+
+@pytest.fixture(scope="session")
+def mock_shared_site() -> Iterator[MockSite]:
+    """One mock site for the whole session (stopping a site costs up to half a second)."""
+    with MockSite() as site:
+        yield site
+
+
+@pytest.fixture
+def mock_fresh_site(mock_shared_site: MockSite) -> MockSite:
+    """The shared mock site, healthy: no faults, no rate limit, only the default organisation."""
+    mock_shared_site.set_faults([])
+    mock_shared_site.set_rate_limit(None)
+    mock_shared_site.reset()
+    return mock_shared_site
+
+
+@pytest.fixture
+def mock_api(mock_fresh_site: MockSite) -> MockApi:
+    """A client of the healthy shared mock site, with the default organisation's keys."""
+    return MockApi(mock_fresh_site)
+
+
+@pytest.fixture(scope="session")
+def mock_client() -> type[MockApi]:
+    """Build a client for a mock site of the test's own: ``mock_client(site, api, app)``."""
+    return MockApi
+
+
+@pytest.fixture
+def mock_no_key_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DD_API_KEY / DD_APP_KEY in the environment."""
+    for name in KEY_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)

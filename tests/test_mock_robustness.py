@@ -1,0 +1,223 @@
+"""The mock survives hostile and broken requests, and serialises concurrent creates."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from contract.mock import MockSite
+from contract.spec import load_contract
+
+CONTRACT = load_contract()
+TEN_MB = 10 * 1024 * 1024
+
+
+def create_body(api_key="00000000-0000-0000-0000-000000000000"):
+    return CONTRACT.with_secret(CONTRACT.request_example("POST"), api_key)
+
+
+def raw_request(site, head: bytes, body: bytes = b"", *, read: bool = True) -> bytes:
+    """Send bytes on a raw socket, close our side, and return whatever the server answered."""
+    with socket.create_connection((site.host, site.port), timeout=10) as sock:
+        sock.sendall(head + body)
+        if not read:
+            return b""
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def post_head(site, content_length: int) -> bytes:
+    return (
+        f"POST {CONTRACT.account_path} HTTP/1.1\r\n"
+        f"Host: {site.host}:{site.port}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {content_length}\r\n"
+        f"DD-API-KEY: {site.api_key}\r\n"
+        f"DD-APPLICATION-KEY: {site.app_key}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+
+
+@pytest.fixture(scope="module")
+def mock_robust_site():
+    """One site for the whole module: the point is that it survives everything in turn."""
+    with MockSite() as site:
+        yield site
+
+
+@pytest.fixture
+def mock_robust_api(mock_robust_site, mock_client):
+    mock_robust_site.reset()
+    return mock_client(mock_robust_site)
+
+
+def assert_still_serving(api):
+    """The site answers a normal lifecycle correctly."""
+    api.site.reset()
+    assert api.get().status_code == 404
+    assert api.post(create_body()).status_code == 201
+    assert api.get().status_code == 200
+    assert api.delete().status_code == 204
+
+
+def test_a_valid_10_mb_create_is_not_a_server_error(mock_robust_api):
+    response = mock_robust_api.post(create_body("k" * TEN_MB), timeout=30)
+    assert response.status_code < 500
+    assert response.status_code == 201
+    assert len(response.content) < 1000  # the key is not echoed back
+
+
+def test_an_invalid_10_mb_body_is_rejected_with_400(mock_robust_api):
+    response = mock_robust_api.post(raw=b'{"data": "' + b"x" * TEN_MB, timeout=30)
+    assert response.status_code == 400
+    assert list(response.json()) == ["errors"]
+    assert len(response.content) < 1000
+
+
+def test_a_10_mb_body_of_the_wrong_media_type_is_rejected_with_400(mock_robust_api):
+    response = mock_robust_api.post(raw=b"x" * TEN_MB, content_type="text/plain", timeout=30)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, id="arrays"),
+        pytest.param(b'{"a":' * 100_000 + b"1" + b"}" * 100_000, id="objects"),
+        pytest.param(
+            b'{"data":{"attributes":{"api_key":' + b"[" * 100_000 + b"]" * 100_000 + b"}}}",
+            id="inside-api-key",
+        ),
+        pytest.param(b"[" * 100_000, id="unclosed"),
+    ],
+)
+def test_json_nested_100000_deep_is_rejected_with_400(mock_robust_api, raw):
+    response = mock_robust_api.post(raw=raw, timeout=30)
+    assert response.status_code == 400
+    assert response.json()["errors"]
+
+
+def test_moderately_deep_json_in_an_unknown_field_is_accepted(mock_robust_api):
+    body = create_body()
+    body["data"]["meta"] = json.loads("[" * 500 + "]" * 500)
+    assert mock_robust_api.post(body).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "raw", [b"\xff", b'{"data": "\xc3\x28"}', b"\xed\xa0\x80", b'{"k": "\x80"}'], ids=repr
+)
+def test_invalid_utf8_is_rejected_with_400(mock_robust_api, raw):
+    response = mock_robust_api.post(raw=raw)
+    assert response.status_code == 400
+    assert any("UTF-8" in m for m in response.json()["errors"])
+
+
+def test_an_empty_body_is_rejected_with_400(mock_robust_api):
+    response = mock_robust_api.post(raw=b"")
+    assert response.status_code == 400
+    assert response.json()["errors"]
+
+
+def test_a_truncated_body_does_not_take_the_server_down(mock_robust_site, mock_robust_api):
+    # Announce 100 bytes, send 10, hang up.
+    raw_request(mock_robust_site, post_head(mock_robust_site, 100), b'{"data": {', read=False)
+    assert mock_robust_api.get().status_code == 404
+    assert mock_robust_site.default_organisation.account_key is None
+
+
+def test_a_truncated_body_whose_sender_waits_is_answered_without_a_server_error(
+    mock_robust_site, mock_robust_api
+):
+    answer = raw_request(mock_robust_site, post_head(mock_robust_site, 100), b'{"data": {')
+    if answer:  # the server may answer 400 or simply close; it must never answer 5xx
+        status = int(answer.split(b" ", 2)[1])
+        assert status < 500
+    assert mock_robust_api.get().status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("garbage", "expected"),
+    [
+        pytest.param(b"NOT HTTP AT ALL\r\n\r\n", b"400", id="not-http"),
+        pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", b"400", id="tls-hello"),
+        pytest.param(b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n", b"431", id="headers"),
+        pytest.param(b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", b"414", id="long-uri"),
+    ],
+)
+def test_a_malformed_request_gets_a_4xx_answer_and_no_traceback(
+    mock_robust_site, mock_robust_api, capsys, garbage, expected
+):
+    answer = raw_request(mock_robust_site, garbage)
+    assert expected in answer[:400]
+    assert "Traceback" not in capsys.readouterr().err
+    assert mock_robust_api.get().status_code == 404
+
+
+def test_a_client_that_connects_and_hangs_up_does_not_take_the_server_down(
+    mock_robust_site, mock_robust_api
+):
+    assert raw_request(mock_robust_site, b"") == b""
+    assert mock_robust_api.get().status_code == 404
+
+
+def test_the_server_still_answers_normally_after_all_of_that(mock_robust_api):
+    assert_still_serving(mock_robust_api)
+
+
+# -- concurrency ----------------------------------------------------------------------------
+
+THREADS = 32
+
+
+def _race_creates(api, barrier):
+    def one(index):
+        body = create_body(f"racer-{index}")
+        barrier.wait(timeout=10)
+        return api.post(body, timeout=20).status_code
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        return sorted(pool.map(one, range(THREADS)))
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_concurrent_creates_in_one_organisation_yield_exactly_one_account(mock_robust_api, round_):
+    mock_robust_api.site.reset()
+    statuses = _race_creates(mock_robust_api, threading.Barrier(THREADS))
+    assert statuses.count(201) == 1
+    assert statuses.count(409) == THREADS - 1
+    stored = mock_robust_api.site.default_organisation.account_key
+    assert stored is not None and stored.startswith("racer-")
+
+
+def test_concurrent_requests_in_many_organisations_do_not_interfere(
+    mock_robust_site, mock_robust_api
+):
+    orgs = [mock_robust_site.new_organisation() for _ in range(8)]
+    apis = [mock_robust_api.as_keys(api_key, app_key) for _, api_key, app_key in orgs]
+    barrier = threading.Barrier(len(apis) * 4)
+
+    def one(index):
+        api = apis[index % len(apis)]
+        barrier.wait(timeout=10)
+        return index % len(apis), api.post(create_body(), timeout=20).status_code
+
+    with ThreadPoolExecutor(max_workers=len(apis) * 4) as pool:
+        results = list(pool.map(one, range(len(apis) * 4)))
+    for org_index in range(len(apis)):
+        statuses = sorted(s for i, s in results if i == org_index)
+        assert statuses == [201, 409, 409, 409]
+    assert all(org.account_key is not None for org, _, _ in orgs)
+
+
+def test_requests_from_a_dead_client_do_not_block_other_clients(mock_robust_site, mock_robust_api):
+    # A client that announces a body and never sends it holds one thread, not the server.
+    with socket.create_connection((mock_robust_site.host, mock_robust_site.port)) as stalled:
+        stalled.sendall(post_head(mock_robust_site, 100))
+        assert mock_robust_api.get(timeout=5).status_code == 404
