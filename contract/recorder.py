@@ -55,7 +55,7 @@ class Recorder:
         test = self.current_test or ""
         with self._lock:
             self.tallies[finding.rule].failed += 1
-            key = (finding.rule, exchange.operation if exchange else "", test)
+            key = (finding.rule, (exchange.operation or "") if exchange else "", test)
             self._failure_keys[key] += 1
             if self._failure_keys[key] > 1:
                 # Keep the latest: Hypothesis replays its minimal failing example last.

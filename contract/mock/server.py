@@ -110,7 +110,7 @@ class MockSite:
                     request_handler=_Handler,
                     fd=sock.fileno(),
                 )
-            self._server.daemon_threads = True
+            self._server.daemon_threads = True  # type: ignore[attr-defined]
             self.port = self._server.server_address[1]
         return self
 

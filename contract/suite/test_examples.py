@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from contract.client import ContractClient
@@ -142,11 +144,12 @@ def test_an_application_key_without_manage_integrations_may_read_but_not_write(
     client.expect(
         "auth-enforced", read.status == 404, f"a read-only key's GET answered {read.status}", read
     )
-    for method, kwargs in (
+    writes: list[tuple[str, dict[str, Any]]] = [
         ("POST", {"json": valid_create_body()}),
         ("PATCH", {"json": valid_create_body()}),
         ("DELETE", {}),
-    ):
+    ]
+    for method, kwargs in writes:
         refused = client.request(method, auth=auth, **kwargs)
         client.expect(
             "auth-enforced",
@@ -182,7 +185,12 @@ def test_reading_updating_and_deleting_without_an_account_answer_404(
     client: ContractClient,
 ) -> None:
     ensure_no_account(client)
-    for method, kwargs in (("GET", {}), ("PATCH", {"json": valid_create_body()}), ("DELETE", {})):
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("GET", {}),
+        ("PATCH", {"json": valid_create_body()}),
+        ("DELETE", {}),
+    ]
+    for method, kwargs in calls:
         missing = client.request(method, **kwargs)
         client.expect(
             "lifecycle-effects",

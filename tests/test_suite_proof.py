@@ -1,0 +1,160 @@
+"""Proof that the contract suite catches what it claims, and only that.
+
+The whole suite (``statuspage-contract run``) runs against the healthy mock, against the mock
+with each fault mode, against the mock reached only by URL, and against an independent
+correct implementation (tests/alt_server.py). Runs go two at a time in subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract.mock.faults import FAULTS
+from contract.rules import RULES
+
+HERE = Path(__file__).parent
+#: A rule some faults break as a direct consequence of the one they name: a 500 is also an
+#: undocumented status code.
+COMPANIONS = {"no-server-error": {"documented-status"}}
+
+
+@dataclass
+class Run:
+    exit_code: int
+    report: dict[str, Any] | None
+    output: str
+
+    @property
+    def failed_rules(self) -> set[str]:
+        assert self.report is not None, self.output[-2000:]
+        return {n for n, r in self.report["rules"].items() if r["failed"]}
+
+    @property
+    def own_failed_rules(self) -> set[str]:
+        return {n for n in self.failed_rules if RULES[n].kind != "schemathesis"}
+
+
+def run_suite(report_dir: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    cmd = [sys.executable, "-m", "contract.cli", "run", "--profile", "ci"]
+    cmd += ["--report-dir", str(report_dir), *args]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
+    environment.update(env or {})
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=600, env=environment, cwd=report_dir.parent
+    )
+    try:
+        report = json.loads((report_dir / "contract-report.json").read_text())
+    except (OSError, ValueError):
+        report = None
+    return Run(done.returncode, report, done.stdout + done.stderr)
+
+
+@pytest.fixture(scope="module")
+def mock_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    """The suite against the healthy mock and the mock with each fault, two at a time."""
+    base = tmp_path_factory.mktemp("proof")
+    jobs = {"healthy": ()} | {name: ("--mock-fault", name) for name in FAULTS}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            name: pool.submit(run_suite, base / name, "--site", "mock", *args)
+            for name, args in jobs.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+def test_the_suite_passes_against_the_healthy_mock(mock_runs: dict[str, Run]) -> None:
+    healthy = mock_runs["healthy"]
+    assert healthy.exit_code == 0, healthy.output[-3000:]
+    assert healthy.report is not None and healthy.report["verdict"] == "passed"
+
+
+def test_every_rule_is_exercised_against_the_healthy_mock(mock_runs: dict[str, Run]) -> None:
+    report = mock_runs["healthy"].report
+    assert report is not None
+    unexercised = [n for n, r in report["rules"].items() if r["passed"] + r["failed"] == 0]
+    assert unexercised == []
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_fault_fails_the_suite_naming_the_rule_it_breaks(
+    mock_runs: dict[str, Run], fault: str
+) -> None:
+    run = mock_runs[fault]
+    expected = FAULTS[fault].breaks
+    assert run.exit_code == 1, run.output[-3000:]
+    assert expected in run.failed_rules
+    assert run.own_failed_rules <= {expected} | COMPANIONS.get(expected, set())
+    assert expected in run.output.splitlines()[-2] + run.output.splitlines()[-1]
+
+
+def test_detection_score_is_complete(mock_runs: dict[str, Run]) -> None:
+    caught = [f for f in FAULTS if FAULTS[f].breaks in mock_runs[f].failed_rules]
+    print(f"detection score: {len(caught)}/{len(FAULTS)}")
+    assert len(caught) == len(FAULTS)
+
+
+# -- the same suite, by URL only ----------------------------------------------------------------
+@pytest.fixture
+def keys() -> dict[str, str]:
+    return {"DD_API_KEY": secrets.token_hex(16), "DD_APP_KEY": secrets.token_hex(20)}
+
+
+def _serve(cmd: list[str], env: dict[str, str]) -> Iterator[str]:
+    environment = {**os.environ, **env}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=environment)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().strip()
+        url = first.split()[-1]
+        assert url.startswith("http://127.0.0.1:"), first
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def served_mock(request: pytest.FixtureRequest, keys: dict[str, str]) -> Iterator[str]:
+    faults = [arg for f in getattr(request, "param", ()) for arg in ("--fault", f)]
+    cmd = [sys.executable, "-m", "contract.cli", "serve", "--port", "0", "--quiet", *faults]
+    yield from _serve(cmd, keys)
+
+
+@pytest.fixture
+def alt_server(keys: dict[str, str]) -> Iterator[str]:
+    cmd = [sys.executable, str(HERE / "alt_server.py"), keys["DD_API_KEY"], keys["DD_APP_KEY"]]
+    yield from _serve(cmd, {})
+
+
+def test_the_suite_passes_against_the_mock_reached_by_url(
+    served_mock: str, keys: dict[str, str], tmp_path: Path
+) -> None:
+    run = run_suite(tmp_path / "r", "--site", served_mock, "--allow-mutations", env=keys)
+    assert run.exit_code == 0, run.output[-3000:]
+
+
+@pytest.mark.parametrize("served_mock", [("unmasked-api-key",)], indirect=True)
+def test_the_suite_fails_against_a_faulty_site_reached_by_url(
+    served_mock: str, keys: dict[str, str], tmp_path: Path
+) -> None:
+    run = run_suite(tmp_path / "r", "--site", served_mock, "--allow-mutations", env=keys)
+    assert run.exit_code == 1, run.output[-3000:]
+    assert run.own_failed_rules == {"api-key-masked"}
+
+
+def test_the_suite_passes_against_an_independent_correct_implementation(
+    alt_server: str, keys: dict[str, str], tmp_path: Path
+) -> None:
+    run = run_suite(tmp_path / "r", "--site", alt_server, "--allow-mutations", env=keys)
+    assert run.exit_code == 0, run.output[-4000:]
