@@ -262,6 +262,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "thorough (many examples, shrinking)",
     )
     group.addoption(
+        "--contract-examples",
+        type=int,
+        metavar="N",
+        help="examples per property-based test (overrides the profile's number)",
+    )
+    group.addoption(
         "--request-budget",
         type=int,
         metavar="N",
@@ -307,6 +313,16 @@ def pytest_configure(config: pytest.Config) -> None:
     session = ContractSession(config)
     config.stash[SESSION_KEY] = session
     settings.load_profile(f"statuspage-{session.profile}")
+    examples = config.getoption("contract_examples", None)
+    if examples is not None:
+        if examples < 1:
+            raise pytest.UsageError("--contract-examples must be at least 1")
+        settings.register_profile(
+            "statuspage-custom",
+            settings.get_profile(f"statuspage-{session.profile}"),
+            max_examples=examples,
+        )
+        settings.load_profile("statuspage-custom")
     report_dir = report_dir_of(config)
     wants_junit = report_dir is not None and _selects_suite(config)
     if wants_junit and not hasattr(config, "workerinput") and not config.option.xmlpath:

@@ -49,6 +49,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="Hypothesis profile (default: fast; ci when the CI variable is set)",
     )
     parser.add_argument(
+        "--examples", type=int, metavar="N", help="examples per property-based test"
+    )
+    parser.add_argument(
         "--request-budget", type=int, metavar="N", help="most requests per site (0: unlimited)"
     )
     parser.add_argument(
@@ -110,6 +113,8 @@ def validate(args: argparse.Namespace) -> list[str]:
         raise RunUsageError("--mock-fault applies to --site mock only")
     if args.request_budget is not None and args.request_budget < 0:
         raise RunUsageError("--request-budget must be 0 (unlimited) or more")
+    if args.examples is not None and args.examples < 1:
+        raise RunUsageError("--examples must be at least 1")
     if args.workers is not None and args.workers < 1:
         raise RunUsageError("--workers must be at least 1")
     return sites
@@ -142,6 +147,8 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         argv += ["--contract-profile", args.profile]
     if args.request_budget is not None:
         argv += ["--request-budget", str(args.request_budget)]
+    if args.examples is not None:
+        argv += ["--contract-examples", str(args.examples)]
     if args.keyword:
         argv += ["-k", args.keyword]
     if args.verbose:

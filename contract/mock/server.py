@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import socket
@@ -18,12 +19,77 @@ from contract.mock.state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, Moc
 
 log = logging.getLogger("statuspage_contract.mock")
 
+#: Requests with a Content-Length body up to this size are read whole before the app runs, so
+#: the connection can be kept alive. Larger, chunked or ``Expect`` requests take Werkzeug's own
+#: path, which closes the connection after the response (and drains what is left of the body).
+KEEP_ALIVE_MAX_BODY = 1024 * 1024
+
 
 class _Handler(WSGIRequestHandler):
     """Werkzeug's handler with TCP_NODELAY (no 40 ms Nagle stalls) and a socket timeout."""
 
     disable_nagle_algorithm = True
     timeout = 30  # seconds a stalled or truncated request may hold a thread
+
+    def run_wsgi(self) -> None:
+        length = self._keep_alive_body_length()
+        if length is None:
+            super().run_wsgi()  # closes the connection after the response
+            return
+        body = self.rfile.read(length) if length else b""
+        if len(body) != length:  # the client went away mid-body
+            self.close_connection = True
+            return
+        self.environ = environ = self.make_environ()
+        environ["wsgi.input"] = io.BytesIO(body)
+        started: list[Any] = []
+        chunks: list[bytes] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            started[:] = [status, headers]
+            return chunks.append
+
+        try:
+            app_iter = self.server.app(environ, start_response)
+            try:
+                chunks.extend(app_iter)
+            finally:
+                if hasattr(app_iter, "close"):
+                    app_iter.close()
+            status, headers = started
+        except Exception:  # the app guards itself; never leave a half-answered connection open
+            log.exception("mock app failed")
+            self.close_connection = True
+            status, headers = "500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain")]
+            chunks = [b"Internal Server Error"]
+        data = b"".join(chunks)
+        code_text, _, reason = status.partition(" ")
+        code = int(code_text)
+        self.send_response(code, reason)
+        framed = False
+        for key, value in headers:
+            framed = framed or key.lower() == "content-length"
+            self.send_header(key, value)
+        if not framed and code >= 200 and code not in (204, 304):
+            self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if data and self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _keep_alive_body_length(self) -> int | None:
+        """The request body's length when the connection can stay open after it, else None."""
+        if self.close_connection or self.request_version != "HTTP/1.1":
+            return None
+        if "Transfer-Encoding" in self.headers or "Expect" in self.headers:
+            return None
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return 0
+        if not length.isdigit() or int(length) > KEEP_ALIVE_MAX_BODY:
+            return None
+        return int(length)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # command and path are unset when the request line itself could not be parsed

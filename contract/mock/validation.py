@@ -60,9 +60,23 @@ def _validator(schema_json: str) -> Draft4Validator:
     return Draft4Validator(json.loads(schema_json))
 
 
+#: id(schema) -> (schema, validator): the contract's schemas live as long as the process, and
+#: keeping a reference to each keeps its id stable. Saves a json.dumps of the schema a request.
+_BY_ID: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+
+
+def _validator_for(schema: dict[str, Any]) -> Draft4Validator:
+    hit = _BY_ID.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    _BY_ID[id(schema)] = (schema, validator)
+    return validator
+
+
 def validate_body(data: Any, schema: dict[str, Any]) -> BodyProblem | None:
     """The first contract violation of ``data`` against ``schema``, naming the field."""
-    validator = _validator(json.dumps(schema, sort_keys=True))
+    validator = _validator_for(schema)
     try:
         errors = sorted(validator.iter_errors(data), key=_error_order)
     except RecursionError:
