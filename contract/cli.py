@@ -8,12 +8,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 from contract import __version__
+from contract.errors import UsageError
 
 Command = Callable[[argparse.Namespace], int]
-
-
-class UsageError(Exception):
-    """A user mistake: reported as one line, exit code 2, never a traceback."""
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:

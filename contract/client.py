@@ -235,8 +235,10 @@ class ContractClient:
         for name in self.contract.rate_limit_headers:
             if name.lower().endswith("reset"):
                 value = exchange.header(name)
-                if value and value.strip().isdigit():
-                    return float(min(int(value), self.max_rate_wait))
+                try:
+                    return float(min(max(0, int((value or "").strip())), self.max_rate_wait))
+                except ValueError:
+                    break
         return min(1.0, self.max_rate_wait)
 
     def close(self) -> None:

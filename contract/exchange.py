@@ -93,13 +93,17 @@ class Exchange:
         return {
             "status": self.status,
             "headers": {k: redact(v) for k, v in self.response_headers.items()},
-            "body": redact(self.text[:BODY_PREVIEW])
-            + ("…" if len(self.text) > BODY_PREVIEW else ""),
+            "body": _preview(redact(self.text), BODY_PREVIEW),
         }
 
     def describe(self) -> str:
-        body = redact(self.text[:300])
+        body = _preview(redact(self.text), 300)
         return f"{self.operation or self.method + ' ' + self.url} -> {self.status} {body}"
+
+
+def _preview(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (cut after redaction, so no secret is split)."""
+    return text[:limit] + ("…" if len(text) > limit else "")
 
 
 def _secret_header_placeholder(name: str) -> str | None:

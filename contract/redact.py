@@ -74,7 +74,7 @@ class SecretRegistry:
         if isinstance(value, str):
             return REDACTED if value in self._secrets else self.redact(value)
         if isinstance(value, dict):
-            return {self.redact(str(k)): self.redact_tree(v) for k, v in value.items()}
+            return {self.redact_tree(str(k)): self.redact_tree(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self.redact_tree(v) for v in value]
         return value

@@ -11,6 +11,8 @@ A violation is raised as :class:`ContractViolation`, whose message starts with t
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -237,13 +239,14 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
     body = ex.text
     if 200 <= ex.status < 300 and ex.is_json:  # the masked field is api-key-masked's business
         try:
-            data = ex.json
+            data = copy.deepcopy(ex.json)  # never alter the exchange's cached body
             data["data"]["attributes"].pop(contract.secret_field, None)
             body = str(data)
         except (KeyError, TypeError, AttributeError):
             pass
     haystack = body + "\n" + "\n".join(f"{k}: {v}" for k, v in ex.response_headers.items())
-    if any(k in haystack for k in keys):
+    forms = {form for k in keys for form in (k, json.dumps(k)[1:-1], repr(k)[1:-1])}
+    if any(form in haystack for form in forms):
         return "the response quotes a submitted api_key"
     return None
 

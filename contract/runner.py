@@ -181,12 +181,12 @@ def outcome(pytest_status: int, report: dict[str, Any] | None) -> tuple[int, str
     sites = _site_reports(report) if report else []
     broken = sorted({n for r in sites for n, rule in r.get("rules", {}).items() if rule["failed"]})
     aborted = [r["run"]["aborted"] for r in sites if r.get("run", {}).get("aborted")]
-    if pytest_status == 0 and not aborted:
-        return EXIT_HOLDS, "the contract holds"
     if aborted:
         return EXIT_ERROR, aborted[0]
-    if pytest_status == 1 and broken:
+    if pytest_status in (0, 1) and broken:
         return EXIT_VIOLATED, f"the contract is violated: broken rules: {', '.join(broken)}"
+    if pytest_status == 0:
+        return EXIT_HOLDS, "the contract holds"
     reasons = {
         1: "tests failed without breaking a contract rule (see the test output)",
         2: "the run was interrupted",
@@ -200,7 +200,7 @@ def outcome(pytest_status: int, report: dict[str, Any] | None) -> tuple[int, str
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
-    from contract.cli import UsageError
+    from contract.errors import UsageError
 
     try:
         sites = validate(args)

@@ -21,8 +21,8 @@ class Target:
 
     site: Site
     base_url: str
-    api_key: str | None
-    app_key: str | None
+    api_key: str | None = field(repr=False)
+    app_key: str | None = field(repr=False)
     mock: MockSite | None = None
     allow_mutations: bool = False
     replace_existing_account: bool = False

@@ -1,0 +1,5 @@
+"""Errors shared by the command-line modules."""
+
+
+class UsageError(Exception):
+    """A user mistake: reported as one line, exit code 2, never a traceback."""

@@ -1,0 +1,256 @@
+"""Redaction: every registered secret is replaced by ``[REDACTED]`` in anything printed or written.
+
+Long secrets (``SUBSTRING_MIN`` characters or more) are replaced wherever they occur, in their
+raw, JSON-escaped and repr-escaped spellings. Short ones would match inside ordinary words and
+numbers, so they are replaced only where they stand as a whole quoted token.
+
+Each test uses its own :class:`SecretRegistry`, never the process-wide ``SECRETS``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from contract.redact import REDACTED, SUBSTRING_MIN, SecretRegistry
+
+LONG = "sp-9f8e7d6c5b4a"  # comfortably above SUBSTRING_MIN
+SHORT = "ab12"  # below SUBSTRING_MIN
+
+
+def registry(*secrets: object) -> SecretRegistry:
+    reg = SecretRegistry()
+    reg.add(*secrets)
+    return reg
+
+
+def test_the_threshold_between_short_and_long_secrets_is_six_characters():
+    assert SUBSTRING_MIN == 6
+
+
+# -- long secrets ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        LONG,
+        f"key={LONG}",
+        f"prefix{LONG}suffix",
+        f'{{"api_key": "{LONG}"}}',
+        f"curl -H 'DD-API-KEY: {LONG}'",
+        f"{LONG}\n{LONG}",
+    ],
+)
+def test_a_long_secret_is_replaced_wherever_it_occurs(text):
+    redacted = registry(LONG).redact(text)
+    assert LONG not in redacted
+    assert REDACTED in redacted
+    assert redacted == text.replace(LONG, REDACTED)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        'quote"inside-key',
+        "back\\slash-key",
+        "new\nline-key",
+        "tab\tand\x01control",
+        "caf\u00e9-cl\u00e9-key",
+        "emoji-\U0001f511-key",
+    ],
+    ids=["double-quote", "backslash", "newline", "control", "non-ascii", "astral"],
+)
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        pytest.param(lambda s: s, id="raw"),
+        pytest.param(lambda s: json.dumps(s), id="json"),
+        pytest.param(lambda s: json.dumps(s, ensure_ascii=False), id="json-unicode"),
+        pytest.param(repr, id="repr"),
+        pytest.param(lambda s: json.dumps({"data": {"api_key": s}}), id="json-document"),
+        pytest.param(lambda s: str({"api_key": s}), id="python-dict"),
+    ],
+)
+def test_a_long_secret_is_replaced_in_its_raw_json_and_repr_spellings(secret, spelling):
+    text = f"before {spelling(secret)} after"
+    redacted = registry(secret).redact(text)
+    assert REDACTED in redacted
+    for form in (secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]):
+        assert form not in redacted
+    assert redacted.startswith("before ") and redacted.endswith(" after")
+
+
+def test_a_secret_of_exactly_six_characters_is_already_replaced_inside_words():
+    assert registry("abc123").redact("xxabc123yy") == f"xx{REDACTED}yy"
+
+
+# -- short secrets --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f'"{SHORT}"', f'"{REDACTED}"'),
+        (f"'{SHORT}'", f"'{REDACTED}'"),
+        (f'{{"api_key": "{SHORT}"}}', f'{{"api_key": "{REDACTED}"}}'),
+        (f"{{'api_key': '{SHORT}'}}", f"{{'api_key': '{REDACTED}'}}"),
+    ],
+)
+def test_a_short_secret_is_replaced_as_a_whole_quoted_token(text, expected):
+    assert registry(SHORT).redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SHORT,  # bare: indistinguishable from ordinary text
+        f"x{SHORT}y",
+        f'"x{SHORT}"',
+        f'"{SHORT}y"',
+        f"the {SHORT} word",
+        f"an {SHORT}-prefixed token",
+    ],
+)
+def test_a_short_secret_is_never_replaced_inside_words(text):
+    assert registry(SHORT).redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"count": 12345, "limit": 512}',
+        "X-RateLimit-Reset: 12",
+        "took 0.125 s for 1212 requests",
+        "HTTP 412 at 12:12",
+    ],
+)
+def test_a_short_numeric_secret_is_never_replaced_inside_numbers(text):
+    assert registry("12").redact(text) == text
+
+
+def test_a_short_numeric_secret_is_replaced_as_a_quoted_string():
+    assert registry("12").redact('{"api_key": "12", "n": 12}') == (
+        f'{{"api_key": "{REDACTED}", "n": 12}}'
+    )
+
+
+# -- redact_tree ----------------------------------------------------------------------------
+def test_redact_tree_redacts_strings_at_any_depth_and_keeps_the_shape():
+    reg = registry(LONG)
+    tree = {
+        "message": f"echoed {LONG} back",
+        "nested": [{"value": LONG}, (LONG, "clean")],
+        "clean": "nothing to hide",
+    }
+    assert reg.redact_tree(tree) == {
+        "message": f"echoed {REDACTED} back",
+        "nested": [{"value": REDACTED}, [REDACTED, "clean"]],
+        "clean": "nothing to hide",
+    }
+
+
+def test_redact_tree_replaces_a_value_equal_to_a_short_secret():
+    reg = registry(SHORT)
+    assert reg.redact_tree({"api_key": SHORT, "other": f"x{SHORT}y"}) == {
+        "api_key": REDACTED,
+        "other": f"x{SHORT}y",
+    }
+
+
+def test_redact_tree_redacts_dictionary_keys_that_contain_a_long_secret():
+    assert registry(LONG).redact_tree({f"{LONG}-header": 1}) == {f"{REDACTED}-header": 1}
+
+
+def test_redact_tree_redacts_a_dictionary_key_equal_to_a_short_secret():
+    assert registry(SHORT).redact_tree({SHORT: "value"}) == {REDACTED: "value"}
+
+
+@pytest.mark.parametrize("value", [12, 12.0, True, None, 0])
+def test_redact_tree_leaves_non_strings_alone_even_when_they_equal_a_secret(value):
+    reg = registry("12", "True", "None", "0")
+    assert reg.redact_tree({"n": value}) == {"n": value}
+    assert reg.redact_tree([value]) == [value]
+
+
+def test_redact_tree_does_not_modify_its_argument():
+    tree = {"a": [LONG]}
+    registry(LONG).redact_tree(tree)
+    assert tree == {"a": [LONG]}
+
+
+# -- ordering, registration -----------------------------------------------------------------
+def test_the_longest_secret_is_replaced_first_so_no_fragment_of_it_survives():
+    inner, outer = "secret-inner", "outer-secret-inner-tail"
+    for order in ((inner, outer), (outer, inner)):
+        reg = registry(*order)
+        assert reg.redact(f"[{outer}]") == f"[{REDACTED}]"
+        assert reg.redact(f"[{inner}]") == f"[{REDACTED}]"
+
+
+def test_overlapping_secrets_leave_no_recognisable_part_behind():
+    reg = registry("abcdefgh", "abcdefghijkl")
+    redacted = reg.redact("abcdefghijkl abcdefgh")
+    assert redacted == f"{REDACTED} {REDACTED}"
+
+
+@pytest.mark.parametrize("blank", ["", " ", "   ", "\t\n"])
+def test_blank_strings_are_ignored(blank):
+    reg = registry(blank)
+    assert len(reg) == 0
+    assert blank not in reg
+    assert reg.redact(f"a{blank}b {blank}") == f"a{blank}b {blank}"
+
+
+@pytest.mark.parametrize("not_a_string", [None, 123456789, b"bytes-secret", ["list-secret"]])
+def test_non_strings_are_not_registered(not_a_string):
+    assert len(registry(not_a_string)) == 0
+
+
+def test_registering_twice_counts_once_and_clear_forgets_everything():
+    reg = registry(LONG, LONG, SHORT)
+    assert len(reg) == 2 and reg.secrets == frozenset({LONG, SHORT})
+    reg.clear()
+    assert len(reg) == 0
+    assert reg.redact(LONG) == LONG
+
+
+def test_a_secret_added_later_is_redacted_too():
+    reg = registry(LONG)
+    assert reg.redact("later-secret-value") == "later-secret-value"
+    reg.add("later-secret-value")
+    assert reg.redact("later-secret-value") == REDACTED
+
+
+def test_an_empty_registry_returns_the_text_unchanged():
+    reg = SecretRegistry()
+    assert reg.redact("anything at all") == "anything at all"
+    assert reg.redact("") == ""
+
+
+def test_redact_bytes_works_on_utf8_and_survives_invalid_bytes():
+    reg = registry(LONG)
+    assert reg.redact_bytes(f"x {LONG} \u00e9".encode()) == f"x {REDACTED} \u00e9".encode()
+    assert LONG.encode() not in reg.redact_bytes(b"\xff\xfe" + LONG.encode())
+
+
+def test_leaks_names_only_long_secrets_present_in_the_text():
+    reg = registry(LONG, "other-long-secret", SHORT)
+    assert reg.leaks(f'"{SHORT}" and {LONG}') == [LONG]
+    assert reg.leaks(reg.redact(f"{LONG} other-long-secret")) == []
+
+
+def test_registration_and_redaction_are_safe_across_threads():
+    reg = SecretRegistry()
+    secrets = [f"thread-secret-{i:04d}" for i in range(200)]
+
+    def add(chunk):
+        for s in chunk:
+            reg.add(s)
+            reg.redact(s)
+
+    threads = [threading.Thread(target=add, args=(secrets[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(reg) == len(secrets)
+    assert reg.redact(" ".join(secrets)) == " ".join([REDACTED] * len(secrets))

@@ -1,0 +1,403 @@
+"""``statuspage-contract run``: exit codes, one-line errors, reports, live-site safety rules.
+
+The command runs as a user runs it: in a subprocess, from a scratch directory outside the
+repository. Runs that start pytest cost seconds each, so the module starts all of them at once
+(``suite_runs``) and the tests read their results; runs that stop at argument validation are
+quick and run per test. Sites other than ``mock`` are a :class:`MockSite` served by this process,
+one organisation (one pair of DD keys) per run.
+
+Exit codes: 0 the contract holds, 1 it is violated, 2 usage or infrastructure error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract.mock import MockSite
+from contract.rules import RULES
+from contract.runner import EXIT_ERROR, EXIT_HOLDS, EXIT_VIOLATED, outcome
+
+TIMEOUT = 180
+REPORT_FILES = ("contract-report.json", "junit.xml", "contract-report.html", "summary.md")
+#: ``python -m contract.cli``: how the brief and the CI examples start the command.
+MODULE = (sys.executable, "-m", "contract.cli")
+#: What the installed ``statuspage-contract`` console script does.
+SCRIPT = (sys.executable, "-c", "import sys; from contract.cli import main; sys.exit(main())")
+
+
+def cli_env(api_key: str | None = None, app_key: str | None = None, **extra: str) -> dict[str, str]:
+    """This environment without any DD_* variable, plus the given DD keys."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
+    env.update(PYTHONUNBUFFERED="1", **extra)
+    if api_key is not None:
+        env["DD_API_KEY"] = api_key
+    if app_key is not None:
+        env["DD_APP_KEY"] = app_key
+    return env
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Run:
+    """A finished ``statuspage-contract run``."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    cwd: Path
+    report_dir: Path
+
+    @property
+    def last_line(self) -> str:
+        lines = self.stderr.strip().splitlines()
+        return lines[-1] if lines else ""
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads((self.report_dir / "contract-report.json").read_text(encoding="utf-8"))
+
+
+def start(
+    tmp: Path, *args: str, env: dict[str, str], launcher: tuple[str, ...] = MODULE
+) -> Callable[[], Run]:
+    """Start ``run ARGS --report-dir out`` with cwd ``tmp/cwd``; returns a function that waits.
+
+    Output goes to files, not pipes, so that parallel runs never block on a full pipe.
+    """
+    cwd = tmp / "cwd"
+    cwd.mkdir(parents=True)
+    out, err = (tmp / "stdout.txt").open("w"), (tmp / "stderr.txt").open("w")
+    process = subprocess.Popen(
+        [*launcher, "run", *args, "--report-dir", "out"],
+        cwd=cwd,
+        env=env,
+        stdout=out,
+        stderr=err,
+        stdin=subprocess.DEVNULL,
+    )
+
+    def finish() -> Run:
+        try:
+            process.wait(timeout=TIMEOUT)
+        finally:
+            out.close()
+            err.close()
+            if process.poll() is None:
+                process.kill()
+        return Run(
+            process.returncode,
+            (tmp / "stdout.txt").read_text(),
+            (tmp / "stderr.txt").read_text(),
+            cwd,
+            cwd / "out",
+        )
+
+    return finish
+
+
+# -- the runs that start pytest, all at once ------------------------------------------------
+@dataclass
+class Org:
+    api_key: str
+    app_key: str
+    org: Any
+
+
+@dataclass
+class SuiteRuns:
+    runs: dict[str, Run]
+    site: MockSite
+    orgs: dict[str, Org]
+    preexisting_key: str
+    unreachable_port: int
+
+
+SUBSET = "reference or second_create"
+
+
+@pytest.fixture(scope="module")
+def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteRuns]:
+    with MockSite(api_key=secrets.token_hex(16), app_key=secrets.token_hex(20)) as site:
+        orgs = {"untouched": Org(site.api_key, site.app_key, site.default_organisation)}
+        for name in ("allowed", "occupied"):
+            org, api_key, app_key = site.new_organisation()
+            orgs[name] = Org(api_key, app_key, org)
+        preexisting = secrets.token_hex(32)
+        orgs["occupied"].org.account_key = preexisting
+        port = closed_port()
+
+        def keys(name: str) -> dict[str, str]:
+            return cli_env(orgs[name].api_key, orgs[name].app_key)
+
+        url = site.base_url
+        plan: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+            "healthy-mock": (("--site", "mock", "-k", SUBSET), cli_env()),
+            "faulty-mock": (
+                ("--site", "mock", "--mock-fault", "unmasked-api-key", "-k", "reference"),
+                cli_env(),
+            ),
+            "unreachable": (
+                ("--site", f"http://127.0.0.1:{port}"),
+                cli_env(secrets.token_hex(16), secrets.token_hex(20)),
+            ),
+            "rejected": (("--site", url), cli_env(secrets.token_hex(16), secrets.token_hex(20))),
+            "allowed": (("--site", url, "--allow-mutations", "-k", SUBSET), keys("allowed")),
+            "untouched": (("--site", url, "-k", SUBSET), keys("untouched")),
+            "occupied": (
+                ("--site", url, "--allow-mutations", "-k", f"{SUBSET} or empty"),
+                keys("occupied"),
+            ),
+        }
+        waiting = {
+            name: start(tmp_path_factory.mktemp(name), *args, env=env)
+            for name, (args, env) in plan.items()
+        }
+        runs = {name: finish() for name, finish in waiting.items()}
+        yield SuiteRuns(runs, site, orgs, preexisting, port)
+
+
+def test_a_healthy_mock_run_exits_0_and_writes_every_report(suite_runs):
+    run = suite_runs.runs["healthy-mock"]
+    assert run.returncode == EXIT_HOLDS, run.stderr
+    for name in REPORT_FILES:
+        assert (run.report_dir / name).stat().st_size > 0, name
+    report = run.report
+    assert report["verdict"] == "passed"
+    assert report["run"]["site"] == "mock"
+    assert report["tests"]["passed"] == 2 and report["tests"]["failed"] == 0
+    assert "the contract holds" in run.stdout
+    assert "Traceback" not in run.stderr
+
+
+def test_a_run_writes_nothing_in_its_working_directory_but_the_report_dir(suite_runs):
+    for name in ("healthy-mock", "allowed", "faulty-mock"):
+        run = suite_runs.runs[name]
+        written = {p.name for p in run.cwd.iterdir()}
+        # Hypothesis caches the literal constants of local source files in .hypothesis/constants
+        # (no examples: the suite runs without an example database).
+        assert written - {".hypothesis"} == {"out"}, name
+        if ".hypothesis" in written:
+            assert {p.name for p in (run.cwd / ".hypothesis").iterdir()} <= {
+                "constants",
+                ".gitignore",
+            }
+
+
+def test_a_mock_fault_makes_the_run_exit_1_naming_the_broken_rule(suite_runs):
+    run = suite_runs.runs["faulty-mock"]
+    assert run.returncode == EXIT_VIOLATED
+    assert "api-key-masked" in run.last_line
+    assert "violated" in run.last_line
+    assert run.report["rules"]["api-key-masked"]["status"] == "failed"
+    assert run.report["run"]["mock_faults"] == ["unmasked-api-key"]
+
+
+def test_an_unreachable_site_is_an_infrastructure_error_exit_2(suite_runs):
+    run = suite_runs.runs["unreachable"]
+    assert run.returncode == EXIT_ERROR
+    assert "infrastructure error" in run.last_line
+    assert f"cannot reach 127.0.0.1:{suite_runs.unreachable_port}" in run.last_line
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in run.stderr + run.stdout
+    assert run.report["run"]["aborted"].startswith("infrastructure error")
+
+
+def test_a_site_that_rejects_the_keys_stops_after_one_request_with_exit_2(suite_runs):
+    run = suite_runs.runs["rejected"]
+    assert run.returncode == EXIT_ERROR
+    assert "rejected the keys" in run.last_line
+    assert "infrastructure error" in run.last_line
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert run.report["run"]["requests"] == 1
+
+
+def test_with_allow_mutations_the_mutating_tests_run_and_clean_up_after_them(suite_runs):
+    run = suite_runs.runs["allowed"]
+    assert run.returncode == EXIT_HOLDS, run.stderr
+    report = run.report
+    assert report["run"]["mutations_allowed"] is True
+    assert report["tests"]["passed"] == 2 and report["tests"]["skipped"] == 0
+    assert suite_runs.orgs["allowed"].org.account_key is None  # what it created, it deleted
+
+
+def test_without_allow_mutations_the_mutating_tests_are_skipped_and_nothing_is_created(
+    suite_runs,
+):
+    run = suite_runs.runs["untouched"]
+    assert run.returncode == EXIT_HOLDS, run.stderr
+    report = run.report
+    assert report["tests"]["skipped"] > 0
+    assert report["tests"]["skipped"] == report["tests"]["total"]
+    assert report["run"]["mutations_allowed"] is False
+    assert report["run"]["requests"] == 1  # the preflight GET, nothing else
+    assert suite_runs.site.default_organisation.account_key is None
+    assert "pass --allow-mutations" in run.stdout
+
+
+def test_a_preexisting_account_is_never_touched_without_replace_existing_account(suite_runs):
+    run = suite_runs.runs["occupied"]
+    assert run.returncode == EXIT_HOLDS, run.stderr
+    report = run.report
+    assert report["run"]["existing_account"] is True
+    assert report["run"]["mutations_allowed"] is False
+    assert report["tests"]["skipped"] == 2  # the two mutating tests
+    assert report["tests"]["passed"] > 0  # the read-only ones still ran
+    assert suite_runs.orgs["occupied"].org.account_key == suite_runs.preexisting_key
+    assert "--replace-existing-account" in run.stdout
+
+
+# -- usage errors: one line, exit 2, nothing sent -------------------------------------------
+LAUNCHERS = [
+    pytest.param(SCRIPT, id="console-script"),
+    pytest.param(MODULE, id="python-m"),
+]
+
+
+def assert_usage_error(run: Run, *fragments: str) -> None:
+    assert "Traceback" not in run.stderr
+    assert run.returncode == EXIT_ERROR
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("statuspage-contract run: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert not (run.report_dir / "contract-report.json").exists()
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A listening socket that records whether anything connected to it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock
+
+
+def nothing_connected(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        conn, _ = sock.accept()
+    except BlockingIOError:
+        return True
+    conn.close()
+    return False
+
+
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+def test_an_unknown_site_is_a_one_line_usage_error(tmp_path, launcher):
+    run = start(tmp_path, "--site", "datadoghq.nowhere", env=cli_env(), launcher=launcher)()
+    assert_usage_error(run, "unknown site 'datadoghq.nowhere'", "valid sites: mock")
+
+
+def test_a_non_mock_site_without_dd_keys_is_refused_before_anything_is_sent(tmp_path, listener):
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    run = start(tmp_path, "--site", url, "--allow-mutations", env=cli_env(), launcher=SCRIPT)()
+    assert_usage_error(run, "needs DD_API_KEY and DD_APP_KEY")
+    assert nothing_connected(listener)
+
+
+def test_dd_site_is_the_default_site_and_needs_the_keys_too(tmp_path):
+    run = start(tmp_path, env=cli_env(DD_SITE="datadoghq.eu"), launcher=SCRIPT)()
+    assert_usage_error(run, "site datadoghq.eu needs DD_API_KEY and DD_APP_KEY")
+
+
+def test_a_mock_fault_is_refused_for_a_non_mock_site(tmp_path, listener):
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    args = ("--site", url, "--mock-fault", "unmasked-api-key")
+    env = cli_env(secrets.token_hex(16), secrets.token_hex(20))
+    run = start(tmp_path, *args, env=env, launcher=SCRIPT)()
+    assert_usage_error(run, "--mock-fault applies to --site mock only")
+    assert nothing_connected(listener)
+
+
+def test_an_unknown_mock_fault_is_a_one_line_usage_error(tmp_path):
+    args = ("--site", "mock", "--mock-fault", "no-such-fault")
+    run = start(tmp_path, *args, env=cli_env(), launcher=SCRIPT)()
+    assert_usage_error(run, "unknown fault no-such-fault", "unmasked-api-key")
+
+
+# -- outcome(): pytest's exit status and the report -> the run's exit code -------------------
+def site_report(*failed: str, aborted: str | None = None, site: str = "mock") -> dict[str, Any]:
+    return {
+        "run": {"site": site, "aborted": aborted},
+        "rules": {name: {"failed": int(name in failed)} for name in RULES},
+    }
+
+
+def combined(*reports: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "combined", "sites": {r["run"]["site"]: r for r in reports}}
+
+
+ABORTED = "infrastructure error: cannot reach 127.0.0.1:9: ConnectionError"
+
+
+@pytest.mark.parametrize(
+    ("status", "report", "expected"),
+    [
+        (0, site_report(), (EXIT_HOLDS, "the contract holds")),
+        (0, None, (EXIT_HOLDS, "the contract holds")),
+        (
+            1,
+            site_report("no-key-echo", "api-key-masked"),
+            (EXIT_VIOLATED, "the contract is violated: broken rules: api-key-masked, no-key-echo"),
+        ),
+        (
+            1,
+            combined(site_report(site="a"), site_report("single-account", site="b")),
+            (EXIT_VIOLATED, "the contract is violated: broken rules: single-account"),
+        ),
+        (1, site_report(), (EXIT_ERROR, "tests failed without breaking a contract rule")),
+        (1, None, (EXIT_ERROR, "tests failed without breaking a contract rule")),
+        (2, site_report(aborted=ABORTED), (EXIT_ERROR, ABORTED)),
+        (0, site_report(aborted=ABORTED), (EXIT_ERROR, ABORTED)),
+        (1, site_report("api-key-masked", aborted=ABORTED), (EXIT_ERROR, ABORTED)),
+        (0, combined(site_report(site="a"), site_report(aborted=ABORTED, site="b")), (2, ABORTED)),
+        (2, None, (EXIT_ERROR, "the run was interrupted")),
+        (3, None, (EXIT_ERROR, "pytest reported an internal error")),
+        (4, site_report(), (EXIT_ERROR, "pytest rejected its arguments")),
+        (5, None, (EXIT_ERROR, "no tests ran")),
+        (7, None, (EXIT_ERROR, "pytest exited with status 7")),
+    ],
+    ids=[
+        "holds",
+        "holds-without-report",
+        "violated",
+        "violated-on-one-of-two-sites",
+        "failed-without-rule",
+        "failed-without-report",
+        "aborted",
+        "aborted-though-pytest-passed",
+        "aborted-wins-over-violated",
+        "one-site-aborted",
+        "interrupted",
+        "internal-error",
+        "usage-error",
+        "no-tests",
+        "unknown-status",
+    ],
+)
+def test_outcome_maps_pytest_status_and_report_to_the_exit_code(status, report, expected):
+    code, reason = outcome(status, report)
+    assert code == expected[0]
+    assert reason.startswith(expected[1])
+    assert "\n" not in reason
+
+
+def test_outcome_reports_a_broken_rule_even_when_every_test_passed():
+    assert outcome(0, site_report("json-content-type"))[0] == EXIT_VIOLATED
