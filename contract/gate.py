@@ -652,13 +652,25 @@ def gate(
     """Load the files and decide (raises GateInputError on an untrustworthy input)."""
     current = load_report(Path(report))
     before = load_report(Path(baseline), "baseline") if baseline is not None else None
+    return decide(current, baseline=before, waivers=waivers, today=today)
+
+
+def decide(
+    current: Mapping[str, Any],
+    *,
+    baseline: Mapping[str, Any] | None = None,
+    waivers: str | Path | None = None,
+    today: date | None = None,
+) -> GateDecision:
+    """Decide on loaded reports, reading the waivers file (its rules may name any rule the
+    toolkit or either report knows)."""
     known = set(RULES)
-    for r in (current, before):
+    for r in (current, baseline):
         if r is not None:
             for site in site_reports(r).values():
                 known |= set(site["rules"])
     found = load_waivers(Path(waivers), known) if waivers is not None else []
-    return evaluate(current, baseline=before, waivers=found, today=today)
+    return evaluate(current, baseline=baseline, waivers=found, today=today)
 
 
 # -- command line ---------------------------------------------------------------------------

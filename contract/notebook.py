@@ -40,9 +40,8 @@ from contract.exchange import Exchange, Verdict
 from contract.gate import (
     GateDecision,
     GateInputError,
-    evaluate,
+    decide,
     is_combined,
-    load_waivers,
     site_reports,
     validate_report,
 )
@@ -54,11 +53,11 @@ from contract.report import JSON_NAME, combine
 from contract.rules import RULES, schema_errors
 from contract.scenarios import (
     bad_create_inputs,
-    ensure_no_account,
-    expect_unchanged,
+    invalid_create_rejected,
     is_valid_create_body,
     materialise,
     valid_create_body,
+    valid_create_then_conflict,
 )
 from contract.spec import load_contract
 from contract.target import Target, open_target, sentinel_key
@@ -1101,7 +1100,6 @@ def property_session(
         ex.base_url, ex.target.api_key, ex.target.app_key, raise_on_violation=False
     )
     rec = client.recorder
-    created = load_contract().create.success.status
     first: list[Violation] = []
     started = time.monotonic()
 
@@ -1110,39 +1108,14 @@ def property_session(
             first.append(Violation.from_record(copy.deepcopy(rec.failures[0])))
 
     def valid_case(case: Any) -> bool:
-        ensure_no_account(client)
-        first = generation.send_case(client, case)
-        generation.run_builtin_checks(client, case, first)
-        client.expect(
-            "valid-body-accepted",
-            first.status == created,
-            f"a valid create on an organisation without an account answered {first.status}",
-            first,
-        )
-        again = generation.send_case(client, case)
-        client.expect(
-            "single-account",
-            again.status == 409,
-            f"a create while an account exists answered {again.status}, not 409",
-            again,
-        )
-        expect_unchanged(client, True, again)
+        valid_create_then_conflict(client, case)
         note_first()
         return True
 
     def invalid_case(case: Any) -> bool:
         if is_valid_create_body(case.body):
             return False  # a negative case that breaks a header, not the body
-        ensure_no_account(client)
-        rejected = generation.send_case(client, case)
-        generation.run_builtin_checks(client, case, rejected)
-        client.expect(
-            "invalid-body-rejected",
-            rejected.status == 400,
-            f"a create with an invalid body answered {rejected.status}, not 400",
-            rejected,
-        )
-        expect_unchanged(client, False, rejected)
+        invalid_create_rejected(client, case)
         note_first()
         return True
 
@@ -1718,10 +1691,4 @@ def gate_decision(
     """
     current = _as_report_dict(report if report is not None else _resolve_report_path(None))
     before = _as_report_dict(baseline) if baseline is not None else None
-    known = set(RULES)
-    for r in (current, before):
-        if r is not None:
-            for site in site_reports(r).values():
-                known |= set(site["rules"])
-    found = load_waivers(Path(waivers), known) if waivers is not None else []
-    return GateResult.of(evaluate(current, baseline=before, waivers=found, today=today))
+    return GateResult.of(decide(current, baseline=before, waivers=waivers, today=today))

@@ -211,3 +211,50 @@ def expect_unchanged(client: ContractClient, existed: bool, rejected: Exchange) 
         f"{'exists' if now else 'does not exist'} after",
         rejected,
     )
+
+
+def valid_create_then_conflict(client: ContractClient, case: Any) -> None:
+    """A generated valid create from a clean state: 201, then 409 for the same body, and
+    the 409 changes nothing. Schemathesis' built-in checks judge the first response."""
+    from contract import generation
+
+    ensure_no_account(client)
+    created = generation.send_case(client, case)
+    generation.run_builtin_checks(client, case, created)
+    expected = load_contract().create.success.status
+    client.expect(
+        "valid-body-accepted",
+        created.status == expected,
+        f"a valid create on an organisation without an account answered {created.status}",
+        created,
+    )
+    again = generation.send_case(client, case)
+    client.expect(
+        "single-account",
+        again.status == 409,
+        f"a create while an account exists answered {again.status}, not 409",
+        again,
+    )
+    expect_unchanged(client, True, again)
+
+
+def invalid_create_rejected(client: ContractClient, case: Any, *, clean: bool = True) -> None:
+    """A generated invalid create: 400 (409 allowed when an account exists and the state
+    cannot be cleaned), and it changes nothing."""
+    from contract import generation
+
+    if clean:
+        ensure_no_account(client)
+        existed = False
+    else:
+        existed = account_exists(client)
+    rejected = generation.send_case(client, case)
+    generation.run_builtin_checks(client, case, rejected)
+    allowed = {400, 409} if existed else {400}
+    client.expect(
+        "invalid-body-rejected",
+        rejected.status in allowed,
+        f"a create with an invalid body answered {rejected.status}, not 400",
+        rejected,
+    )
+    expect_unchanged(client, existed, rejected)
