@@ -1,0 +1,61 @@
+"""Several sites in one run: parallel on pytest-xdist workers, a report per site plus a
+combined one, and the exit code follows the combined verdict."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contract.mock import MockSite
+from contract.report import site_dir_name
+
+
+@pytest.fixture
+def second_site(request: pytest.FixtureRequest) -> Iterator[MockSite]:
+    faults = getattr(request, "param", ())
+    keys = secrets.token_hex(16), secrets.token_hex(20)
+    with MockSite(api_key=keys[0], app_key=keys[1], faults=faults) as site:
+        yield site
+
+
+def run_two_sites(site: MockSite, report_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
+    env |= {"DD_API_KEY": site.api_key, "DD_APP_KEY": site.app_key}
+    cmd = [sys.executable, "-m", "contract.cli", "run", "--site", "mock"]
+    cmd += ["--site", site.base_url, "--allow-mutations", "-k", "reference or second_create"]
+    cmd += ["--report-dir", str(report_dir)]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_two_healthy_sites_pass_with_a_report_each_and_a_combined_one(
+    second_site: MockSite, tmp_path: Path
+) -> None:
+    done = run_two_sites(second_site, tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    combined = json.loads((tmp_path / "contract-report.json").read_text())
+    assert combined["kind"] == "combined"
+    assert set(combined["sites"]) == {"mock", second_site.base_url}
+    assert combined["verdict"] == "passed"
+    for name in ("mock", second_site.base_url):
+        one = json.loads((tmp_path / site_dir_name(name) / "contract-report.json").read_text())
+        assert one["run"]["site"] == name
+        assert one["tests"]["passed"] > 0
+    assert "2 workers" in done.stdout or "gw1" in done.stdout  # xdist ran them in parallel
+
+
+@pytest.mark.parametrize("second_site", [("accepts-second-create",)], indirect=True)
+def test_one_failing_site_fails_the_combined_verdict(second_site: MockSite, tmp_path: Path) -> None:
+    done = run_two_sites(second_site, tmp_path)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    combined = json.loads((tmp_path / "contract-report.json").read_text())
+    assert combined["verdict"] == "failed"
+    assert combined["sites"]["mock"]["verdict"] == "passed"
+    assert combined["sites"][second_site.base_url]["rules"]["single-account"]["failed"] > 0
+    assert "single-account" in done.stderr.strip().splitlines()[-1]
