@@ -89,7 +89,12 @@ class ContractSession:
         self.sites = requested_sites(config)
         self.runs: dict[str, SiteRun] = {}
         self.profile = profile_name(config)
-        self.seed = config.getoption("hypothesis_seed", None)
+        seed = config.getoption("hypothesis_seed", None)
+        if isinstance(seed, str) and seed.isdigit():
+            seed = int(seed)
+        self.seed: Any = (
+            seed if seed is not None else ("derandomized" if self.profile == "ci" else None)
+        )
         self.worker_reports: list[dict[str, Any]] = []
         self.written: list[Path] = []
         self.current_test: str | None = None

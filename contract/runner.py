@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,10 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     extra = list(args.pytest_args or [])
     if extra[:1] == ["--"]:
         extra = extra[1:]
+    derandomized = (args.profile or ("ci" if os.environ.get("CI") else "fast")) == "ci"
+    if not derandomized and not any(a.startswith("--hypothesis-seed") for a in extra):
+        # A recorded seed makes a random run reproducible: `run ... -- --hypothesis-seed=N`.
+        argv.append(f"--hypothesis-seed={secrets.randbelow(2**32)}")
     return argv + extra
 
 

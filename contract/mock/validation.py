@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 
@@ -74,8 +75,26 @@ def _validator_for(schema: dict[str, Any]) -> Draft4Validator:
     return validator
 
 
+#: id(schema) -> (schema, jsonschema-rs validator): answers "valid?" about 100x faster than
+#: jsonschema; jsonschema still builds the message for an invalid body.
+_FAST: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _fast_validator_for(schema: dict[str, Any]) -> Any:
+    hit = _FAST.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        hit = (schema, jsonschema_rs.Draft4Validator(schema))
+        _FAST[id(schema)] = hit
+    return hit[1]
+
+
 def validate_body(data: Any, schema: dict[str, Any]) -> BodyProblem | None:
     """The first contract violation of ``data`` against ``schema``, naming the field."""
+    try:
+        if _fast_validator_for(schema).is_valid(data):
+            return None
+    except (ValueError, RecursionError):
+        pass  # e.g. nesting too deep for the fast path: let jsonschema decide
     validator = _validator_for(schema)
     try:
         errors = sorted(validator.iter_errors(data), key=_error_order)
