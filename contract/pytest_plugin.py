@@ -24,11 +24,10 @@ from contract.mock.server import MockSite
 from contract.recorder import Recorder
 from contract.redact import SECRETS, redact
 from contract.rules import ContractViolation
-from contract.sites import MOCK, UnknownSiteError, all_sites, resolve_site
+from contract.sites import MOCK, UnknownSiteError, expand_sites
 from contract.target import Target, TargetError, keys_for, open_target
 
 SUITE_DIR = Path(__file__).parent / "suite"
-ALL_SITES = "all"
 
 #: Hypothesis profiles. ``ci`` is derandomised: every CI run sends the same inputs.
 #: ``fast`` and ``ci`` skip shrinking (against a broken server it takes minutes, and the
@@ -54,17 +53,7 @@ DEFAULT_BUDGET_LIVE = 1500
 
 def requested_sites(config: pytest.Config) -> list[str]:
     """The site names asked for, in order, without duplicates (``all`` expanded)."""
-    raw = config.getoption("site", None) or []
-    if not raw:
-        raw = [os.environ.get("DD_SITE") or MOCK]
-    names: list[str] = []
-    for value in raw:
-        expanded = [s.name for s in all_sites()] if value.strip().lower() == ALL_SITES else [value]
-        for name in expanded:
-            resolved = resolve_site(name).name
-            if resolved not in names:
-                names.append(resolved)
-    return names
+    return expand_sites(config.getoption("site", None))
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.mock.faults import UnknownFaultError, check_faults
-from contract.sites import MOCK, UnknownSiteError, all_sites, resolve_site
+from contract.sites import MOCK, UnknownSiteError, expand_sites
 from contract.target import TargetError, keys_for
 
 SUITE_DIR = Path(__file__).parent / "suite"
@@ -88,22 +88,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _sites(values: list[str] | None) -> list[str]:
-    raw = values or [os.environ.get("DD_SITE") or MOCK]
-    names: list[str] = []
-    for value in raw:
-        expanded = [s.name for s in all_sites()] if value.strip().lower() == "all" else [value]
-        for name in expanded:
-            resolved = resolve_site(name).name
-            if resolved not in names:
-                names.append(resolved)
-    return names
-
-
 def validate(args: argparse.Namespace) -> list[str]:
     """Check the options before pytest starts; raise RunUsageError with one clear line."""
     try:
-        sites = _sites(args.site)
+        sites = expand_sites(args.site)
         check_faults(args.mock_fault or ())
         for name in sites:
             if name != MOCK:

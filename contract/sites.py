@@ -89,3 +89,21 @@ def resolve_site(value: str | None = None) -> Site:
     raise UnknownSiteError(
         f"unknown site {text!r}; valid sites: {', '.join(site_names())}, or an http(s):// URL"
     )
+
+
+#: ``--site all``: the mock and every Datadog site.
+ALL = "all"
+
+
+def expand_sites(values: list[str] | None) -> list[str]:
+    """Site options (repeatable, ``all`` allowed; default DD_SITE, else the mock) as the
+    resolved site names, in order, without duplicates. Raises UnknownSiteError."""
+    raw = values or [os.environ.get("DD_SITE") or MOCK]
+    names: list[str] = []
+    for value in raw:
+        expanded = [s.name for s in all_sites()] if value.strip().lower() == ALL else [value]
+        for name in expanded:
+            resolved = resolve_site(name).name
+            if resolved not in names:
+                names.append(resolved)
+    return names

@@ -142,3 +142,14 @@ def test_site_names_are_mock_then_the_nine_datadog_sites():
     assert site_names() == [MOCK, *(s.name for s in DATADOG_SITES)]
     assert len(DATADOG_SITES) == 9
     assert [s.name for s in all_sites()] == site_names()
+
+
+def test_expand_sites_resolves_dedupes_and_expands_all(monkeypatch):
+    from contract.sites import all_sites, expand_sites
+
+    monkeypatch.delenv("DD_SITE", raising=False)
+    assert expand_sites(None) == ["mock"]
+    assert expand_sites(["app.datadoghq.eu", "datadoghq.eu", "mock"]) == ["datadoghq.eu", "mock"]
+    assert expand_sites(["all"]) == [s.name for s in all_sites()]
+    monkeypatch.setenv("DD_SITE", "us3.datadoghq.com")
+    assert expand_sites([]) == ["us3.datadoghq.com"]
