@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,17 @@ def run_suite(args: argparse.Namespace) -> int:
     stale = report_dir / "contract-report.json"
     if stale.exists():
         stale.unlink()  # never mistake an old report for this run's
-    status = int(pytest.main(pytest_arguments(args, sites)))
+    # Hypothesis caches what it learns of the source in a storage directory, by default
+    # .hypothesis/ in the working directory: keep `run` from writing where it was started.
+    key = "HYPOTHESIS_STORAGE_DIRECTORY"
+    with tempfile.TemporaryDirectory(prefix="statuspage-contract-") as scratch:
+        chosen = key in os.environ
+        os.environ.setdefault(key, scratch)
+        try:
+            status = int(pytest.main(pytest_arguments(args, sites)))
+        finally:
+            if not chosen:
+                del os.environ[key]
     code, reason = outcome(status, _read_report(report_dir))
     label = ", ".join(sites)
     print(f"statuspage-contract run ({label}): {reason}", file=sys.stderr if code else sys.stdout)
