@@ -55,9 +55,15 @@ def _with(body: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
 
 def bad_create_inputs() -> list[BadInput]:
     """One create request per way of breaking the request schema, plus malformed transport."""
+    return bad_inputs("POST")
+
+
+def bad_inputs(method: str) -> list[BadInput]:
+    """One request body per way of breaking ``method``'s request schema, plus malformed
+    transport (derived from the schema and the documented example)."""
     contract = load_contract()
-    schema = contract.create.request_schema or {}
-    example = contract.with_secret(contract.request_example("POST"), "SENTINEL")
+    schema = contract.operation(method).request_schema or {}
+    example = contract.with_secret(contract.request_example(method), "SENTINEL")
     out: list[BadInput] = []
     for path, sub, required in _paths(schema):
         dotted = ".".join(path)

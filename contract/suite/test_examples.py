@@ -10,6 +10,7 @@ from contract.client import ContractClient
 from contract.scenarios import (
     account_exists,
     bad_create_inputs,
+    bad_inputs,
     ensure_no_account,
     expect_unchanged,
     materialise,
@@ -164,20 +165,46 @@ def test_an_application_key_without_manage_integrations_may_read_but_not_write(
 
 
 @pytest.mark.mock_only
-def test_over_the_rate_limit_answers_429_with_its_headers(
+def test_over_the_rate_limit_every_operation_answers_429_with_its_headers(
     client: ContractClient, mock_site
 ) -> None:
     _, api_key, app_key = mock_site.new_organisation()
     mock_site.set_rate_limit(2, 60)
     auth = client.auth_headers(api_key, app_key)
-    statuses = [client.get(auth=auth, retry_rate_limit=False).status for _ in range(3)]
-    limited = client.get(auth=auth, retry_rate_limit=False)
+    for _ in range(2):  # the allowance: a create (201), then a second one (409)
+        client.create(valid_create_body(), auth=auth, retry_rate_limit=False)
+    over: list[tuple[str, dict[str, Any]]] = [
+        ("POST", {"json": valid_create_body()}),
+        ("GET", {}),
+        ("PATCH", {"json": valid_create_body()}),
+        ("DELETE", {}),
+    ]
+    for method, kwargs in over:
+        limited = client.request(method, auth=auth, retry_rate_limit=False, **kwargs)
+        client.expect(
+            "rate-limit-headers",
+            limited.status == 429,
+            f"{method} over a limit of 2 requests answered {limited.status}, not 429",
+            limited,
+        )
+
+
+@pytest.mark.mutating
+@pytest.mark.parametrize("bad", bad_inputs("PATCH"), ids=lambda b: b.id)
+def test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing(
+    client: ContractClient, bad
+) -> None:
+    if not account_exists(client):
+        created = client.create(valid_create_body())
+        client.expect("valid-body-accepted", created.status == CREATED, "create failed", created)
+    rejected = client.request("PATCH", **materialise(bad))
     client.expect(
-        "rate-limit-headers",
-        limited.status == 429,
-        f"over a limit of 2 requests the site answered {statuses[2:]} and {limited.status}",
-        limited,
+        "invalid-body-rejected",
+        rejected.status == 400,
+        f"an update whose {bad.why} answered {rejected.status}, not 400",
+        rejected,
     )
+    expect_unchanged(client, True, rejected)
 
 
 @pytest.mark.mutating
