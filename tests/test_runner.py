@@ -160,7 +160,7 @@ def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteRuns]:
             "allowed": (("--site", url, "--allow-mutations", "-k", SUBSET), keys("allowed")),
             "untouched": (("--site", url, "-k", SUBSET), keys("untouched")),
             "occupied": (
-                ("--site", url, "--allow-mutations", "-k", f"{SUBSET} or empty"),
+                ("--site", url, "--allow-mutations", "-k", f"{SUBSET} or (empty and create)"),
                 keys("occupied"),
             ),
         }
