@@ -142,10 +142,18 @@ class ContractClient:
         return self.request("DELETE", **kwargs)
 
     def send_prepared(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        *,
+        raise_on_violation: bool | None = None,
     ) -> Exchange:
         """Send an already-built request (e.g. a Schemathesis case) and check its response."""
-        return self.check(self._send(method, headers, body, url=url))
+        __tracebackhide__ = True
+        exchange = self._send(method, headers, body, url=url)
+        return self.check(exchange, raise_on_violation=raise_on_violation)
 
     # -- internals ----------------------------------------------------------------------
     def _note_secret(self, body: Any) -> str | None:
@@ -202,8 +210,9 @@ class ContractClient:
                 self.created_account = False
         return exchange
 
-    def check(self, exchange: Exchange) -> Exchange:
-        """Run every response rule on ``exchange``; record and (optionally) raise."""
+    def check(self, exchange: Exchange, *, raise_on_violation: bool | None = None) -> Exchange:
+        """Run every response rule on ``exchange``; record, and raise on a violation when
+        ``raise_on_violation`` (default: the client's setting) says so."""
         __tracebackhide__ = True
         results = check_exchange(exchange, RuleContext(self.submitted_keys))
         findings: list[Finding] = []
@@ -217,7 +226,9 @@ class ContractClient:
                 findings.append(finding)
                 verdicts.append(Verdict(rule.name, False, finding.message))
         exchange.verdicts = verdicts
-        if findings and self.raise_on_violation:
+        if raise_on_violation is None:
+            raise_on_violation = self.raise_on_violation
+        if findings and raise_on_violation:
             raise ContractViolation(findings, exchange)
         return exchange
 

@@ -47,8 +47,11 @@ def bodies(method: str = "POST", *, valid: bool = True) -> st.SearchStrategy[Any
     return cases(method, valid=valid).map(lambda case: case.body)
 
 
-def send_case(client: ContractClient, case: Any) -> Exchange:
-    """Send a generated case with the client's keys (its own auth headers are replaced)."""
+def send_case(
+    client: ContractClient, case: Any, *, raise_on_violation: bool | None = None
+) -> Exchange:
+    """Send a generated case with the client's keys (its own auth headers are replaced) and
+    judge the response with the toolkit's response rules."""
     __tracebackhide__ = True
     kwargs = case.as_transport_kwargs(base_url=client.base_url)
     contract = load_contract()
@@ -61,11 +64,32 @@ def send_case(client: ContractClient, case: Any) -> Exchange:
     else:
         data = kwargs.get("data")
         body = data.encode() if isinstance(data, str) else data
-    return client.send_prepared(kwargs["method"], kwargs["url"], headers, body)
+    return client.send_prepared(
+        kwargs["method"], kwargs["url"], headers, body, raise_on_violation=raise_on_violation
+    )
 
 
-def run_builtin_checks(client: ContractClient, case: Any, exchange: Exchange) -> None:
-    """Judge a response with Schemathesis' applicable built-in checks, one rule each."""
+def send_and_judge(client: ContractClient, case: Any) -> Exchange:
+    """Send a generated case and judge its response with the toolkit's response rules *and*
+    Schemathesis' built-in checks, all of them, before raising one combined violation."""
+    __tracebackhide__ = True
+    exchange = send_case(client, case, raise_on_violation=False)
+    findings = [Finding(v.rule, v.message) for v in exchange.violations]
+    findings += run_builtin_checks(client, case, exchange, raise_on_violation=False)
+    if findings and client.raise_on_violation:
+        raise ContractViolation(findings, exchange)
+    return exchange
+
+
+def run_builtin_checks(
+    client: ContractClient,
+    case: Any,
+    exchange: Exchange,
+    *,
+    raise_on_violation: bool | None = None,
+) -> list[Finding]:
+    """Judge a response with Schemathesis' applicable built-in checks, one rule each;
+    record every verdict and return (or raise) the failures."""
     __tracebackhide__ = True
     from schemathesis import checks as st_checks
 
@@ -77,7 +101,7 @@ def run_builtin_checks(client: ContractClient, case: Any, exchange: Exchange) ->
     else:
         for name in SCHEMATHESIS_CHECKS:
             client.recorder.passed(f"schemathesis:{name}")
-        return
+        return []
     findings = []
     for name in SCHEMATHESIS_CHECKS:
         check = getattr(st_checks, name)
@@ -91,5 +115,8 @@ def run_builtin_checks(client: ContractClient, case: Any, exchange: Exchange) ->
             findings.append(finding)
         else:
             client.recorder.passed(rule)
-    if findings and client.raise_on_violation:
+    if raise_on_violation is None:
+        raise_on_violation = client.raise_on_violation
+    if findings and raise_on_violation:
         raise ContractViolation(findings, exchange)
+    return findings

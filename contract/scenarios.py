@@ -225,8 +225,7 @@ def valid_create_then_conflict(client: ContractClient, case: Any) -> None:
     from contract import generation
 
     ensure_no_account(client)
-    created = generation.send_case(client, case)
-    generation.run_builtin_checks(client, case, created)
+    created = generation.send_and_judge(client, case)
     expected = load_contract().create.success.status
     client.expect(
         "valid-body-accepted",
@@ -254,8 +253,7 @@ def invalid_create_rejected(client: ContractClient, case: Any, *, clean: bool = 
         existed = False
     else:
         existed = account_exists(client)
-    rejected = generation.send_case(client, case)
-    generation.run_builtin_checks(client, case, rejected)
+    rejected = generation.send_and_judge(client, case)
     allowed = {400, 409} if existed else {400}
     client.expect(
         "invalid-body-rejected",

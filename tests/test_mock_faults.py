@@ -102,6 +102,11 @@ def _delete(api):
     return [api.post(create_body()), api.delete(), api.get(), api.delete()]
 
 
+@entry("create-long-key", [201, 200])
+def _create_long_key(api):
+    return [api.post(create_body("k" * 64)), api.get()]
+
+
 @entry("delete-missing", [404])
 def _delete_missing(api):
     return [api.delete()]
@@ -184,13 +189,20 @@ WITH_ACCOUNT_BODY = {
     "create-twice",
     "create-extra-fields",
     "create-non-ascii-key",
+    "create-long-key",
     "patch",
     "patch-invalid",
     "delete",
     "rate-limited",
 }
 #: Entries whose healthy run includes an error (4xx) response.
-WITH_ERROR_BODY = set(BATTERY) - {"create", "create-extra-fields", "create-non-ascii-key", "patch"}
+WITH_ERROR_BODY = set(BATTERY) - {
+    "create",
+    "create-extra-fields",
+    "create-non-ascii-key",
+    "create-long-key",
+    "patch",
+}
 
 #: fault -> the battery entries whose observations it must change (and no others).
 CHANGED_BY: dict[str, set[str]] = {
@@ -207,6 +219,8 @@ CHANGED_BY: dict[str, set[str]] = {
     "accepts-second-create": {"create-twice"},
     "auth-not-enforced": {"no-keys", "unknown-keys"},
     "permission-not-enforced": {"no-permission"},
+    "unauthorized-instead-of-forbidden": {"no-keys", "unknown-keys"},
+    "rejects-long-api-key": {"create-long-key"},
     "server-error-on-non-ascii-key": {"create-non-ascii-key"},
     "rate-limit-without-headers": {"rate-limited", "rate-limited-create"},
     "delete-keeps-account": {"delete"},

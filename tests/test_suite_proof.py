@@ -104,6 +104,13 @@ def test_detection_score_is_complete(mock_runs: dict[str, Run]) -> None:
     assert len(caught) == len(FAULTS)
 
 
+def test_every_rule_of_the_toolkit_is_broken_by_some_fault(mock_runs: dict[str, Run]) -> None:
+    """No own rule is a check that cannot fail (the built-ins: tests/test_generation.py)."""
+    broken = set().union(*(mock_runs[f].failed_rules for f in FAULTS))
+    own = {name for name, rule in RULES.items() if rule.kind != "schemathesis"}
+    assert own - broken == set()
+
+
 # -- the same suite, by URL only ----------------------------------------------------------------
 @pytest.fixture
 def keys() -> dict[str, str]:

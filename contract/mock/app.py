@@ -83,6 +83,8 @@ class MockApp:
             )
         found = self.authenticate(request)
         if found is None:
+            if "unauthorized-instead-of-forbidden" in self.faults:
+                return self.error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
             return self.error(HTTPStatus.FORBIDDEN, "Forbidden")
         org, permissions = found
         decision = self.state.consume(org)
@@ -165,6 +167,8 @@ class MockApp:
         if operation.method == "POST":
             if secret and not secret.isascii() and "server-error-on-non-ascii-key" in self.faults:
                 return self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
+            if secret and len(secret) > 40 and "rejects-long-api-key" in self.faults:
+                return self.error(HTTPStatus.BAD_REQUEST, "data.attributes.api_key is too long")
             with self.state.lock:
                 if org.account_key is not None and "accepts-second-create" not in self.faults:
                     return self.error(

@@ -75,6 +75,16 @@ FAULTS: dict[str, Fault] = {
             "missing or unknown DD keys are let through as the default organisation",
         ),
         Fault(
+            "unauthorized-instead-of-forbidden",
+            "documented-status",
+            "missing or unknown DD keys get 401, which the contract does not document",
+        ),
+        Fault(
+            "rejects-long-api-key",
+            "valid-body-accepted",
+            "a valid create whose api_key is longer than 40 characters answers 400",
+        ),
+        Fault(
             "permission-not-enforced",
             "auth-enforced",
             "an application key without manage_integrations may create, update, delete",

@@ -44,8 +44,7 @@ def test_valid_updates_keep_the_account_masked(client: ContractClient, case) -> 
         client.expect(
             "valid-body-accepted", created.status == CREATED, f"answered {created.status}", created
         )
-    updated = generation.send_case(client, case)
-    generation.run_builtin_checks(client, case, updated)
+    updated = generation.send_and_judge(client, case)
     ok = CONTRACT.operation("PATCH").success.status
     client.expect(
         "lifecycle-effects",
