@@ -67,51 +67,35 @@ def bad_inputs(method: str) -> list[BadInput]:
     out: list[BadInput] = []
     for path, sub, required in _paths(schema):
         dotted = ".".join(path)
-        if required:
+
+        def add(kind: str, why: str, value: Any, path: tuple[str, ...] = path) -> None:
             out.append(
                 BadInput(
-                    f"missing-{dotted}", f"{dotted} is required", {"json": _without(example, path)}
+                    f"{kind}-{'.'.join(path)}",
+                    f"{'.'.join(path)} {why}",
+                    {"json": _with(example, path, value)},
                 )
             )
+
+        if required:
+            missing = _without(example, path)
+            out.append(BadInput(f"missing-{dotted}", f"{dotted} is required", {"json": missing}))
         if "enum" in sub:
-            wrong = str(sub["enum"][0]).replace("-", "_")
-            out.append(
-                BadInput(
-                    f"wrong-enum-{dotted}",
-                    f"{dotted} must be one of {sub['enum']}",
-                    {"json": _with(example, path, wrong)},
-                )
+            add(
+                "wrong-enum", f"must be one of {sub['enum']}", str(sub["enum"][0]).replace("-", "_")
             )
         if sub.get("type") == "string":
             if sub.get("minLength"):
-                out.append(
-                    BadInput(
-                        f"empty-{dotted}",
-                        f"{dotted} must not be empty",
-                        {"json": _with(example, path, "")},
-                    )
-                )
+                add("empty", "must not be empty", "")
             for label, value in (
                 ("null", None),
                 ("number", 12345),
                 ("list", ["x"]),
                 ("object", {}),
             ):
-                out.append(
-                    BadInput(
-                        f"{label}-{dotted}",
-                        f"{dotted} must be a string",
-                        {"json": _with(example, path, value)},
-                    )
-                )
+                add(label, "must be a string", value)
         if sub.get("type") == "object":
-            out.append(
-                BadInput(
-                    f"not-object-{dotted}",
-                    f"{dotted} must be an object",
-                    {"json": _with(example, path, "text")},
-                )
-            )
+            add("not-object", "must be an object", "text")
     non_objects: tuple[tuple[str, Any], ...] = (
         ("array", []),
         ("string", "data"),
