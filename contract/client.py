@@ -11,6 +11,7 @@ import contextlib
 import json as jsonlib
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,9 +21,15 @@ from contract.exchange import Exchange, Verdict
 from contract.recorder import Recorder
 from contract.redact import SECRETS
 from contract.rules import ContractViolation, Finding, Rule, RuleContext, check_exchange
+from contract.safety import Ownership, RunAborted
 from contract.spec import Contract, load_contract
 
 _UNSET: Any = object()
+
+
+#: With ``pace`` on, a response whose X-RateLimit-Remaining is at most this makes the client
+#: wait for X-RateLimit-Reset (at most ``max_rate_wait``) before its next request.
+PACE_REMAINING = 1
 
 
 class BudgetExhausted(RuntimeError):
@@ -31,6 +38,19 @@ class BudgetExhausted(RuntimeError):
 
 class SiteUnreachable(RuntimeError):
     """The site could not be reached at all (connection refused, DNS, TLS, timeout)."""
+
+
+def _failure_kind(exc: requests.RequestException) -> str:
+    """A short, secret-free name for a transport failure."""
+    if isinstance(exc, requests.Timeout):
+        return f"no answer in time ({type(exc).__name__})"
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        if "reset" in text.lower() or "aborted" in text.lower():
+            return "the connection was reset (ConnectionError)"
+        if "refused" in text.lower():
+            return "connection refused (ConnectionError)"
+    return type(exc).__name__
 
 
 class ContractClient:
@@ -49,6 +69,8 @@ class ContractClient:
         timeout: float = 30.0,
         raise_on_violation: bool = True,
         sleep: Callable[[float], None] = time.sleep,
+        ownership: Ownership | None = None,
+        pace: bool = False,
     ) -> None:
         self.contract: Contract = load_contract()
         self.base_url = base_url.rstrip("/")
@@ -67,8 +89,18 @@ class ContractClient:
             self.session.trust_env = False
         self.sent = 0
         self.submitted_keys: set[str] = set()
-        self.created_account = False  # whether an account this client created may still exist
+        #: The account ledger: what this client may send and what it created. The default
+        #: guards nothing (for the embedded mock and direct use); the suite passes its own.
+        self.ownership = ownership or Ownership(unrestricted=True)
+        #: Slow down before a 429 would be provoked (X-RateLimit-Remaining / -Reset).
+        self.pace = pace
+        self._paced_until = 0.0
         SECRETS.add(api_key, app_key)
+
+    @property
+    def created_account(self) -> bool:
+        """Whether an account this client created may still exist."""
+        return self.ownership.may_hold_ours
 
     # -- headers ------------------------------------------------------------------------
     def auth_headers(
@@ -118,14 +150,8 @@ class ContractClient:
         if content_type is not None:
             sent_headers["Content-Type"] = content_type
         sent_headers.update(headers or {})
-        attempt = 0
-        while True:
-            exchange = self._send(method, sent_headers, body)
-            self.check(exchange)
-            if exchange.status != 429 or not retry_rate_limit or attempt >= self.rate_retries:
-                return exchange
-            attempt += 1
-            self.sleep(self._rate_wait(exchange))
+        exchange = self._send_retrying(method, sent_headers, body, retry=retry_rate_limit)
+        return self.check(exchange)
 
     def create(self, body: Any = _UNSET, **kwargs: Any) -> Exchange:
         body = self.contract.request_example("POST") if body is _UNSET else body
@@ -152,16 +178,41 @@ class ContractClient:
     ) -> Exchange:
         """Send an already-built request (e.g. a Schemathesis case) and check its response."""
         __tracebackhide__ = True
-        exchange = self._send(method, headers, body, url=url)
+        exchange = self._send_retrying(method, headers, body, url=url)
         return self.check(exchange, raise_on_violation=raise_on_violation)
 
     # -- internals ----------------------------------------------------------------------
+    def _send_retrying(
+        self,
+        method: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        *,
+        url: str | None = None,
+        retry: bool = True,
+    ) -> Exchange:
+        """Send; on a 429 wait for X-RateLimit-Reset and retry, at most ``rate_retries``
+        times. Each 429 is checked by the rules; the last answer is returned. On a guarded
+        (paced) site, a 429 that outlasts the retries stops the run."""
+        too_many = HTTPStatus.TOO_MANY_REQUESTS
+        exchange = self._send(method, headers, body, url=url)
+        for _ in range(self.rate_retries if retry else 0):
+            if exchange.status != too_many:
+                return exchange
+            self.check(exchange, raise_on_violation=False)
+            self.sleep(self._rate_wait(exchange))
+            exchange = self._send(method, headers, body, url=url)
+        if exchange.status == too_many and retry and self.pace:
+            self.check(exchange, raise_on_violation=False)
+            raise RunAborted(
+                f"the site kept answering {too_many.value} after {self.rate_retries} retries; "
+                "stopping to respect its rate limit"
+            )
+        return exchange
+
     def _note_secret(self, body: Any) -> str | None:
-        try:
-            key = body["data"]["attributes"][self.contract.secret_field]
-        except (KeyError, TypeError, IndexError):
-            return None
-        if isinstance(key, str) and key:
+        key = self.contract.secret_of(body)
+        if key is not None:
             SECRETS.add(key)
             self.submitted_keys.add(key)
             return key
@@ -172,8 +223,10 @@ class ContractClient:
     ) -> Exchange:
         if self.budget is not None and self.sent >= self.budget:
             raise BudgetExhausted(f"the request budget of {self.budget} requests is spent")
-        self.sent += 1
         url = url or self.url
+        self.ownership.check(method, body)  # raises SafetyError for a forbidden request
+        self._wait_for_pace()
+        self.sent += 1
         submitted = None
         if body:
             with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
@@ -183,8 +236,10 @@ class ContractClient:
                 method, url, headers=headers, data=body, timeout=self.timeout
             )
         except requests.RequestException as exc:
-            host = urlsplit(url).netloc
-            raise SiteUnreachable(f"cannot reach {host}: {type(exc).__name__}") from None
+            host = urlsplit(url).hostname or "the site"
+            port = urlsplit(url).port
+            where = f"{host}:{port}" if port else host
+            raise SiteUnreachable(f"cannot reach {where}: {_failure_kind(exc)}") from None
         path = urlsplit(url).path
         operation = None
         if path.rstrip("/") == self.contract.account_path and method in self.contract.operations:
@@ -203,12 +258,37 @@ class ContractClient:
             raw=response,
         )
         self.recorder.record_exchange(exchange)
-        if operation is not None and 200 <= exchange.status < 300:
-            if method == "POST":
-                self.created_account = True
-            elif method == "DELETE":
-                self.created_account = False
+        self._note_pace(exchange)
+        if operation is not None:
+            self.ownership.observe(method, body, exchange.status)
         return exchange
+
+    # -- pace -----------------------------------------------------------------------------
+    def _rate_header(self, exchange: Exchange, suffix: str) -> int | None:
+        for name in self.contract.rate_limit_headers:
+            if name.lower().endswith(suffix):
+                try:
+                    return int((exchange.header(name) or "").strip())
+                except ValueError:
+                    return None
+        return None
+
+    def _note_pace(self, exchange: Exchange) -> None:
+        """When the site says the allowance is (nearly) spent, wait for its reset before the
+        next request instead of provoking a 429."""
+        if not self.pace:
+            return
+        remaining = self._rate_header(exchange, "remaining")
+        if remaining is None or remaining > PACE_REMAINING:
+            return
+        reset = self._rate_header(exchange, "reset")
+        wait = min(max(0, reset if reset is not None else 1), self.max_rate_wait)
+        self._paced_until = max(self._paced_until, time.monotonic() + wait)
+
+    def _wait_for_pace(self) -> None:
+        wait = self._paced_until - time.monotonic()
+        if wait > 0:
+            self.sleep(wait)
 
     def check(self, exchange: Exchange, *, raise_on_violation: bool | None = None) -> Exchange:
         """Run every response rule on ``exchange``; record, and raise on a violation when
@@ -247,14 +327,10 @@ class ContractClient:
             raise ContractViolation([finding], exchange)
 
     def _rate_wait(self, exchange: Exchange) -> float:
-        for name in self.contract.rate_limit_headers:
-            if name.lower().endswith("reset"):
-                value = exchange.header(name)
-                try:
-                    return float(min(max(0, int((value or "").strip())), self.max_rate_wait))
-                except ValueError:
-                    break
-        return min(1.0, self.max_rate_wait)
+        reset = self._rate_header(exchange, "reset")
+        if reset is None:
+            return min(1.0, self.max_rate_wait)
+        return float(min(max(0, reset), self.max_rate_wait))
 
     def close(self) -> None:
         self.session.close()

@@ -20,7 +20,7 @@ from contract.client import ContractClient
 from contract.exchange import Exchange
 from contract.redact import redact
 from contract.rules import SCHEMATHESIS_CHECKS, ContractViolation, Finding
-from contract.spec import document_copy, load_contract
+from contract.spec import JSON_MEDIA_TYPE, document_copy, load_contract
 
 #: Headers Schemathesis adds that are not part of what the contract is about.
 _DROP_HEADERS = {"user-agent", "x-schemathesis-testcaseid"}
@@ -47,12 +47,9 @@ def bodies(method: str = "POST", *, valid: bool = True) -> st.SearchStrategy[Any
     return cases(method, valid=valid).map(lambda case: case.body)
 
 
-def send_case(
-    client: ContractClient, case: Any, *, raise_on_violation: bool | None = None
-) -> Exchange:
-    """Send a generated case with the client's keys (its own auth headers are replaced) and
-    judge the response with the toolkit's response rules."""
-    __tracebackhide__ = True
+def prepare(client: ContractClient, case: Any) -> tuple[str, str, dict[str, str], bytes | None]:
+    """A generated case as the client will send it: method, URL, headers (its own auth
+    headers replaced by the client's keys) and body bytes."""
     kwargs = case.as_transport_kwargs(base_url=client.base_url)
     contract = load_contract()
     drop = _DROP_HEADERS | {contract.api_key_header.lower(), contract.app_key_header.lower()}
@@ -60,13 +57,27 @@ def send_case(
     headers.update(client.auth_headers())
     if "json" in kwargs:
         body: bytes | None = json.dumps(kwargs["json"]).encode()
-        headers.setdefault("Content-Type", "application/json")
+        headers.setdefault("Content-Type", JSON_MEDIA_TYPE)
     else:
         data = kwargs.get("data")
         body = data.encode() if isinstance(data, str) else data
-    return client.send_prepared(
-        kwargs["method"], kwargs["url"], headers, body, raise_on_violation=raise_on_violation
-    )
+    return kwargs["method"], kwargs["url"], headers, body
+
+
+def refusal(client: ContractClient, case: Any) -> str | None:
+    """Why the client's safety ledger would refuse to send this case, or None."""
+    method, _, _, body = prepare(client, case)
+    return client.ownership.refusal(method, body)
+
+
+def send_case(
+    client: ContractClient, case: Any, *, raise_on_violation: bool | None = None
+) -> Exchange:
+    """Send a generated case with the client's keys (its own auth headers are replaced) and
+    judge the response with the toolkit's response rules."""
+    __tracebackhide__ = True
+    method, url, headers, body = prepare(client, case)
+    return client.send_prepared(method, url, headers, body, raise_on_violation=raise_on_violation)
 
 
 def send_and_judge(client: ContractClient, case: Any) -> Exchange:

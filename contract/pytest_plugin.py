@@ -21,9 +21,17 @@ from hypothesis import HealthCheck, Phase, Verbosity, settings
 from contract.client import BudgetExhausted, ContractClient, SiteUnreachable
 from contract.mock.faults import UnknownFaultError, check_faults
 from contract.mock.server import MockSite
+from contract.preflight import (
+    ABORTED_MID_RUN,
+    cleanup,
+    preflight,
+    signals_deferred,
+    sigterm_as_interrupt,
+)
 from contract.recorder import Recorder
 from contract.redact import SECRETS, redact
 from contract.rules import ContractViolation
+from contract.safety import Ownership, RunAborted, State
 from contract.sites import MOCK, UnknownSiteError, expand_sites
 from contract.target import Target, TargetError, keys_for, open_target
 
@@ -49,6 +57,7 @@ for _name, _values in PROFILES.items():
     settings.register_profile(f"statuspage-{_name}", **_COMMON, **_values)
 
 DEFAULT_BUDGET_LIVE = 1500
+DEFAULT_TIMEOUT = 30.0
 
 
 def requested_sites(config: pytest.Config) -> list[str]:
@@ -67,6 +76,7 @@ class SiteRun:
     started: float = field(default_factory=time.time)
     finished: float | None = None
     aborted: str | None = None
+    left_behind: str | None = None  # what cleanup could not remove, in one line
     target_info: dict[str, Any] | None = None  # what the report says of the target
 
 
@@ -87,6 +97,8 @@ class ContractSession:
         self.worker_reports: list[dict[str, Any]] = []
         self.written: list[Path] = []
         self.current_test: str | None = None
+        self.session: pytest.Session | None = None
+        self.old_sigterm: Any = None
 
     @property
     def multi_site(self) -> bool:
@@ -122,6 +134,13 @@ class ContractSession:
                 recorder=run.recorder,
                 budget=budget or None,
                 max_rate_wait=opt.max_rate_wait,
+                timeout=opt.request_timeout,
+                ownership=Ownership(
+                    mutations=target.allow_mutations,
+                    replace=target.replace_existing_account,
+                    unrestricted=target.is_mock,
+                ),
+                pace=not target.is_mock,
             ),
         )
         run.recorder.current_test = self.current_test
@@ -129,28 +148,26 @@ class ContractSession:
         return run
 
     def preflight(self, run: SiteRun) -> None:
-        """Learn whether an account exists; stop early when the site or keys are unusable."""
+        """Learn whether an account exists; stop the site's run when that is uncertain."""
         target, client = run.target, run.client
         assert target is not None and client is not None
-        client.raise_on_violation = False
-        try:
-            exchange = client.get()
-        except SiteUnreachable as exc:
-            run.aborted = f"infrastructure error: {exc}"
-        else:
-            if exchange.status in (401, 403):
-                run.aborted = (
-                    f"infrastructure error: {target.name} rejected the keys "
-                    f"(HTTP {exchange.status} on every call)"
-                )
-            target.existing_account = exchange.status == 200
-        finally:
-            client.raise_on_violation = True
+        run.aborted = preflight(client, target.name)
+        target.existing_account = client.ownership.found is State.FOREIGN
         if run.aborted:
             self.close(run)
-            if not self.multi_site:
-                pytest.exit(run.aborted, returncode=2)
-            pytest.skip(run.aborted)
+            self.abort(run.aborted)
+
+    def abort(self, reason: str) -> None:
+        """Stop this site's run now: skip the current test with the reason, and with one
+        site stop the whole session (exit status 2)."""
+        if not self.multi_site and self.session is not None:
+            self.session.shouldstop = reason
+        pytest.skip(reason)
+
+    def note_abort(self, run: SiteRun, reason: str) -> None:
+        run.aborted = run.aborted or reason
+        if not self.multi_site and self.session is not None:
+            self.session.shouldstop = run.aborted
 
     def close(self, run: SiteRun) -> None:
         """Delete what the run created (never an account it did not create), stop the mock."""
@@ -158,17 +175,13 @@ class ContractSession:
         if target is None or client is None:
             return
         try:
-            if client.created_account and target.mutation_skip_reason is None:
-                client.raise_on_violation = False
-                client.budget = None
-                client.delete()
-        except (SiteUnreachable, BudgetExhausted):
-            pass
+            with signals_deferred(f"cleaning up on {target.name}; this takes a few seconds"):
+                run.left_behind = cleanup(client, target.name)
         finally:
             client.close()
             target.stop()
             run.finished = time.time()
-            run.target_info = _target_info(target)
+            run.target_info = _target_info(target, client)
             run.target, run.client = None, None
 
     def reports(self, exitstatus: int) -> list[dict[str, Any]]:
@@ -181,13 +194,16 @@ class ContractSession:
         ]
 
 
-def _target_info(target: Target) -> dict[str, Any]:
+def _target_info(target: Target, client: ContractClient) -> dict[str, Any]:
+    ledger = client.ownership
     return {
         "site": target.name,
         "base_url": target.base_url,
         "mock_faults": sorted(target.mock.faults) if target.mock else [],
         "mutations_allowed": target.mutation_skip_reason is None,
         "existing_account": target.existing_account,
+        "account_at_preflight": ledger.found.value,
+        "safety_events": list(ledger.events),
     }
 
 
@@ -276,6 +292,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="longest wait, in seconds, for X-RateLimit-Reset before retrying a 429 (default 60)",
     )
     group.addoption(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds to wait for each answer before the site counts as unreachable "
+        f"(default {DEFAULT_TIMEOUT:g})",
+    )
+    group.addoption(
         "--mock-fault",
         action="append",
         metavar="NAME",
@@ -304,8 +328,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if config.getoption("mock_fault") and sites != [MOCK]:
         raise pytest.UsageError("--mock-fault applies to --site mock only")
+    if config.getoption("request_timeout") <= 0:
+        raise pytest.UsageError("--request-timeout must be more than 0 seconds")
     session = ContractSession(config)
     config.stash[SESSION_KEY] = session
+    session.old_sigterm = sigterm_as_interrupt()
     settings.load_profile(f"statuspage-{session.profile}")
     examples = config.getoption("contract_examples", None)
     if examples is not None:
@@ -323,6 +350,20 @@ def pytest_configure(config: pytest.Config) -> None:
         assert report_dir is not None
         report_dir.mkdir(parents=True, exist_ok=True)
         config.option.xmlpath = str(report_dir / "junit.xml")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    cs = session.config.stash.get(SESSION_KEY, None)
+    if cs is not None:
+        cs.session = session
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cs = config.stash.get(SESSION_KEY, None)
+    if cs is not None and cs.old_sigterm is not None:
+        import signal
+
+        signal.signal(signal.SIGTERM, cs.old_sigterm)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -375,12 +416,15 @@ def pytest_runtest_makereport(
         session = contract_session(item.config)
         site = item.callspec.params.get("site_name") if hasattr(item, "callspec") else None
         run = session.run_for(site or session.sites[0])
+        if call.excinfo is not None and call.excinfo.errisinstance((RunAborted, SiteUnreachable)):
+            session.note_abort(run, f"{ABORTED_MID_RUN}: {call.excinfo.value}")
         rules: list[str] = []
         if call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation):
             rules = call.excinfo.value.rules
         run.recorder.record_test(item.nodeid, report.outcome, report.duration, rules)
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file, so it gets the reasons
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     cs = session.config.stash.get(SESSION_KEY, None)
     if cs is None:
@@ -394,12 +438,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         workeroutput["contract_secrets"] = sorted(SECRETS.secrets)
         return
     reports += cs.worker_reports
+    _junit_properties(session.config, reports)
     report_dir = report_dir_of(session.config)
     if report_dir is None or not reports:
         return
     from contract.report import write_all
 
     cs.written = write_all(reports, report_dir, multi_site=cs.multi_site)
+
+
+def _junit_properties(config: pytest.Config, reports: list[dict[str, Any]]) -> None:
+    """Carry why a run stopped, and what it left behind, into junit.xml as properties."""
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # pragma: no cover - pytest moved it; the other reports still say it
+        return
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return
+    for report in reports:
+        run = report["run"]
+        for key in ("aborted", "left_behind"):
+            if run.get(key):
+                xml.add_global_property(f"statuspage-contract.{key}", redact(run[key]))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -422,15 +483,23 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for report in sorted(reports, key=lambda r: r["run"]["site"]):
         run = report["run"]
         failed = [name for name, r in report["rules"].items() if r["failed"]]
-        verdict = "VIOLATED" if failed else ("HOLDS" if report["verdict"] == "passed" else "FAILED")
+        if run.get("aborted") or run.get("left_behind"):
+            verdict = "NOT JUDGED (run aborted)" if not failed else "VIOLATED (run aborted)"
+        else:
+            verdict = (
+                "VIOLATED" if failed else ("HOLDS" if report["verdict"] == "passed" else "FAILED")
+            )
         terminalreporter.write_line(
             f"site {run['site']} ({redact(run['base_url'])}): contract {verdict}; "
             f"{run['requests']} requests; profile {run['hypothesis_profile']}"
         )
         for name in failed:
             terminalreporter.write_line(f"  broken rule: {name}")
-        if run.get("aborted"):
-            terminalreporter.write_line(f"  {run['aborted']}")
+        for key in ("aborted", "left_behind"):
+            if run.get(key):
+                terminalreporter.write_line(f"  {run[key]}")
+        for event in run.get("safety_events") or ():
+            terminalreporter.write_line(f"  state change: {event}")
     for path in cs.written:
         terminalreporter.write_line(f"report: {path}")
 
@@ -469,8 +538,14 @@ def client(target: Target, contract_run: ContractSession, site_name: str) -> Con
 
 
 @pytest.fixture
-def suite_guard(request: pytest.FixtureRequest, target: Target) -> None:
-    """Applies the safety markers (mutating, mock_only) once the target is known."""
+def suite_guard(
+    request: pytest.FixtureRequest, target: Target, contract_run: ContractSession, site_name: str
+) -> None:
+    """Applies the safety markers (mutating, mock_only) once the target is known, and stops
+    a site's tests once its run was aborted."""
+    aborted = contract_run.run_for(site_name).aborted
+    if aborted:
+        pytest.skip(aborted)
     _skip_if_not_allowed(request.node, target)
 
 

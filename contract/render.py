@@ -142,6 +142,19 @@ def _status_matrix(status_codes: dict[str, Any]) -> dict[str, Any]:
     return {"columns": columns, "rows": rows}
 
 
+def _notices(run: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a reader must see first: why the run stopped, what it left behind, and any
+    state change it observed that it did not intend."""
+    out = []
+    if run.get("aborted"):
+        out.append(("Aborted", str(run["aborted"])))
+    if run.get("left_behind"):
+        out.append(("Left behind", str(run["left_behind"])))
+    for event in _list(run.get("safety_events")):
+        out.append(("State change", str(event)))
+    return out
+
+
 def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]:
     run = _dict(report.get("run"))
     failures = []
@@ -197,6 +210,7 @@ def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]
     return {
         "name": name,
         "anchor": f"{prefix}site",
+        "notices": _notices(run),
         "verdict": str(report.get("verdict") or "unknown"),
         "ok": _passed(report.get("verdict")),
         "run": _run_items(run),
@@ -278,6 +292,8 @@ def md_code(value: Any) -> str:
 
 def _md_site(site: dict[str, Any], heading: str) -> list[str]:
     out: list[str] = []
+    for label, text in site["notices"]:
+        out += [f"> **{label}:** {md_text(text)}", ""]
     tests = site["tests"]
     facts = []
     if site["faults"]:

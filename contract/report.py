@@ -44,7 +44,7 @@ def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> d
         }
     tests = rec.tests
     errors = [t for t in tests if t["outcome"] == "failed" and not t["rules"]]
-    complete = run.aborted is None and exitstatus in (0, 1)
+    complete = run.aborted is None and run.left_behind is None and exitstatus in (0, 1)
     verdict = "failed" if rec.failed_rules or errors or not complete else "passed"
     return {
         "format": REPORT_FORMAT,
@@ -66,6 +66,9 @@ def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> d
             "requests": rec.requests,
             "complete": complete,
             "aborted": run.aborted,
+            "left_behind": run.left_behind,
+            "account_at_preflight": info.get("account_at_preflight"),
+            "safety_events": info.get("safety_events", []),
             "pytest_exit_status": exitstatus,
         },
         "rules": rec.rules_summary(),
@@ -97,6 +100,8 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
         run["requests"] += other["requests"]
         run["complete"] = run["complete"] and other["complete"]
         run["aborted"] = run["aborted"] or other["aborted"]
+        run["left_behind"] = run.get("left_behind") or other.get("left_behind")
+        run["safety_events"] = run.get("safety_events", []) + other.get("safety_events", [])
         for name, rule in report["rules"].items():
             mine = into["rules"][name]
             for key in ("passed", "failed", "skipped"):

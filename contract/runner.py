@@ -64,6 +64,14 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="longest wait for X-RateLimit-Reset before retrying a 429 (default: %(default)s)",
     )
     parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="seconds to wait for each answer; past it the site counts as unreachable and the "
+        "run stops (default: %(default)s)",
+    )
+    parser.add_argument(
         "--mock-fault",
         action="append",
         metavar="NAME",
@@ -105,6 +113,8 @@ def validate(args: argparse.Namespace) -> list[str]:
         raise RunUsageError("--request-budget must be 0 (unlimited) or more")
     if args.examples is not None and args.examples < 1:
         raise RunUsageError("--examples must be at least 1")
+    if args.request_timeout <= 0:
+        raise RunUsageError("--request-timeout must be more than 0 seconds")
     if args.workers is not None and args.workers < 1:
         raise RunUsageError("--workers must be at least 1")
     return sites
@@ -124,6 +134,7 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         "--report-dir", str(report_dir),
         "--junitxml", str(report_dir / "junit.xml"),
         "--max-rate-wait", str(args.max_rate_wait),
+        "--request-timeout", str(args.request_timeout),
     ]  # fmt: skip
     for site in sites:
         argv += ["--site", site]
@@ -174,9 +185,10 @@ def outcome(pytest_status: int, report: dict[str, Any] | None) -> tuple[int, str
     """Map pytest's exit status and the report to the run's exit code and one-line reason."""
     sites = _site_reports(report) if report else []
     broken = sorted({n for r in sites for n, rule in r.get("rules", {}).items() if rule["failed"]})
-    aborted = [r["run"]["aborted"] for r in sites if r.get("run", {}).get("aborted")]
-    if aborted:
-        return EXIT_ERROR, aborted[0]
+    for key in ("left_behind", "aborted"):
+        found = [r["run"][key] for r in sites if r.get("run", {}).get(key)]
+        if found:
+            return EXIT_ERROR, found[0]
     if pytest_status in (0, 1) and broken:
         return EXIT_VIOLATED, f"the contract is violated: broken rules: {', '.join(broken)}"
     if pytest_status == 0:
@@ -189,6 +201,17 @@ def outcome(pytest_status: int, report: dict[str, Any] | None) -> tuple[int, str
         5: "no tests ran (check -k and the pytest arguments)",
     }
     return EXIT_ERROR, reasons.get(pytest_status, f"pytest exited with status {pytest_status}")
+
+
+def _hypothesis_cache() -> Path | None:
+    """A per-user cache folder for Hypothesis' Unicode tables, or None if none is writable."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "statuspage-contract" / "hypothesis"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
 
 
 def run_suite(args: argparse.Namespace) -> int:
@@ -204,12 +227,14 @@ def run_suite(args: argparse.Namespace) -> int:
     stale = report_dir / "contract-report.json"
     if stale.exists():
         stale.unlink()  # never mistake an old report for this run's
-    # Hypothesis caches what it learns of the source in a storage directory, by default
-    # .hypothesis/ in the working directory: keep `run` from writing where it was started.
+    # Hypothesis caches Unicode tables (seconds to rebuild) in a storage directory, by
+    # default .hypothesis/ in the working directory: keep `run` from writing where it was
+    # started, and keep the tables between runs in the user's cache. Nothing from a run is
+    # stored there (the example database is off, see contract.pytest_plugin).
     key = "HYPOTHESIS_STORAGE_DIRECTORY"
     with tempfile.TemporaryDirectory(prefix="statuspage-contract-") as scratch:
         chosen = key in os.environ
-        os.environ.setdefault(key, scratch)
+        os.environ.setdefault(key, str(_hypothesis_cache() or scratch))
         try:
             status = int(pytest.main(pytest_arguments(args, sites)))
         finally:

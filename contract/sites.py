@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from urllib.parse import urlparse
+from urllib.parse import ParseResult, urlparse
 
 MOCK = "mock"
 
@@ -79,6 +79,12 @@ def resolve_site(value: str | None = None) -> Site:
         return MOCK_SITE
     if "://" in text:
         parsed = urlparse(text)
+        if parsed.username is not None or parsed.password is not None:
+            raise UnknownSiteError(
+                f"credentials in a site URL are refused ({_without_credentials(parsed)}): they "
+                "would be sent to the site and shown in reports; the keys go in DD_API_KEY and "
+                "DD_APP_KEY"
+            )
         if parsed.scheme not in {"http", "https"} or not parsed.hostname:
             raise UnknownSiteError(f"not an http(s) URL: {text!r}")
         return Site(text.rstrip("/"), text.rstrip("/"), note="explicit base URL")
@@ -89,6 +95,12 @@ def resolve_site(value: str | None = None) -> Site:
     raise UnknownSiteError(
         f"unknown site {text!r}; valid sites: {', '.join(site_names())}, or an http(s):// URL"
     )
+
+
+def _without_credentials(parsed: ParseResult) -> str:
+    """The URL with its user information replaced by ``***`` (for messages)."""
+    host = parsed.netloc.rpartition("@")[2]
+    return parsed._replace(netloc=f"***@{host}").geturl()
 
 
 #: ``--site all``: the mock and every Datadog site.

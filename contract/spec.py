@@ -162,11 +162,41 @@ class Contract:
         """A fresh copy of the documented request example."""
         return copy.deepcopy(self.operation(method).request_example)
 
+    @property
+    def secret_path(self) -> tuple[str, ...]:
+        """Where the secret attribute stands in a create request body (e.g. data.attributes)."""
+        path = _property_path(self.create.request_schema or {}, self.secret_field)
+        if path is None:  # pragma: no cover - guards a future document change
+            raise ValueError(f"the create request has no {self.secret_field!r} property")
+        return path
+
+    def secret_of(self, body: Any) -> str | None:
+        """The secret a request body carries: a non-empty string at :attr:`secret_path`."""
+        node = body
+        for part in self.secret_path:
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node if isinstance(node, str) and node else None
+
     def with_secret(self, body: dict[str, Any], secret: str) -> dict[str, Any]:
         """A copy of a request body with its secret attribute replaced."""
         body = copy.deepcopy(body)
-        body["data"]["attributes"][self.secret_field] = secret
+        node = body
+        for part in self.secret_path[:-1]:
+            node = node[part]
+        node[self.secret_path[-1]] = secret
         return body
+
+    @property
+    def safe_methods(self) -> frozenset[str]:
+        """Operations that never change state: those without a request body whose only
+        success carries a body (reads). Everything else may change the account."""
+        return frozenset(
+            m
+            for m, op in self.operations.items()
+            if op.request_schema is None and op.success.has_body
+        )
 
 
 def _operation(method: str, path: str, op: dict[str, Any]) -> Operation:
@@ -192,6 +222,18 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> Operation:
         request_example=_first_example(body) if body else None,
         responses=responses,
     )
+
+
+def _property_path(schema: dict[str, Any], name: str) -> tuple[str, ...] | None:
+    """The path of property ``name`` inside an object schema (depth first), or None."""
+    props = schema.get("properties", {})
+    if name in props:
+        return (name,)
+    for key, sub in props.items():
+        found = _property_path(sub, name)
+        if found is not None:
+            return (key, *found)
+    return None
 
 
 def _first_example(media: dict[str, Any]) -> Any:

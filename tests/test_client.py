@@ -54,9 +54,9 @@ class WatchingClient(ContractClient):
         super().__init__(*args, **kwargs)
         self.seen: list[Exchange] = []
 
-    def check(self, exchange: Exchange) -> Exchange:
+    def check(self, exchange: Exchange, **kwargs: Any) -> Exchange:
         self.seen.append(exchange)
-        return super().check(exchange)
+        return super().check(exchange, **kwargs)
 
 
 @pytest.fixture(autouse=True)

@@ -205,18 +205,18 @@ def test_a_mock_fault_makes_the_run_exit_1_naming_the_broken_rule(suite_runs):
 def test_an_unreachable_site_is_an_infrastructure_error_exit_2(suite_runs):
     run = suite_runs.runs["unreachable"]
     assert run.returncode == EXIT_ERROR
-    assert "infrastructure error" in run.last_line
+    assert "run aborted at the preflight" in run.last_line
     assert f"cannot reach 127.0.0.1:{suite_runs.unreachable_port}" in run.last_line
     assert len(run.stderr.strip().splitlines()) == 1
     assert "Traceback" not in run.stderr + run.stdout
-    assert run.report["run"]["aborted"].startswith("infrastructure error")
+    assert run.report["run"]["aborted"].startswith("run aborted at the preflight")
 
 
 def test_a_site_that_rejects_the_keys_stops_after_one_request_with_exit_2(suite_runs):
     run = suite_runs.runs["rejected"]
     assert run.returncode == EXIT_ERROR
     assert "rejected the keys" in run.last_line
-    assert "infrastructure error" in run.last_line
+    assert "run aborted at the preflight" in run.last_line
     assert len(run.stderr.strip().splitlines()) == 1
     assert run.report["run"]["requests"] == 1
 

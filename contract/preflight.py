@@ -1,0 +1,141 @@
+"""Before and after a run on a site: a fail-closed preflight and a cleanup that holds.
+
+The preflight decides what the account's state is before anything that could change it is
+sent: "exists" only on a success whose body the contract accepts, "absent" only on a 404.
+Any other answer (5xx, 401/403, a 429 that outlasts the retries, a timeout, a reset
+connection, a non-conforming body) aborts the site's run. The cleanup deletes what the run
+created, with bounded retries, and otherwise says in one line what was left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http import HTTPStatus
+from typing import Any
+
+from contract.client import BudgetExhausted, ContractClient, SiteUnreachable
+from contract.safety import RunAborted, SafetyError, State
+
+ABORTED_AT_PREFLIGHT = "run aborted at the preflight"
+ABORTED_MID_RUN = "run aborted mid-run"
+
+#: Cleanup tries this many DELETE + GET rounds, waiting CLEANUP_BACKOFF * 2**n in between.
+CLEANUP_ATTEMPTS = 4
+CLEANUP_BACKOFF = 0.5
+
+
+def preflight(client: ContractClient, site: str) -> str | None:
+    """GET the account and record its state in the client's ledger; the reason to abort the
+    site's run, or None when the state is certain."""
+    read = client.contract.operation("GET")
+    saved = client.raise_on_violation
+    client.raise_on_violation = False
+    try:
+        exchange = client.get()
+    except SiteUnreachable as exc:
+        return f"{ABORTED_AT_PREFLIGHT}: {exc}; nothing that could change state was sent"
+    except RunAborted as exc:  # a 429 that outlasted the retries
+        return f"{ABORTED_AT_PREFLIGHT}: {site} {exc}; nothing that could change state was sent"
+    finally:
+        client.raise_on_violation = saved
+    status = exchange.status
+    if status == read.success.status:
+        if exchange.violations:
+            broken = ", ".join(sorted({v.rule for v in exchange.violations}))
+            return (
+                f"{ABORTED_AT_PREFLIGHT}: {site} answered {status} with a body the contract "
+                f"does not accept ({broken}); the account's state is uncertain, so nothing "
+                "that could change it was sent"
+            )
+        client.ownership.preflight(exists=True)
+        return None
+    if status == HTTPStatus.NOT_FOUND:
+        client.ownership.preflight(exists=False)
+        return None
+    if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+        why = f"rejected the keys (HTTP {status})"
+    elif status == HTTPStatus.TOO_MANY_REQUESTS:
+        why = f"kept answering {status} after {client.rate_retries} retries"
+    else:
+        why = f"answered {status} to the preflight GET"
+    return (
+        f"{ABORTED_AT_PREFLIGHT}: {site} {why}; the account's state is uncertain, "
+        "so nothing that could change it was sent"
+    )
+
+
+def cleanup(client: ContractClient, site: str, *, sleep: Any = time.sleep) -> str | None:
+    """Delete the account this run created, if any, and check that it is gone.
+
+    Returns None when nothing is left, else one line saying what was left behind where.
+    """
+    ledger = client.ownership
+    if not ledger.may_hold_ours:
+        return None
+    client.raise_on_violation = False
+    client.budget = None  # cleanup is owed whatever the budget says
+    last = "no answer"
+    for attempt in range(CLEANUP_ATTEMPTS):
+        if attempt:
+            sleep(CLEANUP_BACKOFF * 2 ** (attempt - 1))
+        try:
+            if ledger.state is not State.OURS:  # an unanswered create: look before deleting
+                client.get()
+                if not ledger.may_hold_ours:
+                    return None
+                if ledger.state is not State.OURS:
+                    last = "the site's answer did not show whether the account exists"
+                    continue
+            deleted = client.delete()
+            last = f"DELETE answered {deleted.status}"
+            if ledger.state is State.OURS and deleted.status != HTTPStatus.NOT_FOUND:
+                continue
+            check = client.get()
+            last = f"after the DELETE, GET answered {check.status}"
+            if check.status == HTTPStatus.NOT_FOUND:
+                return None
+        except (SiteUnreachable, SafetyError, RunAborted, BudgetExhausted) as exc:
+            last = str(exc)
+    path = client.contract.account_path
+    return (
+        f"left behind on {site}: a Statuspage account this run created could not be deleted "
+        f"({last}); delete it yourself (DELETE {path})"
+    )
+
+
+@contextlib.contextmanager
+def signals_deferred(note: str) -> Iterator[None]:
+    """Hold off SIGINT and SIGTERM while cleanup runs (it is bounded); say so once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    told = False
+
+    def hold(signum: int, frame: Any) -> None:
+        nonlocal told
+        if not told:
+            print(f"\n{note}", file=sys.stderr, flush=True)
+            told = True
+
+    saved = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def sigterm_as_interrupt() -> Any:
+    """Make SIGTERM stop a run like Ctrl-C does (so cleanup runs); returns the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    return signal.signal(signal.SIGTERM, interrupt)

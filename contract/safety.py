@@ -1,0 +1,181 @@
+"""Live safety: which requests could change a site's state, and what this run may touch.
+
+Two things live here, both derived from the contract:
+
+* :func:`could_change_state` classifies every request the suite can send. A request could
+  change state when its method is not one of the contract's reads and a *lenient* site
+  could turn it into an account: it has no request body to get wrong (a delete), or its body,
+  read as JSON whatever its Content-Type says, is schema-valid or carries the secret.
+* :class:`Ownership` is the run's ledger of the account: absent or present at preflight,
+  created by this run (a 2xx it received itself, or a change it caused by a request the site
+  should have refused), or present but not this run's. The client asks it before sending:
+  a read-only run sends nothing that could change state, and a mutating run deletes or
+  changes only what it can prove it created, unless ``--replace-existing-account``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from enum import Enum
+from http import HTTPStatus
+from typing import Any
+
+from contract.spec import load_contract
+
+
+class SafetyError(RuntimeError):
+    """Raised instead of sending a request the run's safety settings forbid."""
+
+
+class RunAborted(RuntimeError):
+    """The run must stop now: the site's state is uncertain or not this run's to touch."""
+
+
+def parse_body(body: bytes | None) -> Any:
+    """The body read as JSON whatever its Content-Type, or a sentinel when it is not JSON."""
+    if not body:
+        return _NOT_JSON
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return _NOT_JSON
+
+
+_NOT_JSON: Any = object()
+
+
+def could_change_state(method: str, body: bytes | None) -> bool:
+    """Whether a lenient site could turn this request into a change of the account."""
+    contract = load_contract()
+    method = method.upper()
+    if method in contract.safe_methods:
+        return False
+    op = contract.operations.get(method)
+    if op is None or op.request_schema is None:
+        return True  # a delete, or a method the contract does not know: assume it can
+    parsed = parse_body(body)
+    if parsed is _NOT_JSON:
+        return False
+    if contract.secret_of(parsed) is not None:
+        return True
+    from contract.rules import schema_errors
+
+    try:
+        return not schema_errors(parsed, op.request_schema)
+    except RecursionError:
+        return False
+
+
+class State(Enum):
+    """What the run knows of the site's account."""
+
+    UNKNOWN = "unknown"  # before the preflight
+    ABSENT = "absent"
+    FOREIGN = "foreign"  # present and not created by this run
+    OURS = "ours"  # present because of this run
+
+
+@dataclass
+class Ownership:
+    """The account ledger of one site's run, consulted before every request.
+
+    ``mutations``: the run may send requests that could change state.
+    ``replace``: it may delete or change an account that was there before it.
+    ``unrestricted``: the embedded mock, which is the run's own and needs no protection.
+    """
+
+    mutations: bool = False
+    replace: bool = False
+    unrestricted: bool = False
+    state: State = State.UNKNOWN
+    found: State = State.UNKNOWN  # the state at preflight
+    pending: bool = False  # a state-changing request was sent and got no answer
+    recent_change: str | None = None  # "METHOD -> status" of the last answered request
+    # that could have changed state, until the next read
+    events: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # -- before a request ----------------------------------------------------------------
+    def refusal(self, method: str, body: bytes | None) -> str | None:
+        """Why this request may not be sent, or None when it may."""
+        if self.unrestricted or not could_change_state(method, body):
+            return None
+        if not self.mutations:
+            return (
+                f"read-only run: refusing {method.upper()} that a lenient site could turn "
+                "into a state change (pass --allow-mutations to allow it)"
+            )
+        if self.state is State.UNKNOWN:
+            return f"refusing {method.upper()} before the preflight has seen the account"
+        if self.state is State.FOREIGN and not self.replace:
+            return (
+                f"refusing {method.upper()}: the site has an account this run did not create "
+                "(pass --replace-existing-account to allow it)"
+            )
+        return None
+
+    def check(self, method: str, body: bytes | None) -> None:
+        """Raise :class:`SafetyError` for a forbidden request; note a state-changing one."""
+        reason = self.refusal(method, body)
+        if reason:
+            raise SafetyError(reason)
+        if could_change_state(method, body):
+            with self._lock:
+                self.pending = True
+
+    # -- after a response ----------------------------------------------------------------
+    def preflight(self, exists: bool) -> None:
+        self.state = self.found = State.FOREIGN if exists else State.ABSENT
+
+    def observe(self, method: str, body: bytes | None, status: int) -> None:
+        """Update the ledger from a response to a request on the account path."""
+        contract = load_contract()
+        method = method.upper()
+        ok = 200 <= status < 300
+        changing = could_change_state(method, body)
+        with self._lock:
+            was_pending, self.pending = self.pending, False
+            if method in contract.safe_methods:
+                cause = "a request that got no answer" if was_pending else None
+                if self.recent_change:
+                    cause = f"its own {self.recent_change}"
+                self.recent_change = None
+                ok_status = contract.operation(method).success.status
+                self._observe_read(status, ok_status, cause=cause)
+                return
+            self.recent_change = f"{method} (answered {status})" if changing else None
+            if changing and ok:
+                if method == "DELETE":
+                    if self.state is State.FOREIGN:
+                        self.events.append("deleted the account that existed before the run")
+                    self.state = State.ABSENT
+                elif self.state in (State.ABSENT, State.OURS, State.UNKNOWN):
+                    self.state = State.OURS
+            # a refused request (4xx) changes nothing in the ledger; the GET after it tells
+
+    def _observe_read(self, status: int, ok_status: int, *, cause: str | None) -> None:
+        if status == ok_status and self.state is State.ABSENT:
+            if cause or self.unrestricted:
+                if cause:
+                    self.events.append(
+                        f"an account was there after {cause}: taken as created by this run, "
+                        "so it is deleted at the end"
+                    )
+                self.state = State.OURS
+            else:
+                self.state = State.FOREIGN
+                raise RunAborted(
+                    "an account this run did not create appeared on the site; "
+                    "stopping without touching it"
+                )
+        elif status == HTTPStatus.NOT_FOUND and self.state in (State.OURS, State.FOREIGN):
+            if self.state is State.FOREIGN and not (self.mutations and self.replace):
+                self.events.append("the account that existed at preflight disappeared")
+            self.state = State.ABSENT
+
+    @property
+    def may_hold_ours(self) -> bool:
+        """Whether an account this run created may still exist (cleanup is owed)."""
+        return self.state is State.OURS or (self.pending and self.found is State.ABSENT)

@@ -1,0 +1,221 @@
+"""A recording loopback site that imitates a live Datadog site, with switchable hostility.
+
+It answers the account API as a correct site would (its own implementation, independent of
+the mock), or leniently (accepting whatever a careless site might turn into an account), and
+it can fail on the first or the Nth request: a 5xx, a 429 storm, a 401, a timeout, a reset
+connection, a 200 with a body the contract does not accept, or slow answers. Every request
+is logged with the effect it had on the account, so a test can say exactly what a run did.
+
+Served by Werkzeug's threaded server on 127.0.0.1 (only loopback; used by the tests only).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+PATH = "/api/v2/integration/statuspage/account"
+TYPE = "statuspage-account"
+MASK = "****"
+
+#: The ways a request can fail; the status codes are sent as they are.
+FAILURES = ("500", "503", "429", "401", "timeout", "reset", "bad-200")
+
+
+@dataclass
+class Behaviour:
+    """How the site behaves; switch it per test."""
+
+    exists: bool = False  # an account exists when the site starts
+    lenient: bool = False  # accepts every write a careless site could turn into an account
+    fail: str | None = None  # one of FAILURES
+    fail_at: int = 1  # the first request (1-based) that fails
+    fail_times: int | None = 1  # how many requests fail from fail_at on (None: all)
+    delay: float = 0.0  # seconds before every answer
+    stall: float = 5.0  # how long a "timeout" answer takes
+
+
+@dataclass
+class Logged:
+    """One request and what it did to the account."""
+
+    n: int
+    method: str
+    path: str
+    body: bytes
+    real_keys: bool
+    status: int | str  # the status sent, or "timeout" / "reset"
+    effect: str | None  # "created", "updated", "deleted" (the account), or None
+    on_original: bool  # whether the effect touched the account there at the start
+
+
+@dataclass
+class HostileSite:
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    api_key: str = field(default_factory=lambda: secrets.token_hex(16))
+    app_key: str = field(default_factory=lambda: secrets.token_hex(20))
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+        self.log: list[Logged] = []
+        self.account: dict[str, Any] | None = None
+        self.original: dict[str, Any] | None = None
+        if self.behaviour.exists:
+            self.account = self.original = {"key": "pre-existing", "id": "original"}
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on stderr
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- control --------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def __enter__(self) -> HostileSite:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def env(self) -> dict[str, str]:
+        return {"DD_API_KEY": self.api_key, "DD_APP_KEY": self.app_key}
+
+    @property
+    def original_intact(self) -> bool:
+        return self.original is not None and self.account is self.original
+
+    def effects(self) -> list[Logged]:
+        return [entry for entry in self.log if entry.effect]
+
+    # -- the site -------------------------------------------------------------------------
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        body = request.get_data()
+        b = self.behaviour
+        with self.lock:
+            n = len(self.log) + 1
+            failing = b.fail is not None and n >= b.fail_at
+            if failing and b.fail_times is not None:
+                failing = n < b.fail_at + b.fail_times
+            real = (
+                request.headers.get("DD-API-KEY") == self.api_key
+                and request.headers.get("DD-APPLICATION-KEY") == self.app_key
+            )
+            entry = Logged(n, request.method, request.path, body, real, 0, None, False)
+            self.log.append(entry)
+            if failing and b.fail in ("500", "503", "429", "401", "bad-200"):
+                response = self._failure(str(b.fail))
+            else:  # a timeout or a reset loses the answer after the site acted on the request
+                response = self._answer(request, body, real, entry)
+        if b.delay:
+            time.sleep(b.delay)
+        if failing and b.fail in ("timeout", "reset"):
+            entry.status = str(b.fail)
+            if b.fail == "timeout":
+                time.sleep(b.stall)
+            else:
+                _reset(environ)
+            start_response("500 LOST", [])  # the client is gone: nothing reaches it
+            return []
+        entry.status = response.status_code
+        return response(environ, start_response)
+
+    def _failure(self, kind: str) -> Response:
+        if kind == "bad-200":
+            return _json(200, {"data": {"type": "not-an-account", "attributes": []}})
+        status = int(kind)
+        response = _json(status, {"errors": [f"injected {status}"]})
+        if status == 429:
+            for name, value in (("Limit", "1"), ("Period", "10"), ("Remaining", "0")):
+                response.headers[f"X-RateLimit-{name}"] = value
+            response.headers["X-RateLimit-Reset"] = "0"
+            response.headers["X-RateLimit-Name"] = "statuspage"
+        return response
+
+    def _answer(self, request: Request, body: bytes, real: bool, entry: Logged) -> Response:
+        method = request.method
+        lenient = self.behaviour.lenient
+        if request.path != PATH:
+            return _json(404, {"errors": ["no such path"]})
+        if not real and not lenient:
+            return _json(403, {"errors": ["Forbidden"]})
+        if method == "GET":
+            return self._account(200) if self.account else _json(404, {"errors": ["Not found"]})
+        if method == "DELETE":
+            if not self.account:
+                return _json(404, {"errors": ["Not found"]})
+            self._effect(entry, "deleted", None)
+            return Response(status=204)
+        if method not in ("POST", "PATCH"):
+            return _json(405, {"errors": ["Method not allowed"]})
+        key = _submitted_key(body, json_only=not lenient, content_type=request.mimetype)
+        if method == "POST" and self.account and not lenient:
+            return _json(409, {"errors": ["Conflict"]})
+        update = method == "PATCH" and _is_update(body, request.mimetype)
+        if key is None and not (update and not lenient):
+            return _json(400, {"errors": ["Bad request"]})
+        if method == "PATCH" and not self.account and not lenient:
+            return _json(404, {"errors": ["Not found"]})
+        effect = "updated" if self.account else "created"
+        self._effect(entry, effect, {"key": key or "kept", "id": f"by-request-{entry.n}"})
+        return self._account(201 if method == "POST" else 200)
+
+    def _effect(self, entry: Logged, effect: str, account: dict[str, Any] | None) -> None:
+        entry.effect = effect
+        entry.on_original = self.account is not None and self.account is self.original
+        self.account = account
+
+    def _account(self, status: int) -> Response:
+        return _json(status, {"data": {"type": TYPE, "attributes": {"api_key": MASK}}})
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _submitted_key(body: bytes, *, json_only: bool, content_type: str) -> str | None:
+    """The api_key of a create/update body; a lenient site ignores the Content-Type and the
+    rest of the schema, a correct one insists on both."""
+    if json_only and content_type != "application/json":
+        return None
+    try:
+        data = json.loads(body)
+        if json_only and data["data"]["type"] != TYPE:
+            return None
+        key = data["data"]["attributes"]["api_key"]
+    except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError):
+        return None
+    return key if isinstance(key, str) and key else None
+
+
+def _is_update(body: bytes, content_type: str) -> bool:
+    """A valid update without a new key (the key is optional on update)."""
+    if content_type != "application/json":
+        return False
+    try:
+        data = json.loads(body)["data"]
+        attributes = data["attributes"]
+        return data["type"] == TYPE and isinstance(attributes, dict) and "api_key" not in attributes
+    except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError):
+        return False
+
+
+def _reset(environ: dict[str, Any]) -> None:
+    """Drop the connection, the answer unsent (SO_LINGER 0: the close is a TCP reset)."""
+    sock: socket.socket | None = environ.get("werkzeug.socket")
+    if sock is None:  # pragma: no cover - Werkzeug always provides it
+        return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.shutdown(socket.SHUT_RDWR)
