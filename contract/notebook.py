@@ -47,10 +47,12 @@ from contract.gate import (
 )
 from contract.gate import load_report as _gate_load_report
 from contract.mock.faults import FAULTS, check_faults
+from contract.preflight import preflight
 from contract.redact import REDACTED, SECRETS, redact
 from contract.render import TIMES
 from contract.report import JSON_NAME, combine
 from contract.rules import RULES, schema_errors
+from contract.safety import Ownership, State
 from contract.scenarios import (
     bad_create_inputs,
     invalid_create_rejected,
@@ -427,6 +429,14 @@ class Explorer:
             raise_on_violation=False,
             budget=budget,
             max_rate_wait=0,
+            # The same ledger as the suite's: on a live site nothing the explorer did not
+            # create is deleted or changed, whatever allow_mutations says.
+            ownership=Ownership(
+                mutations=self.mutations_allowed,
+                replace=target.replace_existing_account,
+                unrestricted=target.is_mock,
+            ),
+            pace=not target.is_mock,
         )
         self.history: list[CallResult] = []
         # Whether the account exists, as far as this explorer's own calls show (None: unknown).
@@ -717,7 +727,18 @@ def explore(
         target.mock.set_rate_limit(rate_limit, rate_period)
     if budget is None and not target.is_mock:
         budget = 200
-    return Explorer(target, budget=budget)
+    explorer = Explorer(target, budget=budget)
+    if not target.is_mock:  # learn whether an account exists; refuse to go on if unsure
+        reason = preflight(explorer.client, target.name)
+        if reason:
+            explorer.close()
+            raise SiteStateUncertain(reason)
+        explorer._exists = explorer.client.ownership.found is State.FOREIGN
+    return explorer
+
+
+class SiteStateUncertain(RuntimeError):
+    """The preflight could not tell whether the site has an account; nothing was changed."""
 
 
 # -- payloads -------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class Behaviour:
     fail_times: int | None = 1  # how many requests fail from fail_at on (None: all)
     delay: float = 0.0  # seconds before every answer
     stall: float = 5.0  # how long a "timeout" answer takes
+    remaining: int | None = None  # X-RateLimit-Remaining (and Reset: 2) on every answer
 
 
 @dataclass
@@ -130,6 +131,9 @@ class HostileSite:
             start_response("500 LOST", [])  # the client is gone: nothing reaches it
             return []
         entry.status = response.status_code
+        if b.remaining is not None and response.status_code != 429:
+            response.headers["X-RateLimit-Remaining"] = str(b.remaining)
+            response.headers["X-RateLimit-Reset"] = "2"
         return response(environ, start_response)
 
     def _failure(self, kind: str) -> Response:

@@ -566,3 +566,26 @@ def test_ensure_demo_reports_runs_only_what_is_missing(
     assert again.comparison().sites == ["mock", "mock+unmasked-api-key"]
     with pytest.raises(ValueError):
         ensure_demo_reports(tmp_path, fault="no-such-fault")
+
+
+def test_a_live_explorer_never_deletes_an_account_it_did_not_create(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hostile_site import Behaviour, HostileSite
+
+    from contract.notebook import SiteStateUncertain
+    from contract.safety import SafetyError
+
+    with HostileSite(Behaviour(exists=True)) as site:
+        for name, value in site.env().items():
+            monkeypatch.setenv(name, value)
+        with explore(site.base_url, allow_mutations=True) as live:
+            with pytest.raises(SafetyError, match="did not create"):
+                live.delete()
+            assert live.get().status == 200
+        assert site.original_intact and {e.method for e in site.log} == {"GET"}
+    with HostileSite(Behaviour(fail="503")) as site:
+        for name, value in site.env().items():
+            monkeypatch.setenv(name, value)
+        with pytest.raises(SiteStateUncertain, match="answered 503"):
+            explore(site.base_url, allow_mutations=True)

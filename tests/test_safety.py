@@ -1,0 +1,121 @@
+"""The live-safety classification and the account ledger (contract.safety)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from contract.safety import Ownership, RunAborted, SafetyError, State, could_change_state
+from contract.scenarios import bad_inputs, materialise
+from contract.spec import load_contract
+
+CONTRACT = load_contract()
+VALID = json.dumps(CONTRACT.request_example("POST")).encode()
+
+
+def _body(kwargs: dict) -> bytes | None:
+    if "json" in kwargs:
+        return json.dumps(kwargs["json"]).encode()
+    data = kwargs.get("data")
+    return data.encode() if isinstance(data, str) else data
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "could"),
+    [
+        ("GET", None, False),
+        ("DELETE", None, True),
+        ("POST", VALID, True),
+        ("PATCH", VALID, True),
+        ("PUT", VALID, True),  # a method the contract does not know: assume it can
+        ("POST", b"{not json", False),
+        ("POST", b"", False),
+        ("POST", b"[]", False),
+        ("POST", b'"data"', False),
+        ("POST", b'{"data": {"type": "statuspage-account", "attributes": {}}}', False),
+        ("POST", b'{"data": {"type": "x", "attributes": {"api_key": "k"}}}', True),
+        ("POST", b'{"data": {"type": "statuspage-account", "attributes": {"api_key": ""}}}', False),
+        ("PATCH", b'{"data": {"type": "statuspage-account", "attributes": {}}}', True),
+    ],
+)
+def test_a_request_could_change_state_when_a_lenient_site_could_make_an_account_of_it(
+    method, body, could
+):
+    assert could_change_state(method, body) is could
+
+
+def test_the_wrong_content_type_input_of_the_suite_counts_as_state_changing():
+    """The input that once created an account in read-only mode: a valid body as text/plain."""
+    bad = next(b for b in bad_inputs("POST") if b.id == "wrong-content-type")
+    assert could_change_state("POST", _body(materialise(bad)))
+
+
+def test_read_only_keeps_rejected_inputs_that_cannot_become_an_account():
+    kept = [b.id for b in bad_inputs("POST") if not could_change_state("POST", _body(b.kwargs))]
+    assert "malformed-json" in kept and "body-array" in kept
+    assert f"missing-{'.'.join(CONTRACT.secret_path)}" in kept
+    assert "wrong-content-type" not in kept
+
+
+def test_a_read_only_ledger_refuses_every_state_changing_request():
+    ledger = Ownership(mutations=False)
+    ledger.preflight(exists=False)
+    with pytest.raises(SafetyError, match="read-only run"):
+        ledger.check("DELETE", None)
+    with pytest.raises(SafetyError):
+        ledger.check("POST", VALID)
+    ledger.check("GET", None)
+    ledger.check("POST", b"{not json")
+
+
+def test_a_mutating_ledger_touches_a_foreign_account_only_with_replace():
+    ledger = Ownership(mutations=True)
+    with pytest.raises(SafetyError, match="before the preflight"):
+        ledger.check("POST", VALID)
+    ledger.preflight(exists=True)
+    with pytest.raises(SafetyError, match="did not create"):
+        ledger.check("DELETE", None)
+    replacing = Ownership(mutations=True, replace=True)
+    replacing.preflight(exists=True)
+    replacing.check("DELETE", None)
+    replacing.observe("DELETE", None, 204)
+    assert replacing.state is State.ABSENT
+    assert replacing.events == ["deleted the account that existed before the run"]
+
+
+def test_the_ledger_follows_what_the_run_created_and_deleted():
+    ledger = Ownership(mutations=True)
+    ledger.preflight(exists=False)
+    ledger.check("POST", VALID)
+    assert ledger.may_hold_ours  # sent, no answer yet
+    ledger.observe("POST", VALID, 201)
+    assert ledger.state is State.OURS
+    ledger.observe("DELETE", None, 204)
+    assert ledger.state is State.ABSENT and not ledger.may_hold_ours
+
+
+def test_an_account_after_a_refused_request_of_the_run_is_adopted_and_reported():
+    ledger = Ownership(mutations=True)
+    ledger.preflight(exists=False)
+    ledger.observe("POST", VALID, 400)
+    ledger.observe("GET", None, 200)
+    assert ledger.state is State.OURS
+    assert "POST (answered 400)" in ledger.events[0]
+
+
+def test_an_account_that_appears_on_its_own_stops_the_run():
+    ledger = Ownership(mutations=True)
+    ledger.preflight(exists=False)
+    ledger.observe("GET", None, 404)
+    with pytest.raises(RunAborted, match="did not create"):
+        ledger.observe("GET", None, 200)
+    assert ledger.state is State.FOREIGN
+    with pytest.raises(SafetyError):
+        ledger.check("DELETE", None)
+
+
+def test_the_embedded_mock_is_unrestricted():
+    ledger = Ownership(unrestricted=True)
+    ledger.check("DELETE", None)
+    ledger.check("POST", VALID)
