@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from contract.report import JSON_NAME, REPORT_FORMAT, REPORT_VERSION
-from contract.rules import RULES
+from contract.rules import RULES, site_kind
+from contract.verdict import Verdict, decide_site
 
 EXIT_PASS = 0
 EXIT_BLOCKED = 1
@@ -179,7 +180,9 @@ def load_report(path: Path, what: str = "report") -> dict[str, Any]:
     except UnicodeDecodeError:
         raise GateInputError(f"{what} {path} is not UTF-8 text, so not a JSON report") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except _StrictJSONError as exc:
+        raise GateInputError(f"{what} {path} is not strict JSON: {exc}") from None
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             raise GateInputError(
@@ -191,6 +194,23 @@ def load_report(path: Path, what: str = "report") -> dict[str, Any]:
     except RecursionError:
         raise GateInputError(f"{what} {path} is nested too deeply to be a report") from None
     return validate_report(data, f"{what} {path}")
+
+
+class _StrictJSONError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _StrictJSONError(f"the key {key!r} appears twice in one object")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise _StrictJSONError(f"{name} is not a JSON number")
 
 
 def _is_count(value: Any) -> bool:
@@ -277,6 +297,73 @@ def _validate_site(data: Any, where: str) -> None:
         isinstance(errors, list) and all(isinstance(e, str) for e in errors),
         where,
         "tests.errors_without_rule must be a list of test ids",
+    )
+    _check_consistency(data, where)
+
+
+def _check_consistency(data: dict[str, Any], where: str) -> None:
+    """The counts must tell one story: the gate trusts only what it can recompute."""
+    run, rules, tests = data["run"], data["rules"], data["tests"]
+    for key in ("total", "passed", "failed", "skipped"):
+        _shape(_is_count(tests.get(key)), where, f"tests.{key} must be a count (integer >= 0)")
+    _shape(
+        tests["total"] == tests["passed"] + tests["failed"] + tests["skipped"],
+        where,
+        "tests.total is not tests.passed + tests.failed + tests.skipped",
+    )
+    _shape(_is_count(run.get("requests")), where, "run.requests must be a count (integer >= 0)")
+    failing = {name for name, rule in rules.items() if rule["failed"]}
+    recorded: set[str] = set()
+    for i, failure in enumerate(data["failures"]):
+        rule = failure.get("rule") if isinstance(failure, dict) else None
+        _shape(isinstance(rule, str), where, f"failures[{i}] names no rule")
+        recorded.add(str(rule))
+    _shape(
+        recorded <= failing,
+        where,
+        f"failures[] records {', '.join(sorted(recorded - failing))}, which rules says passed",
+    )
+    _shape(
+        failing <= recorded,
+        where,
+        f"rules says {', '.join(sorted(failing - recorded))} failed but failures[] has no record",
+    )
+    _shape(
+        not tests["failed"] or bool(failing) or bool(tests["errors_without_rule"]),
+        where,
+        "tests.failed counts failed tests, but no rule failed and no test error is named",
+    )
+    _shape(
+        not tests["errors_without_rule"] or tests["failed"] >= len(tests["errors_without_rule"]),
+        where,
+        "tests.errors_without_rule names more tests than tests.failed counts",
+    )
+    faults = run.get("mock_faults", [])
+    _shape(isinstance(faults, list), where, "run.mock_faults must be a list")
+    _shape(
+        not faults,
+        where,
+        f"comes from the embedded mock with faults turned on ({', '.join(map(str, faults))}): "
+        "such a report proves the suite, it cannot let a release go",
+    )
+    _shape(
+        not run.get("aborted") and not run.get("left_behind"),
+        where,
+        f"the run was aborted ({run.get('left_behind') or run.get('aborted')}): "
+        "an aborted run cannot let a release go",
+    )
+    _shape(run.get("complete") is True, where, "run.complete is not true: the run did not finish")
+    _shape(
+        tests["total"] > 0 and run["requests"] > 0,
+        where,
+        "nothing was tested (no test ran or no request was sent)",
+    )
+    decision = decide_site(data)
+    _shape(
+        (data["verdict"] == "passed") == (decision.verdict is Verdict.HOLDS),
+        where,
+        f"verdict {data['verdict']!r} contradicts the rules and tests it records "
+        f"(recomputed: {decision.verdict.value})",
     )
 
 
@@ -484,6 +571,7 @@ def _site_lines(
             reason += f"; a waiver expired on {w.expires} and no longer counts ({w.reason})"
         lines.append(GateLine(status, subject, reason, site, blocking=True))
 
+    kind = site_kind(site)
     rules: Mapping[str, Any] = report["rules"]
     base_rules: Mapping[str, Any] = baseline["rules"] if baseline else {}
     first_message: dict[str, str] = {}
@@ -508,8 +596,8 @@ def _site_lines(
             if rule.get("skip_reasons"):
                 why += "; skipped: " + "; ".join(map(str, rule["skip_reasons"]))
             why += ")"
-            if rule["required"]:
-                judge(name, "NOT EXERCISED", f"required, but {why}")
+            if name in RULES and RULES[name].is_required(kind):
+                judge(name, "NOT EXERCISED", f"required on a {kind} site, but {why}")
             elif was_passing:
                 judge(name, "FAIL", f"passed in the baseline, now not exercised: {why}")
             else:
@@ -519,8 +607,8 @@ def _site_lines(
         else:
             judge(name, "PASS", f"{_n(passed, 'check')} passed")
 
-    for name, rule in RULES.items():  # required rules this toolkit knows but the report lacks
-        if rule.required and name not in rules:
+    for name, known in RULES.items():  # required rules this toolkit knows but the report lacks
+        if known.is_required(kind) and name not in rules:
             judge(name, "NOT EXERCISED", "required, but missing from the report")
 
     errors = report["tests"]["errors_without_rule"]
@@ -533,17 +621,11 @@ def _site_lines(
             f" {shown}",
             waivable=False,
         )
-    elif report["verdict"] == "failed" and not any(rule["failed"] for rule in rules.values()):
-        judge(
-            "verdict",
-            "FAIL",
-            "the report's verdict is 'failed' but no rule or test failure explains it",
-            waivable=False,
-        )
 
     if baseline is not None:
         lines += _coverage_lines(site, report, baseline)
-    return lines
+    order = {"FAIL": 0, "NOT EXERCISED": 1, "WAIVED": 2, "PASS": 3}
+    return sorted(lines, key=lambda line: (not line.blocking, order[line.status]))
 
 
 def _coverage_lines(

@@ -346,10 +346,12 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.load_profile("statuspage-custom")
     report_dir = report_dir_of(config)
     wants_junit = report_dir is not None and _selects_suite(config)
-    if wants_junit and not hasattr(config, "workerinput") and not config.option.xmlpath:
+    if wants_junit and not hasattr(config, "workerinput"):
         assert report_dir is not None
-        report_dir.mkdir(parents=True, exist_ok=True)
-        config.option.xmlpath = str(report_dir / "junit.xml")
+        _remove_stale_reports(report_dir)
+        if not config.option.xmlpath:
+            report_dir.mkdir(parents=True, exist_ok=True)
+            config.option.xmlpath = str(report_dir / "junit.xml")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -421,7 +423,10 @@ def pytest_runtest_makereport(
         rules: list[str] = []
         if call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation):
             rules = call.excinfo.value.rules
-        run.recorder.record_test(item.nodeid, report.outcome, report.duration, rules)
+        why = ""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            why = str(report.longrepr[2]).removeprefix("Skipped: ")
+        run.recorder.record_test(item.nodeid, report.outcome, report.duration, rules, why)
 
 
 @pytest.hookimpl(tryfirst=True)  # before junitxml writes its file, so it gets the reasons
@@ -438,6 +443,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         workeroutput["contract_secrets"] = sorted(SECRETS.secrets)
         return
     reports += cs.worker_reports
+    if not reports and _selects_suite(session.config):  # nothing ran: say so, never go stale
+        reports = [_nothing_tested(cs, site, int(exitstatus)) for site in cs.sites]
     _junit_properties(session.config, reports)
     report_dir = report_dir_of(session.config)
     if report_dir is None or not reports:
@@ -445,6 +452,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from contract.report import write_all
 
     cs.written = write_all(reports, report_dir, multi_site=cs.multi_site)
+
+
+def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str, Any]:
+    """The report of a site on which no test ran (e.g. ``-k`` selected nothing)."""
+    from contract.report import build_report
+
+    run = SiteRun(site, finished=time.time())
+    run.target_info = {"site": site, "base_url": ""}
+    return build_report(run, profile=cs.profile, seed=cs.seed, exitstatus=exitstatus)
+
+
+def _remove_stale_reports(report_dir: Path) -> None:
+    """Delete the reports an earlier run left, so a run that writes none leaves none."""
+    from contract.report import REPORT_FILES
+
+    for folder in (report_dir, *(p for p in report_dir.glob("*") if p.is_dir())):
+        for name in REPORT_FILES:
+            (folder / name).unlink(missing_ok=True)
 
 
 def _junit_properties(config: pytest.Config, reports: list[dict[str, Any]]) -> None:
@@ -480,24 +505,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if not reports:
         return
     terminalreporter.section("statuspage contract")
+    from contract.verdict import decide_site
+
     for report in sorted(reports, key=lambda r: r["run"]["site"]):
         run = report["run"]
-        failed = [name for name, r in report["rules"].items() if r["failed"]]
-        if run.get("aborted") or run.get("left_behind"):
-            verdict = "NOT JUDGED (run aborted)" if not failed else "VIOLATED (run aborted)"
-        else:
-            verdict = (
-                "VIOLATED" if failed else ("HOLDS" if report["verdict"] == "passed" else "FAILED")
-            )
+        decision = decide_site(report)
         terminalreporter.write_line(
-            f"site {run['site']} ({redact(run['base_url'])}): contract {verdict}; "
+            f"site {run['site']} ({redact(run['base_url'])}): {decision.verdict.value}; "
             f"{run['requests']} requests; profile {run['hypothesis_profile']}"
         )
-        for name in failed:
-            terminalreporter.write_line(f"  broken rule: {name}")
-        for key in ("aborted", "left_behind"):
-            if run.get(key):
-                terminalreporter.write_line(f"  {run[key]}")
+        terminalreporter.write_line(f"  {decision.reason}")
         for event in run.get("safety_events") or ():
             terminalreporter.write_line(f"  state change: {event}")
     for path in cs.written:

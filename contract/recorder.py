@@ -9,7 +9,7 @@ from typing import Any
 
 from contract.exchange import Exchange
 from contract.redact import redact
-from contract.rules import RULES, Finding
+from contract.rules import RULES, Finding, SiteKind
 
 MAX_FAILURES_PER_RULE = 20
 
@@ -84,7 +84,10 @@ class Recorder:
             "response": exchange.summary() if exchange else None,
         }
 
-    def record_test(self, nodeid: str, outcome: str, duration: float, rules: list[str]) -> None:
+    def record_test(
+        self, nodeid: str, outcome: str, duration: float, rules: list[str], why: str = ""
+    ) -> None:
+        """A test's outcome (``why``: the reason it was skipped, if it was)."""
         with self._lock:
             self.tests.append(
                 {
@@ -92,10 +95,12 @@ class Recorder:
                     "outcome": outcome,
                     "duration": round(duration, 3),
                     "rules": rules,
+                    **({"why": why} if why else {}),
                 }
             )
 
-    def rules_summary(self) -> dict[str, dict[str, Any]]:
+    def rules_summary(self, site: SiteKind = "mock") -> dict[str, dict[str, Any]]:
+        """Every rule's tally, with its requiredness on this kind of site."""
         out = {}
         for name, rule in RULES.items():
             t = self.tallies[name]
@@ -111,7 +116,7 @@ class Recorder:
             out[name] = {
                 "kind": rule.kind,
                 "summary": rule.summary,
-                "required": rule.required,
+                "required": rule.is_required(site),
                 "status": status,
                 "passed": t.passed,
                 "failed": t.failed,

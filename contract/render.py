@@ -59,6 +59,15 @@ def _passed(verdict: Any) -> bool:
     return verdict == "passed"
 
 
+def _word(report: dict[str, Any]) -> str:
+    """The decision's verdict (HOLDS, VIOLATED, INCOMPLETE, ABORTED, NOTHING TESTED), or
+    PASS / FAIL for a report written before decisions existed."""
+    decided = _dict(report.get("decision")).get("verdict")
+    if isinstance(decided, str) and decided:
+        return decided
+    return "PASS" if _passed(report.get("verdict")) else "FAIL"
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
@@ -212,6 +221,8 @@ def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]
         "anchor": f"{prefix}site",
         "notices": _notices(run),
         "verdict": str(report.get("verdict") or "unknown"),
+        "word": _word(report),
+        "reason": str(_dict(report.get("decision")).get("reason") or ""),
         "ok": _passed(report.get("verdict")),
         "run": _run_items(run),
         "faults": [str(f) for f in _list(run.get("mock_faults"))],
@@ -241,13 +252,16 @@ def report_view(report: dict[str, Any]) -> dict[str, Any]:
         for name, site in site_reports(report).items()
     ]
     verdict = str(report.get("verdict") or "unknown")
+    word = _word(report)
     return {
         "combined": combined,
         "verdict": verdict,
+        "word": word,
+        "reason": str(_dict(report.get("decision")).get("reason") or ""),
         "ok": _passed(verdict),
         "sites": sites,
         "title": (
-            f"Statuspage contract: {'PASS' if _passed(verdict) else 'FAIL'}"
+            f"Statuspage contract: {word}"
             + (f" ({len(sites)} sites)" if combined else f" — {sites[0]['name']}" if sites else "")
         ),
     }
@@ -374,6 +388,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     view = report_view(report)
     mark = "✅" if view["ok"] else "❌"
     out = [f"## {mark} {md_text(view['title'])}", ""]
+    if view["reason"]:
+        out += [md_text(view["reason"]), ""]
     if view["combined"]:
         out += [
             "| Site | Verdict | Failing rules | Required rules not exercised |",
@@ -382,11 +398,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         for site in view["sites"]:
             failing = ", ".join(md_code(r["name"]) for r in site["failing_rules"]) or "—"
             unexercised = len(site["unexercised_required"])
-            verdict = "✅ PASS" if site["ok"] else "❌ FAIL"
+            verdict = f"{'✅' if site['ok'] else '❌'} {site['word']}"
             out.append(f"| {md_code(site['name'])} | {verdict} | {failing} | {unexercised} |")
         out.append("")
         for site in view["sites"]:
-            verdict = "✅ PASS" if site["ok"] else "❌ FAIL"
+            verdict = f"{'✅' if site['ok'] else '❌'} {site['word']}"
             out += [f"### {md_code(site['name'])} — {verdict}", ""]
             out += _md_site(site, "####")
     else:

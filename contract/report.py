@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from contract import __version__
 from contract.redact import SECRETS, redact
 from contract.render import render_html, render_markdown
+from contract.rules import site_kind
 from contract.spec import load_contract
+from contract.verdict import Verdict, decide_site, worst
 
 if TYPE_CHECKING:
     from contract.pytest_plugin import SiteRun
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
 REPORT_FORMAT = "statuspage-contract-report"
 REPORT_VERSION = 1
 JSON_NAME = "contract-report.json"
+HTML_NAME = "contract-report.html"
+SUMMARY_NAME = "summary.md"
+#: Every file a run writes into its report folder (junit.xml is pytest's own).
+REPORT_FILES = (JSON_NAME, HTML_NAME, SUMMARY_NAME)
 
 
 def _iso(ts: float) -> str:
@@ -45,13 +51,14 @@ def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> d
     tests = rec.tests
     errors = [t for t in tests if t["outcome"] == "failed" and not t["rules"]]
     complete = run.aborted is None and run.left_behind is None and exitstatus in (0, 1)
-    verdict = "failed" if rec.failed_rules or errors or not complete else "passed"
-    return {
+    site = info.get("site", run.name)
+    report = {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
-        "verdict": verdict,
+        "verdict": "failed",
         "run": {
-            "site": info.get("site", run.name),
+            "site": site,
+            "site_kind": site_kind(site),
             "base_url": redact(str(info.get("base_url", ""))),
             "mock_faults": info.get("mock_faults", []),
             "toolkit_version": __version__,
@@ -71,7 +78,7 @@ def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> d
             "safety_events": info.get("safety_events", []),
             "pytest_exit_status": exitstatus,
         },
-        "rules": rec.rules_summary(),
+        "rules": rec.rules_summary(site_kind(site)),
         "status_codes": statuses,
         "failures": rec.failures,
         "tests": {
@@ -80,8 +87,18 @@ def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> d
             "failed": sum(t["outcome"] == "failed" for t in tests),
             "skipped": sum(t["outcome"] == "skipped" for t in tests),
             "errors_without_rule": [t["nodeid"] for t in errors],
+            "skip_reasons": sorted({t["why"] for t in tests if t.get("why")}),
         },
     }
+    return with_decision(report)
+
+
+def with_decision(report: dict[str, Any]) -> dict[str, Any]:
+    """Set a site report's ``decision`` (see contract.verdict) and its ``verdict``."""
+    decision = decide_site(report)
+    report["decision"] = decision.to_dict()
+    report["verdict"] = "passed" if decision.verdict is Verdict.HOLDS else "failed"
+    return report
 
 
 def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -124,19 +141,23 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for key in ("total", "passed", "failed", "skipped"):
             into["tests"][key] += report["tests"][key]
         into["tests"]["errors_without_rule"] += report["tests"]["errors_without_rule"]
-        if report["verdict"] == "failed":
-            into["verdict"] = "failed"
-    return list(by_site.values())
+        reasons = set(into["tests"].get("skip_reasons", []))
+        into["tests"]["skip_reasons"] = sorted(
+            reasons | set(report["tests"].get("skip_reasons", []))
+        )
+    return [with_decision(r) for r in by_site.values()]
 
 
 def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """One report over several sites; it passes only when every site passes."""
     sites = {r["run"]["site"]: r for r in reports}
+    decision = worst(decide_site(r) for r in reports)
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
         "kind": "combined",
-        "verdict": "passed" if all(r["verdict"] == "passed" for r in reports) else "failed",
+        "verdict": "passed" if decision.verdict is Verdict.HOLDS else "failed",
+        "decision": {**decision.to_dict(), "site": decision.site},
         "sites": sites,
     }
 
@@ -174,7 +195,7 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> list[Path]:
     path = report_dir / JSON_NAME
     _atomic_write(path, text + "\n")
     written = [path]
-    for name, render in (("contract-report.html", render_html), ("summary.md", render_markdown)):
+    for name, render in ((HTML_NAME, render_html), (SUMMARY_NAME, render_markdown)):
         target = report_dir / name
         _atomic_write(target, redact(render(report)))
         written.append(target)

@@ -31,13 +31,31 @@ class NotApplicable(Exception):
     """Raised by a response rule that has nothing to judge in this response."""
 
 
+#: The kinds of site a run can target: the embedded mock (whose controls provoke everything,
+#: 429s included) and a live site (a Datadog site or any URL: nothing is provoked on purpose).
+SiteKind = Literal["mock", "live"]
+SITE_KINDS: frozenset[SiteKind] = frozenset({"mock", "live"})
+
+
+def site_kind(site: str) -> SiteKind:
+    """The kind of a site by its name (``mock``, or anything else)."""
+    from contract.sites import MOCK
+
+    return "mock" if site == MOCK else "live"
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     kind: Kind
     summary: str
     check: Callable[[Exchange, RuleContext], str | None] | None = None
-    required: bool = True  # a required rule must be exercised for a release to pass the gate
+    #: The kinds of site on which the rule must be exercised for the contract to HOLD (it is
+    #: judged wherever it applies, and a failure counts everywhere).
+    required_on: frozenset[SiteKind] = SITE_KINDS
+
+    def is_required(self, site: SiteKind) -> bool:
+        return site in self.required_on
 
 
 @dataclass
@@ -81,10 +99,10 @@ def _register(rule: Rule) -> Rule:
 
 
 def response_rule(
-    name: str, summary: str
+    name: str, summary: str, *, required_on: frozenset[SiteKind] = SITE_KINDS
 ) -> Callable[[Callable[[Exchange, RuleContext], str | None]], Rule]:
     def decorate(func: Callable[[Exchange, RuleContext], str | None]) -> Rule:
-        return _register(Rule(name, "response", summary, func))
+        return _register(Rule(name, "response", summary, func, required_on))
 
     return decorate
 
@@ -251,7 +269,13 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
     return None
 
 
-@response_rule("rate-limit-headers", "Every 429 carries the documented X-RateLimit-* headers.")
+@response_rule(
+    "rate-limit-headers",
+    "Every 429 carries the documented X-RateLimit-* headers.",
+    # Judged on every 429 seen; required only where 429s are provoked (the mock): a live
+    # site is not driven into its rate limit on purpose.
+    required_on=frozenset({"mock"}),
+)
 def _rate_limit_headers(ex: Exchange, ctx: RuleContext) -> str | None:
     if ex.status != 429:
         raise NotApplicable

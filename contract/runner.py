@@ -1,6 +1,7 @@
 """``statuspage-contract run``: the contract suite (and only it) against chosen sites.
 
-Exit codes: 0 the contract holds, 1 it is violated, 2 usage or infrastructure error.
+Exit codes: 0 the contract HOLDS, 1 it is VIOLATED, 3 INCOMPLETE (nothing failed, but required
+rules were not exercised), 2 ABORTED, NOTHING TESTED, or a usage error (see contract.verdict).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import secrets
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ from contract.mock.faults import UnknownFaultError, check_faults
 from contract.sites import MOCK, UnknownSiteError, expand_sites
 from contract.target import TargetError, keys_for
 
+Waived = Callable[[str, str], bool]
+
 SUITE_DIR = Path(__file__).parent / "suite"
-EXIT_HOLDS, EXIT_VIOLATED, EXIT_ERROR = 0, 1, 2
+EXIT_HOLDS, EXIT_VIOLATED, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 class RunUsageError(Exception):
@@ -83,6 +87,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         default="reports",
         metavar="DIR",
         help="where reports are written (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="TOML waivers, as for 'gate': a waived rule's failure or absence does not decide "
+        "the exit code (so run and gate agree)",
     )
     parser.add_argument(
         "--workers",
@@ -181,26 +191,45 @@ def _site_reports(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [report]
 
 
-def outcome(pytest_status: int, report: dict[str, Any] | None) -> tuple[int, str]:
-    """Map pytest's exit status and the report to the run's exit code and one-line reason."""
-    sites = _site_reports(report) if report else []
-    broken = sorted({n for r in sites for n, rule in r.get("rules", {}).items() if rule["failed"]})
-    for key in ("left_behind", "aborted"):
-        found = [r["run"][key] for r in sites if r.get("run", {}).get(key)]
-        if found:
-            return EXIT_ERROR, found[0]
-    if pytest_status in (0, 1) and broken:
-        return EXIT_VIOLATED, f"the contract is violated: broken rules: {', '.join(broken)}"
-    if pytest_status == 0:
-        return EXIT_HOLDS, "the contract holds"
-    reasons = {
-        1: "tests failed without breaking a contract rule (see the test output)",
-        2: "the run was interrupted",
-        3: "pytest reported an internal error",
-        4: "pytest rejected its arguments",
-        5: "no tests ran (check -k and the pytest arguments)",
-    }
-    return EXIT_ERROR, reasons.get(pytest_status, f"pytest exited with status {pytest_status}")
+def outcome(
+    pytest_status: int, report: dict[str, Any] | None, waived: Waived | None = None
+) -> tuple[int, str]:
+    """The run's exit code and one-line reason: the decision of contract.verdict over the
+    report this run wrote (pytest's own status only when there is no report)."""
+    from contract.verdict import decide_site, worst
+
+    if report is None:
+        reasons = {
+            2: "ABORTED: the run was interrupted before any report was written",
+            3: "ABORTED: pytest reported an internal error",
+            4: "ABORTED: pytest rejected its arguments",
+            5: "NOTHING TESTED: no tests ran (check -k and the pytest arguments)",
+        }
+        return EXIT_ERROR, reasons.get(
+            pytest_status, f"ABORTED: pytest exited with status {pytest_status} and no report"
+        )
+    decisions = [
+        decide_site(r, waived) if waived else decide_site(r) for r in _site_reports(report)
+    ]
+    decision = worst(decisions)
+    where = f" on {decision.site}" if len(decisions) > 1 else ""
+    return decision.exit_code, f"{decision.verdict.value}{where}: {decision.reason}"
+
+
+def _waivers(path: str) -> Waived:
+    """Load a waivers file as the gate does; a waiver in force today covers (rule, site)."""
+    from datetime import UTC, datetime
+
+    from contract.errors import UsageError
+    from contract.gate import GateInputError, load_waivers
+    from contract.rules import RULES
+
+    try:
+        waivers = load_waivers(Path(path), RULES)
+    except GateInputError as exc:
+        raise UsageError(str(exc)) from None
+    today = datetime.now(UTC).date()
+    return lambda rule, site: any(w.covers(rule, site) and not w.expired(today) for w in waivers)
 
 
 def _hypothesis_cache() -> Path | None:
@@ -223,6 +252,7 @@ def run_suite(args: argparse.Namespace) -> int:
         sites = validate(args)
     except RunUsageError as exc:
         raise UsageError(str(exc)) from None
+    waived = _waivers(args.waivers) if args.waivers else None
     report_dir = Path(args.report_dir).resolve()
     stale = report_dir / "contract-report.json"
     if stale.exists():
@@ -240,7 +270,7 @@ def run_suite(args: argparse.Namespace) -> int:
         finally:
             if not chosen:
                 del os.environ[key]
-    code, reason = outcome(status, _read_report(report_dir))
+    code, reason = outcome(status, _read_report(report_dir), waived)
     label = ", ".join(sites)
     print(f"statuspage-contract run ({label}): {reason}", file=sys.stderr if code else sys.stdout)
     if (report_dir / "contract-report.json").exists():

@@ -24,7 +24,7 @@ from contract.gate import (
     gate_main,
     parse_waivers,
 )
-from contract.rules import RULES
+from contract.rules import RULES, site_kind
 from contract.spec import load_contract
 
 TODAY = "2026-06-15"
@@ -84,11 +84,21 @@ def site_report(
         }
         for name in failing
     ]
+    kind = site_kind(site)
+    idle = [n for n in unexercised + tuple(skipped) if RULES[n].is_required(kind)]
     return {
         "format": "statuspage-contract-report",
         "version": 1,
-        "verdict": "failed" if failing or errors else "passed",
-        "run": {"site": site, "base_url": f"https://api.{site}", "contract_sha256": "abc"},
+        "verdict": "failed" if failing or errors or idle else "passed",
+        "run": {
+            "site": site,
+            "base_url": f"https://api.{site}",
+            "contract_sha256": "abc",
+            "requests": 100,
+            "complete": True,
+            "aborted": None,
+            "mock_faults": [],
+        },
         "rules": rules,
         "status_codes": status_codes,
         "failures": failures,
@@ -227,7 +237,7 @@ def test_a_required_rule_with_no_checks_blocks_the_release(tmp_path, capsys):
     report = write(tmp_path, "r.json", site_report(unexercised=("single-account",)))
     assert run_gate(report, "--today", TODAY) == EXIT_BLOCKED
     out = capsys.readouterr().out
-    assert "NOT EXERCISED  single-account: required, but no check passed or failed" in out
+    assert "NOT EXERCISED  single-account: required on a mock site, but no check passed" in out
 
 
 def test_a_required_rule_that_was_only_skipped_is_not_exercised_and_says_why():
@@ -237,12 +247,23 @@ def test_a_required_rule_that_was_only_skipped_is_not_exercised_and_says_why():
     assert "skipped: mutations are not allowed on this site" in line.reason
 
 
-def test_an_optional_rule_with_no_checks_does_not_block():
+def test_a_rule_optional_on_live_sites_with_no_checks_does_not_block_there():
+    """rate-limit-headers is judged on every 429, but a live site is not driven into 429."""
+    report = site_report("datadoghq.eu", unexercised=("rate-limit-headers",))
+    decision = decide(report)
+    line = line_for(decision, "rate-limit-headers")
+    assert (line.status, line.blocking) == ("NOT EXERCISED", False)
+    assert decision.passed
+    on_mock = decide(site_report("mock", unexercised=("rate-limit-headers",)))
+    assert not on_mock.passed
+
+
+def test_requiredness_comes_from_the_registry_never_from_the_report():
     report = site_report(unexercised=("single-account",), optional=("single-account",))
     decision = decide(report)
     line = line_for(decision, "single-account")
-    assert (line.status, line.blocking) == ("NOT EXERCISED", False)
-    assert decision.passed
+    assert (line.status, line.blocking) == ("NOT EXERCISED", True)
+    assert not decision.passed
 
 
 def test_a_waiver_can_accept_an_unexercised_required_rule():
@@ -277,9 +298,9 @@ def test_a_rule_that_passed_in_the_baseline_and_fails_now_is_a_regression(tmp_pa
 
 
 def test_an_optional_rule_that_passed_in_the_baseline_must_still_be_exercised():
-    report = site_report(unexercised=("single-account",), optional=("single-account",))
-    decision = decide(report, baseline=site_report())
-    line = line_for(decision, "single-account")
+    report = site_report("datadoghq.eu", unexercised=("rate-limit-headers",))
+    decision = decide(report, baseline=site_report("datadoghq.eu"))
+    line = line_for(decision, "rate-limit-headers")
     assert (line.status, line.blocking) == ("FAIL", True)
     assert "passed in the baseline" in line.reason
 

@@ -231,7 +231,7 @@ def test_an_uncertain_preflight_aborts_with_exit_2_and_one_reason_everywhere(
     reason = run.report["run"]["aborted"]
     assert reason.startswith("run aborted at the preflight: ")
     assert REASONS[behaviour] in reason
-    assert run.last_line == f"statuspage-contract run ({run.site.base_url}): {reason}"
+    assert run.last_line == f"statuspage-contract run ({run.site.base_url}): ABORTED: {reason}"
     assert "Traceback" not in run.stdout + run.stderr
     for name in ("contract-report.html", "summary.md", "junit.xml"):
         text = (run.report_dir / name).read_text()
@@ -240,9 +240,9 @@ def test_an_uncertain_preflight_aborts_with_exit_2_and_one_reason_everywhere(
 
 
 # -- what each running behaviour makes of the run ------------------------------------------
-EXPECTED_EXIT = {
-    "absent": {"read-only": 0, "mutations": 0, "replace": 0},
-    "exists": {"read-only": 0, "mutations": 0, "replace": 0},
+EXPECTED_EXIT = {  # 0 HOLDS, 1 VIOLATED, 2 ABORTED, 3 INCOMPLETE (mutating rules not exercised)
+    "absent": {"read-only": 3, "mutations": 0, "replace": 0},
+    "exists": {"read-only": 3, "mutations": 3, "replace": 0},
     "lenient-absent": {"read-only": 1, "mutations": 1, "replace": 1},
     "lenient-exists": {"read-only": 1, "mutations": 1, "replace": 1},
     "500-nth": {"read-only": 1, "mutations": 1, "replace": 1},
@@ -252,7 +252,7 @@ EXPECTED_EXIT = {
     "reset-from-nth": {"read-only": 2, "mutations": 2, "replace": 2},
     "timeout-on-third": {"read-only": 2, "mutations": 2, "replace": 2},
     "429-storm-after-create": {"read-only": 2, "mutations": 2, "replace": 2},
-    "slow": {"read-only": 0, "mutations": 0, "replace": 0},
+    "slow": {"read-only": 3, "mutations": 0, "replace": 0},
 }
 
 
@@ -262,10 +262,8 @@ def test_each_behaviour_ends_the_run_as_documented(outcomes, behaviour, mode):
     assert run.returncode == EXPECTED_EXIT[behaviour][mode], run.last_line
     assert "Traceback" not in run.stderr
     if run.returncode == 2:
-        assert run.last_line.split(": ", 1)[1] in (
-            run.report["run"]["aborted"] or "",
-            run.report["run"]["left_behind"] or "",
-        )
+        said = run.report["run"]["left_behind"] or run.report["run"]["aborted"]
+        assert run.last_line.endswith(f": ABORTED: {said}")
 
 
 def test_mutating_runs_really_create_and_delete_on_a_correct_site(outcomes):

@@ -6,7 +6,7 @@ repository. Runs that start pytest cost seconds each, so the module starts all o
 quick and run per test. Sites other than ``mock`` are a :class:`MockSite` served by this process,
 one organisation (one pair of DD keys) per run.
 
-Exit codes: 0 the contract holds, 1 it is violated, 2 usage or infrastructure error.
+Exit codes: 0 HOLDS, 1 VIOLATED, 3 INCOMPLETE, 2 ABORTED / NOTHING TESTED / usage error.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pytest
 
 from contract.mock import MockSite
 from contract.rules import RULES
-from contract.runner import EXIT_ERROR, EXIT_HOLDS, EXIT_VIOLATED, outcome
+from contract.runner import EXIT_ERROR, EXIT_HOLDS, EXIT_INCOMPLETE, EXIT_VIOLATED, outcome
 
 TIMEOUT = 180
 REPORT_FILES = ("contract-report.json", "junit.xml", "contract-report.html", "summary.md")
@@ -147,7 +147,9 @@ def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteRuns]:
 
         url = site.base_url
         plan: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
-            "healthy-mock": (("--site", "mock", "-k", SUBSET), cli_env()),
+            "healthy-mock": (("--site", "mock"), cli_env()),
+            "selected": (("--site", "mock", "-k", SUBSET), cli_env()),
+            "nothing": (("--site", "mock", "-k", "no_such_test"), cli_env()),
             "faulty-mock": (
                 ("--site", "mock", "--mock-fault", "unmasked-api-key", "-k", "reference"),
                 cli_env(),
@@ -179,14 +181,32 @@ def test_a_healthy_mock_run_exits_0_and_writes_every_report(suite_runs):
         assert (run.report_dir / name).stat().st_size > 0, name
     report = run.report
     assert report["verdict"] == "passed"
+    assert report["decision"]["verdict"] == "HOLDS"
     assert report["run"]["site"] == "mock"
-    assert report["tests"]["passed"] == 2 and report["tests"]["failed"] == 0
-    assert "the contract holds" in run.stdout
+    assert report["tests"]["passed"] > 60 and report["tests"]["failed"] == 0
+    assert "HOLDS: the contract holds" in run.stdout
     assert "Traceback" not in run.stderr
 
 
+def test_a_selection_with_k_is_incomplete_never_holds(suite_runs):
+    run = suite_runs.runs["selected"]
+    assert run.returncode == EXIT_INCOMPLETE, run.stderr
+    assert run.last_line.startswith("statuspage-contract run (mock): INCOMPLETE: nothing failed")
+    assert run.report["decision"]["verdict"] == "INCOMPLETE"
+    assert "rate-limit-headers" in run.report["decision"]["unexercised_required_rules"]
+
+
+def test_a_selection_of_nothing_replaces_every_report_and_exits_2(suite_runs):
+    run = suite_runs.runs["nothing"]
+    assert run.returncode == EXIT_ERROR
+    assert "NOTHING TESTED" in run.last_line
+    for name in REPORT_FILES:
+        assert (run.report_dir / name).stat().st_size > 0, name
+    assert run.report["decision"]["verdict"] == "NOTHING TESTED"
+
+
 def test_a_run_writes_nothing_in_its_working_directory_but_the_report_dir(suite_runs):
-    for name in ("healthy-mock", "allowed", "faulty-mock"):
+    for name in ("selected", "allowed", "faulty-mock"):
         run = suite_runs.runs[name]
         written = {p.name for p in run.cwd.iterdir()}
         # Not even Hypothesis' .hypothesis/ cache: `run` points it at a temporary directory.
@@ -223,7 +243,7 @@ def test_a_site_that_rejects_the_keys_stops_after_one_request_with_exit_2(suite_
 
 def test_with_allow_mutations_the_mutating_tests_run_and_clean_up_after_them(suite_runs):
     run = suite_runs.runs["allowed"]
-    assert run.returncode == EXIT_HOLDS, run.stderr
+    assert run.returncode == EXIT_INCOMPLETE, run.stderr  # -k selects two tests
     report = run.report
     assert report["run"]["mutations_allowed"] is True
     assert report["tests"]["passed"] == 2 and report["tests"]["skipped"] == 0
@@ -234,7 +254,8 @@ def test_without_allow_mutations_the_mutating_tests_are_skipped_and_nothing_is_c
     suite_runs,
 ):
     run = suite_runs.runs["untouched"]
-    assert run.returncode == EXIT_HOLDS, run.stderr
+    assert run.returncode == EXIT_INCOMPLETE, run.stderr
+    assert "(run with --allow-mutations to exercise them)" in run.last_line
     report = run.report
     assert report["tests"]["skipped"] > 0
     assert report["tests"]["skipped"] == report["tests"]["total"]
@@ -246,7 +267,7 @@ def test_without_allow_mutations_the_mutating_tests_are_skipped_and_nothing_is_c
 
 def test_a_preexisting_account_is_never_touched_without_replace_existing_account(suite_runs):
     run = suite_runs.runs["occupied"]
-    assert run.returncode == EXIT_HOLDS, run.stderr
+    assert run.returncode == EXIT_INCOMPLETE, run.stderr
     report = run.report
     assert report["run"]["existing_account"] is True
     assert report["run"]["mutations_allowed"] is False
@@ -326,11 +347,21 @@ def test_an_unknown_mock_fault_is_a_one_line_usage_error(tmp_path):
     assert_usage_error(run, "unknown fault no-such-fault", "unmasked-api-key")
 
 
-# -- outcome(): pytest's exit status and the report -> the run's exit code -------------------
-def site_report(*failed: str, aborted: str | None = None, site: str = "mock") -> dict[str, Any]:
+# -- outcome(): the run's exit code is the decision over its report -------------------------
+def site_report(
+    *failed: str,
+    aborted: str | None = None,
+    site: str = "mock",
+    idle: tuple[str, ...] = (),
+    errors: tuple[str, ...] = (),
+) -> dict[str, Any]:
     return {
-        "run": {"site": site, "aborted": aborted},
-        "rules": {name: {"failed": int(name in failed)} for name in RULES},
+        "run": {"site": site, "aborted": aborted, "requests": 50, "complete": True},
+        "rules": {
+            name: {"failed": int(name in failed), "passed": 0 if name in idle else 3}
+            for name in RULES
+        },
+        "tests": {"total": 10, "errors_without_rule": list(errors)},
     }
 
 
@@ -338,41 +369,47 @@ def combined(*reports: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "combined", "sites": {r["run"]["site"]: r for r in reports}}
 
 
-ABORTED = "infrastructure error: cannot reach 127.0.0.1:9: ConnectionError"
+ABORTED = "run aborted at the preflight: cannot reach 127.0.0.1:9: connection refused"
 
 
 @pytest.mark.parametrize(
     ("status", "report", "expected"),
     [
-        (0, site_report(), (EXIT_HOLDS, "the contract holds")),
-        (0, None, (EXIT_HOLDS, "the contract holds")),
+        (0, site_report(), (EXIT_HOLDS, "HOLDS: the contract holds")),
         (
             1,
             site_report("no-key-echo", "api-key-masked"),
-            (EXIT_VIOLATED, "the contract is violated: broken rules: api-key-masked, no-key-echo"),
+            (
+                EXIT_VIOLATED,
+                "VIOLATED: the contract is violated: broken rules: api-key-masked, no-key-echo",
+            ),
         ),
         (
             1,
             combined(site_report(site="a"), site_report("single-account", site="b")),
-            (EXIT_VIOLATED, "the contract is violated: broken rules: single-account"),
+            (EXIT_VIOLATED, "VIOLATED on b: the contract is violated: broken rules: single-acc"),
         ),
-        (1, site_report(), (EXIT_ERROR, "tests failed without breaking a contract rule")),
-        (1, None, (EXIT_ERROR, "tests failed without breaking a contract rule")),
-        (2, site_report(aborted=ABORTED), (EXIT_ERROR, ABORTED)),
-        (0, site_report(aborted=ABORTED), (EXIT_ERROR, ABORTED)),
-        (1, site_report("api-key-masked", aborted=ABORTED), (EXIT_ERROR, ABORTED)),
-        (0, combined(site_report(site="a"), site_report(aborted=ABORTED, site="b")), (2, ABORTED)),
-        (2, None, (EXIT_ERROR, "the run was interrupted")),
-        (3, None, (EXIT_ERROR, "pytest reported an internal error")),
-        (4, site_report(), (EXIT_ERROR, "pytest rejected its arguments")),
-        (5, None, (EXIT_ERROR, "no tests ran")),
-        (7, None, (EXIT_ERROR, "pytest exited with status 7")),
+        (0, site_report(idle=("single-account",)), (EXIT_INCOMPLETE, "INCOMPLETE: nothing")),
+        (1, site_report(errors=("t::x",)), (EXIT_ERROR, "ABORTED: 1 test(s) failed without")),
+        (1, None, (EXIT_ERROR, "ABORTED: pytest exited with status 1")),
+        (2, site_report(aborted=ABORTED), (EXIT_ERROR, f"ABORTED: {ABORTED}")),
+        (0, site_report(aborted=ABORTED), (EXIT_ERROR, f"ABORTED: {ABORTED}")),
+        (1, site_report("api-key-masked", aborted=ABORTED), (EXIT_ERROR, f"ABORTED: {ABORTED}")),
+        (
+            0,
+            combined(site_report(site="a"), site_report(aborted=ABORTED, site="b")),
+            (2, f"ABORTED on b: {ABORTED}"),
+        ),
+        (2, None, (EXIT_ERROR, "ABORTED: the run was interrupted")),
+        (3, None, (EXIT_ERROR, "ABORTED: pytest reported an internal error")),
+        (5, None, (EXIT_ERROR, "NOTHING TESTED: no tests ran")),
+        (7, None, (EXIT_ERROR, "ABORTED: pytest exited with status 7")),
     ],
     ids=[
         "holds",
-        "holds-without-report",
         "violated",
         "violated-on-one-of-two-sites",
+        "incomplete",
         "failed-without-rule",
         "failed-without-report",
         "aborted",
@@ -381,12 +418,11 @@ ABORTED = "infrastructure error: cannot reach 127.0.0.1:9: ConnectionError"
         "one-site-aborted",
         "interrupted",
         "internal-error",
-        "usage-error",
         "no-tests",
         "unknown-status",
     ],
 )
-def test_outcome_maps_pytest_status_and_report_to_the_exit_code(status, report, expected):
+def test_outcome_maps_the_report_to_the_exit_code(status, report, expected):
     code, reason = outcome(status, report)
     assert code == expected[0]
     assert reason.startswith(expected[1])
@@ -395,3 +431,91 @@ def test_outcome_maps_pytest_status_and_report_to_the_exit_code(status, report, 
 
 def test_outcome_reports_a_broken_rule_even_when_every_test_passed():
     assert outcome(0, site_report("json-content-type"))[0] == EXIT_VIOLATED
+
+
+# -- the gate trusts only what it can recompute: corrupted variants of a real report ----------
+def _variants(real: dict[str, Any]) -> dict[str, str]:
+    """At least 40 corrupted or inconsistent copies of a real, healthy report (as JSON text)."""
+    import copy
+
+    def edit(change: Callable[[dict[str, Any]], Any]) -> str:
+        data = copy.deepcopy(real)
+        change(data)
+        return json.dumps(data)
+
+    text = json.dumps(real)
+    out: dict[str, str] = {
+        "duplicate-verdict-key": text.replace(
+            '"verdict": "passed"', '"verdict": "failed", "verdict": "passed"', 1
+        ),
+        "nan-count": text.replace('"requests": ', '"requests": NaN, "x": ', 1),
+        "infinity-count": text.replace('"requests": ', '"requests": Infinity, "x": ', 1),
+        "truncated": text[: len(text) // 2],
+        "empty": "",
+        "array": "[]",
+        "wrong-format": edit(lambda d: d.update(format="something-else")),
+        "future-version": edit(lambda d: d.update(version=2)),
+        "no-rules": edit(lambda d: d.update(rules={})),
+        "aborted": edit(lambda d: d["run"].update(aborted="run aborted mid-run: reset")),
+        "left-behind": edit(lambda d: d["run"].update(left_behind="left behind on x")),
+        "incomplete": edit(lambda d: d["run"].update(complete=False)),
+        "zero-tests": edit(lambda d: d["tests"].update(total=0, passed=0, failed=0, skipped=0)),
+        "zero-requests": edit(lambda d: d["run"].update(requests=0)),
+        "mock-faults": edit(lambda d: d["run"].update(mock_faults=["unmasked-api-key"])),
+        "tests-failed-unexplained": edit(
+            lambda d: d["tests"].update(failed=1, passed=d["tests"]["passed"] - 1)
+        ),
+        "tests-total-wrong": edit(lambda d: d["tests"].update(total=d["tests"]["total"] + 1)),
+        "orphan-failure": edit(
+            lambda d: d["failures"].append({"rule": "api-key-masked", "message": "m"})
+        ),
+        "negative-count": edit(lambda d: d["rules"]["api-key-masked"].update(passed=-1)),
+        "bool-count": edit(lambda d: d["run"].update(requests=True)),
+        "status-contradicts-counts": edit(
+            lambda d: d["rules"]["api-key-masked"].update(status="failed")
+        ),
+    }
+
+    def fail_silently(name: str) -> Callable[[dict[str, Any]], None]:
+        def change(d: dict[str, Any]) -> None:  # the rule failed, then its counts were zeroed
+            d["rules"][name].update(passed=0, failed=0, status="not-run", required=False)
+            d["failures"].append({"rule": name, "message": "hidden"})
+
+        return change
+
+    def unexercised(name: str) -> Callable[[dict[str, Any]], None]:
+        def change(d: dict[str, Any]) -> None:  # never exercised, and flagged optional
+            d["rules"][name].update(passed=0, failed=0, status="not-run", required=False)
+
+        return change
+
+    for name in RULES:
+        out[f"zeroed-failure-{name}"] = edit(fail_silently(name))
+        out[f"not-exercised-{name}"] = edit(unexercised(name))
+    return out
+
+
+def test_the_gate_never_lets_a_corrupted_or_inconsistent_report_go(suite_runs, tmp_path):
+    from contract.gate import EXIT_INVALID, EXIT_PASS
+
+    real = suite_runs.runs["healthy-mock"].report
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(real))
+    env = cli_env()
+    ok = subprocess.run([*MODULE, "gate", str(clean)], env=env, capture_output=True, text=True)
+    assert ok.returncode == EXIT_PASS, ok.stdout + ok.stderr
+    variants = _variants(real)
+    assert len(variants) >= 40
+    for name, text in variants.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(text)
+        from contract.gate import gate_main
+
+        parser = __import__("argparse").ArgumentParser()
+        from contract.gate import add_gate_arguments
+
+        add_gate_arguments(parser)
+        code = gate_main(parser.parse_args([str(path)]))
+        assert code != EXIT_PASS, name
+        if not name.startswith("not-exercised-"):
+            assert code == EXIT_INVALID, name
