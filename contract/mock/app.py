@@ -1,26 +1,73 @@
-"""The mock's WSGI application: contract behaviour, auth, rate limiting and fault modes."""
+"""The mock's ASGI application: contract behaviour, auth, rate limiting and fault modes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterable
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Request, Response
-
 from contract.mock.faults import check_faults
+from contract.mock.logs import access_log, printable
 from contract.mock.state import MockState, Organisation, RateDecision
 from contract.mock.validation import BodyProblem, parse_json_body, validate_body
-from contract.spec import Contract, Operation, load_contract
+from contract.spec import JSON_MEDIA_TYPE, Contract, Operation, load_contract
 
 #: Bodies larger than this are refused with 413 before they are read whole.
 MAX_BODY_BYTES = 32 * 1024 * 1024
+#: Seconds a client may take to send a request body before it is answered 408.
+BODY_TIMEOUT = 30.0
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Header = tuple[bytes, bytes]
+
+_JSON = JSON_MEDIA_TYPE.encode()
+_TEXT = b"text/plain"  # the non-json-success-content-type fault's media type
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the contract logic needs of one HTTP request (header names lower-case)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+@dataclass
+class Reply:
+    """One response: status, extra headers and an already-encoded body."""
+
+    status: int
+    body: bytes = b""
+    media_type: bytes | None = None
+    headers: list[Header] = field(default_factory=list)
+
+    def head(self, close: bool = False) -> list[Header]:
+        """The response headers as ASGI wants them (Content-Length except on a 204)."""
+        out = [(b"content-type", self.media_type)] if self.media_type else []
+        if self.status != HTTPStatus.NO_CONTENT:
+            out.append((b"content-length", str(len(self.body)).encode()))
+        if close:
+            out.append((b"connection", b"close"))
+        return out + self.headers
+
+
+class _BodyTooLarge(Exception):
+    pass
 
 
 class MockApp:
-    """A WSGI app that serves the contract's operations from :class:`MockState`."""
+    """An ASGI app that serves the contract's operations from :class:`MockState`."""
 
     def __init__(
         self, state: MockState, faults: Iterable[str] = (), contract: Contract | None = None
@@ -28,35 +75,83 @@ class MockApp:
         self.contract = contract or load_contract()
         self.state = state
         self.faults = check_faults(faults)
+        self.errors_key = self.contract.error_schema["required"][0]
+        self._api_header = self.contract.api_key_header.lower()
+        self._app_header = self.contract.app_key_header.lower()
+        self._allow = ", ".join(self.contract.methods)
 
-    # -- WSGI entry point ---------------------------------------------------------------
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
-        request.max_content_length = MAX_BODY_BYTES
+    # -- ASGI entry point ---------------------------------------------------------------
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan is off; websockets are not served
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        close = False
         try:
-            response = self.dispatch(request)
-        except HTTPException as exc:  # e.g. 413, a client that disconnected mid-body
-            response = self.error(exc.code or 400, exc.description or exc.name)
+            body = await self.read_body(headers, receive)
+            if body is None:  # the client went away mid-body: nobody to answer
+                return
+            reply = self.dispatch(Request(scope["method"], scope["path"], headers, body))
+        except _BodyTooLarge:
+            close = True  # do not read what is left of the body
+            reply = self.error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
+        except TimeoutError:
+            close = True
+            reply = self.error(HTTPStatus.REQUEST_TIMEOUT, "Request body not received in time")
         except Exception:  # never die: the contract wants envelopes, not tracebacks
-            response = self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
-        return response(environ, start_response)
+            close = True
+            reply = self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
+        await send(
+            {"type": "http.response.start", "status": reply.status, "headers": reply.head(close)}
+        )
+        await send({"type": "http.response.body", "body": reply.body})
+        if access_log.isEnabledFor(logging.INFO):
+            client = scope.get("client") or ("-", 0)
+            access_log.info(
+                '%s "%s %s" %s',
+                client[0],
+                printable(scope["method"]),
+                printable(scope.get("raw_path", b"").decode("latin-1")),
+                reply.status,
+            )
+
+    async def read_body(self, headers: dict[str, str], receive: Receive) -> bytes | None:
+        """The whole body, or None when the client disconnected; refuses one over the limit."""
+        length = headers.get("content-length")  # the parser checked it is a number
+        if length is not None and int(length) > MAX_BODY_BYTES:
+            raise _BodyTooLarge
+        message = await receive()
+        if not message.get("more_body"):
+            return message.get("body", b"") if message["type"] == "http.request" else None
+        chunks, size = [message["body"]], len(message["body"])
+        async with asyncio.timeout(BODY_TIMEOUT):
+            while message.get("more_body"):
+                message = await receive()
+                if message["type"] != "http.request":
+                    return None
+                size += len(message["body"])
+                if size > MAX_BODY_BYTES:  # chunked bodies announce no length
+                    raise _BodyTooLarge
+                chunks.append(message["body"])
+        return b"".join(chunks)
 
     # -- responses ----------------------------------------------------------------------
-    def json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-        data = json.dumps(body, separators=(",", ":"))
-        mimetype = "application/json"
+    def json(self, status: int, body: Any, headers: list[Header] | None = None) -> Reply:
+        media = _JSON
         if 200 <= status < 300 and "non-json-success-content-type" in self.faults:
-            mimetype = "text/plain"
-        return Response(data, status=status, mimetype=mimetype, headers=headers)
+            media = _TEXT
+        data = json.dumps(body, separators=(",", ":")).encode()
+        return Reply(int(status), data, media, headers or [])
 
-    def error(self, status: int, *messages: str, headers: dict[str, str] | None = None) -> Response:
-        body: Any = {"errors": list(messages)}
+    def error(self, status: int, *messages: str, headers: list[Header] | None = None) -> Reply:
+        """An error reply with the contract's envelope (or a fault's broken one)."""
+        key = self.errors_key
+        body: Any = {key: list(messages)}
         if "error-envelope-string" in self.faults:
-            body = {"errors": "; ".join(messages)}
+            body = {key: "; ".join(messages)}
         elif "error-envelope-other-key" in self.faults:
-            body = {"error": list(messages)}
+            body = {key.rstrip("s"): list(messages)}
         elif "error-envelope-non-string-items" in self.faults:
-            body = {"errors": [{"detail": m} for m in messages]}
+            body = {key: [{"detail": m} for m in messages]}
         return self.json(int(status), body, headers)
 
     def account_body(self, stored_key: str) -> dict[str, Any]:
@@ -70,16 +165,15 @@ class MockApp:
         return {"data": data}
 
     # -- request handling ---------------------------------------------------------------
-    def dispatch(self, request: Request) -> Response:
+    def dispatch(self, request: Request) -> Reply:
         if request.path.rstrip("/") != self.contract.account_path:
             return self.error(HTTPStatus.NOT_FOUND, f"Not Found: {request.path[:200]}")
         operation = self.contract.operations.get(request.method.upper())
         if operation is None:
-            allow = ", ".join(self.contract.methods)
             return self.error(
                 HTTPStatus.METHOD_NOT_ALLOWED,
-                f"Method {request.method[:20]} not allowed; allowed: {allow}",
-                headers={"Allow": allow},
+                f"Method {request.method[:20]} not allowed; allowed: {self._allow}",
+                headers=[(b"allow", self._allow.encode())],
             )
         found = self.authenticate(request)
         if found is None:
@@ -91,7 +185,7 @@ class MockApp:
         headers = self.rate_headers(decision)
         if decision is not None and not decision.allowed:
             if "rate-limit-without-headers" in self.faults:
-                headers = {}
+                headers = []
             return self.error(HTTPStatus.TOO_MANY_REQUESTS, "Too many requests", headers=headers)
         if (
             operation.permission
@@ -106,31 +200,30 @@ class MockApp:
                 f"Forbidden: the {operation.permission} permission is required",
                 headers=headers,  # the request was counted: say so, like every other answer
             )
-        response = self.handle(operation, request, org)
-        response.headers.extend(headers)
-        return response
+        reply = self.handle(operation, request, org)
+        reply.headers.extend(headers)
+        return reply
 
     def authenticate(self, request: Request) -> tuple[Organisation, frozenset[str]] | None:
         found = self.state.find(
-            request.headers.get(self.contract.api_key_header),
-            request.headers.get(self.contract.app_key_header),
+            request.headers.get(self._api_header), request.headers.get(self._app_header)
         )
         if found is None and "auth-not-enforced" in self.faults:
             org = self.state.default
             return org, next(iter(org.app_keys.values()))
         return found
 
-    def rate_headers(self, decision: RateDecision | None) -> dict[str, str]:
+    def rate_headers(self, decision: RateDecision | None) -> list[Header]:
         if decision is None:
-            return {}
-        return {
-            name: decision.values[name.rsplit("-", 1)[-1].lower()]
+            return []
+        return [
+            (name.encode(), decision.values[name.rsplit("-", 1)[-1].lower()].encode())
             for name in self.contract.rate_limit_headers
-        }
+        ]
 
-    def handle(self, operation: Operation, request: Request, org: Organisation) -> Response:
+    def handle(self, operation: Operation, request: Request, org: Organisation) -> Reply:
         if operation.request_schema is not None:
-            data, problem = parse_json_body(request.get_data(cache=False), request.content_type)
+            data, problem = parse_json_body(request.body, request.content_type)
             if problem is None:
                 problem = validate_body(data, operation.request_schema)
             return self.with_body(operation, data, problem, org)
@@ -145,13 +238,11 @@ class MockApp:
                 return self.error(HTTPStatus.NOT_FOUND, "Statuspage account not found")
             if "delete-keeps-account" not in self.faults:
                 org.account_key = None
-        response = Response(status=operation.success.status)
-        del response.headers["Content-Type"]  # 204: no body, no media type
-        return response
+        return Reply(operation.success.status)  # 204: no body, no media type
 
     def with_body(
         self, operation: Operation, data: Any, problem: BodyProblem | None, org: Organisation
-    ) -> Response:
+    ) -> Reply:
         secret = _submitted_secret(data, self.contract.secret_field)
         if problem is not None and not (
             operation.method == "POST" and self.accepts_anyway(problem, data)
