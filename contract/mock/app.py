@@ -26,6 +26,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 Header = tuple[bytes, bytes]
 
 _JSON = JSON_MEDIA_TYPE.encode()
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps builds one a call
 _TEXT = b"text/plain"  # the non-json-success-content-type fault's media type
 
 
@@ -35,12 +36,16 @@ class Request:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[bytes, bytes]  # as ASGI gives them: lower-case names, raw values
     body: bytes = b""
+
+    def header(self, name: bytes) -> str | None:
+        value = self.headers.get(name)
+        return None if value is None else value.decode("latin-1")
 
     @property
     def content_type(self) -> str | None:
-        return self.headers.get("content-type")
+        return self.header(b"content-type")
 
 
 @dataclass
@@ -76,15 +81,15 @@ class MockApp:
         self.state = state
         self.faults = check_faults(faults)
         self.errors_key = self.contract.error_schema["required"][0]
-        self._api_header = self.contract.api_key_header.lower()
-        self._app_header = self.contract.app_key_header.lower()
+        self._api_header = self.contract.api_key_header.lower().encode()
+        self._app_header = self.contract.app_key_header.lower().encode()
         self._allow = ", ".join(self.contract.methods)
 
     # -- ASGI entry point ---------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan is off; websockets are not served
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = dict(scope["headers"])
         close = False
         try:
             body = await self.read_body(headers, receive)
@@ -114,9 +119,9 @@ class MockApp:
                 reply.status,
             )
 
-    async def read_body(self, headers: dict[str, str], receive: Receive) -> bytes | None:
+    async def read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes | None:
         """The whole body, or None when the client disconnected; refuses one over the limit."""
-        length = headers.get("content-length")  # the parser checked it is a number
+        length = headers.get(b"content-length")  # the parser checked it is a number
         if length is not None and int(length) > MAX_BODY_BYTES:
             raise _BodyTooLarge
         message = await receive()
@@ -139,7 +144,7 @@ class MockApp:
         media = _JSON
         if 200 <= status < 300 and "non-json-success-content-type" in self.faults:
             media = _TEXT
-        data = json.dumps(body, separators=(",", ":")).encode()
+        data = _ENCODER.encode(body).encode()
         return Reply(int(status), data, media, headers or [])
 
     def error(self, status: int, *messages: str, headers: list[Header] | None = None) -> Reply:
@@ -205,9 +210,7 @@ class MockApp:
         return reply
 
     def authenticate(self, request: Request) -> tuple[Organisation, frozenset[str]] | None:
-        found = self.state.find(
-            request.headers.get(self._api_header), request.headers.get(self._app_header)
-        )
+        found = self.state.find(request.header(self._api_header), request.header(self._app_header))
         if found is None and "auth-not-enforced" in self.faults:
             org = self.state.default
             return org, next(iter(org.app_keys.values()))
