@@ -84,6 +84,12 @@ class MockApp:
         self._api_header = self.contract.api_key_header.lower().encode()
         self._app_header = self.contract.app_key_header.lower().encode()
         self._allow = ", ".join(self.contract.methods)
+        # facts read on every request, derived once (the contract's properties recompute them)
+        self._path = self.contract.account_path
+        self._secret = self.contract.secret_field
+        self._mask = self.contract.mask
+        self._type = self.contract.account_type
+        self._rate_headers = self.contract.rate_limit_headers
 
     # -- ASGI entry point ---------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -160,18 +166,17 @@ class MockApp:
         return self.json(int(status), body, headers)
 
     def account_body(self, stored_key: str) -> dict[str, Any]:
-        secret = self.contract.secret_field
-        value = stored_key if "unmasked-api-key" in self.faults else self.contract.mask
-        data: dict[str, Any] = {"attributes": {secret: value}, "type": self.contract.account_type}
+        value = stored_key if "unmasked-api-key" in self.faults else self._mask
+        data: dict[str, Any] = {"attributes": {self._secret: value}, "type": self._type}
         if "wrong-type-in-response" in self.faults:
-            data["type"] = self.contract.account_type.replace("-", "_")
+            data["type"] = self._type.replace("-", "_")
         if "missing-response-field" in self.faults:
             del data["attributes"]
         return {"data": data}
 
     # -- request handling ---------------------------------------------------------------
     def dispatch(self, request: Request) -> Reply:
-        if request.path.rstrip("/") != self.contract.account_path:
+        if request.path.rstrip("/") != self._path:
             return self.error(HTTPStatus.NOT_FOUND, f"Not Found: {request.path[:200]}")
         operation = self.contract.operations.get(request.method.upper())
         if operation is None:
@@ -221,7 +226,7 @@ class MockApp:
             return []
         return [
             (name.encode(), decision.values[name.rsplit("-", 1)[-1].lower()].encode())
-            for name in self.contract.rate_limit_headers
+            for name in self._rate_headers
         ]
 
     def handle(self, operation: Operation, request: Request, org: Organisation) -> Reply:
@@ -246,7 +251,7 @@ class MockApp:
     def with_body(
         self, operation: Operation, data: Any, problem: BodyProblem | None, org: Organisation
     ) -> Reply:
-        secret = _submitted_secret(data, self.contract.secret_field)
+        secret = _submitted_secret(data, self._secret)
         if problem is not None and not (
             operation.method == "POST" and self.accepts_anyway(problem, data)
         ):
@@ -284,7 +289,7 @@ class MockApp:
 
     def accepts_anyway(self, problem: BodyProblem, data: Any) -> bool:
         """Fault modes that let one kind of invalid create body through."""
-        secret_path = f"data.attributes.{self.contract.secret_field}"
+        secret_path = f"data.attributes.{self._secret}"
         if (
             "accepts-missing-api-key" in self.faults
             and problem.field == secret_path
@@ -294,7 +299,7 @@ class MockApp:
         if (
             "accepts-empty-api-key" in self.faults
             and problem.field == secret_path
-            and data["data"]["attributes"].get(self.contract.secret_field) == ""
+            and data["data"]["attributes"].get(self._secret) == ""
         ):
             return True
         return (

@@ -45,7 +45,6 @@ class MockHttpProtocol(HttpToolsProtocol):
         self.logger = http_log  # uvicorn's own warnings go to the mock's logger
         self._in_head = True  # between two requests or inside a head
         self._head_bytes = 0  # bytes received since the head began (bounds unparsed input)
-        self._header_bytes = 0  # bytes of the header fields parsed so far
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
@@ -71,7 +70,7 @@ class MockHttpProtocol(HttpToolsProtocol):
     # -- parser callbacks -------------------------------------------------------------------
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head, self._header_bytes = True, 0
+        self._in_head = True
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
@@ -82,16 +81,15 @@ class MockHttpProtocol(HttpToolsProtocol):
             raise _Refused(HTTPStatus.REQUEST_URI_TOO_LONG, "Request URI too long")
         super().on_url(url)
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_bytes += len(name) + len(value)
-        if len(self.headers) >= MAX_HEADERS or self._header_bytes > MAX_HEAD_BYTES:
-            raise _Refused(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request header too large")
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
         version = self.parser.get_http_version()
         if version not in VERSIONS:
             raise _Refused(HTTPStatus.BAD_REQUEST, "Unsupported HTTP version; use HTTP/1.1")
+        if len(self.headers) > MAX_HEADERS or (  # a head in one big read: count its fields
+            self._head_bytes > MAX_HEAD_BYTES
+            and sum(len(n) + len(v) for n, v in self.headers) > MAX_HEAD_BYTES
+        ):
+            raise _Refused(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request header too large")
         self._in_head, self._head_bytes = False, 0
         super().on_headers_complete()
 
