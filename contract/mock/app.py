@@ -30,7 +30,7 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps bu
 _TEXT = b"text/plain"  # the non-json-success-content-type fault's media type
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Request:
     """What the contract logic needs of one HTTP request (header names lower-case)."""
 
@@ -48,7 +48,7 @@ class Request:
         return self.header(b"content-type")
 
 
-@dataclass
+@dataclass(slots=True)
 class Reply:
     """One response: status, extra headers and an already-encoded body."""
 
@@ -90,6 +90,7 @@ class MockApp:
         self._mask = self.contract.mask
         self._type = self.contract.account_type
         self._rate_headers = self.contract.rate_limit_headers
+        self._envelopes: dict[tuple[tuple[str, ...], frozenset[str]], bytes] = {}
 
     # -- ASGI entry point ---------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -155,15 +156,21 @@ class MockApp:
 
     def error(self, status: int, *messages: str, headers: list[Header] | None = None) -> Reply:
         """An error reply with the contract's envelope (or a fault's broken one)."""
-        key = self.errors_key
-        body: Any = {key: list(messages)}
-        if "error-envelope-string" in self.faults:
-            body = {key: "; ".join(messages)}
-        elif "error-envelope-other-key" in self.faults:
-            body = {key.rstrip("s"): list(messages)}
-        elif "error-envelope-non-string-items" in self.faults:
-            body = {key: [{"detail": m} for m in messages]}
-        return self.json(int(status), body, headers)
+        cache_key = (messages, self.faults)
+        data = self._envelopes.get(cache_key)
+        if data is None:
+            key = self.errors_key
+            body: Any = {key: list(messages)}
+            if "error-envelope-string" in self.faults:
+                body = {key: "; ".join(messages)}
+            elif "error-envelope-other-key" in self.faults:
+                body = {key.rstrip("s"): list(messages)}
+            elif "error-envelope-non-string-items" in self.faults:
+                body = {key: [{"detail": m} for m in messages]}
+            data = _ENCODER.encode(body).encode()
+            if len(self._envelopes) < 256 and "error-echoes-api-key" not in self.faults:
+                self._envelopes[cache_key] = data  # the usual few messages, never a quoted key
+        return Reply(int(status), data, _JSON, headers or [])
 
     def account_body(self, stored_key: str) -> dict[str, Any]:
         value = stored_key if "unmasked-api-key" in self.faults else self._mask
