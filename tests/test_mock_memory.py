@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -141,6 +142,10 @@ def run_and_measure(served: tuple[int, subprocess.Popen[str]], total: int, bigs:
     assert after["VmHWM"] < RSS_LIMIT_KB, report  # the peak, not only the end
     assert after["VmRSS"] < RSS_LIMIT_KB, report
     assert send(port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 404")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "Error" not in err, err[-2000:]
 
 
 def test_memory_stays_bounded_over_1000_malformed_requests_with_10_bodies_of_10_mb(
