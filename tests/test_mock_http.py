@@ -259,3 +259,11 @@ def test_refusals_are_logged_at_info_without_request_data(site, caplog):
         exchange(site, b"GET /\x1b[2J-secret HTTP/1.1\r\n\r\n")
     logged = [r.getMessage() for r in caplog.records if r.name == "statuspage_contract.mock.http"]
     assert logged and all("\x1b" not in m and "secret" not in m for m in logged)
+
+
+def test_a_body_that_stops_arriving_is_answered_408_and_closed(site, capfd, monkeypatch):
+    monkeypatch.setattr("contract.mock.app.BODY_TIMEOUT", 0.3)
+    head = b"POST " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site)
+    head += b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    assert_refused(site, head + b'{"data": ', 408, capfd)
+    assert site.default_organisation.account_key is None

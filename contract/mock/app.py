@@ -112,11 +112,7 @@ class MockApp:
         except Exception:  # never die: the contract wants envelopes, not tracebacks
             close = True
             reply = self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
-        await send(
-            {"type": "http.response.start", "status": reply.status, "headers": reply.head(close)}
-        )
-        await send({"type": "http.response.body", "body": reply.body})
-        if access_log.isEnabledFor(logging.INFO):
+        if access_log.isEnabledFor(logging.INFO):  # before sending: logged once answered
             client = scope.get("client") or ("-", 0)
             access_log.info(
                 '%s "%s %s" %s',
@@ -125,18 +121,21 @@ class MockApp:
                 printable(scope.get("raw_path", b"").decode("latin-1")),
                 reply.status,
             )
+        await send(
+            {"type": "http.response.start", "status": reply.status, "headers": reply.head(close)}
+        )
+        await send({"type": "http.response.body", "body": reply.body})
 
     async def read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes | None:
-        """The whole body, or None when the client disconnected; refuses one over the limit."""
+        """The whole body, or None when the client went away; refuses one over the limit."""
         length = headers.get(b"content-length")  # the parser checked it is a number
+        if (length is None and b"transfer-encoding" not in headers) or length == b"0":
+            return b""  # no body: nothing to wait for
         if length is not None and int(length) > MAX_BODY_BYTES:
             raise _BodyTooLarge
-        message = await receive()
-        if not message.get("more_body"):
-            return message.get("body", b"") if message["type"] == "http.request" else None
-        chunks, size = [message["body"]], len(message["body"])
-        async with asyncio.timeout(BODY_TIMEOUT):
-            while message.get("more_body"):
+        chunks, size = [], 0
+        async with asyncio.timeout(BODY_TIMEOUT):  # a stalled sender does not hold on forever
+            while True:
                 message = await receive()
                 if message["type"] != "http.request":
                     return None
@@ -144,7 +143,8 @@ class MockApp:
                 if size > MAX_BODY_BYTES:  # chunked bodies announce no length
                     raise _BodyTooLarge
                 chunks.append(message["body"])
-        return b"".join(chunks)
+                if not message.get("more_body"):
+                    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     # -- responses ----------------------------------------------------------------------
     def json(self, status: int, body: Any, headers: list[Header] | None = None) -> Reply:

@@ -60,6 +60,8 @@ class MockHttpProtocol(HttpToolsProtocol):
             cause = exc.__cause__ or exc.__context__
             if isinstance(cause, _Refused):
                 self.refuse(cause.status, cause.message)
+            elif cause is not None:  # e.g. a CONNECT authority uvicorn cannot parse as a URL
+                self.refuse(HTTPStatus.BAD_REQUEST, "Bad Request: malformed request target")
             else:
                 reason = str(exc).strip() or "malformed request"
                 self.refuse(HTTPStatus.BAD_REQUEST, f"Bad Request: {reason[:100]}")
