@@ -199,7 +199,7 @@ class MockApp:
             return self.error(HTTPStatus.FORBIDDEN, "Forbidden")
         org, permissions = found
         decision = self.state.consume(org)
-        headers = self.rate_headers(decision)
+        headers = _encoded(self.rate_headers(decision))
         if decision is not None and not decision.allowed:
             if "rate-limit-without-headers" in self.faults:
                 headers = []
@@ -228,13 +228,13 @@ class MockApp:
             return org, next(iter(org.app_keys.values()))
         return found
 
-    def rate_headers(self, decision: RateDecision | None) -> list[Header]:
+    def rate_headers(self, decision: RateDecision | None) -> dict[str, str]:
+        """The rate-limit headers of an answer, by name (none when limiting is off)."""
         if decision is None:
-            return []
-        return [
-            (name.encode(), decision.values[name.rsplit("-", 1)[-1].lower()].encode())
-            for name in self._rate_headers
-        ]
+            return {}
+        return {
+            name: decision.values[name.rsplit("-", 1)[-1].lower()] for name in self._rate_headers
+        }
 
     def handle(self, operation: Operation, request: Request, org: Organisation) -> Reply:
         if operation.request_schema is not None:
@@ -319,6 +319,18 @@ class MockApp:
         if secret and "error-echoes-api-key" in self.faults:
             return [f"{message} (api_key {secret!r})"]
         return [message]
+
+
+def _encoded(headers: dict[str, str]) -> list[Header]:
+    """Header fields as ASGI wants them: bytes, latin-1 where possible (as clients decode)."""
+    out = []
+    for name, value in headers.items():
+        try:
+            raw = value.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = value.encode()
+        out.append((name.encode("latin-1"), raw))
+    return out
 
 
 def _submitted_secret(data: Any, field: str) -> str | None:
