@@ -1,26 +1,21 @@
-"""Throughput of the embedded mock next to a bare Python HTTP server and Stoplight Prism.
+"""Throughput of the embedded mock next to Stoplight Prism and bare servers, driven by wrk.
 
-One client process sends sequential keep-alive ``POST /api/v2/integration/statuspage/account``
-requests (the contract's reference body) from one ``requests.Session`` per server, and measures
-requests per second against, in the same run:
+``wrk`` (a C load generator; Debian package ``wrk``) sends the contract's reference
+``POST /api/v2/integration/statuspage/account`` (a Lua script sets method, body and the key
+headers) over keep-alive connections, first 1 connection, then 16, to each of these servers,
+measured side by side in one run:
 
-* ``mock``    - the embedded mock (``contract.mock.MockSite``: auth, JSON-schema validation,
-                state), served from its own subprocess;
-* ``minimal`` - a bare ``http.server`` handler that reads the body and answers a fixed 201 JSON
-                body: the floor for a Python server on loopback, also in its own subprocess;
-* ``prism``   - Stoplight Prism's mock (``@stoplight/prism-cli`` from npm) serving the same
-                contract file, when node and npm are available (``--no-prism`` to skip).
+* ``mock``    - the embedded mock, as ``MockSite`` serves it (uvicorn + httptools + its ASGI app);
+* ``prism``   - Stoplight Prism's mock (npm ``@stoplight/prism-cli``) on the same contract;
+* ``stdlib``  - a bare ``http.server`` ThreadingHTTPServer answering a fixed 201;
+* ``asyncio`` - a bare asyncio server answering a fixed 201;
+* ``uvicorn`` - uvicorn + httptools with a trivial ASGI app (the mock's server without its app).
 
-Rounds are interleaved (round 1 of every server, then round 2, ...) and the median of the
-rounds is reported, with the ratios mock/prism and mock/minimal against the targets
-(mock >= 2x Prism, mock >= 0.7x minimal). Also reported, for diagnosis: the CPU time per
-request of each server process and of the client (Linux), and how many TCP connections the
-client had to open (a server that answers ``Connection: close`` costs one per request).
-Run ``python benchmarks/bench_mock.py --help``; see benchmarks/README.md.
-
-The file is also the entry point of the two Python servers:
-``python benchmarks/bench_mock.py --serve mock|minimal --port 0`` prints one JSON line
-``{"url": ..., "headers": {...}}`` and serves until terminated.
+Rounds are interleaved (every server once, then again, the order rotating) and medians are
+reported with the targets: mock >= 2.5x Prism with 1 connection and >= 3x with 16; the mock's
+server CPU per request <= 0.4x Prism's. Server CPU comes from /proc (the server's whole process
+group). Without wrk, a slower Python client (http.client, one thread per connection) is used
+and the run says so. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -28,150 +23,84 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import http.client
 import json
 import os
 import platform
+import re
 import selectors
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if (REPO / "contract" / "__init__.py").is_file() and str(REPO) not in sys.path:
-    # Benchmark this checkout's mock. (Run as a script, sys.path[0] is benchmarks/, and the
-    # editable install's finder can then resolve ``contract`` to an empty namespace package.)
-    sys.path.insert(0, str(REPO))
-
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 HOST = "127.0.0.1"
 PATH = "/api/v2/integration/statuspage/account"
-BODY = json.dumps(
-    {
-        "data": {
-            "attributes": {"api_key": "00000000-0000-0000-0000-000000000000"},
-            "type": "statuspage-account",
-        }
-    },
-    separators=(",", ":"),
-).encode()
-#: What the minimal server answers: the contract's 201 example.
-MINIMAL_RESPONSE = b'{"data":{"attributes":{"api_key":"*****"},"type":"statuspage-account"}}'
-
-#: Targets: mock req/s divided by the other server's req/s must be at least this.
-TARGETS = {"prism": 2.0, "minimal": 0.7}
-#: Statuses each server may answer; anything else aborts the run.
-EXPECTED = {
-    "mock": {201, 409},  # the first create answers 201, every later one 409 (one per org)
-    "minimal": {201},
-    "prism": set(range(200, 300)),
-}
-
+BODY = (
+    '{"data":{"attributes":{"api_key":"00000000-0000-0000-0000-000000000000"},'
+    '"type":"statuspage-account"}}'
+)
+CONNECTIONS = (1, 16)
+#: mock req/s / prism req/s must be at least this, by connection count.
+TARGET_VS_PRISM = {1: 2.5, 16: 3.0}
+#: mock server CPU per request / prism's must be at most this.
+TARGET_CPU_VS_PRISM = 0.4
+#: Statuses a server may answer (the mock: the first create 201, then 409: one per org).
+EXPECTED = {"mock": {201, 409}, "prism": set(range(200, 300))}
+PYTHON_KINDS = ("mock", "stdlib", "asyncio", "uvicorn")
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 CONTRACT_FILE = REPO / "contract" / "openapi.yaml"
-SERVER_START_TIMEOUT = 30.0
-PRISM_START_TIMEOUT = 60.0
-NPM_INSTALL_TIMEOUT = 300.0
-#: Untimed requests before every measured round (re-opens a connection a server closed idle).
-REWARM = 20
+START_TIMEOUT, PRISM_START_TIMEOUT, NPM_TIMEOUT = 30.0, 60.0, 300.0
+LUA = """wrk.method = "POST"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+{headers}
+"""
 
 
 class BenchError(Exception):
-    """A reason to abort the benchmark: printed as one message, exit code 2."""
+    """A reason to abort the run: printed as one message, exit code 2."""
 
 
-# -- the servers under test (subprocess entry points) -------------------------------------------
-class _MinimalHandler(BaseHTTPRequestHandler):
-    """Reads the body, answers a fixed 201 JSON body: no routing, auth or validation."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        self.send_response(201)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(MINIMAL_RESPONSE)))
-        self.end_headers()
-        self.wfile.write(MINIMAL_RESPONSE)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def _serve(kind: str, port: int) -> int:
-    """Serve one server on HOST:port until SIGTERM; announce it as one JSON line on stdout."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    from contract.mock import DEMO_API_KEY, DEMO_APP_KEY, MockSite
-
-    # Explicit demo keys: never pick up (and print) DD_API_KEY / DD_APP_KEY. The minimal server
-    # gets the same headers, so every server parses the same request.
-    site = MockSite(HOST, port, api_key=DEMO_API_KEY, app_key=DEMO_APP_KEY)
-    headers = site.headers()
-    if kind == "minimal":
-        minimal = ThreadingHTTPServer((HOST, port), _MinimalHandler)
-        minimal.daemon_threads = True
-        _announce(minimal.server_port, headers)
-        try:
-            minimal.serve_forever()
-        finally:
-            minimal.server_close()
-    else:
-        site.bind()
-        _announce(site.port, headers)
-        site.serve_forever()  # closes its socket when it ends
-    return 0
-
-
-def _announce(port: int, headers: dict[str, str]) -> None:
-    print(json.dumps({"url": f"http://{HOST}:{port}", "headers": headers}), flush=True)
-
-
-# -- process handling ---------------------------------------------------------------------------
 @dataclass
 class Server:
     name: str
     url: str
     headers: dict[str, str]
     version: str
-    pid: int | None = None
-    rounds: list[float] = field(default_factory=list)
-    #: CPU time per request, in microseconds, of the server process and of the client, by round.
-    server_cpu: list[float] = field(default_factory=list)
-    client_cpu: list[float] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-    #: TCP connections the client opened during the measured requests (0: all kept alive).
-    connections: int = 0
+    pid: int
+    rps: dict[int, list[float]] = field(default_factory=dict)  # by connections, per round
+    cpu: dict[int, list[float]] = field(default_factory=dict)  # server CPU us/request
+    errors: int = 0  # socket errors and unexpected statuses seen by the client
 
-    @property
-    def median(self) -> float:
-        return statistics.median(self.rounds)
+    def median(self, conns: int) -> float:
+        return statistics.median(self.rps[conns])
+
+    def median_cpu(self, conns: int) -> float | None:
+        return statistics.median(self.cpu[conns]) if self.cpu.get(conns) else None
 
 
+# -- processes ----------------------------------------------------------------------------------
 def _stop(proc: subprocess.Popen[Any]) -> None:
-    """Terminate a server's whole process group (it was started in a session of its own)."""
-    if proc.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+    """Terminate a server's whole process group (it runs in a session of its own)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is not None:
+            return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
 
 
 @contextlib.contextmanager
@@ -191,40 +120,36 @@ def _read_log(log: Any) -> str:
     return log.read().decode(errors="replace")[-2000:]
 
 
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
 @contextlib.contextmanager
 def python_server(kind: str) -> Iterator[Server]:
-    """Start ``--serve KIND`` in a subprocess and wait for its announcement."""
-    argv = [sys.executable, str(Path(__file__).resolve()), "--serve", kind, "--port", "0"]
-    with (
-        tempfile.TemporaryFile() as log,
-        _process(argv, log, stdout=subprocess.PIPE) as proc,
-    ):
+    argv = [sys.executable, str(HERE / "bench_servers.py"), kind, "0"]
+    with tempfile.TemporaryFile() as log, _process(argv, log, stdout=subprocess.PIPE) as proc:
         assert proc.stdout is not None
         line = b""
         with selectors.DefaultSelector() as sel:
             sel.register(proc.stdout, selectors.EVENT_READ)
-            if sel.select(timeout=SERVER_START_TIMEOUT):
+            if sel.select(timeout=START_TIMEOUT):
                 line = proc.stdout.readline()
         if not line:
             raise BenchError(f"the {kind} server did not start:\n{_read_log(log)}")
         info = json.loads(line)
-        version = (
-            f"statuspage-contract {_version('statuspage-contract')}, "
-            f"Werkzeug {_version('werkzeug')}, jsonschema {_version('jsonschema')}"
-            if kind == "mock"
-            else f"http.server (Python {platform.python_version()})"
-        )
-        yield Server(kind, info["url"], info["headers"], version, pid=proc.pid)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+        server = ", ".join(f"{d} {_version(d)}" for d in ("uvicorn", "httptools", "uvloop"))
+        version = {
+            "mock": f"statuspage-contract {_version('statuspage-contract')}, {server}",
+            "uvicorn": server,
+        }.get(kind, f"Python {platform.python_version()}")
+        yield Server(kind, info["url"], info["headers"], version, proc.pid)
 
 
 def prism_binary(prism_dir: Path) -> Path | None:
-    """Prism's CLI in ``prism_dir``, installed there with npm first when missing."""
+    """Prism's CLI in ``prism_dir``, npm-installed there first when missing."""
     binary = prism_dir / "node_modules" / ".bin" / "prism"
     if binary.exists():
         return binary
@@ -235,345 +160,273 @@ def prism_binary(prism_dir: Path) -> Path | None:
     prism_dir.mkdir(parents=True, exist_ok=True)
     cmd = ["npm", "install", "--prefix", str(prism_dir), "--no-audit", "--no-fund", PRISM_PACKAGE]
     try:
-        done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=NPM_INSTALL_TIMEOUT, check=False
-        )
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=NPM_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as exc:
         print(f"note: npm install failed ({exc}) - skipping Prism")
         return None
     if done.returncode != 0 or not binary.exists():
-        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        print("note: npm install failed - skipping Prism:\n  " + "\n  ".join(tail))
+        print("note: npm install failed - skipping Prism:\n" + (done.stderr or done.stdout)[-500:])
         return None
     return binary
 
 
 @contextlib.contextmanager
-def prism_server(binary: Path, contract: Path, headers: dict[str, str]) -> Iterator[Server]:
-    """``prism mock`` on a free loopback port, static examples, warnings-only logging."""
+def prism_server(binary: Path, headers: dict[str, str]) -> Iterator[Server]:
     version = subprocess.run(
-        [str(binary), "--version"], capture_output=True, text=True, timeout=60, check=False
+        [str(binary), "--version"], capture_output=True, text=True, timeout=60
     ).stdout.strip()
-    port = _free_port()
-    argv = [str(binary), "mock", "-h", HOST, "-p", str(port)]
-    argv += ["--errors", "false", "--dynamic", "false", "--verboseLevel", "warn", str(contract)]
+    with contextlib.closing(__import__("socket").socket()) as sock:
+        sock.bind((HOST, 0))
+        port = sock.getsockname()[1]
+    argv = [str(binary), "mock", "-h", HOST, "-p", str(port), "--errors", "false"]
+    argv += ["--dynamic", "false", "--verboseLevel", "warn", str(CONTRACT_FILE)]
     with tempfile.TemporaryFile() as log, _process(argv, log, stdout=log) as proc:
         deadline = time.monotonic() + PRISM_START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                raise BenchError(f"prism exited with {proc.returncode}:\n{_read_log(log)}")
-            with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.5):
-                break
-            if time.monotonic() > deadline:
-                raise BenchError(f"prism did not listen within {PRISM_START_TIMEOUT:.0f} s")
-            time.sleep(0.1)
-        yield Server(
-            "prism", f"http://{HOST}:{port}", headers, f"@stoplight/prism-cli {version}", proc.pid
-        )
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "?"
+        while _status(f"http://{HOST}:{port}", headers) is None:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise BenchError(f"prism did not start:\n{_read_log(log)}")
+            time.sleep(0.2)
+        yield Server("prism", f"http://{HOST}:{port}", headers, f"prism {version}", proc.pid)
 
 
 # -- measuring ----------------------------------------------------------------------------------
-def _session(server: Server) -> tuple[Any, list[int]]:
-    """A keep-alive session for ``server`` and a live count of the TCP connects it made."""
-    import requests
-
-    session = requests.Session()
-    session.trust_env = False  # no proxies or .netrc: loopback only, and no per-request lookups
-    session.headers.update(server.headers)
-    session.headers["Content-Type"] = "application/json"
-    connects = [0]
-    manager = session.get_adapter(server.url).poolmanager  # type: ignore[attr-defined]
-    pool_class = manager.pool_classes_by_scheme["http"]
-
-    class CountingConnection(pool_class.ConnectionCls):  # type: ignore[name-defined]
-        def connect(self) -> None:  # also runs when a closed connection is re-opened
-            connects[0] += 1
-            super().connect()
-
-    class CountingPool(pool_class):  # type: ignore[misc,valid-type]
-        ConnectionCls = CountingConnection
-
-    manager.pool_classes_by_scheme = {**manager.pool_classes_by_scheme, "http": CountingPool}
-    return session, connects
+def _group_cpu(pgid: int) -> float:
+    """User + system CPU seconds of every process in a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-def _process_cpu(pid: int | None) -> float | None:
-    """User + system CPU seconds of a process, all threads (Linux /proc; else None)."""
-    if pid is None:
-        return None
+def _status(url: str, headers: dict[str, str]) -> int | None:
+    """One POST with Python's client: its status, or None when nothing answers."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+        conn.request("POST", PATH, BODY, {**headers, "Content-Type": "application/json"})
+        return conn.getresponse().status
+    except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    finally:
+        conn.close()
 
 
-def _post(session: Any, server: Server, count: int) -> float:
-    """``count`` sequential POSTs; returns the seconds they took. Aborts on a wrong status."""
-    url, ok, seen = server.url + PATH, EXPECTED[server.name], server.statuses
-    post = session.post
-    start = time.perf_counter()
-    for _ in range(count):
-        status = post(url, data=BODY).status_code
-        if status not in ok:
-            raise BenchError(
-                f"{server.name} answered {status} (expected {sorted(ok)[0]}"
-                f"{'-' + str(sorted(ok)[-1]) if len(ok) > 1 else ''})"
-            )
-        seen[status] += 1
-    return time.perf_counter() - start
+def _lua(headers: dict[str, str]) -> str:
+    lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+    return LUA.format(body=json.dumps(BODY), headers=lines)
 
 
-def _cpu() -> float:
-    """This process's CPU seconds (the client; the servers run in other processes)."""
-    return time.process_time()
+_WRK_TOTAL = re.compile(r"(\d+) requests in")
+_WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+_WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+_WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 
 
-def run(servers: list[Server], requests_: int, warmup: dict[str, int], rounds: int) -> None:
-    sessions = {s.name: _session(s) for s in servers}
-    try:
-        for server in servers:
-            _post(sessions[server.name][0], server, warmup.get(server.name, 0))
-        for number in range(rounds):
-            # Interleave the servers, rotating who goes first, so drift hits them alike.
+def wrk(server: Server, conns: int, seconds: int, script: Path) -> tuple[float, int]:
+    """req/s and the number of bad answers (socket errors; non-2xx unless 409 is expected)."""
+    argv = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "-s", str(script), server.url + PATH]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = _WRK_RPS.search(out)
+    if not rps:
+        raise BenchError(f"wrk failed against {server.name}:\n{out}")
+    bad = sum(int(n) for n in _WRK_ERRORS.search(out).groups()) if "Socket errors" in out else 0
+    non2xx = int(m.group(1)) if (m := _WRK_NON2XX.search(out)) else 0
+    if server.name != "mock":  # the mock answers 409 after the first create, by design
+        bad += non2xx
+    return float(rps.group(1)), bad
+
+
+def python_client(server: Server, conns: int, seconds: int, _script: Path) -> tuple[float, int]:
+    """Fallback without wrk: one keep-alive http.client connection per thread."""
+    host, port = server.url.removeprefix("http://").split(":")
+    headers = {**server.headers, "Content-Type": "application/json"}
+    counts, bad, stop = [0] * conns, [0], time.monotonic() + seconds
+
+    def loop(index: int) -> None:
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        while time.monotonic() < stop:
+            conn.request("POST", PATH, BODY, headers)
+            response = conn.getresponse()
+            response.read()
+            bad[0] += response.status not in EXPECTED.get(server.name, {201})
+            counts[index] += 1
+        conn.close()
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(conns)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - start), bad[0]
+
+
+def run(servers: list[Server], args: argparse.Namespace, driver: Any, script: Path) -> None:
+    for server in servers:
+        status = _status(server.url, server.headers)
+        if status not in EXPECTED.get(server.name, {201}):
+            raise BenchError(f"{server.name} answered {status} to the reference POST")
+    for conns in CONNECTIONS:
+        for server in servers:  # warm up (node's JIT needs much longer than CPython)
+            warm = args.warmup + (args.prism_warmup if server.name == "prism" else 0)
+            driver(server, conns, warm, script)
+            server.rps[conns], server.cpu[conns] = [], []
+        for number in range(args.rounds):
             order = servers[number % len(servers) :] + servers[: number % len(servers)]
             for server in order:
-                session, connects = sessions[server.name]
-                _post(session, server, REWARM)
-                opened, server_cpu, client_cpu = connects[0], _process_cpu(server.pid), _cpu()
-                seconds = _post(session, server, requests_)
-                server.connections += connects[0] - opened
-                server.rounds.append(requests_ / seconds)
-                server.client_cpu.append((_cpu() - client_cpu) / requests_ * 1e6)
-                if server_cpu is not None and (now := _process_cpu(server.pid)) is not None:
-                    server.server_cpu.append((now - server_cpu) / requests_ * 1e6)
+                before = _group_cpu(server.pid)
+                rps, bad = driver(server, conns, args.duration, script)
+                used = _group_cpu(server.pid) - before
+                server.errors += bad
+                server.rps[conns].append(rps)
+                server.cpu[conns].append(used / (rps * args.duration) * 1e6)
                 print(
-                    f"  round {number + 1}/{rounds} {server.name:<8} "
-                    f"{server.rounds[-1]:>8.0f} req/s",
+                    f"  {conns:>2} conn  round {number + 1}/{args.rounds}  {server.name:<8}"
+                    f"{rps:>9.0f} req/s  {server.cpu[conns][-1]:>5.0f} us CPU/req",
                     flush=True,
                 )
-    finally:
-        for session, _ in sessions.values():
-            session.close()
 
 
 # -- reporting ----------------------------------------------------------------------------------
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "?"
-
-
-def _loadavg() -> tuple[float, ...]:
-    with contextlib.suppress(OSError, AttributeError):
-        return tuple(round(x, 2) for x in os.getloadavg())
-    return ()
-
-
-def _node_version() -> str | None:
-    if not shutil.which("node"):
-        return None
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        return subprocess.run(
-            ["node", "--version"], capture_output=True, text=True, timeout=30, check=False
-        ).stdout.strip()
-    return None
-
-
-def _median(values: list[float]) -> str:
-    return f"{statistics.median(values):.0f}" if values else "-"
-
-
-def _statuses(server: Server) -> str:
-    return ", ".join(f"{count}x{status}" for status, count in sorted(server.statuses.items()))
-
-
 def report(servers: list[Server], args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     by_name = {s.name: s for s in servers}
+    mock, prism = by_name["mock"], by_name.get("prism")
     print()
-    measured = args.requests * args.rounds
-    print(
-        f"{'server':<8} {'median req/s':>12} {'wall us/req':>11} {'server CPU':>10} "
-        f"{'client CPU':>10}  {'rounds (req/s)':<20} {'new conns':>9}"
-    )
-    for s in servers:
-        rounds = ", ".join(f"{r:.0f}" for r in s.rounds)
-        print(
-            f"{s.name:<8} {s.median:>12.0f} {1e6 / s.median:>11.0f} {_median(s.server_cpu):>10} "
-            f"{_median(s.client_cpu):>10}  {rounds:<20} {s.connections:>9}"
-        )
-    print(
-        f"(CPU columns: median us of CPU per request, all threads; {measured} measured requests "
-        "per server; new conns: TCP connections the client had to open while measuring)"
-    )
-    print("statuses: " + "; ".join(f"{s.name} {_statuses(s)}" for s in servers))
-    if any(s.connections > args.rounds for s in servers):
-        print("note: a server answering 'Connection: close' costs a new TCP connection a request")
+    print(f"{'server':<8} {'conns':>5} {'median req/s':>12} {'server CPU us/req':>17}  rounds")
+    for conns in CONNECTIONS:
+        for s in servers:
+            rounds = ", ".join(f"{r:.0f}" for r in s.rps[conns])
+            cpu = s.median_cpu(conns)
+            print(
+                f"{s.name:<8} {conns:>5} {s.median(conns):>12.0f} "
+                f"{(f'{cpu:.0f}' if cpu is not None else '-'):>17}  {rounds}"
+            )
     print()
     targets: dict[str, Any] = {}
     missed = False
-    mock = by_name["mock"]
-    for other, minimum in TARGETS.items():
-        if other not in by_name:
-            targets[other] = {"target": minimum, "ratio": None, "result": "SKIP"}
-            print(f"mock/{other:<8}      -   (target >= {minimum}x)  SKIP (not measured)")
-            continue
-        ratio = mock.median / by_name[other].median
-        result = "PASS" if ratio >= minimum else "FAIL"
-        missed |= result == "FAIL"
-        targets[other] = {"target": minimum, "ratio": round(ratio, 3), "result": result}
-        print(f"mock/{other:<8} {ratio:>6.2f}x  (target >= {minimum}x)  {result}")
-    if "minimal" in by_name and "prism" in by_name:
-        ceiling = by_name["minimal"].median / by_name["prism"].median
-        targets["prism"]["minimal_over_prism"] = round(ceiling, 3)
-        print(
-            f"(for information: minimal/prism {ceiling:.2f}x - a Python server on http.server "
-            "cannot beat the minimal one, so this bounds mock/prism with this client)"
-        )
-    for peer in servers:
-        if peer is mock or not (peer.server_cpu and mock.server_cpu):
-            continue
-        cpu_ratio = statistics.median(peer.server_cpu) / statistics.median(mock.server_cpu)
-        targets.setdefault(peer.name, {})["server_cpu_ratio"] = round(cpu_ratio, 3)
-        print(
-            f"(for information: {peer.name} spends {cpu_ratio:.2f}x the mock's server CPU "
-            "per request)"
-        )
+    for conns in CONNECTIONS:
+        for other in servers:
+            if other is mock:
+                continue
+            ratio = mock.median(conns) / other.median(conns)
+            line = f"mock/{other.name:<8} {conns:>2} conn  {ratio:>6.2f}x req/s"
+            if other is prism:
+                goal = TARGET_VS_PRISM[conns]
+                ok = ratio >= goal
+                missed |= not ok
+                targets[f"req/s vs prism, {conns} conn"] = {
+                    "ratio": round(ratio, 3),
+                    "target": f">= {goal}",
+                    "result": "PASS" if ok else "FAIL",
+                }
+                line += f"  (target >= {goal}x)  {'PASS' if ok else 'FAIL'}"
+            print(line)
+        if prism is not None:
+            mine, theirs = mock.median_cpu(conns), prism.median_cpu(conns)
+            if mine and theirs:
+                cpu_ratio = mine / theirs
+                ok = cpu_ratio <= TARGET_CPU_VS_PRISM
+                missed |= not ok
+                targets[f"CPU vs prism, {conns} conn"] = {
+                    "ratio": round(cpu_ratio, 3),
+                    "target": f"<= {TARGET_CPU_VS_PRISM}",
+                    "result": "PASS" if ok else "FAIL",
+                }
+                print(
+                    f"mock/prism    {conns:>2} conn  {cpu_ratio:>6.2f}x server CPU per request "
+                    f"(target <= {TARGET_CPU_VS_PRISM}x)  {'PASS' if ok else 'FAIL'}"
+                )
+    if prism is None:
+        print("(Prism not measured: the targets against it are not judged)")
+    if any(s.errors for s in servers):
+        print("errors: " + ", ".join(f"{s.name} {s.errors}" for s in servers if s.errors))
+        missed = True
+    load = [round(x, 2) for x in os.getloadavg()]
     results = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
-            "cpu": _cpu_model(),
             "platform": platform.platform(),
             "python": platform.python_version(),
-            "node": _node_version(),
             "loadavg_before": list(args.loadavg_before),
-            "loadavg_after": list(_loadavg()),
+            "loadavg_after": load,
         },
-        "versions": {
-            name: _version(name)
-            for name in ("statuspage-contract", "werkzeug", "jsonschema", "requests", "urllib3")
-        },
-        "config": {
-            "requests": args.requests,
-            "warmup": args.warmup,
-            "prism_extra_warmup": args.prism_warmup,
-            "rounds": args.rounds,
-            "rewarm_per_round": REWARM,
-            "prism": not args.no_prism,
-        },
+        "client": args.client,
+        "config": {k: getattr(args, k) for k in ("duration", "rounds", "warmup", "prism_warmup")},
         "servers": {
             s.name: {
-                "url": s.url,
                 "version": s.version,
-                "median_rps": round(s.median, 1),
-                "rounds_rps": [round(r, 1) for r in s.rounds],
-                "server_cpu_us_per_request": [round(c, 1) for c in s.server_cpu],
-                "client_cpu_us_per_request": [round(c, 1) for c in s.client_cpu],
-                "statuses": {str(k): v for k, v in sorted(s.statuses.items())},
-                "connections_opened": s.connections,
+                "median_rps": {c: round(s.median(c), 1) for c in CONNECTIONS},
+                "rounds_rps": {c: [round(r, 1) for r in s.rps[c]] for c in CONNECTIONS},
+                "server_cpu_us_per_request": {
+                    c: [round(x, 1) for x in s.cpu[c]] for c in CONNECTIONS
+                },
+                "errors": s.errors,
             }
             for s in servers
         },
         "targets": targets,
     }
+    print(f"load average before {args.loadavg_before}, after {load} (2 CPUs are easily shared)")
     return results, missed
 
 
 # -- command line -------------------------------------------------------------------------------
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
 def _default_prism_dir() -> Path:
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache) / "statuspage-contract" / "prism"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="Requests/second of the embedded mock vs a minimal http.server and Prism.",
-    )
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=3, help="seconds a round (%(default)s)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; medians count (%(default)s)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed seconds (%(default)s)")
     parser.add_argument(
-        "--requests", type=_positive, default=2000, help="measured POSTs a round (%(default)s)"
+        "--prism-warmup", type=int, default=10, help="more for Prism's JIT (%(default)s)"
     )
+    parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
     parser.add_argument(
-        "--warmup", type=_count, default=200, help="untimed POSTs first (%(default)s)"
+        "--only", nargs="+", choices=PYTHON_KINDS, help="Python servers to run (default: all)"
     )
-    parser.add_argument(
-        "--rounds", type=_positive, default=3, help="rounds; the median counts (%(default)s)"
-    )
+    parser.add_argument("--prism-dir", type=Path, default=_default_prism_dir())
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
-    parser.add_argument("--no-prism", action="store_true", help="skip Stoplight Prism")
-    parser.add_argument(
-        "--prism-warmup",
-        type=_count,
-        default=3000,
-        help="extra untimed POSTs for Prism, whose JIT (node) needs ~2,000 to settle (%(default)s)",
-    )
-    parser.add_argument(
-        "--prism-dir",
-        type=Path,
-        default=_default_prism_dir(),
-        help="where Prism is (or gets) npm-installed (default: %(default)s)",
-    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--serve", choices=["mock", "minimal"], help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if min(args.rounds, args.duration, args.warmup) < 1 or args.prism_warmup < 0:
+        parser.error("--rounds, --duration and --warmup must be at least 1 (whole seconds)")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.serve:
-        return _serve(args.serve, args.port)
+    driver = wrk if shutil.which("wrk") else python_client
+    args.client = "wrk -t1" if driver is wrk else "python http.client (wrk not installed)"
+    if driver is not wrk:
+        print("note: wrk not found (Debian: apt-get install wrk) - using a slower Python client")
+    args.loadavg_before = [round(x, 2) for x in os.getloadavg()]
     print(
-        f"{args.rounds} round(s) x {args.requests} sequential keep-alive POST {PATH} "
-        f"(after {args.warmup} warm-up, Prism {args.prism_warmup} more) on {HOST}; "
-        f"{os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}"
+        f"{args.rounds} rounds x {args.duration:g} s a server, 1 then 16 keep-alive connections, "
+        f"client {args.client}; {os.cpu_count()} CPUs, load average {args.loadavg_before}"
     )
-    args.loadavg_before = _loadavg()
-    if args.loadavg_before and args.loadavg_before[0] > 0.5:
-        print(
-            f"note: load average {args.loadavg_before[0]} before the run - other processes "
-            "compete for the CPUs, expect noisy numbers"
-        )
+    kinds = ["mock", *[k for k in (args.only or PYTHON_KINDS) if k != "mock"]]
     prism = None if args.no_prism else prism_binary(args.prism_dir)
     try:
-        with contextlib.ExitStack() as stack:
-            servers = [stack.enter_context(python_server(k)) for k in ("mock", "minimal")]
+        with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+            servers = [stack.enter_context(python_server(k)) for k in kinds]
             if prism is not None:
-                # The mock's auth headers: Prism checks that the security scheme is present.
-                headers = dict(servers[0].headers)
                 try:
-                    servers.append(stack.enter_context(prism_server(prism, CONTRACT_FILE, headers)))
+                    servers.append(stack.enter_context(prism_server(prism, servers[0].headers)))
                 except BenchError as exc:
                     print(f"note: skipping Prism - {exc}")
             for s in servers:
                 print(f"  {s.name:<8} {s.url}  ({s.version})")
-            warmup = {s.name: args.warmup for s in servers}
-            warmup["prism"] = args.warmup + args.prism_warmup
-            run(servers, args.requests, warmup, args.rounds)
+            script = Path(tmp) / "post.lua"
+            script.write_text(_lua(servers[0].headers))
+            run(servers, args, driver, script)
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -52,8 +52,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         )
     except UnknownFaultError as exc:
         raise UsageError(str(exc)) from None
-    if not args.quiet:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    if args.access_log and not args.quiet:
+        # one line per request (escaped, never a key) and the HTTP layer's refusals
+        logging.basicConfig(format="%(asctime)s %(message)s", stream=sys.stderr)
+        logging.getLogger("statuspage_contract.mock").setLevel(logging.INFO)
     try:
         site.bind()
     except OSError as exc:
@@ -119,7 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="rate-limit period in seconds (default: %(default)s)",
     )
-    serve.add_argument("--quiet", action="store_true", help="do not log requests")
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log one line per request to stderr (off by default: it costs throughput)",
+    )
+    serve.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not log requests (the default; wins over --access-log)",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     from contract.runner import add_run_arguments

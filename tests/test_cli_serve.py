@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -178,14 +179,36 @@ def test_serve_with_a_rate_limit_sends_the_rate_limit_headers(mock_served):
     assert served.interrupt()[0] == 0
 
 
-def test_serve_without_quiet_logs_requests_to_stderr_without_keys(mock_served):
+def test_serve_with_access_log_logs_requests_to_stderr_without_keys(mock_served):
+    served = mock_served("--access-log")
+    headers = {"DD-API-KEY": DEMO_API_KEY, "DD-APPLICATION-KEY": DEMO_APP_KEY}
+    requests.get(served.base_url + ACCOUNT_PATH, headers=headers, timeout=5)
+    code, _, err = served.interrupt()
+    assert code == 0
+    assert f'GET {ACCOUNT_PATH}" 404' in err
+    assert DEMO_API_KEY not in err and DEMO_APP_KEY not in err
+
+
+def test_serve_logs_no_requests_by_default(mock_served):
     served = mock_served()
     headers = {"DD-API-KEY": DEMO_API_KEY, "DD-APPLICATION-KEY": DEMO_APP_KEY}
     requests.get(served.base_url + ACCOUNT_PATH, headers=headers, timeout=5)
     code, _, err = served.interrupt()
     assert code == 0
-    assert f"GET {ACCOUNT_PATH}" in err
-    assert DEMO_API_KEY not in err and DEMO_APP_KEY not in err
+    assert ACCOUNT_PATH not in err
+
+
+def test_the_access_log_never_writes_control_characters_from_a_request(mock_served):
+    served = mock_served("--access-log")
+    host, port = served.base_url.removeprefix("http://").split(":")
+    for target in (b"/%1b[31mred%07", b"/\x1b[31mred"):  # encoded, and raw (refused: 400)
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert sock.recv(4096).split(b" ")[1] in (b"404", b"400")
+    code, _, err = served.interrupt()
+    assert code == 0
+    assert "\x1b" not in err and "\x07" not in err
+    assert '"GET /%1b[31mred%07" 404' in err  # logged as sent, percent-encoded
 
 
 @pytest.mark.parametrize(

@@ -1,26 +1,78 @@
-"""The mock's WSGI application: contract behaviour, auth, rate limiting and fault modes."""
+"""The mock's ASGI application: contract behaviour, auth, rate limiting and fault modes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterable
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Request, Response
-
 from contract.mock.faults import check_faults
+from contract.mock.logs import access_log, printable
 from contract.mock.state import MockState, Organisation, RateDecision
 from contract.mock.validation import BodyProblem, parse_json_body, validate_body
-from contract.spec import Contract, Operation, load_contract
+from contract.spec import JSON_MEDIA_TYPE, Contract, Operation, load_contract
 
 #: Bodies larger than this are refused with 413 before they are read whole.
 MAX_BODY_BYTES = 32 * 1024 * 1024
+#: Seconds a client may take to send a request body before it is answered 408.
+BODY_TIMEOUT = 30.0
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Header = tuple[bytes, bytes]
+
+_JSON = JSON_MEDIA_TYPE.encode()
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps builds one a call
+_TEXT = b"text/plain"  # the non-json-success-content-type fault's media type
+
+
+@dataclass(slots=True)
+class Request:
+    """What the contract logic needs of one HTTP request (header names lower-case)."""
+
+    method: str
+    path: str
+    headers: dict[bytes, bytes]  # as ASGI gives them: lower-case names, raw values
+    body: bytes = b""
+
+    def header(self, name: bytes) -> str | None:
+        value = self.headers.get(name)
+        return None if value is None else value.decode("latin-1")
+
+    @property
+    def content_type(self) -> str | None:
+        return self.header(b"content-type")
+
+
+@dataclass(slots=True)
+class Reply:
+    """One response: status, extra headers and an already-encoded body."""
+
+    status: int
+    body: bytes = b""
+    media_type: bytes | None = None
+    headers: list[Header] = field(default_factory=list)
+
+    def head(self, close: bool = False) -> list[Header]:
+        """The response headers as ASGI wants them (Content-Length except on a 204)."""
+        out = [(b"content-type", self.media_type)] if self.media_type else []
+        if self.status != HTTPStatus.NO_CONTENT:
+            out.append((b"content-length", str(len(self.body)).encode()))
+        if close:
+            out.append((b"connection", b"close"))
+        return out + self.headers
+
+
+class _BodyTooLarge(Exception):
+    pass
 
 
 class MockApp:
-    """A WSGI app that serves the contract's operations from :class:`MockState`."""
+    """An ASGI app that serves the contract's operations from :class:`MockState`."""
 
     def __init__(
         self, state: MockState, faults: Iterable[str] = (), contract: Contract | None = None
@@ -28,58 +80,124 @@ class MockApp:
         self.contract = contract or load_contract()
         self.state = state
         self.faults = check_faults(faults)
+        self.errors_key = self.contract.error_schema["required"][0]
+        self._api_header = self.contract.api_key_header.lower().encode()
+        self._app_header = self.contract.app_key_header.lower().encode()
+        self._allow = ", ".join(self.contract.methods)
+        # facts read on every request, derived once (the contract's properties recompute them)
+        self._path = self.contract.account_path
+        self._secret = self.contract.secret_field
+        self._mask = self.contract.mask
+        self._type = self.contract.account_type
+        self._rate_headers = self.contract.rate_limit_headers
+        self._envelopes: dict[tuple[tuple[str, ...], frozenset[str]], bytes] = {}
 
-    # -- WSGI entry point ---------------------------------------------------------------
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
-        request.max_content_length = MAX_BODY_BYTES
+    # -- ASGI entry point ---------------------------------------------------------------
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan is off; websockets are not served
+            return
+        headers = dict(scope["headers"])
+        close = False
         try:
-            response = self.dispatch(request)
-        except HTTPException as exc:  # e.g. 413, a client that disconnected mid-body
-            response = self.error(exc.code or 400, exc.description or exc.name)
+            body = await self.read_body(headers, receive)
+            if body is None:  # the client went away mid-body: nobody to answer
+                return
+            reply = self.dispatch(Request(scope["method"], scope["path"], headers, body))
+        except _BodyTooLarge:
+            close = True  # do not read what is left of the body
+            reply = self.error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
+        except TimeoutError:
+            close = True
+            reply = self.error(HTTPStatus.REQUEST_TIMEOUT, "Request body not received in time")
         except Exception:  # never die: the contract wants envelopes, not tracebacks
-            response = self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
-        return response(environ, start_response)
+            close = True
+            reply = self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
+        if access_log.isEnabledFor(logging.INFO):  # before sending: logged once answered
+            client = scope.get("client") or ("-", 0)
+            access_log.info(
+                '%s "%s %s" %s',
+                client[0],
+                printable(scope["method"]),
+                printable(scope.get("raw_path", b"").decode("latin-1")),
+                reply.status,
+            )
+        await send(
+            {"type": "http.response.start", "status": reply.status, "headers": reply.head(close)}
+        )
+        await send({"type": "http.response.body", "body": reply.body})
+
+    async def read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes | None:
+        """The whole body, or None when the client went away; refuses one over the limit."""
+        length = headers.get(b"content-length")  # the parser checked it is a number
+        if (length is None and b"transfer-encoding" not in headers) or length == b"0":
+            return b""  # no body: nothing to wait for
+        if length is not None and int(length) > MAX_BODY_BYTES:
+            raise _BodyTooLarge
+        message = await receive()  # usually the whole body, already parsed with the head
+        if message["type"] != "http.request":
+            return None
+        if not message.get("more_body"):
+            return message["body"]
+        chunks, size = [message["body"]], len(message["body"])
+        # A body still arriving: a sender that stalls gets 408 (a timer costs ~5% of a request,
+        # so only bodies that did not come with their head pay for one).
+        async with asyncio.timeout(BODY_TIMEOUT):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return None
+                size += len(message["body"])
+                if size > MAX_BODY_BYTES:  # chunked bodies announce no length
+                    raise _BodyTooLarge
+                chunks.append(message["body"])
+                if not message.get("more_body"):
+                    return b"".join(chunks)
 
     # -- responses ----------------------------------------------------------------------
-    def json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-        data = json.dumps(body, separators=(",", ":"))
-        mimetype = "application/json"
+    def json(self, status: int, body: Any, headers: list[Header] | None = None) -> Reply:
+        media = _JSON
         if 200 <= status < 300 and "non-json-success-content-type" in self.faults:
-            mimetype = "text/plain"
-        return Response(data, status=status, mimetype=mimetype, headers=headers)
+            media = _TEXT
+        data = _ENCODER.encode(body).encode()
+        return Reply(int(status), data, media, headers or [])
 
-    def error(self, status: int, *messages: str, headers: dict[str, str] | None = None) -> Response:
-        body: Any = {"errors": list(messages)}
-        if "error-envelope-string" in self.faults:
-            body = {"errors": "; ".join(messages)}
-        elif "error-envelope-other-key" in self.faults:
-            body = {"error": list(messages)}
-        elif "error-envelope-non-string-items" in self.faults:
-            body = {"errors": [{"detail": m} for m in messages]}
-        return self.json(int(status), body, headers)
+    def error(self, status: int, *messages: str, headers: list[Header] | None = None) -> Reply:
+        """An error reply with the contract's envelope (or a fault's broken one)."""
+        cache_key = (messages, self.faults)
+        data = self._envelopes.get(cache_key)
+        if data is None:
+            key = self.errors_key
+            body: Any = {key: list(messages)}
+            if "error-envelope-string" in self.faults:
+                body = {key: "; ".join(messages)}
+            elif "error-envelope-other-key" in self.faults:
+                body = {key.rstrip("s"): list(messages)}
+            elif "error-envelope-non-string-items" in self.faults:
+                body = {key: [{"detail": m} for m in messages]}
+            data = _ENCODER.encode(body).encode()
+            if len(self._envelopes) < 256 and "error-echoes-api-key" not in self.faults:
+                self._envelopes[cache_key] = data  # the usual few messages, never a quoted key
+        return Reply(int(status), data, _JSON, headers or [])
 
     def account_body(self, stored_key: str) -> dict[str, Any]:
-        secret = self.contract.secret_field
-        value = stored_key if "unmasked-api-key" in self.faults else self.contract.mask
-        data: dict[str, Any] = {"attributes": {secret: value}, "type": self.contract.account_type}
+        value = stored_key if "unmasked-api-key" in self.faults else self._mask
+        data: dict[str, Any] = {"attributes": {self._secret: value}, "type": self._type}
         if "wrong-type-in-response" in self.faults:
-            data["type"] = self.contract.account_type.replace("-", "_")
+            data["type"] = self._type.replace("-", "_")
         if "missing-response-field" in self.faults:
             del data["attributes"]
         return {"data": data}
 
     # -- request handling ---------------------------------------------------------------
-    def dispatch(self, request: Request) -> Response:
-        if request.path.rstrip("/") != self.contract.account_path:
+    def dispatch(self, request: Request) -> Reply:
+        if request.path.rstrip("/") != self._path:
             return self.error(HTTPStatus.NOT_FOUND, f"Not Found: {request.path[:200]}")
         operation = self.contract.operations.get(request.method.upper())
         if operation is None:
-            allow = ", ".join(self.contract.methods)
             return self.error(
                 HTTPStatus.METHOD_NOT_ALLOWED,
-                f"Method {request.method[:20]} not allowed; allowed: {allow}",
-                headers={"Allow": allow},
+                f"Method {request.method[:20]} not allowed; allowed: {self._allow}",
+                headers=[(b"allow", self._allow.encode())],
             )
         found = self.authenticate(request)
         if found is None:
@@ -88,10 +206,10 @@ class MockApp:
             return self.error(HTTPStatus.FORBIDDEN, "Forbidden")
         org, permissions = found
         decision = self.state.consume(org)
-        headers = self.rate_headers(decision)
+        headers = _encoded(self.rate_headers(decision))
         if decision is not None and not decision.allowed:
             if "rate-limit-without-headers" in self.faults:
-                headers = {}
+                headers = []
             return self.error(HTTPStatus.TOO_MANY_REQUESTS, "Too many requests", headers=headers)
         if (
             operation.permission
@@ -106,31 +224,28 @@ class MockApp:
                 f"Forbidden: the {operation.permission} permission is required",
                 headers=headers,  # the request was counted: say so, like every other answer
             )
-        response = self.handle(operation, request, org)
-        response.headers.extend(headers)
-        return response
+        reply = self.handle(operation, request, org)
+        reply.headers.extend(headers)
+        return reply
 
     def authenticate(self, request: Request) -> tuple[Organisation, frozenset[str]] | None:
-        found = self.state.find(
-            request.headers.get(self.contract.api_key_header),
-            request.headers.get(self.contract.app_key_header),
-        )
+        found = self.state.find(request.header(self._api_header), request.header(self._app_header))
         if found is None and "auth-not-enforced" in self.faults:
             org = self.state.default
             return org, next(iter(org.app_keys.values()))
         return found
 
     def rate_headers(self, decision: RateDecision | None) -> dict[str, str]:
+        """The rate-limit headers of an answer, by name (none when limiting is off)."""
         if decision is None:
             return {}
         return {
-            name: decision.values[name.rsplit("-", 1)[-1].lower()]
-            for name in self.contract.rate_limit_headers
+            name: decision.values[name.rsplit("-", 1)[-1].lower()] for name in self._rate_headers
         }
 
-    def handle(self, operation: Operation, request: Request, org: Organisation) -> Response:
+    def handle(self, operation: Operation, request: Request, org: Organisation) -> Reply:
         if operation.request_schema is not None:
-            data, problem = parse_json_body(request.get_data(cache=False), request.content_type)
+            data, problem = parse_json_body(request.body, request.content_type)
             if problem is None:
                 problem = validate_body(data, operation.request_schema)
             return self.with_body(operation, data, problem, org)
@@ -145,14 +260,12 @@ class MockApp:
                 return self.error(HTTPStatus.NOT_FOUND, "Statuspage account not found")
             if "delete-keeps-account" not in self.faults:
                 org.account_key = None
-        response = Response(status=operation.success.status)
-        del response.headers["Content-Type"]  # 204: no body, no media type
-        return response
+        return Reply(operation.success.status)  # 204: no body, no media type
 
     def with_body(
         self, operation: Operation, data: Any, problem: BodyProblem | None, org: Organisation
-    ) -> Response:
-        secret = _submitted_secret(data, self.contract.secret_field)
+    ) -> Reply:
+        secret = _submitted_secret(data, self._secret)
         if problem is not None and not (
             operation.method == "POST" and self.accepts_anyway(problem, data)
         ):
@@ -190,7 +303,7 @@ class MockApp:
 
     def accepts_anyway(self, problem: BodyProblem, data: Any) -> bool:
         """Fault modes that let one kind of invalid create body through."""
-        secret_path = f"data.attributes.{self.contract.secret_field}"
+        secret_path = f"data.attributes.{self._secret}"
         if (
             "accepts-missing-api-key" in self.faults
             and problem.field == secret_path
@@ -200,7 +313,7 @@ class MockApp:
         if (
             "accepts-empty-api-key" in self.faults
             and problem.field == secret_path
-            and data["data"]["attributes"].get(self.contract.secret_field) == ""
+            and data["data"]["attributes"].get(self._secret) == ""
         ):
             return True
         return (
@@ -213,6 +326,18 @@ class MockApp:
         if secret and "error-echoes-api-key" in self.faults:
             return [f"{message} (api_key {secret!r})"]
         return [message]
+
+
+def _encoded(headers: dict[str, str]) -> list[Header]:
+    """Header fields as ASGI wants them: bytes, latin-1 where possible (as clients decode)."""
+    out = []
+    for name, value in headers.items():
+        try:
+            raw = value.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = value.encode()
+        out.append((name.encode("latin-1"), raw))
+    return out
 
 
 def _submitted_secret(data: Any, field: str) -> str | None:

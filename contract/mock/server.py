@@ -1,103 +1,31 @@
-"""Serve the mock over real HTTP on loopback: ``with MockSite() as site: site.base_url``."""
+"""Serve the mock over real HTTP on loopback: ``with MockSite() as site: site.base_url``.
+
+The server is uvicorn (its httptools protocol, subclassed in :mod:`contract.mock.protocol`)
+on its own event loop, in a background thread or on the calling thread.
+"""
 
 from __future__ import annotations
 
-import io
-import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+import uvicorn
 
 from contract.mock.app import MockApp
 from contract.mock.faults import check_faults
+from contract.mock.protocol import MockHttpProtocol
 from contract.mock.state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
 
-log = logging.getLogger("statuspage_contract.mock")
-
-#: Requests with a Content-Length body up to this size are read whole before the app runs, so
-#: the connection can be kept alive. Larger, chunked or ``Expect`` requests take Werkzeug's own
-#: path, which closes the connection after the response (and drains what is left of the body).
-KEEP_ALIVE_MAX_BODY = 1024 * 1024
-
-
-class _Handler(WSGIRequestHandler):
-    """Werkzeug's handler with TCP_NODELAY (no 40 ms Nagle stalls) and a socket timeout."""
-
-    disable_nagle_algorithm = True
-    timeout = 30  # seconds a stalled or truncated request may hold a thread
-
-    def run_wsgi(self) -> None:
-        length = self._keep_alive_body_length()
-        if length is None:
-            super().run_wsgi()  # closes the connection after the response
-            return
-        body = self.rfile.read(length) if length else b""
-        if len(body) != length:  # the client went away mid-body
-            self.close_connection = True
-            return
-        self.environ = environ = self.make_environ()
-        environ["wsgi.input"] = io.BytesIO(body)
-        started: list[Any] = []
-        chunks: list[bytes] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-            started[:] = [status, headers]
-            return chunks.append
-
-        try:
-            app_iter = self.server.app(environ, start_response)
-            try:
-                chunks.extend(app_iter)
-            finally:
-                if hasattr(app_iter, "close"):
-                    app_iter.close()
-            status, headers = started
-        except Exception:  # the app guards itself; never leave a half-answered connection open
-            log.exception("mock app failed")
-            self.close_connection = True
-            status, headers = "500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain")]
-            chunks = [b"Internal Server Error"]
-        data = b"".join(chunks)
-        code_text, _, reason = status.partition(" ")
-        code = int(code_text)
-        self.send_response(code, reason)
-        framed = False
-        for key, value in headers:
-            framed = framed or key.lower() == "content-length"
-            self.send_header(key, value)
-        if not framed and code >= 200 and code not in (204, 304):
-            self.send_header("Content-Length", str(len(data)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if data and self.command != "HEAD":
-            self.wfile.write(data)
-
-    def _keep_alive_body_length(self) -> int | None:
-        """The request body's length when the connection can stay open after it, else None."""
-        if self.close_connection or self.request_version != "HTTP/1.1":
-            return None
-        if "Transfer-Encoding" in self.headers or "Expect" in self.headers:
-            return None
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return 0
-        if not length.isdigit() or int(length) > KEEP_ALIVE_MAX_BODY:
-            return None
-        return int(length)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        # command and path are unset when the request line itself could not be parsed
-        command, path = self.command or "-", getattr(self, "path", "-")
-        log.info('%s "%s %s" %s', self.address_string(), command, path, code)
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        log.debug(message, *args)
+#: Seconds an idle keep-alive connection stays open.
+KEEP_ALIVE_TIMEOUT = 30
+#: Seconds ``stop()`` waits for requests in progress before cancelling them.
+GRACEFUL_STOP = 2
+#: Seconds ``start()`` waits for the server to serve.
+START_TIMEOUT = 10
 
 
 def default_keys() -> tuple[str, str, bool]:
@@ -134,61 +62,90 @@ class MockSite:
         self.state.set_rate_limit(rate_limit, rate_period)
         self.app = MockApp(self.state, faults)
         self.host, self.port = host, port
-        self._server: BaseWSGIServer | None = None
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> MockSite:
+        """Serve on a background thread; returns once the site answers requests."""
         if self._thread is not None:
             return self
-        self.bind()
-        assert self._server is not None
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"mock-site:{self.port}", daemon=True
+        server, sock = self._new_server()
+        thread = threading.Thread(
+            target=server.run, args=([sock],), name=f"mock-site:{self.port}", daemon=True
         )
-        self._thread.start()
+        self._thread = thread
+        thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the mock site on port {self.port} did not start")
+            time.sleep(0.002)
         return self
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
+        """Stop serving and close the port (idle connections are closed, busy ones finish)."""
+        server, thread = self._server, self._thread
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=GRACEFUL_STOP + 3)
+            if thread.is_alive() and server is not None:
+                server.force_exit = True
+                thread.join(timeout=2)
+        if self._socket is not None and server is None:
+            self._socket.close()  # bound, never served
+        self._socket = self._server = self._thread = None
 
     def bind(self) -> MockSite:
         """Open the listening socket (raises OSError when the port is taken)."""
-        if self._server is None:
-            # Bind here: werkzeug's server prints to stderr and calls sys.exit(1) when it
-            # cannot bind, where this method promises an OSError.
+        if self._socket is None:
             family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind((self.host, self.port))
-                sock.listen(128)
-                self._server = make_server(  # werkzeug keeps a duplicate of the descriptor
-                    self.host,
-                    self.port,
-                    self.app,
-                    threaded=True,
-                    request_handler=_Handler,
-                    fd=sock.fileno(),
-                )
-            self._server.daemon_threads = True  # type: ignore[attr-defined]
-            self.port = self._server.server_address[1]
+                sock.listen(1024)
+            except OSError:
+                sock.close()
+                raise
+            self._socket = sock
+            self.port = sock.getsockname()[1]
         return self
 
     def serve_forever(self) -> None:
-        """Serve on the calling thread until interrupted (used by ``statuspage-contract serve``)."""
-        server = self.bind()._server
-        assert server is not None
+        """Serve on the calling thread until interrupted (used by ``statuspage-contract serve``).
+
+        On the main thread, SIGINT and SIGTERM stop the server gracefully; SIGINT is then
+        raised again, as ``KeyboardInterrupt``.
+        """
+        server, sock = self._new_server()
         try:
-            server.serve_forever()
+            server.run([sock])
         finally:
-            server.server_close()
-            self._server = None
+            self._socket = self._server = None
+
+    def _new_server(self) -> tuple[uvicorn.Server, socket.socket]:
+        self.bind()
+        assert self._socket is not None
+        config = uvicorn.Config(
+            self.app,
+            http=MockHttpProtocol,
+            loop="auto",  # uvloop when installed
+            ws="none",
+            lifespan="off",
+            interface="asgi3",
+            log_config=None,
+            access_log=False,  # the app logs requests itself, escaped, when INFO is enabled
+            proxy_headers=False,
+            server_header=False,
+            timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+            timeout_graceful_shutdown=GRACEFUL_STOP,
+        )
+        self._server = uvicorn.Server(config)
+        return self._server, self._socket
 
     def __enter__(self) -> MockSite:
         return self.start()
@@ -207,7 +164,7 @@ class MockSite:
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        return self._socket is not None
 
     # -- state and behaviour ------------------------------------------------------------
     @property

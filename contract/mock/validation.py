@@ -34,6 +34,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+#: One strict decoder for every request (json.loads builds a new one per call with options).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_json_body(raw: bytes, content_type: str | None) -> tuple[Any, BodyProblem | None]:
     """Decode a request body as strict JSON (UTF-8, no NaN/Infinity, bounded nesting)."""
     if not is_json_media_type(content_type):
@@ -47,7 +51,7 @@ def parse_json_body(raw: bytes, content_type: str | None) -> tuple[Any, BodyProb
     except UnicodeDecodeError:
         return None, BodyProblem("", "request body is not valid UTF-8")
     try:
-        return json.loads(text, parse_constant=_reject_constant), None
+        return _DECODER.decode(text), None
     except RecursionError:
         return None, BodyProblem("", "request body is nested too deeply")
     except ValueError as exc:  # JSONDecodeError, over-long integers, NaN
