@@ -338,25 +338,11 @@ def _check_consistency(data: dict[str, Any], where: str) -> None:
         where,
         "tests.errors_without_rule names more tests than tests.failed counts",
     )
-    faults = run.get("mock_faults", [])
-    _shape(isinstance(faults, list), where, "run.mock_faults must be a list")
+    _shape(isinstance(run.get("mock_faults", []), list), where, "run.mock_faults must be a list")
     _shape(
-        not faults,
+        not (run.get("aborted") or run.get("left_behind")) or run.get("complete") is not True,
         where,
-        f"comes from the embedded mock with faults turned on ({', '.join(map(str, faults))}): "
-        "such a report proves the suite, it cannot let a release go",
-    )
-    _shape(
-        not run.get("aborted") and not run.get("left_behind"),
-        where,
-        f"the run was aborted ({run.get('left_behind') or run.get('aborted')}): "
-        "an aborted run cannot let a release go",
-    )
-    _shape(run.get("complete") is True, where, "run.complete is not true: the run did not finish")
-    _shape(
-        tests["total"] > 0 and run["requests"] > 0,
-        where,
-        "nothing was tested (no test ran or no request was sent)",
+        "run.complete is true, but the run says it was aborted",
     )
     decision = decide_site(data)
     _shape(
@@ -364,6 +350,20 @@ def _check_consistency(data: dict[str, Any], where: str) -> None:
         where,
         f"verdict {data['verdict']!r} contradicts the rules and tests it records "
         f"(recomputed: {decision.verdict.value})",
+    )
+
+
+def check_gateable(report: Mapping[str, Any], where: str) -> None:
+    """An aborted, interrupted or empty run cannot let a release go: the gate cannot decide
+    (exit 2), whatever the rest of the report says."""
+    run, tests = report["run"], report["tests"]
+    stopped = run.get("left_behind") or run.get("aborted")
+    _shape(not stopped, where, f"the run was aborted ({stopped}): it cannot let a release go")
+    _shape(run.get("complete") is True, where, "the run did not finish (run.complete is not true)")
+    _shape(
+        tests["total"] > 0 and run["requests"] > 0,
+        where,
+        "nothing was tested (no test ran or no request was sent)",
     )
 
 
@@ -572,6 +572,15 @@ def _site_lines(
         lines.append(GateLine(status, subject, reason, site, blocking=True))
 
     kind = site_kind(site)
+    faults = report["run"].get("mock_faults") or []
+    if faults:
+        judge(
+            "mock-faults",
+            "FAIL",
+            f"the report comes from the embedded mock with faults turned on "
+            f"({', '.join(map(str, faults))}): it proves the suite, it cannot let a release go",
+            waivable=False,
+        )
     rules: Mapping[str, Any] = report["rules"]
     base_rules: Mapping[str, Any] = baseline["rules"] if baseline else {}
     first_message: dict[str, str] = {}
@@ -691,6 +700,7 @@ def evaluate(
     notes: list[str] = []
     used: set[Waiver] = set()
     for site, site_report in current.items():
+        check_gateable(site_report, f"site {site}")
         base = before.get(site) if before is not None else None
         if before is not None and base is None:
             notes.append(f"site {site} is not in the baseline: nothing to compare it with")

@@ -396,6 +396,7 @@ def _site_report(
             "base_url": "http://127.0.0.1:1",
             "mock_faults": [],
             "requests": 10,
+            "complete": True,
             "duration_seconds": 1.5,
             "finished": "2026-11-27T12:00:00+00:00",
             "contract_sha256": CONTRACT.sha256,
