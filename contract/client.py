@@ -256,6 +256,7 @@ class ContractClient:
             submitted_key=submitted,
             elapsed=response.elapsed.total_seconds(),
             raw=response,
+            own_keys=(self.api_key, self.app_key),
         )
         self.recorder.record_exchange(exchange)
         self._note_pace(exchange)

@@ -39,6 +39,9 @@ class Exchange:
     elapsed: float = 0.0
     verdicts: list[Verdict] = field(default_factory=list)
     raw: Any = field(default=None, repr=False)  # the underlying requests.Response, if any
+    #: The client's own (api key, application key): shown as ${DD_API_KEY} / ${DD_APP_KEY}
+    #: in reproductions; any other key stays redacted, so it reproduces as an unknown key.
+    own_keys: tuple[str | None, str | None] = field(default=(None, None), repr=False)
 
     def __repr__(self) -> str:  # short, and never shows headers (they carry the keys)
         return f"<Exchange {self.method} {self.url} -> {self.status}>"
@@ -76,13 +79,17 @@ class Exchange:
         return True
 
     def curl(self) -> str:
-        """A copy-paste reproduction with every secret replaced by ``$DD_API_KEY``-style names."""
+        """A copy-paste bash reproduction: the client's own keys as ``"${DD_API_KEY}"`` and
+        ``"${DD_APP_KEY}"`` (double-quoted, so the shell expands them), other secrets redacted."""
         parts = ["curl", "-X", self.method, shlex.quote(self.url)]
         for name, value in self.request_headers.items():
             if name.lower() in {"content-length", "user-agent", "accept-encoding", "connection"}:
                 continue
-            shown = _secret_header_placeholder(name) or value
-            parts += ["-H", shlex.quote(redact(f"{name}: {shown}"))]
+            variable = _own_key_variable(name, value, self.own_keys)
+            if variable:
+                parts += ["-H", f'"{name}: ${{{variable}}}"']
+            else:
+                parts += ["-H", shlex.quote(redact(f"{name}: {value}"))]
         if self.request_body is not None:
             body = self.request_body.decode("utf-8", "replace")
             parts += ["--data-raw", shlex.quote(redact(body))]
@@ -106,14 +113,18 @@ def _preview(text: str, limit: int) -> str:
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
-def _secret_header_placeholder(name: str) -> str | None:
+def _own_key_variable(
+    name: str, value: str, own_keys: tuple[str | None, str | None]
+) -> str | None:
+    """The environment variable that holds this header's value, if it is the client's key."""
     from contract.spec import load_contract
 
     contract = load_contract()
-    if name.lower() == contract.api_key_header.lower():
-        return "${DD_API_KEY}"
-    if name.lower() == contract.app_key_header.lower():
-        return "${DD_APP_KEY}"
+    api, app = own_keys
+    if name.lower() == contract.api_key_header.lower() and value and value == api:
+        return "DD_API_KEY"
+    if name.lower() == contract.app_key_header.lower() and value and value == app:
+        return "DD_APP_KEY"
     return None
 
 

@@ -267,13 +267,22 @@ def test_the_reproduction_shows_placeholders_never_the_keys(checker, site_keys):
     assert body["data"]["attributes"][CONTRACT.secret_field] == REDACTED
 
 
-def test_a_reproduction_with_other_keys_still_shows_placeholders(healthy, checker):
+def test_a_reproduction_with_other_keys_redacts_them_so_they_stay_unknown(healthy, checker):
+    """Only the client's own keys become ${DD_API_KEY}/${DD_APP_KEY}: a reproduction of a
+    call made with other keys must not silently use the user's real ones."""
     _, api_key, app_key = healthy.new_organisation()
     other = checker.get(auth=checker.auth_headers(api_key, app_key))
     assert other.status == 404  # that organisation has no account
     curl = other.curl()
-    assert "${DD_API_KEY}" in curl and "${DD_APP_KEY}" in curl
+    assert "${DD_API_KEY}" not in curl and "${DD_APP_KEY}" not in curl
     assert api_key not in curl and app_key not in curl
+    assert REDACTED in curl
+
+
+def test_the_own_keys_are_double_quoted_so_bash_expands_them(checker):
+    curl = checker.get().curl()
+    assert f'"{CONTRACT.api_key_header}: ${{DD_API_KEY}}"' in curl
+    assert f'"{CONTRACT.app_key_header}: ${{DD_APP_KEY}}"' in curl
 
 
 def test_auth_headers_leave_out_a_key_passed_as_none(checker, site_keys):

@@ -347,3 +347,19 @@ def test_credentials_in_a_site_url_are_refused_and_never_shown(tmp_path):
     assert done.returncode == 2 and secret not in done.stdout + done.stderr
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert all(secret not in p.read_text(errors="replace") for p in written)
+
+
+def test_the_example_waivers_let_a_correct_site_reached_by_url_through_the_gate(outcomes):
+    """The example workflow's steps on a correct implementation by URL, mutations allowed:
+    run says HOLDS, and the gate with the example waivers lets the release go."""
+    run = outcomes["absent", "mutations"]
+    assert run.returncode == 0 and "HOLDS" in run.last_line
+    waivers = Path(__file__).parents[1] / "examples" / "github-actions" / "waivers.toml"
+    done = subprocess.run(
+        [sys.executable, "-m", "contract.cli", "gate", str(run.report_dir), "--waivers",
+         str(waivers)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "RELEASE MAY GO" in done.stdout
