@@ -113,9 +113,7 @@ def _preview(text: str, limit: int) -> str:
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
-def _own_key_variable(
-    name: str, value: str, own_keys: tuple[str | None, str | None]
-) -> str | None:
+def _own_key_variable(name: str, value: str, own_keys: tuple[str | None, str | None]) -> str | None:
     """The environment variable that holds this header's value, if it is the client's key."""
     from contract.spec import load_contract
 
