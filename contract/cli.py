@@ -66,7 +66,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if site.keys_from_environment:
         print("keys: DD_API_KEY / DD_APP_KEY from the environment (not shown)")
     else:
-        print(f"demo keys: DD-API-KEY={site.api_key} DD-APPLICATION-KEY={site.app_key}")
+        print("demo keys (paste into the shell that runs the suite):")
+        print(f"  export DD_API_KEY={site.api_key}")
+        print(f"  export DD_APP_KEY={site.app_key}")
     if site.faults:
         print(f"faults: {', '.join(sorted(site.faults))}")
     if args.rate_limit:
@@ -91,6 +93,17 @@ def _cmd_gate(args: argparse.Namespace) -> int:
     return gate_main(args)
 
 
+def _port(value: str) -> int:
+    """A TCP port number, 0 to 65535 (0: any free port)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {port}")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statuspage-contract",
@@ -105,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the embedded mock site until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument(
-        "--port", type=int, default=8899, help="port, 0 for any free port (default: %(default)s)"
+        "--port", type=_port, default=8899, help="port, 0 for any free port (default: %(default)s)"
     )
     serve.add_argument(
         "--fault", action="append", metavar="NAME", help="turn a fault mode on (repeatable)"

@@ -42,6 +42,8 @@ class SiteUnreachable(RuntimeError):
 
 def _failure_kind(exc: requests.RequestException) -> str:
     """A short, secret-free name for a transport failure."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake failed (SSLError; a plain-HTTP site, such as the mock, needs http://)"
     if isinstance(exc, requests.Timeout):
         return f"no answer in time ({type(exc).__name__})"
     if isinstance(exc, requests.ConnectionError):

@@ -72,8 +72,14 @@ def resolve_site(value: str | None = None) -> Site:
 
     ``None`` means the default: ``DD_SITE`` when set, else the mock.
     """
-    if value is None or not value.strip():
-        value = os.environ.get("DD_SITE") or MOCK
+    origin = ""
+    if value is None:
+        value, origin = os.environ.get("DD_SITE") or MOCK, " (from DD_SITE)"
+    if not value.strip():
+        raise UnknownSiteError(
+            f"an empty site name{origin}; valid sites: {', '.join(site_names())}, "
+            "or an http(s):// URL"
+        )
     text = value.strip()
     if text.lower() == MOCK:
         return MOCK_SITE
@@ -93,7 +99,8 @@ def resolve_site(value: str | None = None) -> Site:
         if key in {site.name, site.ui_host, f"api.{site.name}"}:
             return site
     raise UnknownSiteError(
-        f"unknown site {text!r}; valid sites: {', '.join(site_names())}, or an http(s):// URL"
+        f"unknown site {text!r}{origin}; valid sites: {', '.join(site_names())}, "
+        "or an http(s):// URL"
     )
 
 
@@ -110,10 +117,11 @@ ALL = "all"
 def expand_sites(values: list[str] | None) -> list[str]:
     """Site options (repeatable, ``all`` allowed; default DD_SITE, else the mock) as the
     resolved site names, in order, without duplicates. Raises UnknownSiteError."""
-    raw = values or [os.environ.get("DD_SITE") or MOCK]
+    raw: list[str | None] = list(values) if values else [None]
     names: list[str] = []
     for value in raw:
-        expanded = [s.name for s in all_sites()] if value.strip().lower() == ALL else [value]
+        everything = value is not None and value.strip().lower() == ALL
+        expanded: list[str | None] = [s.name for s in all_sites()] if everything else [value]
         for name in expanded:
             resolved = resolve_site(name).name
             if resolved not in names:

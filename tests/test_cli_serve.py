@@ -244,6 +244,21 @@ def test_serve_refuses_a_port_in_use_with_exit_2(mock_fresh_site):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_serve_refuses_an_impossible_port_in_one_line(port):
+    result = run_cli("serve", "--port", port, timeout=15)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "--port" in result.stderr.strip().splitlines()[-1]
+
+
+def test_serve_prints_copy_paste_export_lines_for_the_demo_keys(mock_served):
+    served = mock_served("--quiet", env=cli_env())
+    assert f"export DD_API_KEY={DEMO_API_KEY}" in served.banner
+    assert f"export DD_APP_KEY={DEMO_APP_KEY}" in served.banner
+    served.interrupt()
+
+
 # -- keys -----------------------------------------------------------------------------------
 
 

@@ -392,3 +392,11 @@ def test_an_unreachable_site_raises_site_unreachable_in_one_line(make_checker, s
     assert not any(key in message for key in site_keys)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
     assert checker.recorder.requests == 0
+
+
+def test_https_against_the_plain_http_mock_hints_at_http(healthy):
+    from contract.client import ContractClient, SiteUnreachable
+
+    client = ContractClient(healthy.base_url.replace("http://", "https://"), "a" * 32, "b" * 40)
+    with pytest.raises(SiteUnreachable, match="needs http://"):
+        client.get()

@@ -610,3 +610,13 @@ def test_headers_gives_the_default_organisations_auth_headers(mock_fresh_site):
         "DD-API-KEY": mock_fresh_site.api_key,
         "DD-APPLICATION-KEY": mock_fresh_site.app_key,
     }
+
+
+def test_a_mock_site_has_a_useful_repr_without_keys() -> None:
+    site = MockSite(faults=["unmasked-api-key"])
+    with site:
+        text = repr(site)
+        assert text.startswith(f"<MockSite {site.base_url} running")
+        assert "unmasked-api-key" in text
+        assert site.api_key not in text and site.app_key not in text
+    assert "stopped" in repr(site)

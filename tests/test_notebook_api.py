@@ -590,3 +590,10 @@ def test_a_live_explorer_never_deletes_an_account_it_did_not_create(
             monkeypatch.setenv(name, value)
         with pytest.raises(SiteStateUncertain, match="answered 503"):
             explore(site.base_url, allow_mutations=True)
+
+
+def test_the_notebook_module_exports_a_curated_api() -> None:
+    import contract.notebook as nb
+
+    assert nb.__all__ and all(hasattr(nb, name) for name in nb.__all__)
+    assert "explore" in nb.__all__ and "_guard" not in nb.__all__

@@ -10,6 +10,7 @@ from contract.sites import (
     MOCK_SITE,
     UnknownSiteError,
     all_sites,
+    expand_sites,
     resolve_site,
     site_names,
 )
@@ -106,15 +107,14 @@ def test_a_url_that_is_not_http_or_https_with_a_host_is_rejected(url):
         resolve_site(url)
 
 
-@pytest.mark.parametrize("value", [None, "", "   "])
-def test_without_a_site_dd_site_is_the_default(monkeypatch, value):
+def test_without_a_site_dd_site_is_the_default(monkeypatch):
     monkeypatch.setenv("DD_SITE", "datadoghq.eu")
-    assert resolve_site(value).base_url == "https://api.datadoghq.eu"
+    assert resolve_site(None).base_url == "https://api.datadoghq.eu"
 
 
-@pytest.mark.parametrize("value", [None, ""])
-def test_without_a_site_or_dd_site_the_mock_is_the_default(value):
-    assert resolve_site(value) is MOCK_SITE
+def test_without_a_site_or_dd_site_the_mock_is_the_default(monkeypatch):
+    monkeypatch.delenv("DD_SITE", raising=False)
+    assert resolve_site(None) is MOCK_SITE
 
 
 def test_an_explicit_site_wins_over_dd_site(monkeypatch):
@@ -153,3 +153,18 @@ def test_expand_sites_resolves_dedupes_and_expands_all(monkeypatch):
     assert expand_sites(["all"]) == [s.name for s in all_sites()]
     monkeypatch.setenv("DD_SITE", "us3.datadoghq.com")
     assert expand_sites([]) == ["us3.datadoghq.com"]
+
+
+def test_an_empty_site_is_an_error_not_the_default() -> None:
+    with pytest.raises(UnknownSiteError, match="an empty site name"):
+        resolve_site("")
+    with pytest.raises(UnknownSiteError, match="an empty site name"):
+        expand_sites(["  "])
+
+
+def test_an_unknown_site_from_dd_site_says_where_it_came_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DD_SITE", "datadoghq.nowhere")
+    with pytest.raises(UnknownSiteError, match=r"'datadoghq.nowhere' \(from DD_SITE\)"):
+        expand_sites(None)

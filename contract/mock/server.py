@@ -158,6 +158,11 @@ class MockSite:
     ) -> None:
         self.stop()
 
+    def __repr__(self) -> str:  # never shows the keys
+        state = "running" if self.running else "stopped"
+        faults = f" faults={sorted(self.faults)}" if self.faults else ""
+        return f"<MockSite {self.base_url} {state}{faults}>"
+
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
