@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
 from contract.client import BudgetExhausted, ContractClient, SiteUnreachable
+from contract.console import finding_lines
 from contract.mock.faults import UnknownFaultError, check_faults
 from contract.mock.server import MockSite
 from contract.preflight import (
@@ -406,6 +407,10 @@ def pytest_runtest_makereport(
     if call.excinfo is not None and call.excinfo.errisinstance(BudgetExhausted):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
+    if call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation):
+        # "[rule] headline", the response and its reproduction: what a reader needs, not a
+        # traceback through the client (JUnit's message and pytest's summary start with it).
+        report.longrepr = str(call.excinfo.value)
     if report.longrepr is not None and len(SECRETS):
         if isinstance(report.longrepr, tuple):
             path, line, text = report.longrepr
@@ -518,6 +523,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"  {decision.reason}")
         for event in run.get("safety_events") or ():
             terminalreporter.write_line(f"  state change: {event}")
+        for line in finding_lines(report):
+            terminalreporter.write_line(f"  {line}")
     for path in cs.written:
         terminalreporter.write_line(f"report: {path}")
 

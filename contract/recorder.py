@@ -31,6 +31,7 @@ class Recorder:
         self.statuses: dict[str, Counter[int]] = defaultdict(Counter)
         self.failures: list[dict[str, Any]] = []
         self._failure_keys: Counter[tuple[str, str, str]] = Counter()
+        self._failure_tests: dict[tuple[str, str, str], set[str]] = {}
         self.tests: list[dict[str, Any]] = []
         self.requests = 0
         self.current_test: str | None = None
@@ -52,20 +53,25 @@ class Recorder:
             tally.skip_reasons.add(reason)
 
     def failed(self, finding: Finding, exchange: Exchange | None = None) -> None:
+        """Record a broken rule. Identical violations (same rule, operation and message) are
+        one failure with a count of occurrences and of the tests that saw it."""
         test = self.current_test or ""
+        message = redact(finding.message)
         with self._lock:
             self.tallies[finding.rule].failed += 1
-            key = (finding.rule, (exchange.operation or "") if exchange else "", test)
+            key = (finding.rule, (exchange.operation or "") if exchange else "", message)
             self._failure_keys[key] += 1
             if self._failure_keys[key] > 1:
-                # Keep the latest: Hypothesis replays its minimal failing example last.
                 for f in self.failures:
-                    if (f["rule"], f["operation"], f["test"]) == key:
-                        f.update(self._details(finding, exchange))
+                    if (f["rule"], f["operation"], f["message"]) == key:
                         f["occurrences"] = self._failure_keys[key]
+                        if test not in self._failure_tests[key]:
+                            self._failure_tests[key].add(test)
+                            f["tests"] = len(self._failure_tests[key])
                 return
             if sum(1 for f in self.failures if f["rule"] == finding.rule) >= MAX_FAILURES_PER_RULE:
                 return
+            self._failure_tests[key] = {test}
             self.failures.append(
                 {
                     "rule": finding.rule,
@@ -73,6 +79,7 @@ class Recorder:
                     "test": test,
                     **self._details(finding, exchange),
                     "occurrences": 1,
+                    "tests": 1,
                 }
             )
 

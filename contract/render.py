@@ -15,6 +15,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from contract.recorder import MAX_FAILURES_PER_RULE
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 HTML_TEMPLATE = "report.html.j2"
 #: Longest failure message quoted in the Markdown summary.
@@ -185,12 +187,18 @@ def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]
                 "message": str(f.get("message") or ""),
                 "reproduction": f.get("reproduction"),
                 "occurrences": _int(f.get("occurrences")) or 1,
+                "tests": _int(f.get("tests")) or 1,
                 "has_response": bool(response),
                 "status": response.get("status"),
                 "headers": [(str(k), str(v)) for k, v in _dict(response.get("headers")).items()],
                 "body": _pretty_body(response.get("body")),
             }
         )
+    rule_order = list(first_failure)
+    failures.sort(key=lambda f: rule_order.index(str(f["rule"])))
+    recorded: dict[str, int] = {}
+    for f in failures:
+        recorded[str(f["rule"])] = recorded.get(str(f["rule"]), 0) + _int(f["occurrences"])
     rules = []
     counts = dict.fromkeys(RULE_STATUSES, 0)
     for rule_name, raw in _dict(report.get("rules")).items():
@@ -213,8 +221,12 @@ def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]
                 "skip_reasons": [str(s) for s in _list(r.get("skip_reasons"))],
                 "unexercised_required": required and not exercised,
                 "failure_anchor": first_failure.get(str(rule_name)),
+                "recorded": recorded.get(str(rule_name), 0),
+                "cap": MAX_FAILURES_PER_RULE,
             }
         )
+    # failing rules first, then required rules never exercised, then the rest
+    rules.sort(key=lambda r: (r["status"] != "failed", not r["unexercised_required"]))
     tests = _dict(report.get("tests"))
     return {
         "name": name,

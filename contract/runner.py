@@ -163,7 +163,11 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     if args.keyword:
         argv += ["-k", args.keyword]
     if args.verbose:
-        argv.append("-" + "v" * args.verbose)
+        argv += ["-" + "v" * args.verbose, "--tb=short"]
+    else:
+        # Each distinct violation is shown once, with counts, in the contract summary (see
+        # contract.console); per-test tracebacks and summary lines only repeat it.
+        argv += ["--tb=no", "-rs"]
     if len(sites) > 1:
         workers = args.workers or min(len(sites), os.cpu_count() or 1)
         argv += ["-n", str(workers), "--dist", "loadgroup"]

@@ -172,7 +172,8 @@ def valid_create_body() -> dict[str, Any]:
 
 def account_exists(client: ContractClient) -> bool:
     """GET the account: True for 200, False for 404; anything else breaks the contract."""
-    exchange = client.get()
+    with client.bookkeeping():
+        exchange = client.get()
     client.expect(
         "documented-status",
         exchange.status in (200, 404),
@@ -192,7 +193,8 @@ def ensure_no_account(client: ContractClient) -> None:
     guarded_and_absent = not ledger.unrestricted and ledger.state is State.ABSENT
     if guarded_and_absent and not ledger.pending and not account_exists(client):
         return
-    deleted = client.delete()
+    with client.bookkeeping():
+        deleted = client.delete()
     client.expect(
         "documented-status",
         deleted.status in (204, 404),
@@ -201,7 +203,8 @@ def ensure_no_account(client: ContractClient) -> None:
     )
     if deleted.status != 204:
         return
-    after = client.get()
+    with client.bookkeeping():
+        after = client.get()
     client.expect(
         "lifecycle-effects",
         after.status == 404,

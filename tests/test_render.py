@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contract.render import TIMES, md_text, render_html, render_markdown
+from contract.render import TIMES, md_text, render_html, render_markdown, report_view
 from contract.rules import RULES
 from contract.spec import load_contract
 
@@ -147,7 +147,7 @@ def test_the_page_shows_each_failure_with_its_test_reproduction_and_response():
     text = text_of(page)
     assert "status 401 is not documented for POST" in text
     assert "contract/suite/test_examples.py::test_documented_status" in text
-    assert f"({TIMES} 2 in this test)" in text
+    assert f"({TIMES} 2 in 1 test(s))" in text
     pre = re.findall(r"<pre>(.*?)</pre>", page, re.S)
     assert any("curl -X POST https://api.datadoghq.com" in p and "${DD_API_KEY}" in p for p in pre)
     assert "HTTP 401" in text
@@ -262,3 +262,16 @@ def test_a_combined_summary_has_a_site_table_and_a_section_per_site():
 )
 def test_markdown_text_is_one_inert_line(raw, shown):
     assert md_text(raw) == shown
+
+
+def test_a_capped_rule_says_how_many_of_its_failed_checks_are_shown():
+    report = site_report(failing=("documented-status",))
+    report["rules"]["documented-status"]["failed"] = 69
+    text = text_of(render_html(report))
+    assert "2 of 69 failed checks shown" in text
+
+
+def test_failing_rules_come_before_unexercised_ones_before_the_rest():
+    report = site_report(failing=("single-account",), unexercised=("auth-enforced",))
+    rules = report_view(report)["sites"][0]["rules"]
+    assert [r["name"] for r in rules[:2]] == ["single-account", "auth-enforced"]

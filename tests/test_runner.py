@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -150,6 +151,10 @@ def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteRuns]:
             "healthy-mock": (("--site", "mock"), cli_env()),
             "selected": (("--site", "mock", "-k", SUBSET), cli_env()),
             "nothing": (("--site", "mock", "-k", "no_such_test"), cli_env()),
+            "one-rule-fault": (
+                ("--site", "mock", "--mock-fault", "error-envelope-string"),
+                cli_env(),
+            ),
             "faulty-mock": (
                 ("--site", "mock", "--mock-fault", "unmasked-api-key", "-k", "reference"),
                 cli_env(),
@@ -203,6 +208,26 @@ def test_a_selection_of_nothing_replaces_every_report_and_exits_2(suite_runs):
     for name in REPORT_FILES:
         assert (run.report_dir / name).stat().st_size > 0, name
     assert run.report["decision"]["verdict"] == "NOTHING TESTED"
+
+
+def test_a_single_rule_fault_reads_at_a_glance(suite_runs):
+    """At most 60 lines, naming the rule, the first failing request and response, and how to
+    reproduce it, each distinct violation once with its counts."""
+    run = suite_runs.runs["one-rule-fault"]
+    assert run.returncode == EXIT_VIOLATED
+    lines = (run.stdout + run.stderr).strip().splitlines()
+    assert len(lines) <= 60, "\n".join(lines)
+    text = "\n".join(lines)
+    assert "[error-envelope]" in text and "distinct message(s)" in text
+    assert "first response: 404" in text and "reproduce: curl -X " in text
+    assert "Traceback" not in text and "ContractClient object at" not in text
+
+
+def test_junit_messages_start_with_the_rule_and_its_headline(suite_runs):
+    junit = (suite_runs.runs["faulty-mock"].report_dir / "junit.xml").read_text()
+    messages = re.findall(r'<failure message="([^"]*)"', junit)
+    assert messages and all(m.startswith("[api-key-masked] ") for m in messages), messages[:3]
+    assert "ContractClient object at" not in junit
 
 
 def test_a_run_writes_nothing_in_its_working_directory_but_the_report_dir(suite_runs):

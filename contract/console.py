@@ -1,0 +1,56 @@
+"""What the console says of a site's findings: each distinct violation once, with counts.
+
+A fault that breaks one rule on every error response fails dozens of tests with the same
+message; the console names the rule, the message, how many checks and tests saw it, the
+first failing request and response, and its reproduction, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: Distinct messages shown per rule (the HTML report has them all, up to its cap).
+PER_RULE = 3
+
+
+def finding_lines(report: Mapping[str, Any]) -> list[str]:
+    """Lines describing the distinct failures recorded in one site's report."""
+    lines: list[str] = []
+    rules: Mapping[str, Any] = report.get("rules") or {}
+    by_rule: dict[str, list[Mapping[str, Any]]] = {}
+    for failure in report.get("failures") or []:
+        by_rule.setdefault(str(failure.get("rule")), []).append(failure)
+    for rule, failures in by_rule.items():
+        checks = int((rules.get(rule) or {}).get("failed") or 0)
+        recorded = sum(int(f.get("occurrences") or 1) for f in failures)
+        more = f"; {checks - recorded} more not recorded" if checks > recorded else ""
+        lines.append(
+            f"[{rule}] {checks} failed check(s), {len(failures)} distinct message(s){more}:"
+        )
+        for failure in failures[:PER_RULE]:
+            lines += _one(failure)
+        if len(failures) > PER_RULE:
+            lines.append(f"  ... {len(failures) - PER_RULE} more (see contract-report.html)")
+    errors = list((report.get("tests") or {}).get("errors_without_rule") or [])
+    if errors:
+        shown = ", ".join(errors[:5]) + (", ..." if len(errors) > 5 else "")
+        lines.append(f"tests that failed without breaking a rule: {shown}")
+    return lines
+
+
+def _one(failure: Mapping[str, Any]) -> list[str]:
+    count = int(failure.get("occurrences") or 1)
+    tests = int(failure.get("tests") or 1)
+    where = f"{failure.get('operation')}: " if failure.get("operation") else ""
+    headline = str(failure.get("message") or "").strip().splitlines()[0:1] or [""]
+    text = headline[0] if len(headline[0]) <= 200 else headline[0][:199] + "…"
+    out = [f"  - {where}{text} ({count}x in {tests} test(s))"]
+    response = failure.get("response") or {}
+    if response:
+        body = str(response.get("body") or "")
+        body = body if len(body) <= 160 else body[:159] + "…"
+        out.append(f"    first response: {response.get('status')} {body}")
+    if failure.get("reproduction"):
+        out.append(f"    reproduce: {failure['reproduction']}")
+    return out
