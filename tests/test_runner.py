@@ -544,3 +544,30 @@ def test_the_gate_never_lets_a_corrupted_or_inconsistent_report_go(suite_runs, t
         assert code != EXIT_PASS, name
         if not name.startswith(("not-exercised-", "mock-faults")):
             assert code == EXIT_INVALID, name
+
+
+def test_run_waivers_decide_like_the_gate(tmp_path):
+    from contract.runner import _waivers
+
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text(
+        '[[waiver]]\nrule = "single-account"\nsite = "mock"\n'
+        'reason = "tracked in TICKET-1"\nexpires = 2999-12-31\n'
+    )
+    waived = _waivers(str(waivers))
+    idle = site_report(idle=("single-account",))
+    assert outcome(0, idle)[0] == EXIT_INCOMPLETE
+    assert outcome(0, idle, waived) == (
+        EXIT_HOLDS,
+        "HOLDS: the contract holds (1 waived: single-account)",
+    )
+    broken = site_report("single-account")
+    assert outcome(1, broken)[0] == EXIT_VIOLATED
+    assert outcome(1, broken, waived)[0] == EXIT_HOLDS
+
+
+def test_an_invalid_waivers_file_is_a_one_line_usage_error(tmp_path):
+    bad = tmp_path / "waivers.toml"
+    bad.write_text('[[waiver]]\nrule = "no-such-rule"\nreason = "r"\nexpires = 2999-01-01\n')
+    run = start(tmp_path / "t", "--site", "mock", "--waivers", str(bad), env=cli_env())()
+    assert_usage_error(run, "no-such-rule")
