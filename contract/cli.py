@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 
@@ -32,6 +31,8 @@ def _cmd_sites(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     from contract.mock.faults import UnknownFaultError, describe_faults
     from contract.mock.server import MockSite
 
@@ -89,7 +90,12 @@ def _cmd_gate(args: argparse.Namespace) -> int:
     return gate_main(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (``command`` given) one whose only full subcommand is ``command``.
+
+    The options of ``run`` and ``gate`` live in their modules; importing those only for the
+    command that runs keeps ``--version``, ``--help`` and ``sites`` fast.
+    """
     parser = argparse.ArgumentParser(
         prog="statuspage-contract",
         description="Contract tests for Datadog's Statuspage integration API.",
@@ -122,22 +128,30 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     serve.set_defaults(func=_cmd_serve)
 
-    from contract.runner import add_run_arguments
-
     run = sub.add_parser("run", help="run the contract suite against a site and write reports")
-    add_run_arguments(run)
+    if command in (None, "run"):
+        from contract.runner import add_run_arguments
+
+        add_run_arguments(run)
     run.set_defaults(func=_cmd_run)
 
-    from contract.gate import add_gate_arguments
-
     gate = sub.add_parser("gate", help="decide from a contract report whether a release may go")
-    add_gate_arguments(gate)
+    if command in (None, "gate"):
+        from contract.gate import add_gate_arguments
+
+        add_gate_arguments(gate)
     gate.set_defaults(func=_cmd_gate)
     return parser
 
 
+def _command(argv: Sequence[str]) -> str:
+    """The subcommand named in ``argv``: its first word that is not an option ('' if none)."""
+    return next((arg for arg in argv if not arg.startswith("-")), "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     func: Command = args.func
     try:

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from contract import __version__
 from contract.redact import SECRETS, redact
-from contract.render import render_html, render_markdown
-from contract.spec import load_contract
 
 if TYPE_CHECKING:
     from contract.pytest_plugin import SiteRun
@@ -31,6 +29,8 @@ def _iso(ts: float) -> str:
 
 def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> dict[str, Any]:
     """The machine-readable report of one site's run."""
+    from contract.spec import load_contract  # here: `gate` reads reports without the contract
+
     contract = load_contract()
     rec = run.recorder
     info = run.target_info or {}
@@ -169,6 +169,8 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> list[Path]:
     path = report_dir / JSON_NAME
     _atomic_write(path, text + "\n")
     written = [path]
+    from contract.render import render_html, render_markdown  # Jinja2: only to write reports
+
     for name, render in (("contract-report.html", render_html), ("summary.md", render_markdown)):
         target = report_dir / name
         _atomic_write(target, redact(render(report)))

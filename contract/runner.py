@@ -14,10 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from contract.mock.faults import UnknownFaultError, check_faults
-from contract.sites import MOCK, UnknownSiteError, expand_sites
-from contract.target import TargetError, keys_for
-
 SUITE_DIR = Path(__file__).parent / "suite"
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_ERROR = 0, 1, 2
 
@@ -91,6 +87,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def validate(args: argparse.Namespace) -> list[str]:
     """Check the options before pytest starts; raise RunUsageError with one clear line."""
+    # Imported here: `statuspage-contract --help` builds this command's parser without
+    # loading the mock (jsonschema, Werkzeug) that contract.mock.faults and target pull in.
+    from contract.mock.faults import UnknownFaultError, check_faults
+    from contract.sites import MOCK, UnknownSiteError, expand_sites
+    from contract.target import TargetError, keys_for
+
     try:
         sites = expand_sites(args.site)
         check_faults(args.mock_fault or ())
