@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from contract import __version__
 from contract.errors import UsageError
@@ -32,6 +33,8 @@ def _cmd_sites(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     from contract.mock.faults import UnknownFaultError, describe_faults
     from contract.mock.server import MockSite
 
@@ -81,9 +84,40 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Where Hypothesis keeps what it may reuse between runs, unless the environment says.
+STORAGE_VARIABLE = "HYPOTHESIS_STORAGE_DIRECTORY"
+
+
+def hypothesis_cache_dir() -> Path:
+    """The per-user cache for Hypothesis' storage: ``$XDG_CACHE_HOME`` or ``~/.cache``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "statuspage-contract" / "hypothesis"
+
+
+def use_hypothesis_cache() -> None:
+    """Let ``run`` reuse Hypothesis' Unicode tables instead of rebuilding them every time.
+
+    Hypothesis computes which characters UTF-8 can encode once per storage directory (about
+    5 s of CPU and 200 MB of memory) and stores the tables there. ``run`` keeps the storage
+    out of its working directory; a per-user cache does that too and keeps the tables. The
+    suite keeps no example database, so no request data is stored there. An unwritable cache
+    leaves the choice to the runner (a temporary directory).
+    """
+    if STORAGE_VARIABLE in os.environ:
+        return
+    path = hypothesis_cache_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    if os.access(path, os.W_OK):
+        os.environ[STORAGE_VARIABLE] = str(path)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from contract.runner import run_suite
 
+    use_hypothesis_cache()
     return run_suite(args)
 
 
@@ -104,7 +138,12 @@ def _port(value: str) -> int:
     return port
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (``command`` given) one whose only full subcommand is ``command``.
+
+    The options of ``run`` and ``gate`` live in their modules; importing those only for the
+    command that runs keeps ``--version``, ``--help`` and ``sites`` fast.
+    """
     parser = argparse.ArgumentParser(
         prog="statuspage-contract",
         description="Contract tests for Datadog's Statuspage integration API.",
@@ -146,22 +185,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=_cmd_serve)
 
-    from contract.runner import add_run_arguments
-
     run = sub.add_parser("run", help="run the contract suite against a site and write reports")
-    add_run_arguments(run)
+    if command in (None, "run"):
+        from contract.runner import add_run_arguments
+
+        add_run_arguments(run)
     run.set_defaults(func=_cmd_run)
 
-    from contract.gate import add_gate_arguments
-
     gate = sub.add_parser("gate", help="decide from a contract report whether a release may go")
-    add_gate_arguments(gate)
+    if command in (None, "gate"):
+        from contract.gate import add_gate_arguments
+
+        add_gate_arguments(gate)
     gate.set_defaults(func=_cmd_gate)
     return parser
 
 
+def _command(argv: Sequence[str]) -> str:
+    """The subcommand named in ``argv``: its first word that is not an option ('' if none)."""
+    return next((arg for arg in argv if not arg.startswith("-")), "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     func: Command = args.func
     try:

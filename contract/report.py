@@ -14,10 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from contract import __version__
 from contract.redact import SECRETS, redact
-from contract.render import render_html, render_markdown
-from contract.rules import site_kind
-from contract.spec import load_contract
-from contract.verdict import Verdict, decide_site, worst
 
 if TYPE_CHECKING:
     from contract.pytest_plugin import SiteRun
@@ -37,6 +33,9 @@ def _iso(ts: float) -> str:
 
 def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> dict[str, Any]:
     """The machine-readable report of one site's run."""
+    from contract.rules import site_kind
+    from contract.spec import load_contract  # here: `gate` reads reports without the contract
+
     contract = load_contract()
     rec = run.recorder
     info = run.target_info or {}
@@ -95,6 +94,8 @@ def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> d
 
 def with_decision(report: dict[str, Any]) -> dict[str, Any]:
     """Set a site report's ``decision`` (see contract.verdict) and its ``verdict``."""
+    from contract.verdict import Verdict, decide_site
+
     decision = decide_site(report)
     report["decision"] = decision.to_dict()
     report["verdict"] = "passed" if decision.verdict is Verdict.HOLDS else "failed"
@@ -150,6 +151,8 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """One report over several sites; it passes only when every site passes."""
+    from contract.verdict import Verdict, decide_site, worst
+
     sites = {r["run"]["site"]: r for r in reports}
     decision = worst(decide_site(r) for r in reports)
     return {
@@ -195,6 +198,8 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> list[Path]:
     path = report_dir / JSON_NAME
     _atomic_write(path, text + "\n")
     written = [path]
+    from contract.render import render_html, render_markdown  # Jinja2: only to write reports
+
     for name, render in ((HTML_NAME, render_html), (SUMMARY_NAME, render_markdown)):
         target = report_dir / name
         _atomic_write(target, redact(render(report)))

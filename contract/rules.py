@@ -16,13 +16,14 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
-
-from jsonschema import Draft4Validator
+from typing import TYPE_CHECKING, Any, Literal
 
 from contract.exchange import Exchange
 from contract.redact import redact
 from contract.spec import load_contract
+
+if TYPE_CHECKING:
+    from jsonschema import Draft4Validator
 
 Kind = Literal["response", "scenario", "schemathesis"]
 
@@ -118,7 +119,9 @@ def rules_of(kind: Kind) -> list[Rule]:
 # -- helpers ------------------------------------------------------------------------------
 @cache
 def _validator(key: str) -> Draft4Validator:
-    import json
+    # Imported on first use: importing jsonschema loads its format checkers' optional
+    # libraries (rfc3987_syntax alone takes ~1 s), which `gate` never needs.
+    from jsonschema import Draft4Validator
 
     return Draft4Validator(json.loads(key))
 

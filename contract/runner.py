@@ -16,10 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from contract.mock.faults import UnknownFaultError, check_faults
-from contract.sites import MOCK, UnknownSiteError, expand_sites
-from contract.target import TargetError, keys_for
-
 Waived = Callable[[str, str], bool]
 
 SUITE_DIR = Path(__file__).parent / "suite"
@@ -109,6 +105,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def validate(args: argparse.Namespace) -> list[str]:
     """Check the options before pytest starts; raise RunUsageError with one clear line."""
+    # Imported here: `statuspage-contract --help` builds this command's parser without
+    # loading the mock (jsonschema, Werkzeug) that contract.mock.faults and target pull in.
+    from contract.mock.faults import UnknownFaultError, check_faults
+    from contract.sites import MOCK, UnknownSiteError, expand_sites
+    from contract.target import TargetError, keys_for
+
     try:
         sites = expand_sites(args.site)
         check_faults(args.mock_fault or ())
@@ -236,17 +238,6 @@ def _waivers(path: str) -> Waived:
     return lambda rule, site: any(w.covers(rule, site) and not w.expired(today) for w in waivers)
 
 
-def _hypothesis_cache() -> Path | None:
-    """A per-user cache folder for Hypothesis' Unicode tables, or None if none is writable."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "statuspage-contract" / "hypothesis"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder if os.access(folder, os.W_OK) else None
-
-
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
@@ -261,14 +252,13 @@ def run_suite(args: argparse.Namespace) -> int:
     stale = report_dir / "contract-report.json"
     if stale.exists():
         stale.unlink()  # never mistake an old report for this run's
-    # Hypothesis caches Unicode tables (seconds to rebuild) in a storage directory, by
-    # default .hypothesis/ in the working directory: keep `run` from writing where it was
-    # started, and keep the tables between runs in the user's cache. Nothing from a run is
-    # stored there (the example database is off, see contract.pytest_plugin).
+    # Hypothesis keeps a storage directory, by default .hypothesis/ in the working directory:
+    # keep `run` from writing where it was started. The command line points it at a per-user
+    # cache (contract.cli.use_hypothesis_cache); otherwise a temporary directory.
     key = "HYPOTHESIS_STORAGE_DIRECTORY"
     with tempfile.TemporaryDirectory(prefix="statuspage-contract-") as scratch:
         chosen = key in os.environ
-        os.environ.setdefault(key, str(_hypothesis_cache() or scratch))
+        os.environ.setdefault(key, scratch)
         try:
             status = int(pytest.main(pytest_arguments(args, sites)))
         finally:

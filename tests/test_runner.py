@@ -234,7 +234,7 @@ def test_a_run_writes_nothing_in_its_working_directory_but_the_report_dir(suite_
     for name in ("selected", "allowed", "faulty-mock"):
         run = suite_runs.runs[name]
         written = {p.name for p in run.cwd.iterdir()}
-        # Not even Hypothesis' .hypothesis/ cache: `run` points it at a temporary directory.
+        # Not even Hypothesis' .hypothesis/ cache: `run` keeps it in the per-user cache.
         assert written == {"out"}, name
 
 

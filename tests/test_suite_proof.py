@@ -2,7 +2,8 @@
 
 The whole suite (``statuspage-contract run``) runs against the healthy mock, against the mock
 with each fault mode, against the mock reached only by URL, and against an independent
-correct implementation (tests/alt_server.py). Runs go two at a time in subprocesses.
+correct implementation (tests/alt_server.py). All runs start from one module fixture and go
+two at a time in subprocesses.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,12 @@ from contract.mock.faults import FAULTS
 from contract.rules import RULES
 
 HERE = Path(__file__).parent
+#: Examples per property-based test in the runs against a fault (PROOF_FAULT_EXAMPLES=40 runs
+#: them with the ci profile's own number). Each fault is caught with far fewer than 40 (3
+#: suffice; Schemathesis' examples and coverage phases always run in full), and the ci profile
+#: is derandomised, so these runs send the same inputs every time. The healthy and by-URL runs
+#: keep the profile's 40: no false alarm on many inputs.
+FAULT_EXAMPLES = int(os.environ.get("PROOF_FAULT_EXAMPLES", "5"))
 #: A rule some faults break as a direct consequence of the one they name: a 500 is also an
 #: undocumented status code.
 COMPANIONS = {"no-server-error": {"documented-status"}}
@@ -60,17 +68,61 @@ def run_suite(report_dir: Path, *args: str, env: dict[str, str] | None = None) -
     return Run(done.returncode, report, done.stdout + done.stderr)
 
 
+def _serve(cmd: list[str], env: dict[str, str]) -> Iterator[str]:
+    environment = {**os.environ, **env}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=environment)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().strip()
+        url = first.split()[-1]
+        assert url.startswith("http://127.0.0.1:"), first
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def new_keys() -> dict[str, str]:
+    return {"DD_API_KEY": secrets.token_hex(16), "DD_APP_KEY": secrets.token_hex(20)}
+
+
+SERVE_MOCK = (sys.executable, "-m", "contract.cli", "serve", "--port", "0", "--quiet")
+#: The sites reached by URL: (command that serves it and prints its URL, given its keys).
+URL_SITES: dict[str, Callable[[dict[str, str]], list[str]]] = {
+    "mock-by-url": lambda keys: [*SERVE_MOCK],
+    "faulty-mock-by-url": lambda keys: [*SERVE_MOCK, "--fault", "unmasked-api-key"],
+    "alt-server": lambda keys: [
+        sys.executable, str(HERE / "alt_server.py"), keys["DD_API_KEY"], keys["DD_APP_KEY"]
+    ],
+}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def mock_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    """The suite against the healthy mock and the mock with each fault, two at a time."""
+def all_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
+    """Every run of this module, two at a time: the suite against the healthy mock, the mock
+    with each fault, and the sites reached by URL (each served by its own process)."""
     base = tmp_path_factory.mktemp("proof")
-    jobs = {"healthy": ()} | {name: ("--mock-fault", name) for name in FAULTS}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            name: pool.submit(run_suite, base / name, "--site", "mock", *args)
-            for name, args in jobs.items()
-        }
-        return {name: future.result() for name, future in futures.items()}
+    jobs: dict[str, tuple[tuple[str, ...], dict[str, str] | None]] = {}
+    with ExitStack() as stack:
+        for name, command in URL_SITES.items():
+            keys = new_keys()
+            url = stack.enter_context(contextmanager(_serve)(command(keys), keys))
+            jobs[name] = (("--site", url, "--allow-mutations"), keys)
+        jobs["healthy"] = (("--site", "mock"), None)
+        fewer = ("--examples", str(FAULT_EXAMPLES))
+        jobs |= {name: (("--site", "mock", "--mock-fault", name, *fewer), None) for name in FAULTS}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {
+                name: pool.submit(run_suite, base / name, *args, env=env)
+                for name, (args, env) in jobs.items()
+            }
+            yield {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def mock_runs(all_runs: dict[str, Run]) -> dict[str, Run]:
+    """The suite against the healthy mock and the mock with each fault."""
+    return {name: all_runs[name] for name in ("healthy", *FAULTS)}
 
 
 def test_the_suite_passes_against_the_healthy_mock(mock_runs: dict[str, Run]) -> None:
@@ -112,56 +164,19 @@ def test_every_rule_of_the_toolkit_is_broken_by_some_fault(mock_runs: dict[str, 
 
 
 # -- the same suite, by URL only ----------------------------------------------------------------
-@pytest.fixture
-def keys() -> dict[str, str]:
-    return {"DD_API_KEY": secrets.token_hex(16), "DD_APP_KEY": secrets.token_hex(20)}
-
-
-def _serve(cmd: list[str], env: dict[str, str]) -> Iterator[str]:
-    environment = {**os.environ, **env}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=environment)
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline().strip()
-        url = first.split()[-1]
-        assert url.startswith("http://127.0.0.1:"), first
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-@pytest.fixture
-def served_mock(request: pytest.FixtureRequest, keys: dict[str, str]) -> Iterator[str]:
-    faults = [arg for f in getattr(request, "param", ()) for arg in ("--fault", f)]
-    cmd = [sys.executable, "-m", "contract.cli", "serve", "--port", "0", "--quiet", *faults]
-    yield from _serve(cmd, keys)
-
-
-@pytest.fixture
-def alt_server(keys: dict[str, str]) -> Iterator[str]:
-    cmd = [sys.executable, str(HERE / "alt_server.py"), keys["DD_API_KEY"], keys["DD_APP_KEY"]]
-    yield from _serve(cmd, {})
-
-
-def test_the_suite_passes_against_the_mock_reached_by_url(
-    served_mock: str, keys: dict[str, str], tmp_path: Path
-) -> None:
-    run = run_suite(tmp_path / "r", "--site", served_mock, "--allow-mutations", env=keys)
+def test_the_suite_passes_against_the_mock_reached_by_url(all_runs: dict[str, Run]) -> None:
+    run = all_runs["mock-by-url"]
     assert run.exit_code == 0, run.output[-3000:]
 
 
-@pytest.mark.parametrize("served_mock", [("unmasked-api-key",)], indirect=True)
-def test_the_suite_fails_against_a_faulty_site_reached_by_url(
-    served_mock: str, keys: dict[str, str], tmp_path: Path
-) -> None:
-    run = run_suite(tmp_path / "r", "--site", served_mock, "--allow-mutations", env=keys)
+def test_the_suite_fails_against_a_faulty_site_reached_by_url(all_runs: dict[str, Run]) -> None:
+    run = all_runs["faulty-mock-by-url"]
     assert run.exit_code == 1, run.output[-3000:]
     assert run.own_failed_rules == {"api-key-masked"}
 
 
 def test_the_suite_passes_against_an_independent_correct_implementation(
-    alt_server: str, keys: dict[str, str], tmp_path: Path
+    all_runs: dict[str, Run],
 ) -> None:
-    run = run_suite(tmp_path / "r", "--site", alt_server, "--allow-mutations", env=keys)
+    run = all_runs["alt-server"]
     assert run.exit_code == 0, run.output[-4000:]

@@ -8,8 +8,10 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+
+from contract.spec import load_contract
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,27 @@ def parse_json_body(raw: bytes, content_type: str | None) -> tuple[Any, BodyProb
         )
 
 
+def schema_formats(node: Any) -> set[str]:
+    """Every ``format`` that a schema in ``node`` (a document or a schema) asks for."""
+    if isinstance(node, list):
+        return set().union(*map(schema_formats, node))
+    if not isinstance(node, dict):
+        return set()
+    found = {node["format"]} if isinstance(node.get("format"), str) else set()
+    return found.union(*map(schema_formats, node.values()))
+
+
+@cache
+def contract_format_checker() -> FormatChecker | None:
+    """A checker of exactly the formats the contract uses, or None when it uses none (today):
+    no format checker nobody asked for."""
+    formats = schema_formats(load_contract().resolved)
+    return FormatChecker(sorted(formats)) if formats else None
+
+
 @cache
 def _validator(schema_json: str) -> Draft4Validator:
-    return Draft4Validator(json.loads(schema_json))
+    return Draft4Validator(json.loads(schema_json), format_checker=contract_format_checker())
 
 
 #: id(schema) -> (schema, validator): the contract's schemas live as long as the process, and
@@ -87,7 +107,8 @@ _FAST: dict[int, tuple[dict[str, Any], Any]] = {}
 def _fast_validator_for(schema: dict[str, Any]) -> Any:
     hit = _FAST.get(id(schema))
     if hit is None or hit[0] is not schema:
-        hit = (schema, jsonschema_rs.Draft4Validator(schema))
+        formats = contract_format_checker() is not None
+        hit = (schema, jsonschema_rs.Draft4Validator(schema, validate_formats=formats))
         _FAST[id(schema)] = hit
     return hit[1]
 
