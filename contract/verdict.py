@@ -105,6 +105,8 @@ def decide_site(report: Mapping[str, Any], waived: Waived | None = None) -> Site
     for key in ("left_behind", "aborted"):
         if run.get(key):
             return SiteDecision(site, Verdict.ABORTED, str(run[key]))
+    if run.get("complete") is False and run.get("pytest_exit_status") == 2:
+        return SiteDecision(site, Verdict.ABORTED, "the run was interrupted; it is not complete")
     if not tests.get("total") or not run.get("requests"):
         return SiteDecision(
             site,

@@ -541,6 +541,7 @@ def echoing_exchange() -> Exchange:
 def test_a_violation_message_starts_with_the_rule_and_contains_no_secret(secrets_registered):
     secrets_registered(DD_API, DD_APP, KEY)
     exchange = echoing_exchange()
+    exchange.own_keys = (DD_API, DD_APP)  # the client's own keys become variables
     finding = Finding("no-key-echo", f"the response quotes {KEY}")
     text = str(ContractViolation([finding], exchange))
     assert text.startswith("[no-key-echo] ")
