@@ -80,6 +80,7 @@ __all__ = [
     "ReportIndex",
     "RuleVerdicts",
     "SessionSummary",
+    "SiteStateUncertain",
     "Violation",
     "compare_reports",
     "ensure_demo_reports",
@@ -99,29 +100,7 @@ DEMO_FAULT = "accepts-second-create"
 DEMO_DIR = "notebook-demo"
 #: Longest body (characters) shown in a table cell.
 CELL_LIMIT = 160
-__all__ = [
-    "CallResult",
-    "ContractReport",
-    "DemoReports",
-    "Explorer",
-    "GateResult",
-    "MutationNotAllowed",
-    "PayloadSample",
-    "ReportIndex",
-    "SessionSummary",
-    "SiteStateUncertain",
-    "Violation",
-    "compare_reports",
-    "ensure_demo_reports",
-    "explore",
-    "gate_decision",
-    "invalid_inputs",
-    "list_reports",
-    "load_report",
-    "mock_faults",
-    "property_session",
-    "sample_payloads",
-]
+
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
