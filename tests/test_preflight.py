@@ -112,3 +112,16 @@ def test_the_client_waits_for_the_reset_when_the_allowance_is_nearly_spent():
         client.get()
         client.get()
     assert calm == []
+
+
+def test_cleanup_holds_when_the_request_budget_is_spent():
+    from contract.client import BudgetExhausted
+
+    with HostileSite() as site:
+        client = _client(site, budget=2)
+        preflight(client, "s")
+        client.create()
+        with pytest.raises(BudgetExhausted):
+            client.get()
+        assert cleanup(client, "s") is None  # cleanup is owed whatever the budget says
+        assert site.account is None
