@@ -341,6 +341,13 @@ def _md_site(site: dict[str, Any], heading: str) -> list[str]:
         f" (of {len(site['rules'])})"
     )
     out.append("")
+    for rule in site["failing_rules"]:
+        if rule["recorded"] < rule["failed"]:
+            out += [
+                f"{md_code(rule['name'])}: {rule['recorded']} of {rule['failed']} failed checks "
+                f"are recorded in the report (at most {rule['cap']} distinct failures per rule).",
+                "",
+            ]
     if site["failing_rules"]:
         first = {f["rule"]: f for f in reversed(site["failures"])}
         out += [

@@ -27,6 +27,13 @@ class RunUsageError(Exception):
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``run`` subcommand's arguments (and its exit codes, in --help)."""
+    parser.description = (
+        "Run the contract suite against a site and write contract-report.json, .html, "
+        "summary.md and junit.xml. The last line is the decision reports and gate share. "
+        "Exit 0: HOLDS; 1: VIOLATED; 3: INCOMPLETE (nothing failed, but required rules were "
+        "not exercised); 2: ABORTED, NOTHING TESTED or a usage error."
+    )
     parser.add_argument(
         "--site",
         action="append",

@@ -275,3 +275,9 @@ def test_failing_rules_come_before_unexercised_ones_before_the_rest():
     report = site_report(failing=("single-account",), unexercised=("auth-enforced",))
     rules = report_view(report)["sites"][0]["rules"]
     assert [r["name"] for r in rules[:2]] == ["single-account", "auth-enforced"]
+
+
+def test_the_summary_signals_a_capped_rule_too():
+    report = site_report(failing=("documented-status",))
+    report["rules"]["documented-status"]["failed"] = 69
+    assert "2 of 69 failed checks are recorded" in render_markdown(report)
