@@ -158,9 +158,12 @@ def outcomes(
     """The selected behaviours in their modes, run concurrently (each against its own site)."""
     combos = _selected(request.session)
 
+    # Folders are made here, not in the threads: TempPathFactory is not thread-safe.
+    folders = {(name, mode): tmp_path_factory.mktemp(f"{name}-{mode}") for name, mode in combos}
+
     def one(combo: tuple[str, str]) -> Outcome:
         name, mode = combo
-        return _run(BEHAVIOURS[name], mode, tmp_path_factory.mktemp(f"{name}-{mode}"))
+        return _run(BEHAVIOURS[name], mode, folders[combo])
 
     with ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 1) as pool:
         yield dict(zip(combos, pool.map(one, combos), strict=True))
