@@ -8,10 +8,8 @@ in parallel; each worker sends its per-site reports to the controller, which wri
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +18,24 @@ from hypothesis import HealthCheck, Phase, Verbosity, settings
 
 from contract.client import BudgetExhausted, ContractClient, SiteUnreachable
 from contract.console import finding_lines
-from contract.mock.faults import UnknownFaultError, check_faults
 from contract.mock.server import MockSite
+from contract.options import PROFILE_NAMES, OptionError, add_pytest_options
+from contract.options import check as check_options
 from contract.preflight import (
     ABORTED_MID_RUN,
-    cleanup,
-    preflight,
-    signals_deferred,
     sigterm_as_interrupt,
 )
-from contract.recorder import Recorder
 from contract.redact import SECRETS, redact
 from contract.rules import ContractViolation
-from contract.safety import Ownership, RunAborted, State
-from contract.sites import MOCK, UnknownSiteError, expand_sites
-from contract.target import Target, TargetError, keys_for, open_target
-
-SUITE_DIR = Path(__file__).parent / "suite"
+from contract.safety import RunAborted
+from contract.suite import SUITE_DIR
+from contract.suite_session import (
+    SESSION_KEY,
+    ContractSession,
+    SiteRun,
+    contract_session,
+)
+from contract.target import Target, TargetError
 
 #: Hypothesis profiles. ``ci`` is derandomised: every CI run sends the same inputs.
 #: ``fast`` and ``ci`` skip shrinking (against a broken server it takes minutes, and the
@@ -57,170 +56,7 @@ _COMMON: dict[str, Any] = {
 for _name, _values in PROFILES.items():
     settings.register_profile(f"statuspage-{_name}", **_COMMON, **_values)
 
-DEFAULT_BUDGET_LIVE = 1500
-DEFAULT_TIMEOUT = 30.0
-
-
-def requested_sites(config: pytest.Config) -> list[str]:
-    """The site names asked for, in order, without duplicates (``all`` expanded)."""
-    return expand_sites(config.getoption("site", None))
-
-
-@dataclass
-class SiteRun:
-    """One site's run: its target and client (while open) and what was recorded."""
-
-    name: str
-    recorder: Recorder = field(default_factory=Recorder)
-    target: Target | None = None
-    client: ContractClient | None = None
-    started: float = field(default_factory=time.time)
-    finished: float | None = None
-    aborted: str | None = None
-    left_behind: str | None = None  # what cleanup could not remove, in one line
-    target_info: dict[str, Any] | None = None  # what the report says of the target
-
-
-class ContractSession:
-    """Per-process state shared by the fixtures and the report writer."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.sites = requested_sites(config)
-        self.runs: dict[str, SiteRun] = {}
-        self.profile = profile_name(config)
-        seed = config.getoption("hypothesis_seed", None)
-        if isinstance(seed, str) and seed.isdigit():
-            seed = int(seed)
-        self.seed: Any = (
-            seed if seed is not None else ("derandomized" if self.profile == "ci" else None)
-        )
-        self.worker_reports: list[dict[str, Any]] = []
-        self.written: list[Path] = []
-        self.current_test: str | None = None
-        self.session: pytest.Session | None = None
-        self.old_sigterm: Any = None
-
-    @property
-    def multi_site(self) -> bool:
-        return len(self.sites) > 1
-
-    def run_for(self, site: str) -> SiteRun:
-        if site not in self.runs:
-            self.runs[site] = SiteRun(site)
-        return self.runs[site]
-
-    def open(self, site: str) -> SiteRun:
-        run = self.run_for(site)
-        if run.aborted:
-            pytest.skip(run.aborted)
-        if run.target is not None:
-            return run
-        opt = self.config.option
-        target = open_target(
-            site,
-            allow_mutations=opt.allow_mutations,
-            replace_existing_account=opt.replace_existing_account,
-            mock_faults=tuple(opt.mock_fault or ()),
-        )
-        budget = opt.request_budget
-        if budget is None:
-            budget = None if target.is_mock else DEFAULT_BUDGET_LIVE
-        run.target, run.client = (
-            target,
-            ContractClient(
-                target.base_url,
-                target.api_key,
-                target.app_key,
-                recorder=run.recorder,
-                budget=budget or None,
-                max_rate_wait=opt.max_rate_wait,
-                timeout=opt.request_timeout,
-                ownership=Ownership(
-                    mutations=target.allow_mutations,
-                    replace=target.replace_existing_account,
-                    unrestricted=target.is_mock,
-                ),
-                pace=not target.is_mock,
-            ),
-        )
-        run.recorder.current_test = self.current_test
-        self.preflight(run)
-        return run
-
-    def preflight(self, run: SiteRun) -> None:
-        """Learn whether an account exists; stop the site's run when that is uncertain."""
-        target, client = run.target, run.client
-        assert target is not None and client is not None
-        run.aborted = preflight(client, target.name)
-        target.existing_account = client.ownership.found is State.FOREIGN
-        if run.aborted:
-            self.close(run)
-            self.abort(run.aborted)
-
-    def abort(self, reason: str) -> None:
-        """Stop this site's run now: skip the current test with the reason, and with one
-        site stop the whole session (exit status 2)."""
-        if not self.multi_site and self.session is not None:
-            self.session.shouldstop = reason
-        pytest.skip(reason)
-
-    def note_abort(self, run: SiteRun, reason: str) -> None:
-        run.aborted = run.aborted or reason
-        if not self.multi_site and self.session is not None:
-            self.session.shouldstop = run.aborted
-
-    def close(self, run: SiteRun) -> None:
-        """Delete what the run created (never an account it did not create), stop the mock."""
-        target, client = run.target, run.client
-        if target is None or client is None:
-            return
-        try:
-            if not target.is_mock:  # the embedded mock stops with the run: nothing is left
-                with signals_deferred(f"cleaning up on {target.name}; this takes a few seconds"):
-                    run.left_behind = cleanup(client, target.name)
-        finally:
-            client.close()
-            target.stop()
-            run.finished = time.time()
-            run.target_info = _target_info(target, client)
-            run.target, run.client = None, None
-
-    def reports(self, exitstatus: int) -> list[dict[str, Any]]:
-        from contract.report import build_report
-
-        return [
-            build_report(run, profile=self.profile, seed=self.seed, exitstatus=exitstatus)
-            for run in self.runs.values()
-            if run.target_info is not None
-        ]
-
-
-def _target_info(target: Target, client: ContractClient) -> dict[str, Any]:
-    ledger = client.ownership
-    return {
-        "site": target.name,
-        "base_url": target.base_url,
-        "mock_faults": sorted(target.mock.faults) if target.mock else [],
-        "mutations_allowed": target.mutation_skip_reason is None,
-        "existing_account": target.existing_account,
-        "account_at_preflight": ledger.found.value,
-        "safety_events": list(ledger.events),
-    }
-
-
-def profile_name(config: pytest.Config) -> str:
-    chosen = config.getoption("contract_profile", None)
-    if chosen:
-        return str(chosen)
-    return "ci" if os.environ.get("CI") else "fast"
-
-
-SESSION_KEY = pytest.StashKey[ContractSession]()
-
-
-def contract_session(config: pytest.Config) -> ContractSession:
-    return config.stash[SESSION_KEY]
+assert tuple(PROFILES) == PROFILE_NAMES, "contract.options names the same profiles"
 
 
 def report_dir_of(config: pytest.Config) -> Path | None:
@@ -249,64 +85,7 @@ def _selects_suite(config: pytest.Config) -> bool:
 # -- hooks --------------------------------------------------------------------------------
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("statuspage-contract", "statuspage-contract: the contract suite")
-    group.addoption(
-        "--site",
-        action="append",
-        metavar="SITE",
-        help="site to test: mock, a Datadog site (datadoghq.eu, us3.datadoghq.com, ...), an "
-        "http(s) URL, or 'all'; repeatable (default: DD_SITE, else mock)",
-    )
-    group.addoption(
-        "--allow-mutations",
-        action="store_true",
-        help="allow tests that create, change or delete the account on a non-mock site",
-    )
-    group.addoption(
-        "--replace-existing-account",
-        action="store_true",
-        help="with --allow-mutations: run even when the site already has an account "
-        "(it will be deleted)",
-    )
-    group.addoption(
-        "--contract-profile",
-        choices=sorted(PROFILES),
-        help="Hypothesis profile: fast (default), ci (deterministic; default when CI is set), "
-        "thorough (many examples, shrinking)",
-    )
-    group.addoption(
-        "--contract-examples",
-        type=int,
-        metavar="N",
-        help="examples per property-based test (overrides the profile's number)",
-    )
-    group.addoption(
-        "--request-budget",
-        type=int,
-        metavar="N",
-        help=f"stop sending after N requests per site (default: {DEFAULT_BUDGET_LIVE} on "
-        "non-mock sites, unlimited on the mock; 0 = unlimited)",
-    )
-    group.addoption(
-        "--max-rate-wait",
-        type=float,
-        default=60.0,
-        metavar="S",
-        help="longest wait, in seconds, for X-RateLimit-Reset before retrying a 429 (default 60)",
-    )
-    group.addoption(
-        "--request-timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        metavar="S",
-        help=f"seconds to wait for each answer before the site counts as unreachable "
-        f"(default {DEFAULT_TIMEOUT:g})",
-    )
-    group.addoption(
-        "--mock-fault",
-        action="append",
-        metavar="NAME",
-        help="with --site mock: turn a fault mode on in the embedded mock (repeatable)",
-    )
+    add_pytest_options(group.addoption)
     group.addoption(
         "--report-dir", metavar="DIR", help="where contract reports are written (default: reports/)"
     )
@@ -321,25 +100,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mock_only: needs the embedded mock's private controls")
     config.addinivalue_line("markers", "slow: thorough runs, excluded by default")
     try:  # validate before anything is sent, so a usage error is one clear line
-        sites = requested_sites(config)
-        check_faults(config.getoption("mock_fault") or ())
-        for name in sites:
-            if name != MOCK:
-                keys_for(name)
-    except (UnknownSiteError, UnknownFaultError, TargetError) as exc:
+        check_options(lambda dest: config.getoption(dest, None))
+    except OptionError as exc:
         raise pytest.UsageError(str(exc)) from None
-    if config.getoption("mock_fault") and sites != [MOCK]:
-        raise pytest.UsageError("--mock-fault applies to --site mock only")
-    if config.getoption("request_timeout") <= 0:
-        raise pytest.UsageError("--request-timeout must be more than 0 seconds")
     session = ContractSession(config)
     config.stash[SESSION_KEY] = session
     session.old_sigterm = sigterm_as_interrupt()
     settings.load_profile(f"statuspage-{session.profile}")
     examples = config.getoption("contract_examples", None)
     if examples is not None:
-        if examples < 1:
-            raise pytest.UsageError("--contract-examples must be at least 1")
         settings.register_profile(
             "statuspage-custom",
             settings.get_profile(f"statuspage-{session.profile}"),

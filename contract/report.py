@@ -16,7 +16,7 @@ from contract import __version__
 from contract.redact import SECRETS, redact
 
 if TYPE_CHECKING:
-    from contract.pytest_plugin import SiteRun
+    from contract.suite_session import SiteRun
 
 REPORT_FORMAT = "statuspage-contract-report"
 REPORT_VERSION = 1

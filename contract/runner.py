@@ -16,9 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from contract.suite import SUITE_DIR
+
 Waived = Callable[[str, str], bool]
 
-SUITE_DIR = Path(__file__).parent / "suite"
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
@@ -34,57 +35,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "Exit 0: HOLDS; 1: VIOLATED; 3: INCOMPLETE (nothing failed, but required rules were "
         "not exercised); 2: ABORTED, NOTHING TESTED or a usage error."
     )
-    parser.add_argument(
-        "--site",
-        action="append",
-        metavar="SITE",
-        help="mock, a Datadog site (datadoghq.eu, app.datadoghq.com, ...), an http(s) URL, or "
-        "'all'; repeat to run several sites in parallel (default: DD_SITE, else mock)",
-    )
-    parser.add_argument(
-        "--allow-mutations",
-        action="store_true",
-        help="allow creating, changing and deleting the account on a non-mock site",
-    )
-    parser.add_argument(
-        "--replace-existing-account",
-        action="store_true",
-        help="with --allow-mutations: run the create/update/delete tests even when the site "
-        "already has an account (which will be deleted)",
-    )
-    parser.add_argument(
-        "--profile",
-        choices=["fast", "ci", "thorough"],
-        help="Hypothesis profile (default: fast; ci when the CI variable is set)",
-    )
-    parser.add_argument(
-        "--examples", type=int, metavar="N", help="examples per property-based test"
-    )
-    parser.add_argument(
-        "--request-budget", type=int, metavar="N", help="most requests per site (0: unlimited)"
-    )
-    parser.add_argument(
-        "--max-rate-wait",
-        type=float,
-        default=60.0,
-        metavar="S",
-        help="longest wait for X-RateLimit-Reset before retrying a 429 (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--request-timeout",
-        type=float,
-        default=30.0,
-        metavar="S",
-        help="seconds to wait for each answer; past it the site counts as unreachable and the "
-        "run stops (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--mock-fault",
-        action="append",
-        metavar="NAME",
-        help="with --site mock: break one contract rule in the embedded mock (repeatable; "
-        "see 'statuspage-contract serve --list-faults')",
-    )
+    from contract.options import add_run_options
+
+    add_run_options(parser)
     parser.add_argument(
         "--report-dir",
         default="reports",
@@ -112,34 +65,21 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def validate(args: argparse.Namespace) -> list[str]:
     """Check the options before pytest starts; raise RunUsageError with one clear line."""
-    # Imported here: `statuspage-contract --help` builds this command's parser without
-    # loading the mock (jsonschema, Werkzeug) that contract.mock.faults and target pull in.
-    from contract.mock.faults import UnknownFaultError, check_faults
-    from contract.sites import MOCK, UnknownSiteError, expand_sites
-    from contract.target import TargetError, keys_for
+    from contract.options import OptionError, check
 
     try:
-        sites = expand_sites(args.site)
-        check_faults(args.mock_fault or ())
-        for name in sites:
-            if name != MOCK:
-                keys_for(name)
-    except (UnknownSiteError, UnknownFaultError, TargetError) as exc:
+        sites = check(lambda dest: getattr(args, dest))
+    except OptionError as exc:
         raise RunUsageError(str(exc)) from None
-    if args.mock_fault and sites != [MOCK]:
-        raise RunUsageError("--mock-fault applies to --site mock only")
-    if args.request_budget is not None and args.request_budget < 0:
-        raise RunUsageError("--request-budget must be 0 (unlimited) or more")
-    if args.examples is not None and args.examples < 1:
-        raise RunUsageError("--examples must be at least 1")
-    if args.request_timeout <= 0:
-        raise RunUsageError("--request-timeout must be more than 0 seconds")
     if args.workers is not None and args.workers < 1:
         raise RunUsageError("--workers must be at least 1")
     return sites
 
 
 def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
+    """The pytest command line that runs the shipped suite with ``run``'s options."""
+    from contract.options import pytest_argv
+
     report_dir = Path(args.report_dir).resolve()
     argv = [
         str(SUITE_DIR),
@@ -152,23 +92,9 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         "--assert=plain",
         "--report-dir", str(report_dir),
         "--junitxml", str(report_dir / "junit.xml"),
-        "--max-rate-wait", str(args.max_rate_wait),
-        "--request-timeout", str(args.request_timeout),
     ]  # fmt: skip
-    for site in sites:
-        argv += ["--site", site]
-    for fault in args.mock_fault or ():
-        argv += ["--mock-fault", fault]
-    if args.allow_mutations:
-        argv.append("--allow-mutations")
-    if args.replace_existing_account:
-        argv.append("--replace-existing-account")
-    if args.profile:
-        argv += ["--contract-profile", args.profile]
-    if args.request_budget is not None:
-        argv += ["--request-budget", str(args.request_budget)]
-    if args.examples is not None:
-        argv += ["--contract-examples", str(args.examples)]
+    args_for_suite = argparse.Namespace(**{**vars(args), "site": sites})
+    argv += pytest_argv(args_for_suite)
     if args.keyword:
         argv += ["-k", args.keyword]
     if args.verbose:
@@ -183,7 +109,8 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     extra = list(args.pytest_args or [])
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    derandomized = (args.profile or ("ci" if os.environ.get("CI") else "fast")) == "ci"
+    profile = args.contract_profile or ("ci" if os.environ.get("CI") else "fast")
+    derandomized = profile == "ci"
     if not derandomized and not any(a.startswith("--hypothesis-seed") for a in extra):
         # A recorded seed makes a random run reproducible: `run ... -- --hypothesis-seed=N`.
         argv.append(f"--hypothesis-seed={secrets.randbelow(2**32)}")

@@ -1,0 +1,181 @@
+"""The suite's options, defined once: for pytest (``pytest --site ...``) and for
+``statuspage-contract run``, which translates them into the pytest arguments of the suite.
+
+Only the standard library is imported here, so ``statuspage-contract --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Hypothesis profiles (their settings live in contract.pytest_plugin).
+PROFILE_NAMES = ("fast", "ci", "thorough")
+#: Requests per site before a live run stops sending (0 or a negative budget: unlimited).
+DEFAULT_BUDGET_LIVE = 1500
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RATE_WAIT = 60.0
+
+
+class OptionError(ValueError):
+    """Options that cannot work together or at all: one line, a usage error."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of the suite: its pytest flag, its argparse settings, and its name in
+    ``statuspage-contract run`` when that differs."""
+
+    flag: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    run_flag: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--site",
+        {
+            "action": "append",
+            "metavar": "SITE",
+            "help": "mock, a Datadog site (datadoghq.eu, app.datadoghq.com, ...), an http(s) "
+            "URL, or 'all'; repeat to test several sites in parallel (default: DD_SITE, else "
+            "mock)",
+        },
+    ),
+    Option(
+        "--allow-mutations",
+        {
+            "action": "store_true",
+            "help": "allow creating, changing and deleting the account on a non-mock site "
+            "(only what the run can prove it created is deleted)",
+        },
+    ),
+    Option(
+        "--replace-existing-account",
+        {
+            "action": "store_true",
+            "help": "with --allow-mutations: run the create/update/delete tests even when the "
+            "site already has an account (which will be deleted for good)",
+        },
+    ),
+    Option(
+        "--contract-profile",
+        {
+            "choices": PROFILE_NAMES,
+            "help": "Hypothesis profile: fast (default), ci (deterministic; default when the CI "
+            "variable is set), thorough (many examples, shrinking)",
+        },
+        run_flag="--profile",
+    ),
+    Option(
+        "--contract-examples",
+        {
+            "type": int,
+            "metavar": "N",
+            "help": "examples per property-based test (overrides the profile's number)",
+        },
+        run_flag="--examples",
+    ),
+    Option(
+        "--request-budget",
+        {
+            "type": int,
+            "metavar": "N",
+            "help": f"stop sending after N requests per site (default: {DEFAULT_BUDGET_LIVE} "
+            "on non-mock sites, unlimited on the mock; 0: unlimited)",
+        },
+    ),
+    Option(
+        "--max-rate-wait",
+        {
+            "type": float,
+            "default": DEFAULT_RATE_WAIT,
+            "metavar": "S",
+            "help": "longest wait, in seconds, for X-RateLimit-Reset before the next request "
+            f"or a 429's retry (default: {DEFAULT_RATE_WAIT:g})",
+        },
+    ),
+    Option(
+        "--request-timeout",
+        {
+            "type": float,
+            "default": DEFAULT_TIMEOUT,
+            "metavar": "S",
+            "help": "seconds to wait for each answer; past it the site counts as unreachable "
+            f"and the run stops (default: {DEFAULT_TIMEOUT:g})",
+        },
+    ),
+    Option(
+        "--mock-fault",
+        {
+            "action": "append",
+            "metavar": "NAME",
+            "help": "with --site mock: break one contract rule in the embedded mock "
+            "(repeatable; see 'statuspage-contract serve --list-faults')",
+        },
+    ),
+)
+
+
+def add_pytest_options(add: Callable[..., Any]) -> None:
+    """Register every option with pytest (``add`` is an option group's ``addoption``)."""
+    for option in OPTIONS:
+        add(option.flag, dest=option.dest, **option.settings)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Register every option with ``statuspage-contract run``'s parser."""
+    for option in OPTIONS:
+        parser.add_argument(option.run_flag or option.flag, dest=option.dest, **option.settings)
+
+
+def pytest_argv(values: argparse.Namespace) -> list[str]:
+    """The pytest arguments that carry ``run``'s option values to the suite."""
+    argv: list[str] = []
+    for option in OPTIONS:
+        value = getattr(values, option.dest, None)
+        action = option.settings.get("action")
+        if action == "append":
+            for item in value or ():
+                argv += [option.flag, str(item)]
+        elif action == "store_true":
+            argv += [option.flag] if value else []
+        elif value is not None:
+            argv += [option.flag, str(value)]
+    return argv
+
+
+def check(get: Callable[[str], Any]) -> list[str]:
+    """Validate option values (``get(dest)``) before anything is sent; the sites to test.
+    Raises :class:`OptionError` with one clear line."""
+    from contract.mock.faults import UnknownFaultError, check_faults
+    from contract.sites import MOCK, UnknownSiteError, expand_sites
+    from contract.target import TargetError, keys_for
+
+    try:
+        sites = expand_sites(get("site"))
+        check_faults(get("mock_fault") or ())
+        for name in sites:
+            if name != MOCK:
+                keys_for(name)
+    except (UnknownSiteError, UnknownFaultError, TargetError) as exc:
+        raise OptionError(str(exc)) from None
+    if get("mock_fault") and sites != [MOCK]:
+        raise OptionError("--mock-fault applies to --site mock only")
+    budget = get("request_budget")
+    if budget is not None and budget < 0:
+        raise OptionError("--request-budget must be 0 (unlimited) or more")
+    examples = get("contract_examples")
+    if examples is not None and examples < 1:
+        raise OptionError("--examples must be at least 1")
+    if get("request_timeout") <= 0:
+        raise OptionError("--request-timeout must be more than 0 seconds")
+    if get("max_rate_wait") < 0:
+        raise OptionError("--max-rate-wait must be 0 or more seconds")
+    return sites

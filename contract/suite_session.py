@@ -1,0 +1,185 @@
+"""One contract session's state: a run per site (target, client, recorder), the fail-closed
+preflight when a site is opened and the cleanup when it is closed, and the reports it builds.
+
+Used by the pytest plugin (contract.pytest_plugin), which owns the hooks and fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract.client import ContractClient
+from contract.options import DEFAULT_BUDGET_LIVE
+from contract.preflight import cleanup, preflight, signals_deferred
+from contract.recorder import Recorder
+from contract.safety import Ownership, State
+from contract.sites import expand_sites
+from contract.target import Target, open_target
+
+
+def requested_sites(config: pytest.Config) -> list[str]:
+    """The site names asked for, in order, without duplicates (``all`` expanded)."""
+    return expand_sites(config.getoption("site", None))
+
+
+@dataclass
+class SiteRun:
+    """One site's run: its target and client (while open) and what was recorded."""
+
+    name: str
+    recorder: Recorder = field(default_factory=Recorder)
+    target: Target | None = None
+    client: ContractClient | None = None
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    aborted: str | None = None
+    left_behind: str | None = None  # what cleanup could not remove, in one line
+    target_info: dict[str, Any] | None = None  # what the report says of the target
+
+
+class ContractSession:
+    """Per-process state shared by the fixtures and the report writer."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.sites = requested_sites(config)
+        self.runs: dict[str, SiteRun] = {}
+        self.profile = profile_name(config)
+        seed = config.getoption("hypothesis_seed", None)
+        if isinstance(seed, str) and seed.isdigit():
+            seed = int(seed)
+        self.seed: Any = (
+            seed if seed is not None else ("derandomized" if self.profile == "ci" else None)
+        )
+        self.worker_reports: list[dict[str, Any]] = []
+        self.written: list[Path] = []
+        self.current_test: str | None = None
+        self.session: pytest.Session | None = None
+        self.old_sigterm: Any = None
+
+    @property
+    def multi_site(self) -> bool:
+        return len(self.sites) > 1
+
+    def run_for(self, site: str) -> SiteRun:
+        if site not in self.runs:
+            self.runs[site] = SiteRun(site)
+        return self.runs[site]
+
+    def open(self, site: str) -> SiteRun:
+        run = self.run_for(site)
+        if run.aborted:
+            pytest.skip(run.aborted)
+        if run.target is not None:
+            return run
+        opt = self.config.option
+        target = open_target(
+            site,
+            allow_mutations=opt.allow_mutations,
+            replace_existing_account=opt.replace_existing_account,
+            mock_faults=tuple(opt.mock_fault or ()),
+        )
+        budget = opt.request_budget
+        if budget is None:
+            budget = None if target.is_mock else DEFAULT_BUDGET_LIVE
+        run.target, run.client = (
+            target,
+            ContractClient(
+                target.base_url,
+                target.api_key,
+                target.app_key,
+                recorder=run.recorder,
+                budget=budget or None,
+                max_rate_wait=opt.max_rate_wait,
+                timeout=opt.request_timeout,
+                ownership=Ownership(
+                    mutations=target.allow_mutations,
+                    replace=target.replace_existing_account,
+                    unrestricted=target.is_mock,
+                ),
+                pace=not target.is_mock,
+            ),
+        )
+        run.recorder.current_test = self.current_test
+        self.preflight(run)
+        return run
+
+    def preflight(self, run: SiteRun) -> None:
+        """Learn whether an account exists; stop the site's run when that is uncertain."""
+        target, client = run.target, run.client
+        assert target is not None and client is not None
+        run.aborted = preflight(client, target.name)
+        target.existing_account = client.ownership.found is State.FOREIGN
+        if run.aborted:
+            self.close(run)
+            self.abort(run.aborted)
+
+    def abort(self, reason: str) -> None:
+        """Stop this site's run now: skip the current test with the reason, and with one
+        site stop the whole session (exit status 2)."""
+        if not self.multi_site and self.session is not None:
+            self.session.shouldstop = reason
+        pytest.skip(reason)
+
+    def note_abort(self, run: SiteRun, reason: str) -> None:
+        run.aborted = run.aborted or reason
+        if not self.multi_site and self.session is not None:
+            self.session.shouldstop = run.aborted
+
+    def close(self, run: SiteRun) -> None:
+        """Delete what the run created (never an account it did not create), stop the mock."""
+        target, client = run.target, run.client
+        if target is None or client is None:
+            return
+        try:
+            if not target.is_mock:  # the embedded mock stops with the run: nothing is left
+                with signals_deferred(f"cleaning up on {target.name}; this takes a few seconds"):
+                    run.left_behind = cleanup(client, target.name)
+        finally:
+            client.close()
+            target.stop()
+            run.finished = time.time()
+            run.target_info = _target_info(target, client)
+            run.target, run.client = None, None
+
+    def reports(self, exitstatus: int) -> list[dict[str, Any]]:
+        from contract.report import build_report
+
+        return [
+            build_report(run, profile=self.profile, seed=self.seed, exitstatus=exitstatus)
+            for run in self.runs.values()
+            if run.target_info is not None
+        ]
+
+
+def _target_info(target: Target, client: ContractClient) -> dict[str, Any]:
+    ledger = client.ownership
+    return {
+        "site": target.name,
+        "base_url": target.base_url,
+        "mock_faults": sorted(target.mock.faults) if target.mock else [],
+        "mutations_allowed": target.mutation_skip_reason is None,
+        "existing_account": target.existing_account,
+        "account_at_preflight": ledger.found.value,
+        "safety_events": list(ledger.events),
+    }
+
+
+def profile_name(config: pytest.Config) -> str:
+    chosen = config.getoption("contract_profile", None)
+    if chosen:
+        return str(chosen)
+    return "ci" if os.environ.get("CI") else "fast"
+
+
+SESSION_KEY = pytest.StashKey[ContractSession]()
+
+
+def contract_session(config: pytest.Config) -> ContractSession:
+    return config.stash[SESSION_KEY]
