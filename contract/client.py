@@ -22,7 +22,7 @@ from contract.recorder import Recorder
 from contract.redact import SECRETS
 from contract.rules import ContractViolation, Finding, Rule, RuleContext, check_exchange
 from contract.safety import Ownership, RunAborted
-from contract.spec import Contract, load_contract
+from contract.spec import JSON_MEDIA_TYPE, Contract, load_contract
 
 _UNSET: Any = object()
 
@@ -154,12 +154,12 @@ class ContractClient:
         body: bytes | None = None
         if json is not _UNSET:
             body = jsonlib.dumps(json).encode()
-            content_type = content_type or "application/json"
+            content_type = content_type or JSON_MEDIA_TYPE
             self._note_secret(json)
         elif data is not None:
             body = data.encode() if isinstance(data, str) else data
         sent_headers = {
-            "Accept": "application/json",
+            "Accept": JSON_MEDIA_TYPE,
             **(self.auth_headers() if auth is None else auth),
         }
         if content_type is not None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from contract.exchange import Exchange
 from contract.redact import redact
-from contract.spec import load_contract
+from contract.spec import is_json_media_type, load_contract
 
 if TYPE_CHECKING:
     from jsonschema import Draft4Validator
@@ -152,13 +152,6 @@ def _operation(exchange: Exchange) -> Any:
     return contract.operation(exchange.method)
 
 
-def _is_json_media(content_type: str) -> bool:
-    mime = content_type.split(";", 1)[0].strip().lower()
-    return mime == "application/json" or (
-        mime.startswith("application/") and mime.endswith("+json")
-    )
-
-
 def _maskable(key: str, mask: str) -> bool:
     """A key that a mask could reveal: it has a character that the mask does not."""
     return bool(key) and not set(key) <= set(mask)
@@ -182,7 +175,7 @@ def _documented_status(ex: Exchange, ctx: RuleContext) -> str | None:
 def _json_content_type(ex: Exchange, ctx: RuleContext) -> str | None:
     if not ex.response_body:
         raise NotApplicable
-    if _is_json_media(ex.content_type) and ex.is_json:
+    if is_json_media_type(ex.content_type) and ex.is_json:
         return None
     return f"a {ex.status} body is sent as {ex.content_type or 'no Content-Type'!r}, not JSON"
 
@@ -214,7 +207,7 @@ def _response_schema(ex: Exchange, ctx: RuleContext) -> str | None:
 def _error_envelope(ex: Exchange, ctx: RuleContext) -> str | None:
     if not 400 <= ex.status < 500:
         raise NotApplicable
-    if not _is_json_media(ex.content_type):
+    if not is_json_media_type(ex.content_type):
         return f"the {ex.status} error is sent as {ex.content_type or 'no Content-Type'!r}"
     try:
         body = ex.json

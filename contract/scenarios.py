@@ -12,7 +12,7 @@ from contract.client import ContractClient
 from contract.exchange import Exchange
 from contract.rules import schema_errors
 from contract.safety import State
-from contract.spec import load_contract
+from contract.spec import JSON_MEDIA_TYPE, load_contract
 from contract.target import sentinel_key
 
 
@@ -110,15 +110,15 @@ def bad_inputs(method: str) -> list[BadInput]:
         BadInput(
             "malformed-json",
             "the body must be JSON",
-            {"data": valid_text[: len(valid_text) // 2], "content_type": "application/json"},
+            {"data": valid_text[: len(valid_text) // 2], "content_type": JSON_MEDIA_TYPE},
         ),
         BadInput(
             "invalid-utf8",
             "the body must be UTF-8",
-            {"data": b'{"data": "\xff\xfe"}', "content_type": "application/json"},
+            {"data": b'{"data": "\xff\xfe"}', "content_type": JSON_MEDIA_TYPE},
         ),
         BadInput(
-            "empty-body", "a body is required", {"data": b"", "content_type": "application/json"}
+            "empty-body", "a body is required", {"data": b"", "content_type": JSON_MEDIA_TYPE}
         ),
         BadInput(
             "wrong-content-type",

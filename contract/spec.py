@@ -21,6 +21,13 @@ DOCUMENT_NAME = "openapi.yaml"
 JSON_MEDIA_TYPE = "application/json"
 
 
+def is_json_media_type(content_type: str | None) -> bool:
+    """Whether a Content-Type names JSON: the contract's media type or a ``+json`` one,
+    whatever its parameters (``charset=utf-8``) or letter case."""
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    return mime == JSON_MEDIA_TYPE or (mime.startswith("application/") and mime.endswith("+json"))
+
+
 @dataclass(frozen=True)
 class Response:
     """One documented response of an operation."""

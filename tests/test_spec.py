@@ -219,3 +219,21 @@ def test_the_contract_is_loaded_once_per_process_with_a_stable_digest():
     assert load_contract() is CONTRACT
     assert re.fullmatch(r"[0-9a-f]{64}", CONTRACT.sha256)
     assert CONTRACT.title
+
+
+@pytest.mark.parametrize(
+    ("content_type", "json"),
+    [
+        ("application/json", True),
+        ("application/json; charset=utf-8", True),
+        ("Application/JSON", True),
+        ("application/problem+json", True),
+        ("text/plain", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_one_home_says_whether_a_content_type_is_json(content_type, json):
+    from contract.spec import is_json_media_type
+
+    assert is_json_media_type(content_type) is json

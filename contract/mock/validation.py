@@ -11,7 +11,7 @@ import jsonschema_rs
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from contract.spec import load_contract
+from contract.spec import is_json_media_type, load_contract
 
 
 @dataclass(frozen=True)
@@ -23,13 +23,6 @@ class BodyProblem:
 
     def __str__(self) -> str:
         return f"{self.field} {self.message}" if self.field else self.message
-
-
-def is_json_media_type(content_type: str | None) -> bool:
-    mime = (content_type or "").split(";", 1)[0].strip().lower()
-    return mime == "application/json" or (
-        mime.startswith("application/") and mime.endswith("+json")
-    )
 
 
 def _reject_constant(name: str) -> Any:
