@@ -276,11 +276,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     cs = config.stash.get(SESSION_KEY, None)
     if cs is None:
         return
-    reports = cs.reports(int(exitstatus)) + cs.worker_reports
+    from contract.report import merge_same_site
+    from contract.verdict import decide_site
+
+    # Several xdist workers may each have run part of one site: judge the site as a whole.
+    reports = merge_same_site(cs.reports(int(exitstatus)) + cs.worker_reports)
     if not reports:
         return
     terminalreporter.section("statuspage contract")
-    from contract.verdict import decide_site
 
     for report in sorted(reports, key=lambda r: r["run"]["site"]):
         run = report["run"]
