@@ -122,7 +122,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_gate(args: argparse.Namespace) -> int:
-    from contract.gate import gate_main
+    from contract.gate_cli import gate_main
 
     return gate_main(args)
 
@@ -194,7 +194,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     gate = sub.add_parser("gate", help="decide from a contract report whether a release may go")
     if command in (None, "gate"):
-        from contract.gate import add_gate_arguments
+        from contract.gate_cli import add_gate_arguments
 
         add_gate_arguments(gate)
     gate.set_defaults(func=_cmd_gate)

@@ -13,400 +13,53 @@ file format are documented in reports/README.md.
 
 from __future__ import annotations
 
-import argparse
 import html
-import json
-import re
-import sys
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from contract.report import JSON_NAME, REPORT_FORMAT, REPORT_VERSION
+from contract.errors import GateInputError
+from contract.report_reader import (
+    check_gateable,
+    is_combined,
+    load_report,
+    site_reports,
+    validate_report,
+)
 from contract.rules import RULES, site_kind
-from contract.verdict import Verdict, decide_site
+from contract.waivers import Waiver, load_waivers, parse_waivers
+
+__all__ = [
+    "EXIT_BLOCKED",
+    "EXIT_INVALID",
+    "EXIT_PASS",
+    "GateDecision",
+    "GateInputError",
+    "GateLine",
+    "Waiver",
+    "check_gateable",
+    "decide",
+    "evaluate",
+    "gate",
+    "is_combined",
+    "load_report",
+    "load_waivers",
+    "parse_waivers",
+    "site_reports",
+    "validate_report",
+]
 
 EXIT_PASS = 0
 EXIT_BLOCKED = 1
 EXIT_INVALID = 2
 
-COMBINED_KIND = "combined"
-RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
-WAIVER_KEYS = {"rule", "site", "reason", "expires"}
 #: Longest failure message quoted in a gate line.
 MESSAGE_LIMIT = 120
 
 LineStatus = Literal["PASS", "FAIL", "WAIVED", "NOT EXERCISED"]
 STATUS_WIDTH = len("NOT EXERCISED")
-
-
-class GateInputError(Exception):
-    """An input the gate cannot trust: reported as one line, exit code 2."""
-
-
-# -- waivers --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Waiver:
-    """A dated, reasoned acceptance of one rule's failure (on one site, or on all sites)."""
-
-    rule: str
-    reason: str
-    expires: date  # the last day on which the waiver counts
-    site: str | None = None
-
-    def covers(self, rule: str, site: str) -> bool:
-        return self.rule == rule and (self.site is None or self.site == site)
-
-    def expired(self, today: date) -> bool:
-        return today > self.expires
-
-    @property
-    def label(self) -> str:
-        return f"{self.rule}" + (f" on {self.site}" if self.site else "")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "site": self.site,
-            "reason": self.reason,
-            "expires": self.expires.isoformat(),
-        }
-
-
-def _parse_date(value: Any, where: str) -> date:
-    if isinstance(value, datetime):
-        raise GateInputError(f"{where}: expires must be a date (YYYY-MM-DD), not a date-time")
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise GateInputError(f"{where}: expires must be a date written YYYY-MM-DD, got {value!r}")
-
-
-def parse_waivers(
-    text: str, valid_rules: Iterable[str] | None = None, source: str = "waivers file"
-) -> list[Waiver]:
-    """Parse and strictly validate a TOML waivers file (format in reports/README.md)."""
-    valid = sorted(set(valid_rules) if valid_rules is not None else set(RULES))
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise GateInputError(f"{source} is not valid TOML: {exc}") from None
-    unknown = sorted(set(document) - {"waiver"})
-    if unknown:
-        raise GateInputError(
-            f"{source}: unknown top-level key(s) {', '.join(unknown)}; expected [[waiver]] tables"
-        )
-    entries = document.get("waiver", [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise GateInputError(f"{source}: 'waiver' must be an array of tables ([[waiver]])")
-    waivers: list[Waiver] = []
-    seen: set[tuple[str, str | None]] = set()
-    for number, entry in enumerate(entries, start=1):
-        where = f"{source}: waiver #{number}"
-        extra = sorted(set(entry) - WAIVER_KEYS)
-        if extra:
-            raise GateInputError(
-                f"{where}: unknown key(s) {', '.join(extra)}; allowed: "
-                + ", ".join(sorted(WAIVER_KEYS))
-            )
-        for needed in ("rule", "reason", "expires"):
-            if needed not in entry:
-                raise GateInputError(
-                    f"{where}: missing '{needed}' (rule, reason and expires are required)"
-                )
-        rule, reason, site = entry["rule"], entry["reason"], entry.get("site")
-        if not isinstance(rule, str) or rule not in valid:
-            raise GateInputError(
-                f"{where} names an unknown rule {rule!r}; valid rules: {', '.join(valid)}"
-            )
-        where = f"{source}: waiver #{number} ({rule})"
-        if not isinstance(reason, str) or not reason.strip():
-            raise GateInputError(f"{where}: 'reason' must be a non-empty string")
-        if site is not None and (not isinstance(site, str) or not site.strip()):
-            raise GateInputError(f"{where}: 'site' must be a non-empty string when given")
-        key = (rule, site.strip() if site else None)
-        if key in seen:
-            raise GateInputError(f"{where}: a second waiver for the same rule and site")
-        seen.add(key)
-        waivers.append(
-            Waiver(
-                rule=rule,
-                reason=" ".join(reason.split()),
-                expires=_parse_date(entry["expires"], where),
-                site=key[1],
-            )
-        )
-    return waivers
-
-
-def load_waivers(path: Path, valid_rules: Iterable[str] | None = None) -> list[Waiver]:
-    """Read and validate a waivers file; an empty file means no waivers."""
-    raw = _read(path, "waivers file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise GateInputError(f"waivers file {path} is not UTF-8 text") from None
-    return parse_waivers(text, valid_rules, source=f"waivers file {path}")
-
-
-# -- reports --------------------------------------------------------------------------------
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise GateInputError(f"{what} {path} does not exist") from None
-    except IsADirectoryError:
-        raise GateInputError(f"{what} {path} is a directory") from None
-    except OSError as exc:
-        raise GateInputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-
-
-def load_report(path: Path, what: str = "report") -> dict[str, Any]:
-    """Read and validate a report (a report directory means its contract-report.json)."""
-    if path.is_dir():
-        path = path / JSON_NAME
-    raw = _read(path, what)
-    if not raw.strip():
-        raise GateInputError(f"{what} {path} is empty")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise GateInputError(f"{what} {path} is not UTF-8 text, so not a JSON report") from None
-    try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except _StrictJSONError as exc:
-        raise GateInputError(f"{what} {path} is not strict JSON: {exc}") from None
-    except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
-            raise GateInputError(
-                f"{what} {path} is truncated: its JSON ends early (line {exc.lineno})"
-            ) from None
-        raise GateInputError(
-            f"{what} {path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except RecursionError:
-        raise GateInputError(f"{what} {path} is nested too deeply to be a report") from None
-    return validate_report(data, f"{what} {path}")
-
-
-class _StrictJSONError(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _StrictJSONError(f"the key {key!r} appears twice in one object")
-        seen[key] = value
-    return seen
-
-
-def _no_constant(name: str) -> Any:
-    raise _StrictJSONError(f"{name} is not a JSON number")
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _shape(ok: bool, where: str, message: str) -> None:
-    if not ok:
-        raise GateInputError(f"{where}: {message}")
-
-
-def _check_header(data: Any, where: str, *, required: bool) -> None:
-    _shape(isinstance(data, dict), where, "is not a JSON object, so not a contract report")
-    if "format" in data or required:
-        _shape(
-            data.get("format") == REPORT_FORMAT,
-            where,
-            f"is not a {REPORT_FORMAT} (format: {data.get('format')!r})",
-        )
-    if "version" in data or required:
-        version = data.get("version")
-        _shape(
-            isinstance(version, int) and not isinstance(version, bool),
-            where,
-            f"has no valid version (got {version!r})",
-        )
-        _shape(
-            version == REPORT_VERSION,
-            where,
-            f"has format version {version}; this gate reads version {REPORT_VERSION}"
-            " (use a statuspage-contract release that knows it)",
-        )
-
-
-def _validate_site(data: Any, where: str) -> None:
-    _check_header(data, where, required=False)
-    _shape(data.get("verdict") in ("passed", "failed"), where, "verdict must be passed or failed")
-    run = data.get("run")
-    _shape(isinstance(run, dict), where, "'run' must be an object")
-    _shape(isinstance(run.get("site"), str) and bool(run["site"]), where, "run.site must be a name")
-    rules = data.get("rules")
-    _shape(isinstance(rules, dict) and bool(rules), where, "'rules' must be a non-empty object")
-    for name, rule in rules.items():
-        at = f"{where}: rules.{name}"
-        _shape(isinstance(rule, dict), at, "must be an object")
-        _shape(isinstance(rule.get("required"), bool), at, "'required' must be true or false")
-        status = rule.get("status")
-        _shape(status in RULE_STATUSES, at, f"status must be one of {', '.join(RULE_STATUSES)}")
-        for key in ("passed", "failed", "skipped"):
-            _shape(_is_count(rule.get(key)), at, f"'{key}' must be a count (integer >= 0)")
-        expected = (
-            "failed"
-            if rule["failed"]
-            else "passed"
-            if rule["passed"]
-            else "skipped"
-            if rule["skipped"]
-            else "not-run"
-        )
-        _shape(
-            status == expected,
-            at,
-            f"status {status!r} contradicts its counts (passed {rule['passed']},"
-            f" failed {rule['failed']}, skipped {rule['skipped']})",
-        )
-    codes = data.get("status_codes")
-    _shape(isinstance(codes, dict), where, "'status_codes' must be an object")
-    for operation, entry in codes.items():
-        at = f"{where}: status_codes[{operation!r}]"
-        _shape(isinstance(entry, dict), at, "must be an object")
-        for part in ("documented", "undocumented"):
-            counts = entry.get(part)
-            _shape(isinstance(counts, dict), at, f"'{part}' must be an object")
-            _shape(
-                all(_is_count(n) for n in counts.values()),
-                at,
-                f"'{part}' must map status codes to counts",
-            )
-    _shape(isinstance(data.get("failures"), list), where, "'failures' must be a list")
-    tests = data.get("tests")
-    _shape(isinstance(tests, dict), where, "'tests' must be an object")
-    errors = tests.get("errors_without_rule")
-    _shape(
-        isinstance(errors, list) and all(isinstance(e, str) for e in errors),
-        where,
-        "tests.errors_without_rule must be a list of test ids",
-    )
-    _check_consistency(data, where)
-
-
-def _check_consistency(data: dict[str, Any], where: str) -> None:
-    """The counts must tell one story: the gate trusts only what it can recompute."""
-    run, rules, tests = data["run"], data["rules"], data["tests"]
-    for key in ("total", "passed", "failed", "skipped"):
-        _shape(_is_count(tests.get(key)), where, f"tests.{key} must be a count (integer >= 0)")
-    _shape(
-        tests["total"] == tests["passed"] + tests["failed"] + tests["skipped"],
-        where,
-        "tests.total is not tests.passed + tests.failed + tests.skipped",
-    )
-    _shape(_is_count(run.get("requests")), where, "run.requests must be a count (integer >= 0)")
-    failing = {name for name, rule in rules.items() if rule["failed"]}
-    recorded: set[str] = set()
-    for i, failure in enumerate(data["failures"]):
-        rule = failure.get("rule") if isinstance(failure, dict) else None
-        _shape(isinstance(rule, str), where, f"failures[{i}] names no rule")
-        recorded.add(str(rule))
-    _shape(
-        recorded <= failing,
-        where,
-        f"failures[] records {', '.join(sorted(recorded - failing))}, which rules says passed",
-    )
-    _shape(
-        failing <= recorded,
-        where,
-        f"rules says {', '.join(sorted(failing - recorded))} failed but failures[] has no record",
-    )
-    _shape(
-        not tests["failed"] or bool(failing) or bool(tests["errors_without_rule"]),
-        where,
-        "tests.failed counts failed tests, but no rule failed and no test error is named",
-    )
-    _shape(
-        not tests["errors_without_rule"] or tests["failed"] >= len(tests["errors_without_rule"]),
-        where,
-        "tests.errors_without_rule names more tests than tests.failed counts",
-    )
-    _shape(isinstance(run.get("mock_faults", []), list), where, "run.mock_faults must be a list")
-    _shape(
-        not (run.get("aborted") or run.get("left_behind")) or run.get("complete") is not True,
-        where,
-        "run.complete is true, but the run says it was aborted",
-    )
-    decision = decide_site(data)
-    _shape(
-        (data["verdict"] == "passed") == (decision.verdict is Verdict.HOLDS),
-        where,
-        f"verdict {data['verdict']!r} contradicts the rules and tests it records "
-        f"(recomputed: {decision.verdict.value})",
-    )
-
-
-def check_gateable(report: Mapping[str, Any], where: str) -> None:
-    """An aborted, interrupted or empty run cannot let a release go: the gate cannot decide
-    (exit 2), whatever the rest of the report says."""
-    run, tests = report["run"], report["tests"]
-    stopped = run.get("left_behind") or run.get("aborted")
-    _shape(not stopped, where, f"the run was aborted ({stopped}): it cannot let a release go")
-    _shape(run.get("complete") is True, where, "the run did not finish (run.complete is not true)")
-    _shape(
-        tests["total"] > 0 and run["requests"] > 0,
-        where,
-        "nothing was tested (no test ran or no request was sent)",
-    )
-
-
-def validate_report(data: Any, where: str = "report") -> dict[str, Any]:
-    """Check a parsed report's format, version and shape; return it or raise GateInputError."""
-    _check_header(data, where, required=True)
-    kind = data.get("kind")
-    if kind is None:
-        _validate_site(data, where)
-        return dict(data)
-    _shape(kind == COMBINED_KIND, where, f"has an unknown kind {kind!r}")
-    _shape(data.get("verdict") in ("passed", "failed"), where, "verdict must be passed or failed")
-    sites = data.get("sites")
-    _shape(
-        isinstance(sites, dict | list) and bool(sites),
-        where,
-        "a combined report needs a non-empty 'sites'",
-    )
-    for name, site in _site_items(sites):
-        _validate_site(site, f"{where}: site {name}")
-    names = [name for name, _ in _site_items(sites)]
-    _shape(len(names) == len(set(names)), where, "names a site twice")
-    return dict(data)
-
-
-def _site_items(sites: Any) -> list[tuple[str, Any]]:
-    if isinstance(sites, dict):
-        return [(str(name), site) for name, site in sites.items()]
-    return [
-        (str(site.get("run", {}).get("site")) if isinstance(site, dict) else f"#{i + 1}", site)
-        for i, site in enumerate(sites)
-    ]
-
-
-def is_combined(report: Mapping[str, Any]) -> bool:
-    return report.get("kind") == COMBINED_KIND
-
-
-def site_reports(report: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """A validated report's per-site reports by site name (one for a single-site report)."""
-    if is_combined(report):
-        return dict(_site_items(report["sites"]))
-    return {str(report["run"]["site"]): dict(report)}
 
 
 # -- the decision ---------------------------------------------------------------------------
@@ -763,68 +416,3 @@ def decide(
                 known |= set(site["rules"])
     found = load_waivers(Path(waivers), known) if waivers is not None else []
     return evaluate(current, baseline=baseline, waivers=found, today=today)
-
-
-# -- command line ---------------------------------------------------------------------------
-def _date_argument(value: str) -> date:
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {value!r}") from None
-
-
-def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``gate`` subcommand's arguments."""
-    parser.description = (
-        "Decide from a contract report whether a release may go. Exit 0: it may go;"
-        " 1: it must not (the output says why, rule by rule); 2: an input is missing or invalid."
-    )
-    parser.add_argument(
-        "report", metavar="REPORT", help="contract-report.json (or the report directory)"
-    )
-    parser.add_argument(
-        "--baseline",
-        metavar="OLD_REPORT",
-        help="an earlier report: no rule that passed there may fail now, and no documented"
-        " status code exercised there may go unexercised now",
-    )
-    parser.add_argument(
-        "--waivers",
-        metavar="FILE",
-        help="TOML file of [[waiver]] tables (rule, optional site, reason, expires YYYY-MM-DD)",
-    )
-    parser.add_argument(
-        "--today",
-        type=_date_argument,
-        metavar="YYYY-MM-DD",
-        help="the date waivers expire against (default: today, UTC)",
-    )
-
-
-def gate_main(args: argparse.Namespace) -> int:
-    """Run the gate for parsed arguments; print the decision; return the exit code."""
-    try:
-        decision = gate(args.report, args.baseline, args.waivers, args.today)
-    except GateInputError as exc:
-        print(f"statuspage-contract gate: error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except Exception as exc:  # fail closed, in one line, whatever went wrong
-        print(
-            f"statuspage-contract gate: error: could not decide ({type(exc).__name__}: {exc})",
-            file=sys.stderr,
-        )
-        return EXIT_INVALID
-    sites = ", ".join(decision.sites)
-    extras = [f"site{'s' if len(decision.sites) > 1 else ''} {sites}"]
-    if args.baseline:
-        extras.append(f"baseline {args.baseline}")
-    if args.waivers:
-        extras.append(f"waivers {args.waivers}")
-    extras.append(f"today {decision.today}")
-    print(f"statuspage-contract gate: {args.report} ({'; '.join(extras)})")
-    for text in decision.text_lines():
-        print(text)
-    print(decision.summary)
-    return decision.exit_code

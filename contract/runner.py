@@ -160,9 +160,9 @@ def _waivers(path: str) -> Waived:
     """Load a waivers file as the gate does; a waiver in force today covers (rule, site)."""
     from datetime import UTC, datetime
 
-    from contract.errors import UsageError
-    from contract.gate import GateInputError, load_waivers
+    from contract.errors import GateInputError, UsageError
     from contract.rules import RULES
+    from contract.waivers import load_waivers
 
     try:
         waivers = load_waivers(Path(path), RULES)

@@ -19,11 +19,10 @@ from contract.gate import (
     EXIT_PASS,
     GateDecision,
     GateInputError,
-    add_gate_arguments,
     evaluate,
-    gate_main,
     parse_waivers,
 )
+from contract.gate_cli import add_gate_arguments, gate_main
 from contract.rules import RULES, site_kind
 from contract.spec import load_contract
 
