@@ -60,7 +60,7 @@ TARGET_CPU_VS_PRISM = 0.4
 EXPECTED = {"mock": {201, 409}, "prism": set(range(200, 300))}
 PYTHON_KINDS = ("mock", "stdlib", "asyncio", "uvicorn")
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
-CONTRACT_FILE = REPO / "contract" / "openapi.yaml"
+CONTRACT_FILE = REPO / "contract" / "spec" / "openapi.yaml"
 START_TIMEOUT, PRISM_START_TIMEOUT, NPM_TIMEOUT = 30.0, 60.0, 300.0
 LUA = """wrk.method = "POST"
 wrk.body = {body}

@@ -3,7 +3,7 @@
 Side by side, in one run, on this machine:
 
 - ``statuspage-contract run --site mock`` (default profile, the embedded mock in its own
-  process) and ``st run contract/openapi.yaml --checks all`` (Schemathesis' defaults) against
+  process) and ``st run contract/spec/openapi.yaml --checks all`` (Schemathesis' defaults) against
   the same embedded mock served by ``statuspage-contract serve``: wall time, CPU time (user +
   system) and peak memory (maximum resident set) of each whole process, median of the
   rounds, and the ratios against the targets (run wall <= 0.5x st run, peak memory <= 1.0x).
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT = ROOT / "contract" / "openapi.yaml"
+CONTRACT = ROOT / "contract" / "spec" / "openapi.yaml"
 BIN = Path(sys.executable).parent
 RUN_TARGET, MEMORY_TARGET, STARTUP_TARGET = 0.5, 1.0, 0.3
 

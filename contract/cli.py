@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from contract import __version__
@@ -121,10 +123,74 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_suite(args)
 
 
-def _cmd_gate(args: argparse.Namespace) -> int:
-    from contract.gate_cli import gate_main
+# -- gate -----------------------------------------------------------------------------------
 
-    return gate_main(args)
+
+def _date_argument(value: str) -> date:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``gate`` subcommand's arguments."""
+    parser.description = (
+        "Decide from a contract report whether a release may go. Exit 0: it may go;"
+        " 1: it must not (the output says why, rule by rule); 2: an input is missing or invalid."
+    )
+    parser.add_argument(
+        "report", metavar="REPORT", help="contract-report.json (or the report directory)"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="OLD_REPORT",
+        help="an earlier report: no rule that passed there may fail now, and no documented"
+        " status code exercised there may go unexercised now",
+    )
+    parser.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="TOML file of [[waiver]] tables (rule, optional site, reason, expires YYYY-MM-DD)",
+    )
+    parser.add_argument(
+        "--today",
+        type=_date_argument,
+        metavar="YYYY-MM-DD",
+        help="the date waivers expire against (default: today, UTC)",
+    )
+
+
+def gate_main(args: argparse.Namespace) -> int:
+    """Run the gate for parsed arguments; print the decision; return the exit code."""
+    from contract.errors import GateInputError
+    from contract.gate import EXIT_INVALID, gate
+
+    try:
+        decision = gate(args.report, args.baseline, args.waivers, args.today)
+    except GateInputError as exc:
+        print(f"statuspage-contract gate: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as exc:  # fail closed, in one line, whatever went wrong
+        print(
+            f"statuspage-contract gate: error: could not decide ({type(exc).__name__}: {exc})",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    sites = ", ".join(decision.sites)
+    extras = [f"site{'s' if len(decision.sites) > 1 else ''} {sites}"]
+    if args.baseline:
+        extras.append(f"baseline {args.baseline}")
+    if args.waivers:
+        extras.append(f"waivers {args.waivers}")
+    extras.append(f"today {decision.today}")
+    print(f"statuspage-contract gate: {args.report} ({'; '.join(extras)})")
+    for text in decision.text_lines():
+        print(text)
+    print(decision.summary)
+    return decision.exit_code
 
 
 def _port(value: str) -> int:
@@ -194,10 +260,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     gate = sub.add_parser("gate", help="decide from a contract report whether a release may go")
     if command in (None, "gate"):
-        from contract.gate_cli import add_gate_arguments
-
         add_gate_arguments(gate)
-    gate.set_defaults(func=_cmd_gate)
+    gate.set_defaults(func=gate_main)
     return parser
 
 

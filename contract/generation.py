@@ -1,7 +1,7 @@
 """Contract-driven Hypothesis strategies (via Schemathesis) and the bridge to the client.
 
 Schemathesis turns the contract into strategies of cases; each case is sent by
-:class:`~contract.client.ContractClient` (so budgets, redaction and the toolkit's rules
+:class:`~contract.http.client.ContractClient` (so budgets, redaction and the toolkit's rules
 apply) and then judged by Schemathesis' applicable built-in checks.
 """
 
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
-from contract.client import ContractClient
-from contract.exchange import Exchange
+from contract.http.client import ContractClient
+from contract.http.exchange import Exchange
 from contract.redact import redact
 from contract.rules import SCHEMATHESIS_CHECKS, ContractViolation, Finding
 from contract.spec import JSON_MEDIA_TYPE, document_copy, load_contract

@@ -35,8 +35,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from contract.client import ContractClient
-from contract.exchange import Exchange, Verdict
 from contract.gate import (
     GateDecision,
     GateInputError,
@@ -46,13 +44,15 @@ from contract.gate import (
     validate_report,
 )
 from contract.gate import load_report as _gate_load_report
+from contract.http.client import ContractClient
+from contract.http.exchange import Exchange, Verdict
+from contract.live.preflight import preflight
+from contract.live.safety import Ownership, State
 from contract.mock.faults import FAULTS, check_faults
-from contract.preflight import preflight
 from contract.redact import REDACTED, SECRETS, redact
-from contract.render import TIMES
-from contract.report import JSON_NAME, combine
-from contract.rules import RULES, schema_errors
-from contract.safety import Ownership, State
+from contract.report.build import JSON_NAME, combine
+from contract.report.html import TIMES
+from contract.rules import RULES
 from contract.scenarios import (
     bad_create_inputs,
     invalid_create_rejected,
@@ -62,6 +62,7 @@ from contract.scenarios import (
     valid_create_then_conflict,
 )
 from contract.spec import load_contract
+from contract.spec.validators import schema_errors
 from contract.target import Target, open_target, sentinel_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -224,7 +225,7 @@ def _rule_summary(name: str) -> str:
 
 # -- rule verdicts --------------------------------------------------------------------------
 class RuleVerdicts(list[Verdict]):
-    """The rule verdicts of one call: a list of :class:`~contract.exchange.Verdict`."""
+    """The rule verdicts of one call: a list of :class:`~contract.http.exchange.Verdict`."""
 
     @property
     def passed(self) -> bool:

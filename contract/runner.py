@@ -1,7 +1,7 @@
 """``statuspage-contract run``: the contract suite (and only it) against chosen sites.
 
 Exit codes: 0 the contract HOLDS, 1 it is VIOLATED, 3 INCOMPLETE (nothing failed, but required
-rules were not exercised), 2 ABORTED, NOTHING TESTED, or a usage error (see contract.verdict).
+rules were not exercised), 2 ABORTED, NOTHING TESTED, or a usage error (contract.report.verdict).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "Exit 0: HOLDS; 1: VIOLATED; 3: INCOMPLETE (nothing failed, but required rules were "
         "not exercised); 2: ABORTED, NOTHING TESTED or a usage error."
     )
-    from contract.options import add_run_options
+    from contract.pytest_plugin.options import add_run_options
 
     add_run_options(parser)
     parser.add_argument(
@@ -65,7 +65,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def validate(args: argparse.Namespace) -> list[str]:
     """Check the options before pytest starts; raise RunUsageError with one clear line."""
-    from contract.options import OptionError, check
+    from contract.pytest_plugin.options import OptionError, check
 
     try:
         sites = check(lambda dest: getattr(args, dest))
@@ -78,14 +78,14 @@ def validate(args: argparse.Namespace) -> list[str]:
 
 def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     """The pytest command line that runs the shipped suite with ``run``'s options."""
-    from contract.options import pytest_argv
+    from contract.pytest_plugin.options import pytest_argv
 
     report_dir = Path(args.report_dir).resolve()
     argv = [
         str(SUITE_DIR),
         "-c", str(SUITE_DIR / "run.ini"),
         "--rootdir", str(SUITE_DIR),
-        "-p", "contract.pytest_plugin",
+        "-p", "contract.pytest_plugin.plugin",
         # The suite judges with its own rules, not bare asserts; plain asserts spare pytest
         # from rewriting every plugin module on each start (several seconds when
         # PYTHONDONTWRITEBYTECODE is set, as on these machines).
@@ -101,7 +101,7 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         argv += ["-" + "v" * args.verbose, "--tb=short"]
     else:
         # Each distinct violation is shown once, with counts, in the contract summary (see
-        # contract.console); per-test tracebacks and summary lines only repeat it.
+        # contract.report.console); per-test tracebacks and summary lines only repeat it.
         argv += ["--tb=no", "-rs"]
     if len(sites) > 1:
         workers = args.workers or min(len(sites), os.cpu_count() or 1)
@@ -134,9 +134,9 @@ def _site_reports(report: dict[str, Any]) -> list[dict[str, Any]]:
 def outcome(
     pytest_status: int, report: dict[str, Any] | None, waived: Waived | None = None
 ) -> tuple[int, str]:
-    """The run's exit code and one-line reason: the decision of contract.verdict over the
+    """The run's exit code and one-line reason: the decision of contract.report.verdict over the
     report this run wrote (pytest's own status only when there is no report)."""
-    from contract.verdict import decide_site, worst
+    from contract.report.verdict import decide_site, worst
 
     if report is None:
         reasons = {
@@ -161,8 +161,8 @@ def _waivers(path: str) -> Waived:
     from datetime import UTC, datetime
 
     from contract.errors import GateInputError, UsageError
+    from contract.gate.waivers import load_waivers
     from contract.rules import RULES
-    from contract.waivers import load_waivers
 
     try:
         waivers = load_waivers(Path(path), RULES)

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.client import ContractClient
-from contract.exchange import Exchange
-from contract.rules import schema_errors
-from contract.safety import State
+from contract.http.client import ContractClient
+from contract.http.exchange import Exchange
+from contract.live.safety import State
 from contract.spec import JSON_MEDIA_TYPE, load_contract
+from contract.spec.validators import schema_errors
 from contract.target import sentinel_key
 
 
@@ -188,7 +188,7 @@ def ensure_no_account(client: ContractClient) -> None:
 
     On a guarded site whose ledger says no account exists, only look (GET): the run deletes
     nothing it cannot prove it created. An account that shows up there is adopted when the
-    run's own last request caused it, and otherwise stops the run (see contract.safety)."""
+    run's own last request caused it, and otherwise stops the run (see contract.live.safety)."""
     ledger = client.ownership
     guarded_and_absent = not ledger.unrestricted and ledger.state is State.ABSENT
     if guarded_and_absent and not ledger.pending and not account_exists(client):

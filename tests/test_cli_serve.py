@@ -23,15 +23,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT_PATH = "/api/v2/integration/statuspage/account"
 URL_LINE = re.compile(r"(http://127\.0\.0\.1:\d+)\s*$")
 
-_MISSING = [m for m in ("runner", "gate") if not (REPO_ROOT / "contract" / f"{m}.py").exists()]
-pytestmark = pytest.mark.skipif(
-    bool(_MISSING),
-    reason=(
-        "contract.cli.build_parser() imports the run and gate subcommands, and "
-        f"contract/{' and contract/'.join(m + '.py' for m in _MISSING)} do not exist yet"
-    ),
-)
-
 
 def cli_env(**overrides: str | None) -> dict[str, str]:
     """The current environment without DD_* keys or site, plus the given overrides."""

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from contract.client import BudgetExhausted, ContractClient, SiteUnreachable
-from contract.exchange import Exchange
+from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
+from contract.http.exchange import Exchange
+from contract.http.recorder import Recorder
 from contract.mock import MockSite
-from contract.recorder import Recorder
 from contract.redact import REDACTED, SECRETS
 from contract.rules import ContractViolation, rules_of
 from contract.spec import load_contract
@@ -395,7 +395,7 @@ def test_an_unreachable_site_raises_site_unreachable_in_one_line(make_checker, s
 
 
 def test_https_against_the_plain_http_mock_hints_at_http(healthy):
-    from contract.client import ContractClient, SiteUnreachable
+    from contract.http.client import ContractClient, SiteUnreachable
 
     client = ContractClient(healthy.base_url.replace("http://", "https://"), "a" * 32, "b" * 40)
     with pytest.raises(SiteUnreachable, match="needs http://"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contract.mock.validation import _validator_for, contract_format_checker, schema_formats
 from contract.spec import load_contract
+from contract.spec.validators import contract_format_checker, schema_formats, validator_for
 
 CONTRACT = load_contract()
 
@@ -13,7 +13,7 @@ def test_the_contract_uses_no_format_so_the_mock_checks_none() -> None:
     assert contract_format_checker() is None
     schema = CONTRACT.operation("POST").request_schema
     assert schema is not None
-    assert _validator_for(schema).format_checker is None
+    assert validator_for(schema).format_checker is None
 
 
 def test_schema_formats_finds_every_format_keyword() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from contract.cli import add_gate_arguments, gate_main
 from contract.gate import (
     EXIT_BLOCKED,
     EXIT_INVALID,
@@ -22,7 +22,6 @@ from contract.gate import (
     evaluate,
     parse_waivers,
 )
-from contract.gate_cli import add_gate_arguments, gate_main
 from contract.rules import RULES, site_kind
 from contract.spec import load_contract
 
@@ -487,13 +486,6 @@ def test_the_decision_renders_as_an_escaped_html_table_in_notebooks():
 
 
 # -- the command line -----------------------------------------------------------------------
-needs_cli = pytest.mark.skipif(
-    importlib.util.find_spec("contract.runner") is None,
-    reason="the statuspage-contract CLI needs contract.runner",
-)
-
-
-@needs_cli
 @pytest.mark.parametrize(
     ("content", "code"), [(site_report(), 0), (site_report(failing=("auth-enforced",)), 1)]
 )
@@ -510,7 +502,6 @@ def test_the_cli_gate_command_exits_with_the_decision(tmp_path, content, code):
     assert "RELEASE" in done.stdout
 
 
-@needs_cli
 def test_the_cli_gate_command_fails_closed_without_a_traceback(tmp_path):
     report = write(tmp_path, "r.json", '{"format": "statuspage-contract-report", "vers')
     done = subprocess.run(

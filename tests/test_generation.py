@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, find, settings
 from schemathesis import GenerationMode
 
 from contract import generation
-from contract.client import ContractClient
+from contract.http.client import ContractClient
 from contract.mock import MockSite
 from contract.rules import SCHEMATHESIS_CHECKS, ContractViolation
 from contract.spec import load_contract

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from hostile_site import Behaviour, HostileSite
 
-from contract.safety import could_change_state
+from contract.live.safety import could_change_state
 
 MODES: dict[str, list[str]] = {
     "read-only": [],

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from contract.mock import MockSite
-from contract.report import site_dir_name
+from contract.report.build import site_dir_name
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from contract import notebook
-from contract.exchange import Exchange, Verdict
 from contract.gate import GateDecision, GateInputError
+from contract.http.exchange import Exchange, Verdict
 from contract.mock.state import DEMO_API_KEY, DEMO_APP_KEY
 from contract.notebook import (
     CallResult,
@@ -32,7 +32,7 @@ from contract.notebook import (
     sample_payloads,
 )
 from contract.redact import REDACTED, SECRETS
-from contract.report import JSON_NAME
+from contract.report.build import JSON_NAME
 from contract.rules import RULES
 from contract.scenarios import bad_create_inputs, is_valid_create_body
 from contract.sites import resolve_site
@@ -574,8 +574,8 @@ def test_a_live_explorer_never_deletes_an_account_it_did_not_create(
 ) -> None:
     from hostile_site import Behaviour, HostileSite
 
+    from contract.live.safety import SafetyError
     from contract.notebook import SiteStateUncertain
-    from contract.safety import SafetyError
 
     with HostileSite(Behaviour(exists=True)) as site:
         for name, value in site.env().items():

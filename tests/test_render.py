@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contract.render import TIMES, md_text, render_html, render_markdown, report_view
+from contract.report.html import TIMES, md_text, render_html, render_markdown, report_view
 from contract.rules import RULES
 from contract.spec import load_contract
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from contract.exchange import BODY_PREVIEW, Exchange
+from contract.http.exchange import BODY_PREVIEW, Exchange
 from contract.mock.faults import FAULTS
 from contract.redact import SECRETS, register_secret
 from contract.rules import (
@@ -28,8 +28,8 @@ from contract.rules import (
     NotApplicable,
     Rule,
     RuleContext,
-    _register,
     check_exchange,
+    register,
     rules_of,
 )
 from contract.spec import load_contract
@@ -485,7 +485,7 @@ def test_every_rule_name_is_unique():
 def test_registering_a_rule_name_twice_is_refused():
     existing = rules_of("response")[0]
     with pytest.raises(ValueError, match="registered twice"):
-        _register(Rule(existing.name, "scenario", "a duplicate"))
+        register(Rule(existing.name, "scenario", "a duplicate"))
     assert RULES[existing.name] is existing
 
 

@@ -534,10 +534,10 @@ def test_the_gate_never_lets_a_corrupted_or_inconsistent_report_go(suite_runs, t
     for name, text in variants.items():
         path = tmp_path / f"{name}.json"
         path.write_text(text)
-        from contract.gate_cli import gate_main
+        from contract.cli import gate_main
 
         parser = __import__("argparse").ArgumentParser()
-        from contract.gate_cli import add_gate_arguments
+        from contract.cli import add_gate_arguments
 
         add_gate_arguments(parser)
         code = gate_main(parser.parse_args([str(path)]))

@@ -1,4 +1,4 @@
-"""The live-safety classification and the account ledger (contract.safety)."""
+"""The live-safety classification and the account ledger (contract.live.safety)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from contract.safety import Ownership, RunAborted, SafetyError, State, could_change_state
+from contract.live.safety import Ownership, RunAborted, SafetyError, State, could_change_state
 from contract.scenarios import bad_inputs, materialise
 from contract.spec import load_contract
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-import jsonschema_rs
-from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from contract.spec import is_json_media_type, load_contract
+from contract.spec import is_json_media_type
+from contract.spec.validators import fast_validator_for, validator_for
 
 
 @dataclass(frozen=True)
@@ -55,65 +53,14 @@ def parse_json_body(raw: bytes, content_type: str | None) -> tuple[Any, BodyProb
         )
 
 
-def schema_formats(node: Any) -> set[str]:
-    """Every ``format`` that a schema in ``node`` (a document or a schema) asks for."""
-    if isinstance(node, list):
-        return set().union(*map(schema_formats, node))
-    if not isinstance(node, dict):
-        return set()
-    found = {node["format"]} if isinstance(node.get("format"), str) else set()
-    return found.union(*map(schema_formats, node.values()))
-
-
-@cache
-def contract_format_checker() -> FormatChecker | None:
-    """A checker of exactly the formats the contract uses, or None when it uses none (today):
-    no format checker nobody asked for."""
-    formats = schema_formats(load_contract().resolved)
-    return FormatChecker(sorted(formats)) if formats else None
-
-
-@cache
-def _validator(schema_json: str) -> Draft4Validator:
-    return Draft4Validator(json.loads(schema_json), format_checker=contract_format_checker())
-
-
-#: id(schema) -> (schema, validator): the contract's schemas live as long as the process, and
-#: keeping a reference to each keeps its id stable. Saves a json.dumps of the schema a request.
-_BY_ID: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
-
-
-def _validator_for(schema: dict[str, Any]) -> Draft4Validator:
-    hit = _BY_ID.get(id(schema))
-    if hit is not None and hit[0] is schema:
-        return hit[1]
-    validator = _validator(json.dumps(schema, sort_keys=True))
-    _BY_ID[id(schema)] = (schema, validator)
-    return validator
-
-
-#: id(schema) -> (schema, jsonschema-rs validator): answers "valid?" about 100x faster than
-#: jsonschema; jsonschema still builds the message for an invalid body.
-_FAST: dict[int, tuple[dict[str, Any], Any]] = {}
-
-
-def _fast_validator_for(schema: dict[str, Any]) -> Any:
-    hit = _FAST.get(id(schema))
-    if hit is None or hit[0] is not schema:
-        formats = contract_format_checker() is not None
-        hit = (schema, jsonschema_rs.Draft4Validator(schema, validate_formats=formats))
-        _FAST[id(schema)] = hit
-    return hit[1]
-
-
 def validate_body(data: Any, schema: dict[str, Any]) -> BodyProblem | None:
     """The first contract violation of ``data`` against ``schema``, naming the field."""
     try:
-        if _fast_validator_for(schema).is_valid(data):
+        if fast_validator_for(schema).is_valid(data):
             return None
     except (ValueError, RecursionError):
         pass  # e.g. nesting too deep for the fast path: let jsonschema decide
-    validator = _validator_for(schema)
+    validator = validator_for(schema)
     try:
         errors = sorted(validator.iter_errors(data), key=_error_order)
     except RecursionError:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from contract.client import ContractClient
+from contract.http.client import ContractClient
 from contract.scenarios import (
     account_exists,
     bad_create_inputs,

@@ -7,7 +7,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-from contract.client import ContractClient
+from contract.http.client import ContractClient
 from contract.scenarios import (
     bad_create_inputs,
     ensure_no_account,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 
 from contract import generation
-from contract.client import ContractClient
+from contract.http.client import ContractClient
 from contract.scenarios import (
     account_exists,
     invalid_create_rejected,

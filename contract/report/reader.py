@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from contract.errors import GateInputError
-from contract.report import JSON_NAME, REPORT_FORMAT, REPORT_VERSION
-from contract.verdict import Verdict, decide_site
+from contract.report.build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION
+from contract.report.verdict import Verdict, decide_site
 
 COMBINED_KIND = "combined"
 RULE_STATUSES = ("passed", "failed", "skipped", "not-run")

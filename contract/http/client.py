@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from contract.exchange import Exchange, Verdict
-from contract.recorder import Recorder
+from contract.http.exchange import Exchange, Verdict
+from contract.http.recorder import Recorder
+from contract.live.safety import Ownership, RunAborted
 from contract.redact import SECRETS
 from contract.rules import ContractViolation, Finding, Rule, RuleContext, check_exchange
-from contract.safety import Ownership, RunAborted
 from contract.spec import JSON_MEDIA_TYPE, Contract, load_contract
 
 _UNSET: Any = object()

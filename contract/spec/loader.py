@@ -268,7 +268,7 @@ def _resolve_refs(node: Any, root: dict[str, Any]) -> Any:
 
 @cache
 def _load() -> Contract:
-    text = resources.files("contract").joinpath(DOCUMENT_NAME).read_text(encoding="utf-8")
+    text = resources.files("contract.spec").joinpath(DOCUMENT_NAME).read_text(encoding="utf-8")
     return Contract(yaml.safe_load(text), text)
 
 

@@ -16,7 +16,7 @@ from contract import __version__
 from contract.redact import SECRETS, redact
 
 if TYPE_CHECKING:
-    from contract.suite_session import SiteRun
+    from contract.pytest_plugin.session import SiteRun
 
 REPORT_FORMAT = "statuspage-contract-report"
 REPORT_VERSION = 1
@@ -93,8 +93,8 @@ def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> d
 
 
 def with_decision(report: dict[str, Any]) -> dict[str, Any]:
-    """Set a site report's ``decision`` (see contract.verdict) and its ``verdict``."""
-    from contract.verdict import Verdict, decide_site
+    """Set a site report's ``decision`` (see contract.report.verdict) and its ``verdict``."""
+    from contract.report.verdict import Verdict, decide_site
 
     decision = decide_site(report)
     report["decision"] = decision.to_dict()
@@ -151,7 +151,7 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """One report over several sites; it passes only when every site passes."""
-    from contract.verdict import Verdict, decide_site, worst
+    from contract.report.verdict import Verdict, decide_site, worst
 
     sites = {r["run"]["site"]: r for r in reports}
     decision = worst(decide_site(r) for r in reports)
@@ -198,7 +198,7 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> list[Path]:
     path = report_dir / JSON_NAME
     _atomic_write(path, text + "\n")
     written = [path]
-    from contract.render import render_html, render_markdown  # Jinja2: only to write reports
+    from contract.report.html import render_html, render_markdown  # Jinja2: only to write reports
 
     for name, render in ((HTML_NAME, render_html), (SUMMARY_NAME, render_markdown)):
         target = report_dir / name

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
-from contract.client import BudgetExhausted, ContractClient, SiteUnreachable
-from contract.safety import RunAborted, SafetyError, State
+from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
+from contract.live.safety import RunAborted, SafetyError, State
 
 ABORTED_AT_PREFLIGHT = "run aborted at the preflight"
 ABORTED_MID_RUN = "run aborted mid-run"

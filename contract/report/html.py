@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from contract.recorder import MAX_FAILURES_PER_RULE
+from contract.http.recorder import MAX_FAILURES_PER_RULE
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 HTML_TEMPLATE = "report.html.j2"

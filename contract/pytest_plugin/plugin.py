@@ -16,25 +16,25 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-from contract.client import BudgetExhausted, ContractClient, SiteUnreachable
-from contract.console import finding_lines
-from contract.mock.server import MockSite
-from contract.options import PROFILE_NAMES, OptionError, add_pytest_options
-from contract.options import check as check_options
-from contract.preflight import (
+from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
+from contract.live.preflight import (
     ABORTED_MID_RUN,
     sigterm_as_interrupt,
 )
-from contract.redact import SECRETS, redact
-from contract.rules import ContractViolation
-from contract.safety import RunAborted
-from contract.suite import SUITE_DIR
-from contract.suite_session import (
+from contract.live.safety import RunAborted
+from contract.mock.server import MockSite
+from contract.pytest_plugin.options import PROFILE_NAMES, OptionError, add_pytest_options
+from contract.pytest_plugin.options import check as check_options
+from contract.pytest_plugin.session import (
     SESSION_KEY,
     ContractSession,
     SiteRun,
     contract_session,
 )
+from contract.redact import SECRETS, redact
+from contract.report.console import finding_lines
+from contract.rules import ContractViolation
+from contract.suite import SUITE_DIR
 from contract.target import Target, TargetError
 
 #: Hypothesis profiles. ``ci`` is derandomised: every CI run sends the same inputs.
@@ -56,7 +56,7 @@ _COMMON: dict[str, Any] = {
 for _name, _values in PROFILES.items():
     settings.register_profile(f"statuspage-{_name}", **_COMMON, **_values)
 
-assert tuple(PROFILES) == PROFILE_NAMES, "contract.options names the same profiles"
+assert tuple(PROFILES) == PROFILE_NAMES, "contract.pytest_plugin.options names the same profiles"
 
 
 def report_dir_of(config: pytest.Config) -> Path | None:
@@ -224,14 +224,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report_dir = report_dir_of(session.config)
     if report_dir is None or not reports:
         return
-    from contract.report import write_all
+    from contract.report.build import write_all
 
     cs.written = write_all(reports, report_dir, multi_site=cs.multi_site)
 
 
 def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str, Any]:
     """The report of a site on which no test ran (e.g. ``-k`` selected nothing)."""
-    from contract.report import build_report
+    from contract.report.build import build_report
 
     run = SiteRun(site, finished=time.time())
     run.target_info = {"site": site, "base_url": ""}
@@ -240,7 +240,7 @@ def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str
 
 def _remove_stale_reports(report_dir: Path) -> None:
     """Delete the reports an earlier run left, so a run that writes none leaves none."""
-    from contract.report import REPORT_FILES
+    from contract.report.build import REPORT_FILES
 
     for folder in (report_dir, *(p for p in report_dir.glob("*") if p.is_dir())):
         for name in REPORT_FILES:
@@ -276,8 +276,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     cs = config.stash.get(SESSION_KEY, None)
     if cs is None:
         return
-    from contract.report import merge_same_site
-    from contract.verdict import decide_site
+    from contract.report.build import merge_same_site
+    from contract.report.verdict import decide_site
 
     # Several xdist workers may each have run part of one site: judge the site as a whole.
     reports = merge_same_site(cs.reports(int(exitstatus)) + cs.worker_reports)

@@ -21,35 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from contract.errors import GateInputError
-from contract.report_reader import (
+from contract.gate.waivers import Waiver, load_waivers
+from contract.report.reader import (
     check_gateable,
     is_combined,
     load_report,
     site_reports,
-    validate_report,
 )
 from contract.rules import RULES, site_kind
-from contract.waivers import Waiver, load_waivers, parse_waivers
-
-__all__ = [
-    "EXIT_BLOCKED",
-    "EXIT_INVALID",
-    "EXIT_PASS",
-    "GateDecision",
-    "GateInputError",
-    "GateLine",
-    "Waiver",
-    "check_gateable",
-    "decide",
-    "evaluate",
-    "gate",
-    "is_combined",
-    "load_report",
-    "load_waivers",
-    "parse_waivers",
-    "site_reports",
-    "validate_report",
-]
 
 EXIT_PASS = 0
 EXIT_BLOCKED = 1

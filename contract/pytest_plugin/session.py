@@ -1,7 +1,7 @@
 """One contract session's state: a run per site (target, client, recorder), the fail-closed
 preflight when a site is opened and the cleanup when it is closed, and the reports it builds.
 
-Used by the pytest plugin (contract.pytest_plugin), which owns the hooks and fixtures.
+Used by the pytest plugin (contract.pytest_plugin.plugin), which owns the hooks and fixtures.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from contract.client import ContractClient
-from contract.options import DEFAULT_BUDGET_LIVE
-from contract.preflight import cleanup, preflight, signals_deferred
-from contract.recorder import Recorder
-from contract.safety import Ownership, State
+from contract.http.client import ContractClient
+from contract.http.recorder import Recorder
+from contract.live.preflight import cleanup, preflight, signals_deferred
+from contract.live.safety import Ownership, State
+from contract.pytest_plugin.options import DEFAULT_BUDGET_LIVE
 from contract.sites import expand_sites
 from contract.target import Target, open_target
 
@@ -149,7 +149,7 @@ class ContractSession:
             run.target, run.client = None, None
 
     def reports(self, exitstatus: int) -> list[dict[str, Any]]:
-        from contract.report import build_report
+        from contract.report.build import build_report
 
         return [
             build_report(run, profile=self.profile, seed=self.seed, exitstatus=exitstatus)

@@ -60,7 +60,7 @@ def could_change_state(method: str, body: bytes | None) -> bool:
         return False
     if contract.secret_of(parsed) is not None:
         return True
-    from contract.rules import schema_errors
+    from contract.spec.validators import schema_errors
 
     try:
         return not schema_errors(parsed, op.request_schema)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Hypothesis profiles (their settings live in contract.pytest_plugin).
+#: Hypothesis profiles (their settings live in contract.pytest_plugin.plugin).
 PROFILE_NAMES = ("fast", "ci", "thorough")
 #: Requests per site before a live run stops sending (0 or a negative budget: unlimited).
 DEFAULT_BUDGET_LIVE = 1500

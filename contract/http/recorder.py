@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.exchange import Exchange
+from contract.http.exchange import Exchange
 from contract.redact import redact
 from contract.rules import RULES, Finding, SiteKind
 

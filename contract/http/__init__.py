@@ -1,0 +1,1 @@
+"""Sending: the exchange (a request/response pair), the client and the recorder of verdicts."""

@@ -1,0 +1,46 @@
+"""The contract's rules: one registry of response, scenario and Schemathesis rules.
+
+Importing this package registers every rule (response, scenario, Schemathesis checks).
+A violation is raised as :class:`ContractViolation`, whose message starts with the rule name.
+"""
+
+from contract.rules import checks, response, scenario  # noqa: F401  (registration)
+from contract.rules.checks import SCHEMATHESIS_CHECKS
+from contract.rules.registry import (
+    RULES,
+    SITE_KINDS,
+    ContractViolation,
+    Finding,
+    Kind,
+    NotApplicable,
+    Rule,
+    RuleContext,
+    SiteKind,
+    check_exchange,
+    register,
+    response_rule,
+    rules_of,
+    scenario_rule,
+    site_kind,
+)
+from contract.rules.response import ECHO_MIN
+
+__all__ = [
+    "ECHO_MIN",
+    "RULES",
+    "SCHEMATHESIS_CHECKS",
+    "SITE_KINDS",
+    "ContractViolation",
+    "Finding",
+    "Kind",
+    "NotApplicable",
+    "Rule",
+    "RuleContext",
+    "SiteKind",
+    "check_exchange",
+    "register",
+    "response_rule",
+    "rules_of",
+    "scenario_rule",
+    "site_kind",
+]

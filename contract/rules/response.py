@@ -1,0 +1,156 @@
+"""Response rules: each judges one response, whatever request it answers."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from contract.http.exchange import Exchange
+from contract.rules.registry import NotApplicable, RuleContext, response_rule
+from contract.spec import is_json_media_type, load_contract
+from contract.spec.validators import schema_errors
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _operation(exchange: Exchange) -> Any:
+    contract = load_contract()
+    if exchange.operation is None:
+        raise NotApplicable
+    return contract.operation(exchange.method)
+
+
+def _maskable(key: str, mask: str) -> bool:
+    """A key that a mask could reveal: it has a character that the mask does not."""
+    return bool(key) and not set(key) <= set(mask)
+
+
+# -- response rules -----------------------------------------------------------------------
+@response_rule("no-server-error", "No request, valid or not, makes the site answer 5xx.")
+def _no_server_error(ex: Exchange, ctx: RuleContext) -> str | None:
+    return f"server error {ex.status}" if ex.status >= 500 else None
+
+
+@response_rule("documented-status", "Every status code answered is documented for the operation.")
+def _documented_status(ex: Exchange, ctx: RuleContext) -> str | None:
+    op = _operation(ex)
+    if ex.status in op.responses:
+        return None
+    return f"status {ex.status} is not documented for {op.label} (documented: {op.statuses})"
+
+
+@response_rule("json-content-type", "Every response with a body is sent as JSON.")
+def _json_content_type(ex: Exchange, ctx: RuleContext) -> str | None:
+    if not ex.response_body:
+        raise NotApplicable
+    if is_json_media_type(ex.content_type) and ex.is_json:
+        return None
+    return f"a {ex.status} body is sent as {ex.content_type or 'no Content-Type'!r}, not JSON"
+
+
+@response_rule(
+    "response-schema",
+    "Every 2xx response has the documented shape: required fields present, type enum respected.",
+)
+def _response_schema(ex: Exchange, ctx: RuleContext) -> str | None:
+    if not 200 <= ex.status < 300:
+        raise NotApplicable
+    documented = _operation(ex).response(ex.status)
+    if documented is None:
+        raise NotApplicable  # documented-status reports it
+    if documented.schema is None:
+        return None if not ex.response_body.strip() else f"a {ex.status} response must have no body"
+    try:
+        body = ex.json
+    except ValueError:
+        return f"the {ex.status} body is not JSON"
+    errors = schema_errors(body, documented.schema)
+    return "; ".join(errors) if errors else None
+
+
+@response_rule(
+    "error-envelope",
+    'Every 4xx body is {"errors": [string, ...]} with a JSON Content-Type.',
+)
+def _error_envelope(ex: Exchange, ctx: RuleContext) -> str | None:
+    if not 400 <= ex.status < 500:
+        raise NotApplicable
+    if not is_json_media_type(ex.content_type):
+        return f"the {ex.status} error is sent as {ex.content_type or 'no Content-Type'!r}"
+    try:
+        body = ex.json
+    except ValueError:
+        return f"the {ex.status} error body is not JSON"
+    errors = schema_errors(body, load_contract().error_schema)
+    return "; ".join(errors) if errors else None
+
+
+@response_rule(
+    "api-key-masked",
+    "The api_key in every 2xx body is masked: never a submitted key, never containing one.",
+)
+def _api_key_masked(ex: Exchange, ctx: RuleContext) -> str | None:
+    contract = load_contract()
+    if not 200 <= ex.status < 300 or not ex.response_body:
+        raise NotApplicable
+    try:
+        value = ex.json["data"]["attributes"][contract.secret_field]
+    except (ValueError, KeyError, TypeError):
+        raise NotApplicable from None
+    if not isinstance(value, str):
+        return f"{contract.secret_field} is not a string"
+    keys = [k for k in ctx.submitted_keys if _maskable(k, contract.mask)]
+    if any(k in value for k in keys):
+        return f"{contract.secret_field} is returned unmasked: it contains a submitted key"
+    return None
+
+
+#: Submitted keys at least this long are looked for anywhere in responses.
+ECHO_MIN = 12
+
+
+@response_rule(
+    "no-key-echo",
+    "No submitted api_key appears anywhere in a response (headers and error bodies included).",
+)
+def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
+    contract = load_contract()
+    keys = [k for k in ctx.submitted_keys if len(k) >= ECHO_MIN and k not in contract.raw_text]
+    if not keys:
+        raise NotApplicable
+    body = ex.text
+    if 200 <= ex.status < 300 and ex.is_json:  # the masked field is api-key-masked's business
+        try:
+            data = copy.deepcopy(ex.json)  # never alter the exchange's cached body
+            data["data"]["attributes"].pop(contract.secret_field, None)
+            body = str(data)
+        except (KeyError, TypeError, AttributeError):
+            pass
+    haystack = body + "\n" + "\n".join(f"{k}: {v}" for k, v in ex.response_headers.items())
+    forms = {form for k in keys for form in (k, json.dumps(k)[1:-1], repr(k)[1:-1])}
+    if any(form in haystack for form in forms):
+        return "the response quotes a submitted api_key"
+    return None
+
+
+@response_rule(
+    "rate-limit-headers",
+    "Every 429 carries the documented X-RateLimit-* headers.",
+    # Judged on every 429 seen; required only where 429s are provoked (the mock): a live
+    # site is not driven into its rate limit on purpose.
+    required_on=frozenset({"mock"}),
+)
+def _rate_limit_headers(ex: Exchange, ctx: RuleContext) -> str | None:
+    if ex.status != 429:
+        raise NotApplicable
+    documented = _operation(ex).response(429)
+    problems = []
+    for name, spec in (documented.headers if documented else {}).items():
+        value = ex.header(name)
+        if value is None:
+            problems.append(f"{name} is missing")
+            continue
+        errs = schema_errors(value, spec.get("schema", {}))
+        if errs:
+            problems.append(f"{name} is malformed")
+    return "; ".join(problems) if problems else None

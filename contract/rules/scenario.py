@@ -1,0 +1,19 @@
+"""Scenario rules: each judges a sequence of calls, through the suite's expectations."""
+
+from __future__ import annotations
+
+from contract.rules.registry import scenario_rule
+
+scenario_rule(
+    "valid-body-accepted", "A valid create on an organisation without an account answers 201."
+)
+scenario_rule("invalid-body-rejected", "A create with a body that breaks the contract answers 400.")
+scenario_rule("single-account", "A second create in the same organisation answers 409.")
+scenario_rule(
+    "rejected-call-no-effect", "A rejected or failed call changes nothing (GET shows it)."
+)
+scenario_rule("auth-enforced", "Missing, unknown or under-privileged keys are refused (403).")
+scenario_rule(
+    "lifecycle-effects",
+    "Each lifecycle step has its effect: create, update and delete really happen.",
+)
