@@ -7,7 +7,6 @@ rules were not exercised), 2 ABORTED, NOTHING TESTED, or a usage error (contract
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import sys
@@ -16,15 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from contract.errors import UsageError
+from contract.report.build import JSON_NAME
 from contract.suite import SUITE_DIR
 
 Waived = Callable[[str, str], bool]
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
-
-
-class RunUsageError(Exception):
-    pass
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,15 +61,15 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def validate(args: argparse.Namespace) -> list[str]:
-    """Check the options before pytest starts; raise RunUsageError with one clear line."""
+    """Check the options before pytest starts; raise UsageError with one clear line."""
     from contract.pytest_plugin.options import OptionError, check
 
     try:
         sites = check(lambda dest: getattr(args, dest))
     except OptionError as exc:
-        raise RunUsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     if args.workers is not None and args.workers < 1:
-        raise RunUsageError("--workers must be at least 1")
+        raise UsageError("--workers must be at least 1")
     return sites
 
 
@@ -117,18 +114,26 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     return argv + extra
 
 
-def _read_report(report_dir: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((report_dir / "contract-report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+class _FinalReports:
+    """A pytest plugin of ``run``'s own: it takes the reports the suite wrote, as objects, so
+    that the run decides over exactly what it wrote without reading it back."""
 
+    def __init__(self) -> None:
+        self.reports: list[dict[str, Any]] = []
 
-def _site_reports(report: dict[str, Any]) -> list[dict[str, Any]]:
-    if report.get("kind") == "combined":
-        return list(report.get("sites", {}).values())
-    return [report]
+    def pytest_sessionfinish(self, session: Any) -> None:  # after the plugin's (tryfirst)
+        from contract.pytest_plugin.session import SESSION_KEY
+
+        cs = session.config.stash.get(SESSION_KEY, None)
+        self.reports = list(cs.final_reports) if cs is not None else []
+
+    def report(self) -> dict[str, Any] | None:
+        """The run's report: one site's, or the combination of several; None if none."""
+        from contract.report.build import combine
+
+        if not self.reports:
+            return None
+        return self.reports[0] if len(self.reports) == 1 else combine(self.reports)
 
 
 def outcome(
@@ -136,6 +141,7 @@ def outcome(
 ) -> tuple[int, str]:
     """The run's exit code and one-line reason: the decision of contract.report.verdict over the
     report this run wrote (pytest's own status only when there is no report)."""
+    from contract.report.reader import site_reports
     from contract.report.verdict import decide_site, worst
 
     if report is None:
@@ -149,7 +155,7 @@ def outcome(
             pytest_status, f"ABORTED: pytest exited with status {pytest_status} and no report"
         )
     decisions = [
-        decide_site(r, waived) if waived else decide_site(r) for r in _site_reports(report)
+        decide_site(r, waived) if waived else decide_site(r) for r in site_reports(report).values()
     ]
     decision = worst(decisions)
     where = f" on {decision.site}" if len(decisions) > 1 else ""
@@ -160,7 +166,7 @@ def _waivers(path: str) -> Waived:
     """Load a waivers file as the gate does; a waiver in force today covers (rule, site)."""
     from datetime import UTC, datetime
 
-    from contract.errors import GateInputError, UsageError
+    from contract.errors import GateInputError
     from contract.gate.waivers import load_waivers
     from contract.rules import RULES
 
@@ -175,32 +181,28 @@ def _waivers(path: str) -> Waived:
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
-    from contract.errors import UsageError
-
-    try:
-        sites = validate(args)
-    except RunUsageError as exc:
-        raise UsageError(str(exc)) from None
+    sites = validate(args)
     waived = _waivers(args.waivers) if args.waivers else None
     report_dir = Path(args.report_dir).resolve()
-    stale = report_dir / "contract-report.json"
+    stale = report_dir / JSON_NAME
     if stale.exists():
         stale.unlink()  # never mistake an old report for this run's
     # Hypothesis keeps a storage directory, by default .hypothesis/ in the working directory:
     # keep `run` from writing where it was started. The command line points it at a per-user
     # cache (contract.cli.use_hypothesis_cache); otherwise a temporary directory.
     key = "HYPOTHESIS_STORAGE_DIRECTORY"
+    final = _FinalReports()
     with tempfile.TemporaryDirectory(prefix="statuspage-contract-") as scratch:
         chosen = key in os.environ
         os.environ.setdefault(key, scratch)
         try:
-            status = int(pytest.main(pytest_arguments(args, sites)))
+            status = int(pytest.main(pytest_arguments(args, sites), plugins=[final]))
         finally:
             if not chosen:
                 del os.environ[key]
-    code, reason = outcome(status, _read_report(report_dir), waived)
+    code, reason = outcome(status, final.report(), waived)
     label = ", ".join(sites)
     print(f"statuspage-contract run ({label}): {reason}", file=sys.stderr if code else sys.stdout)
-    if (report_dir / "contract-report.json").exists():
+    if final.reports:
         print(f"reports: {report_dir}")
     return code

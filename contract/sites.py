@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from urllib.parse import ParseResult, urlparse
 
+from contract.errors import UnknownSiteError
+
 MOCK = "mock"
 
 
@@ -53,10 +55,6 @@ DATADOG_SITES: tuple[Site, ...] = (
 )
 
 MOCK_SITE = Site(MOCK, None, note="the embedded mock site, started on 127.0.0.1")
-
-
-class UnknownSiteError(ValueError):
-    """Raised for a site name that is neither registered nor an http(s) URL."""
 
 
 def site_names() -> list[str]:

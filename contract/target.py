@@ -6,13 +6,10 @@ import os
 import secrets
 from dataclasses import dataclass, field
 
+from contract.errors import TargetError
 from contract.mock.server import MockSite
 from contract.redact import SECRETS
 from contract.sites import Site, resolve_site
-
-
-class TargetError(ValueError):
-    """A target that cannot be used as asked (a usage error, reported in one line)."""
 
 
 @dataclass

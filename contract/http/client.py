@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from contract.errors import BudgetExhausted, SiteUnreachable
 from contract.http.exchange import Exchange, Verdict
 from contract.http.recorder import Recorder
 from contract.live.safety import Ownership, RunAborted
@@ -30,14 +31,6 @@ _UNSET: Any = object()
 #: With ``pace`` on, a response whose X-RateLimit-Remaining is at most this makes the client
 #: wait for X-RateLimit-Reset (at most ``max_rate_wait``) before its next request.
 PACE_REMAINING = 1
-
-
-class BudgetExhausted(RuntimeError):
-    """The run's request budget is spent; no more requests are sent."""
-
-
-class SiteUnreachable(RuntimeError):
-    """The site could not be reached at all (connection refused, DNS, TLS, timeout)."""
 
 
 def _failure_kind(exc: requests.RequestException) -> str:

@@ -22,15 +22,8 @@ from enum import Enum
 from http import HTTPStatus
 from typing import Any
 
+from contract.errors import RunAborted, SafetyError
 from contract.spec import load_contract
-
-
-class SafetyError(RuntimeError):
-    """Raised instead of sending a request the run's safety settings forbid."""
-
-
-class RunAborted(RuntimeError):
-    """The run must stop now: the site's state is uncertain or not this run's to touch."""
 
 
 def parse_body(body: bytes | None) -> Any:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from contract.errors import UnknownFaultError
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -119,10 +121,6 @@ FAULTS: dict[str, Fault] = {
         ),
     )
 }
-
-
-class UnknownFaultError(ValueError):
-    pass
 
 
 def check_faults(names: Iterable[str]) -> frozenset[str]:

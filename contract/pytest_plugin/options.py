@@ -11,16 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.errors import OptionError
+
 #: Hypothesis profiles (their settings live in contract.pytest_plugin.plugin).
 PROFILE_NAMES = ("fast", "ci", "thorough")
 #: Requests per site before a live run stops sending (0 or a negative budget: unlimited).
 DEFAULT_BUDGET_LIVE = 1500
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RATE_WAIT = 60.0
-
-
-class OptionError(ValueError):
-    """Options that cannot work together or at all: one line, a usage error."""
 
 
 @dataclass(frozen=True)

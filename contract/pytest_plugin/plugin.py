@@ -221,12 +221,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not reports and _selects_suite(session.config):  # nothing ran: say so, never go stale
         reports = [_nothing_tested(cs, site, int(exitstatus)) for site in cs.sites]
     _junit_properties(session.config, reports)
+    from contract.report.build import merge_same_site, write_all
+
+    cs.final_reports = merge_same_site(reports)
     report_dir = report_dir_of(session.config)
     if report_dir is None or not reports:
         return
-    from contract.report.build import write_all
-
-    cs.written = write_all(reports, report_dir, multi_site=cs.multi_site)
+    cs.written = write_all(cs.final_reports, report_dir, multi_site=cs.multi_site)
 
 
 def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str, Any]:

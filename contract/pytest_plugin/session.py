@@ -59,6 +59,8 @@ class ContractSession:
         )
         self.worker_reports: list[dict[str, Any]] = []
         self.written: list[Path] = []
+        #: The reports this session wrote, one per site (what `run` decides over).
+        self.final_reports: list[dict[str, Any]] = []
         self.current_test: str | None = None
         self.session: pytest.Session | None = None
         self.old_sigterm: Any = None
