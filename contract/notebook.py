@@ -51,7 +51,7 @@ from contract.live.safety import Ownership, State
 from contract.mock.faults import FAULTS, check_faults
 from contract.redact import REDACTED, SECRETS, redact
 from contract.report.build import JSON_NAME, combine
-from contract.report.html import TIMES
+from contract.report.view import TIMES
 from contract.rules import RULES
 from contract.scenarios import (
     bad_create_inputs,

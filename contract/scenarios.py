@@ -172,15 +172,16 @@ def valid_create_body() -> dict[str, Any]:
 
 def account_exists(client: ContractClient) -> bool:
     """GET the account: True for 200, False for 404; anything else breaks the contract."""
+    status = load_contract().status
     with client.bookkeeping():
         exchange = client.get()
     client.expect(
         "documented-status",
-        exchange.status in (200, 404),
-        f"GET answered {exchange.status} where 200 or 404 was expected",
+        exchange.status in (status.ok, status.not_found),
+        f"GET answered {exchange.status} where {status.ok} or {status.not_found} was expected",
         exchange,
     )
-    return exchange.status == 200
+    return exchange.status == status.ok
 
 
 def ensure_no_account(client: ContractClient) -> None:
@@ -193,22 +194,25 @@ def ensure_no_account(client: ContractClient) -> None:
     guarded_and_absent = not ledger.unrestricted and ledger.state is State.ABSENT
     if guarded_and_absent and not ledger.pending and not account_exists(client):
         return
+    status = load_contract().status
     with client.bookkeeping():
         deleted = client.delete()
     client.expect(
         "documented-status",
-        deleted.status in (204, 404),
-        f"DELETE answered {deleted.status} where 204 or 404 was expected",
+        deleted.status in (status.deleted, status.not_found),
+        f"DELETE answered {deleted.status} where {status.deleted} or {status.not_found} was"
+        " expected",
         deleted,
     )
-    if deleted.status != 204:
+    if deleted.status != status.deleted:
         return
     with client.bookkeeping():
         after = client.get()
     client.expect(
         "lifecycle-effects",
-        after.status == 404,
-        f"after a DELETE answered 204, GET answered {after.status}: the account is still there",
+        after.status == status.not_found,
+        f"after a DELETE answered {deleted.status}, GET answered {after.status}: the account"
+        " is still there",
         after,
     )
 
@@ -233,7 +237,8 @@ def valid_create_then_conflict(client: ContractClient, case: Any) -> None:
 
     ensure_no_account(client)
     created = generation.send_and_judge(client, case)
-    expected = load_contract().create.success.status
+    status = load_contract().status
+    expected = status.created
     client.expect(
         "valid-body-accepted",
         created.status == expected,
@@ -243,8 +248,8 @@ def valid_create_then_conflict(client: ContractClient, case: Any) -> None:
     again = generation.send_case(client, case)
     client.expect(
         "single-account",
-        again.status == 409,
-        f"a create while an account exists answered {again.status}, not 409",
+        again.status == status.conflict,
+        f"a create while an account exists answered {again.status}, not {status.conflict}",
         again,
     )
     expect_unchanged(client, True, again)
@@ -267,11 +272,11 @@ def invalid_create_rejected(client: ContractClient, case: Any, *, clean: bool = 
     else:
         existed = account_exists(client)
     rejected = generation.send_and_judge(client, case)
-    allowed = {400, 409} if existed else {400}
+    status = load_contract().status
     client.expect(
         "invalid-body-rejected",
-        rejected.status in allowed,
-        f"a create with an invalid body answered {rejected.status}, not 400",
+        rejected.status in status.invalid_create(existed),
+        f"a create with an invalid body answered {rejected.status}, not {status.invalid}",
         rejected,
     )
     expect_unchanged(client, existed, rejected)

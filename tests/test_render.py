@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from contract.report.html import TIMES, md_text, render_html, render_markdown, report_view
+from contract.report.html import render_html
+from contract.report.markdown import md_text, render_markdown
+from contract.report.view import TIMES, report_view
 from contract.rules import RULES
 from contract.spec import load_contract
 

@@ -11,7 +11,6 @@ import contextlib
 import json as jsonlib
 import time
 from collections.abc import Callable, Iterator
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -202,7 +201,7 @@ class ContractClient:
         """Send; on a 429 wait for X-RateLimit-Reset and retry, at most ``rate_retries``
         times. Each 429 is checked by the rules; the last answer is returned. On a guarded
         (paced) site, a 429 that outlasts the retries stops the run."""
-        too_many = HTTPStatus.TOO_MANY_REQUESTS
+        too_many = self.contract.status.rate_limited
         exchange = self._send(method, headers, body, url=url)
         for _ in range(self.rate_retries if retry else 0):
             if exchange.status != too_many:
@@ -213,7 +212,7 @@ class ContractClient:
         if exchange.status == too_many and retry and self.pace:
             self.check(exchange, raise_on_violation=False)
             raise RunAborted(
-                f"the site kept answering {too_many.value} after {self.rate_retries} retries; "
+                f"the site kept answering {too_many} after {self.rate_retries} retries; "
                 "stopping to respect its rate limit"
             )
         return exchange

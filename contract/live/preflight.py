@@ -32,7 +32,7 @@ CLEANUP_BACKOFF = 0.5
 def preflight(client: ContractClient, site: str) -> str | None:
     """GET the account and record its state in the client's ledger; the reason to abort the
     site's run, or None when the state is certain."""
-    read = client.contract.operation("GET")
+
     saved = client.raise_on_violation
     client.raise_on_violation = False
     try:
@@ -44,7 +44,8 @@ def preflight(client: ContractClient, site: str) -> str | None:
     finally:
         client.raise_on_violation = saved
     status = exchange.status
-    if status == read.success.status:
+    statuses = client.contract.status
+    if status == statuses.ok:
         if exchange.violations:
             broken = ", ".join(sorted({v.rule for v in exchange.violations}))
             return (
@@ -54,12 +55,12 @@ def preflight(client: ContractClient, site: str) -> str | None:
             )
         client.ownership.preflight(exists=True)
         return None
-    if status == HTTPStatus.NOT_FOUND:
+    if status == statuses.not_found:
         client.ownership.preflight(exists=False)
         return None
-    if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+    if status in (HTTPStatus.UNAUTHORIZED, statuses.forbidden):
         why = f"rejected the keys (HTTP {status})"
-    elif status == HTTPStatus.TOO_MANY_REQUESTS:
+    elif status == statuses.rate_limited:
         why = f"kept answering {status} after {client.rate_retries} retries"
     else:
         why = f"answered {status} to the preflight GET"
@@ -80,6 +81,7 @@ def cleanup(client: ContractClient, site: str, *, sleep: Any = time.sleep) -> st
     client.raise_on_violation = False
     client.budget = None  # cleanup is owed whatever the budget says
     last = "no answer"
+    not_found = client.contract.status.not_found
     for attempt in range(CLEANUP_ATTEMPTS):
         if attempt:
             sleep(CLEANUP_BACKOFF * 2 ** (attempt - 1))
@@ -93,11 +95,11 @@ def cleanup(client: ContractClient, site: str, *, sleep: Any = time.sleep) -> st
                     continue
             deleted = client.delete()
             last = f"DELETE answered {deleted.status}"
-            if ledger.state is State.OURS and deleted.status != HTTPStatus.NOT_FOUND:
+            if ledger.state is State.OURS and deleted.status != not_found:
                 continue
             check = client.get()
             last = f"after the DELETE, GET answered {check.status}"
-            if check.status == HTTPStatus.NOT_FOUND:
+            if check.status == not_found:
                 return None
         except (SiteUnreachable, SafetyError, RunAborted, BudgetExhausted) as exc:
             last = str(exc)

@@ -19,7 +19,6 @@ import json
 import threading
 from dataclasses import dataclass, field
 from enum import Enum
-from http import HTTPStatus
 from typing import Any
 
 from contract.errors import RunAborted, SafetyError
@@ -163,7 +162,10 @@ class Ownership:
                     "an account this run did not create appeared on the site; "
                     "stopping without touching it"
                 )
-        elif status == HTTPStatus.NOT_FOUND and self.state in (State.OURS, State.FOREIGN):
+        elif status == load_contract().status.not_found and self.state in (
+            State.OURS,
+            State.FOREIGN,
+        ):
             if self.state is State.FOREIGN and not (self.mutations and self.replace):
                 self.events.append("the account that existed at preflight disappeared")
             self.state = State.ABSENT

@@ -60,7 +60,7 @@ class Reply:
     def head(self, close: bool = False) -> list[Header]:
         """The response headers as ASGI wants them (Content-Length except on a 204)."""
         out = [(b"content-type", self.media_type)] if self.media_type else []
-        if self.status != HTTPStatus.NO_CONTENT:
+        if self.body or self.media_type:  # a body-less answer (the delete's) has no length
             out.append((b"content-length", str(len(self.body)).encode()))
         if close:
             out.append((b"connection", b"close"))
@@ -90,6 +90,8 @@ class MockApp:
         self._mask = self.contract.mask
         self._type = self.contract.account_type
         self._rate_headers = self.contract.rate_limit_headers
+        self._status = self.contract.status
+        self._read_permission = self.contract.operation("GET").permission
         self._envelopes: dict[tuple[tuple[str, ...], frozenset[str]], bytes] = {}
 
     # -- ASGI entry point ---------------------------------------------------------------
@@ -179,19 +181,21 @@ class MockApp:
                 self._envelopes[cache_key] = data  # the usual few messages, never a quoted key
         return Reply(int(status), data, _JSON, headers or [])
 
-    def account_body(self, stored_key: str) -> dict[str, Any]:
+    def account_body(self, stored_key: str) -> Any:
         value = stored_key if "unmasked-api-key" in self.faults else self._mask
-        data: dict[str, Any] = {"attributes": {self._secret: value}, "type": self._type}
+        kind = self._type
         if "wrong-type-in-response" in self.faults:
-            data["type"] = self._type.replace("-", "_")
+            kind = kind.replace("-", "_")
+        body = self.contract.account_body({self._secret: value}, kind)
         if "missing-response-field" in self.faults:
-            del data["attributes"]
-        return {"data": data}
+            *parent, name = self.contract.attributes_path
+            del self.contract.value_at(body, tuple(parent))[name]
+        return body
 
     # -- request handling ---------------------------------------------------------------
     def dispatch(self, request: Request) -> Reply:
         if request.path.rstrip("/") != self._path:
-            return self.error(HTTPStatus.NOT_FOUND, f"Not Found: {request.path[:200]}")
+            return self.error(self._status.not_found, f"Not Found: {request.path[:200]}")
         operation = self.contract.operations.get(request.method.upper())
         if operation is None:
             return self.error(
@@ -203,24 +207,24 @@ class MockApp:
         if found is None:
             if "unauthorized-instead-of-forbidden" in self.faults:
                 return self.error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
-            return self.error(HTTPStatus.FORBIDDEN, "Forbidden")
+            return self.error(self._status.forbidden, "Forbidden")
         org, permissions = found
         decision = self.state.consume(org)
         headers = _encoded(self.rate_headers(decision))
         if decision is not None and not decision.allowed:
             if "rate-limit-without-headers" in self.faults:
                 headers = []
-            return self.error(HTTPStatus.TOO_MANY_REQUESTS, "Too many requests", headers=headers)
+            return self.error(self._status.rate_limited, "Too many requests", headers=headers)
         if (
             operation.permission
             and operation.permission not in permissions
             and not (
-                operation.permission != "integrations_read"
+                operation.permission != self._read_permission
                 and "permission-not-enforced" in self.faults
             )
         ):
             return self.error(
-                HTTPStatus.FORBIDDEN,
+                self._status.forbidden,
                 f"Forbidden: the {operation.permission} permission is required",
                 headers=headers,  # the request was counted: say so, like every other answer
             )
@@ -253,11 +257,11 @@ class MockApp:
             with self.state.lock:
                 stored = org.account_key
             if stored is None:
-                return self.error(HTTPStatus.NOT_FOUND, "Statuspage account not found")
+                return self.error(self._status.not_found, "Statuspage account not found")
             return self.json(operation.success.status, self.account_body(stored))
         with self.state.lock:  # DELETE
             if org.account_key is None:
-                return self.error(HTTPStatus.NOT_FOUND, "Statuspage account not found")
+                return self.error(self._status.not_found, "Statuspage account not found")
             if "delete-keeps-account" not in self.faults:
                 org.account_key = None
         return Reply(operation.success.status)  # 204: no body, no media type
@@ -265,7 +269,8 @@ class MockApp:
     def with_body(
         self, operation: Operation, data: Any, problem: BodyProblem | None, org: Organisation
     ) -> Reply:
-        secret = _submitted_secret(data, self._secret)
+        secret = self.contract.value_at(data, self.contract.secret_path)
+        secret = secret if isinstance(secret, str) else None
         if problem is not None and not (
             operation.method == "POST" and self.accepts_anyway(problem, data)
         ):
@@ -276,16 +281,17 @@ class MockApp:
             ):
                 with self.state.lock:
                     org.account_key = org.account_key or secret
-            return self.error(HTTPStatus.BAD_REQUEST, *self.quoting(secret, str(problem)))
+            return self.error(self._status.invalid, *self.quoting(secret, str(problem)))
         if operation.method == "POST":
             if secret and not secret.isascii() and "server-error-on-non-ascii-key" in self.faults:
                 return self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
             if secret and len(secret) > 40 and "rejects-long-api-key" in self.faults:
-                return self.error(HTTPStatus.BAD_REQUEST, "data.attributes.api_key is too long")
+                where = ".".join(self.contract.secret_path)
+                return self.error(self._status.invalid, f"{where} is too long")
             with self.state.lock:
                 if org.account_key is not None and "accepts-second-create" not in self.faults:
                     return self.error(
-                        HTTPStatus.CONFLICT,
+                        self._status.conflict,
                         *self.quoting(
                             secret, "A Statuspage account already exists for this organization"
                         ),
@@ -295,7 +301,7 @@ class MockApp:
             return self.json(operation.success.status, self.account_body(stored))
         with self.state.lock:  # PATCH
             if org.account_key is None:
-                return self.error(HTTPStatus.NOT_FOUND, "Statuspage account not found")
+                return self.error(self._status.not_found, "Statuspage account not found")
             if secret is not None:
                 org.account_key = secret
             stored = org.account_key
@@ -303,7 +309,7 @@ class MockApp:
 
     def accepts_anyway(self, problem: BodyProblem, data: Any) -> bool:
         """Fault modes that let one kind of invalid create body through."""
-        secret_path = f"data.attributes.{self._secret}"
+        secret_path = ".".join(self.contract.secret_path)
         if (
             "accepts-missing-api-key" in self.faults
             and problem.field == secret_path
@@ -313,12 +319,12 @@ class MockApp:
         if (
             "accepts-empty-api-key" in self.faults
             and problem.field == secret_path
-            and data["data"]["attributes"].get(self._secret) == ""
+            and self.contract.value_at(data, self.contract.secret_path) == ""
         ):
             return True
         return (
             "accepts-wrong-type" in self.faults
-            and problem.field == "data.type"
+            and problem.field == ".".join(self.contract.type_path)
             and "must be one of" in problem.message
         )
 
@@ -338,11 +344,3 @@ def _encoded(headers: dict[str, str]) -> list[Header]:
             raw = value.encode()
         out.append((name.encode("latin-1"), raw))
     return out
-
-
-def _submitted_secret(data: Any, field: str) -> str | None:
-    try:
-        value = data["data"]["attributes"][field]
-    except (KeyError, TypeError, IndexError):
-        return None
-    return value if isinstance(value, str) else None

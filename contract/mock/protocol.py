@@ -20,6 +20,10 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from contract.mock.logs import http_log
+from contract.spec import load_contract
+
+#: Malformed HTTP is answered as the contract answers any bad request.
+_BAD_REQUEST = HTTPStatus(load_contract().status.invalid)
 
 #: Longest request target accepted (414 above).
 MAX_URL_BYTES = 8 * 1024
@@ -61,10 +65,10 @@ class MockHttpProtocol(HttpToolsProtocol):
             if isinstance(cause, _Refused):
                 self.refuse(cause.status, cause.message)
             elif cause is not None:  # e.g. a CONNECT authority uvicorn cannot parse as a URL
-                self.refuse(HTTPStatus.BAD_REQUEST, "Bad Request: malformed request target")
+                self.refuse(_BAD_REQUEST, "Bad Request: malformed request target")
             else:
                 reason = str(exc).strip() or "malformed request"
-                self.refuse(HTTPStatus.BAD_REQUEST, f"Bad Request: {reason[:100]}")
+                self.refuse(_BAD_REQUEST, f"Bad Request: {reason[:100]}")
             return
         if self._in_head and self._head_bytes > MAX_HEAD_BYTES:
             self.refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request header too large")
@@ -86,7 +90,7 @@ class MockHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         version = self.parser.get_http_version()
         if version not in VERSIONS:
-            raise _Refused(HTTPStatus.BAD_REQUEST, "Unsupported HTTP version; use HTTP/1.1")
+            raise _Refused(_BAD_REQUEST, "Unsupported HTTP version; use HTTP/1.1")
         if len(self.headers) > MAX_HEADERS or (  # a head in one big read: count its fields
             self._head_bytes > MAX_HEAD_BYTES
             and sum(len(n) + len(v) for n, v in self.headers) > MAX_HEAD_BYTES
@@ -97,7 +101,7 @@ class MockHttpProtocol(HttpToolsProtocol):
 
     # -- refusals ---------------------------------------------------------------------------
     def send_400_response(self, msg: str) -> None:  # uvicorn's hook, kept for its callers
-        self.refuse(HTTPStatus.BAD_REQUEST, "Bad Request")
+        self.refuse(_BAD_REQUEST, "Bad Request")
 
     def refuse(self, status: HTTPStatus, message: str) -> None:
         """Answer ``status`` with the error envelope and close the connection."""

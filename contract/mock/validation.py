@@ -8,7 +8,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from contract.spec import is_json_media_type
+from contract.spec import JSON_MEDIA_TYPE, is_json_media_type
 from contract.spec.validators import fast_validator_for, validator_for
 
 
@@ -35,7 +35,7 @@ def parse_json_body(raw: bytes, content_type: str | None) -> tuple[Any, BodyProb
     """Decode a request body as strict JSON (UTF-8, no NaN/Infinity, bounded nesting)."""
     if not is_json_media_type(content_type):
         return None, BodyProblem(
-            "", f"Content-Type must be application/json, got {content_type or 'none'!r}"
+            "", f"Content-Type must be {JSON_MEDIA_TYPE}, got {content_type or 'none'!r}"
         )
     if not raw:
         return None, BodyProblem("", "request body is empty")

@@ -198,7 +198,8 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> list[Path]:
     path = report_dir / JSON_NAME
     _atomic_write(path, text + "\n")
     written = [path]
-    from contract.report.html import render_html, render_markdown  # Jinja2: only to write reports
+    from contract.report.html import render_html  # Jinja2: only to write reports
+    from contract.report.markdown import render_markdown
 
     for name, render in ((HTML_NAME, render_html), (SUMMARY_NAME, render_markdown)):
         target = report_dir / name

@@ -94,9 +94,12 @@ def _api_key_masked(ex: Exchange, ctx: RuleContext) -> str | None:
     if not 200 <= ex.status < 300 or not ex.response_body:
         raise NotApplicable
     try:
-        value = ex.json["data"]["attributes"][contract.secret_field]
-    except (ValueError, KeyError, TypeError):
+        attributes = contract.value_at(ex.json, contract.attributes_path)
+    except ValueError:
         raise NotApplicable from None
+    if not isinstance(attributes, dict) or contract.secret_field not in attributes:
+        raise NotApplicable
+    value = attributes[contract.secret_field]
     if not isinstance(value, str):
         return f"{contract.secret_field} is not a string"
     keys = [k for k in ctx.submitted_keys if _maskable(k, contract.mask)]
@@ -122,7 +125,7 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
     if 200 <= ex.status < 300 and ex.is_json:  # the masked field is api-key-masked's business
         try:
             data = copy.deepcopy(ex.json)  # never alter the exchange's cached body
-            data["data"]["attributes"].pop(contract.secret_field, None)
+            contract.value_at(data, contract.attributes_path).pop(contract.secret_field, None)
             body = str(data)
         except (KeyError, TypeError, AttributeError):
             pass
@@ -141,9 +144,10 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
     required_on=frozenset({"mock"}),
 )
 def _rate_limit_headers(ex: Exchange, ctx: RuleContext) -> str | None:
-    if ex.status != 429:
+    limited = load_contract().status.rate_limited
+    if ex.status != limited:
         raise NotApplicable
-    documented = _operation(ex).response(429)
+    documented = _operation(ex).response(limited)
     problems = []
     for name, spec in (documented.headers if documented else {}).items():
         value = ex.header(name)

@@ -11,7 +11,8 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
+from http import HTTPStatus
 from importlib import resources
 from typing import Any
 
@@ -77,6 +78,50 @@ class Operation:
         return self.responses.get(status)
 
 
+@dataclass(frozen=True)
+class Statuses:
+    """The contract's status codes by what they mean: the only home of those numbers.
+
+    Successes are each operation's documented 2xx; each error is looked up among the
+    documented responses, so a document that stops documenting one fails at load."""
+
+    ok: int  #: a read that found the account
+    created: int  #: a create that made the account
+    updated: int  #: an update that changed it
+    deleted: int  #: a delete that removed it
+    invalid: int  #: a request whose body breaks the contract
+    forbidden: int  #: missing, unknown or under-privileged keys
+    not_found: int  #: no account (read, update or delete)
+    conflict: int  #: a create while an account exists
+    rate_limited: int  #: over the rate limit
+
+    @classmethod
+    def of(cls, operations: dict[str, Operation]) -> Statuses:
+        documented = {s for op in operations.values() for s in op.responses}
+
+        def error(status: HTTPStatus) -> int:
+            if int(status) not in documented:  # pragma: no cover - guards a document change
+                raise ValueError(f"the contract does not document {int(status)}")
+            return int(status)
+
+        return cls(
+            ok=operations["GET"].success.status,
+            created=operations["POST"].success.status,
+            updated=operations["PATCH"].success.status,
+            deleted=operations["DELETE"].success.status,
+            invalid=error(HTTPStatus.BAD_REQUEST),
+            forbidden=error(HTTPStatus.FORBIDDEN),
+            not_found=error(HTTPStatus.NOT_FOUND),
+            conflict=error(HTTPStatus.CONFLICT),
+            rate_limited=error(HTTPStatus.TOO_MANY_REQUESTS),
+        )
+
+    def invalid_create(self, account_exists: bool) -> frozenset[int]:
+        """What a create with an invalid body may answer: the conflict too when an account
+        exists (a site may check for the account before it reads the body)."""
+        return frozenset({self.invalid, self.conflict} if account_exists else {self.invalid})
+
+
 class Contract:
     """The parsed contract document with derived facts."""
 
@@ -99,6 +144,11 @@ class Contract:
     @property
     def title(self) -> str:
         return str(self.document["info"]["title"])
+
+    @cached_property
+    def status(self) -> Statuses:
+        """The contract's status codes by meaning (``contract.status.conflict``)."""
+        return Statuses.of(self.operations)
 
     # -- paths and operations -------------------------------------------------------------
     @property
@@ -179,11 +229,7 @@ class Contract:
 
     def secret_of(self, body: Any) -> str | None:
         """The secret a request body carries: a non-empty string at :attr:`secret_path`."""
-        node = body
-        for part in self.secret_path:
-            if not isinstance(node, dict) or part not in node:
-                return None
-            node = node[part]
+        node = self.value_at(body, self.secret_path)
         return node if isinstance(node, str) and node else None
 
     def with_secret(self, body: dict[str, Any], secret: str) -> dict[str, Any]:
@@ -193,6 +239,48 @@ class Contract:
         for part in self.secret_path[:-1]:
             node = node[part]
         node[self.secret_path[-1]] = secret
+        return body
+
+    @property
+    def attributes_path(self) -> tuple[str, ...]:
+        """Where the account's attributes stand in a body (requests and responses alike)."""
+        return self.secret_path[:-1]
+
+    @cached_property
+    def type_path(self) -> tuple[str, ...]:
+        """Where the resource type (the one-value enum) stands in a body."""
+        enum = [self.account_type]
+        path = _path_where(self.create.request_schema or {}, lambda s: s.get("enum") == enum)
+        if path is None:  # pragma: no cover - guards a future document change
+            raise ValueError("the create request has no resource type")
+        return path
+
+    @property
+    def errors_field(self) -> str:
+        """The one property of the error envelope (a list of messages)."""
+        return next(iter(self.error_schema["properties"]))
+
+    @staticmethod
+    def value_at(body: Any, path: tuple[str, ...]) -> Any:
+        """The value at ``path`` in a JSON body, or None when the path is not there."""
+        node = body
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def account_body(self, attributes: dict[str, Any], account_type: str | None = None) -> Any:
+        """An account document as the contract shapes it: type and attributes in place."""
+        body: dict[str, Any] = {}
+        for path, value in (
+            (self.type_path, self.account_type if account_type is None else account_type),
+            (self.attributes_path, attributes),
+        ):
+            node = body
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = value
         return body
 
     @property
@@ -238,6 +326,17 @@ def _property_path(schema: dict[str, Any], name: str) -> tuple[str, ...] | None:
         return (name,)
     for key, sub in props.items():
         found = _property_path(sub, name)
+        if found is not None:
+            return (key, *found)
+    return None
+
+
+def _path_where(schema: dict[str, Any], match: Any) -> tuple[str, ...] | None:
+    """The path of the first property (depth first) whose schema ``match`` accepts."""
+    for key, sub in schema.get("properties", {}).items():
+        if match(sub):
+            return (key,)
+        found = _path_where(sub, match)
         if found is not None:
             return (key, *found)
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from contract.spec import load_contract
 from contract.target import Target, sentinel_key
 
 CONTRACT = load_contract()
-CREATED = CONTRACT.create.success.status
+STATUS = CONTRACT.status
+CREATED = STATUS.created
 
 pytestmark = pytest.mark.usefixtures("suite_guard")
 
@@ -39,13 +41,13 @@ def test_reference_request_creates_the_account_with_a_masked_key(client: Contrac
     body = created.json
     client.expect(
         "response-schema",
-        body["data"]["type"] == CONTRACT.account_type,
+        CONTRACT.value_at(body, CONTRACT.type_path) == CONTRACT.account_type,
         "the created account has the wrong type",
         created,
     )
     client.expect(
         "api-key-masked",
-        CONTRACT.secret_field in body["data"]["attributes"],
+        CONTRACT.value_at(body, CONTRACT.secret_path) is not None,
         f"the created account does not return its {CONTRACT.secret_field} (masked)",
         created,
     )
@@ -69,8 +71,8 @@ def test_a_second_create_conflicts_and_changes_nothing(client: ContractClient) -
     second = client.create(valid_create_body())
     client.expect(
         "single-account",
-        second.status == 409,
-        f"a second create answered {second.status}, not 409",
+        second.status == STATUS.conflict,
+        f"a second create answered {second.status}, not {STATUS.conflict}",
         second,
     )
     expect_unchanged(client, True, second)
@@ -90,11 +92,11 @@ def test_a_create_that_breaks_the_contract_is_rejected(
     else:
         existed = account_exists(client)
     rejected = client.request("POST", **kwargs)
-    allowed = {400, 409} if existed else {400}
+    allowed = STATUS.invalid_create(existed)
     client.expect(
         "invalid-body-rejected",
         rejected.status in allowed,
-        f"a create whose {bad.why} answered {rejected.status}, not 400",
+        f"a create whose {bad.why} answered {rejected.status}, not {STATUS.invalid}",
         rejected,
     )
     expect_unchanged(client, existed, rejected)
@@ -116,8 +118,8 @@ def test_reads_without_valid_keys_are_refused(client: ContractClient, case: str)
     refused = client.get(auth=_auth_cases(client)[case])
     client.expect(
         "auth-enforced",
-        refused.status in (401, 403),
-        f"a GET with {case} answered {refused.status}, not 403",
+        refused.status in (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
+        f"a GET with {case} answered {refused.status}, not {STATUS.forbidden}",
         refused,
     )
 
@@ -133,8 +135,8 @@ def test_creates_without_valid_keys_are_refused_and_change_nothing(
     refused = client.create(valid_create_body(), auth=_auth_cases(client)[case])
     client.expect(
         "auth-enforced",
-        refused.status in (401, 403),
-        f"a create with {case} answered {refused.status}, not 403",
+        refused.status in (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
+        f"a create with {case} answered {refused.status}, not {STATUS.forbidden}",
         refused,
     )
     expect_unchanged(client, False, refused)
@@ -148,7 +150,10 @@ def test_an_application_key_without_manage_integrations_may_read_but_not_write(
     auth = client.auth_headers(api_key, app_key)
     read = client.get(auth=auth)
     client.expect(
-        "auth-enforced", read.status == 404, f"a read-only key's GET answered {read.status}", read
+        "auth-enforced",
+        read.status == STATUS.not_found,
+        f"a read-only key's GET answered {read.status}",
+        read,
     )
     writes: list[tuple[str, dict[str, Any]]] = [
         ("POST", {"json": valid_create_body()}),
@@ -159,13 +164,16 @@ def test_an_application_key_without_manage_integrations_may_read_but_not_write(
         refused = client.request(method, auth=auth, **kwargs)
         client.expect(
             "auth-enforced",
-            refused.status == 403,
+            refused.status == STATUS.forbidden,
             f"{method} with a key lacking manage_integrations answered {refused.status}",
             refused,
         )
     after = client.get(auth=auth)
     client.expect(
-        "rejected-call-no-effect", after.status == 404, "a refused write created an account", after
+        "rejected-call-no-effect",
+        after.status == STATUS.not_found,
+        "a refused write created an account",
+        after,
     )
 
 
@@ -188,8 +196,9 @@ def test_over_the_rate_limit_every_operation_answers_429_with_its_headers(
         limited = client.request(method, auth=auth, retry_rate_limit=False, **kwargs)
         client.expect(
             "rate-limit-headers",
-            limited.status == 429,
-            f"{method} over a limit of 2 requests answered {limited.status}, not 429",
+            limited.status == STATUS.rate_limited,
+            f"{method} over a limit of 2 requests answered {limited.status},"
+            f" not {STATUS.rate_limited}",
             limited,
         )
 
@@ -205,8 +214,8 @@ def test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing(
     rejected = client.request("PATCH", **materialise(bad))
     client.expect(
         "invalid-body-rejected",
-        rejected.status == 400,
-        f"an update whose {bad.why} answered {rejected.status}, not 400",
+        rejected.status == STATUS.invalid,
+        f"an update whose {bad.why} answered {rejected.status}, not {STATUS.invalid}",
         rejected,
     )
     expect_unchanged(client, True, rejected)
@@ -226,8 +235,8 @@ def test_reading_updating_and_deleting_without_an_account_answer_404(
         missing = client.request(method, **kwargs)
         client.expect(
             "lifecycle-effects",
-            missing.status == 404,
-            f"{method} without an account answered {missing.status}, not 404",
+            missing.status == STATUS.not_found,
+            f"{method} without an account answered {missing.status}, not {STATUS.not_found}",
             missing,
         )
     expect_unchanged(client, False, missing)
