@@ -1,8 +1,8 @@
 """Shared fixtures of the toolkit's own tests.
 
 Every fixture here is prefixed ``mock_`` so that it cannot collide with the fixtures of the
-contract suite's pytest plugin (``target``, ``client``, ``mock_site``, ...): ``mock_site`` is
-deliberately not used here.
+contract suite's pytest plugin (``contract_target``, ``contract_client``, ...);
+``contract_mock_site`` is deliberately not used here.
 """
 
 from __future__ import annotations

@@ -8,8 +8,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from contract.spec import load_contract
+
 #: Permissions a default application key has.
-ALL_PERMISSIONS: frozenset[str] = frozenset({"manage_integrations", "integrations_read"})
+#: Every permission the contract's operations ask for (``x-permission``).
+ALL_PERMISSIONS: frozenset[str] = load_contract().permissions
 
 #: Documented demo keys of the default organisation, used when DD_API_KEY / DD_APP_KEY are unset.
 DEMO_API_KEY = "mock-api-key-0000000000000000000000"

@@ -140,13 +140,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "site_name" not in metafunc.fixturenames:
+    if "contract_site_name" not in metafunc.fixturenames:
         return
     session = contract_session(metafunc.config)
     if not session.multi_site:
         return
     params = [pytest.param(s, id=s, marks=pytest.mark.xdist_group(s)) for s in session.sites]
-    metafunc.parametrize("site_name", params, indirect=True, scope="session")
+    metafunc.parametrize("contract_site_name", params, indirect=True, scope="session")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -191,7 +191,7 @@ def pytest_runtest_makereport(
         return
     if report.when == "call" or (report.when == "setup" and not report.passed):
         session = contract_session(item.config)
-        site = item.callspec.params.get("site_name") if hasattr(item, "callspec") else None
+        site = item.callspec.params.get("contract_site_name") if hasattr(item, "callspec") else None
         run = session.run_for(site or session.sites[0])
         if call.excinfo is not None and call.excinfo.errisinstance((RunAborted, SiteUnreachable)):
             session.note_abort(run, f"{ABORTED_MID_RUN}: {call.excinfo.value}")
@@ -310,16 +310,16 @@ def contract_run(request: pytest.FixtureRequest) -> ContractSession:
 
 
 @pytest.fixture(scope="session")
-def site_name(request: pytest.FixtureRequest, contract_run: ContractSession) -> str:
+def contract_site_name(request: pytest.FixtureRequest, contract_run: ContractSession) -> str:
     """The site under test (parametrised when several sites are asked for)."""
     return str(getattr(request, "param", contract_run.sites[0]))
 
 
 @pytest.fixture(scope="session")
-def target(site_name: str, contract_run: ContractSession) -> Iterator[Target]:
+def contract_target(contract_site_name: str, contract_run: ContractSession) -> Iterator[Target]:
     """The site under test, opened (and for the mock, started) once per session and site."""
     try:
-        run = contract_run.open(site_name)
+        run = contract_run.open(contract_site_name)
     except TargetError as exc:
         pytest.exit(f"usage error: {exc}", returncode=4)
     assert run.target is not None
@@ -328,29 +328,34 @@ def target(site_name: str, contract_run: ContractSession) -> Iterator[Target]:
 
 
 @pytest.fixture(scope="session")
-def client(target: Target, contract_run: ContractSession, site_name: str) -> ContractClient:
+def contract_client(
+    contract_target: Target, contract_run: ContractSession, contract_site_name: str
+) -> ContractClient:
     """A checking client for the target's account operations."""
-    run = contract_run.run_for(site_name)
+    run = contract_run.run_for(contract_site_name)
     assert run.client is not None
     return run.client
 
 
 @pytest.fixture
-def suite_guard(
-    request: pytest.FixtureRequest, target: Target, contract_run: ContractSession, site_name: str
+def contract_guard(
+    request: pytest.FixtureRequest,
+    contract_target: Target,
+    contract_run: ContractSession,
+    contract_site_name: str,
 ) -> None:
     """Applies the safety markers (mutating, mock_only) once the target is known, and stops
     a site's tests once its run was aborted."""
-    aborted = contract_run.run_for(site_name).aborted
+    aborted = contract_run.run_for(contract_site_name).aborted
     if aborted:
         pytest.skip(aborted)
-    _skip_if_not_allowed(request.node, target)
+    _skip_if_not_allowed(request.node, contract_target)
 
 
 @pytest.fixture
-def mock_site(target: Target) -> Iterator[MockSite]:
+def contract_mock_site(contract_target: Target) -> Iterator[MockSite]:
     """The embedded mock's controls (skips on other sites); restores its settings after."""
-    if target.mock is None:
-        pytest.skip(f"needs the embedded mock's controls; {target.name} is not the mock")
-    yield target.mock
-    target.mock.set_rate_limit(None)
+    if contract_target.mock is None:
+        pytest.skip(f"needs the embedded mock's controls; {contract_target.name} is not the mock")
+    yield contract_target.mock
+    contract_target.mock.set_rate_limit(None)

@@ -169,6 +169,11 @@ class Contract:
             raise KeyError(f"the contract has no {method.upper()} operation") from None
 
     @property
+    def permissions(self) -> frozenset[str]:
+        """Every permission an operation asks for (``x-permission``)."""
+        return frozenset(op.permission for op in self.operations.values() if op.permission)
+
+    @property
     def methods(self) -> list[str]:
         return list(self.operations)
 

@@ -13,6 +13,7 @@ from contract.scenarios import (
     bad_create_inputs,
     bad_inputs,
     ensure_no_account,
+    expect_status,
     expect_unchanged,
     materialise,
     read_only_refusal,
@@ -25,27 +26,24 @@ CONTRACT = load_contract()
 STATUS = CONTRACT.status
 CREATED = STATUS.created
 
-pytestmark = pytest.mark.usefixtures("suite_guard")
+pytestmark = pytest.mark.usefixtures("contract_guard")
 
 
 @pytest.mark.mutating
-def test_reference_request_creates_the_account_with_a_masked_key(client: ContractClient) -> None:
-    ensure_no_account(client)
-    created = client.create(CONTRACT.request_example("POST"))
-    client.expect(
-        "valid-body-accepted",
-        created.status == CREATED,
-        f"the reference request answered {created.status}, not {CREATED}",
-        created,
-    )
+def test_reference_request_creates_the_account_with_a_masked_key(
+    contract_client: ContractClient,
+) -> None:
+    ensure_no_account(contract_client)
+    created = contract_client.create(CONTRACT.request_example("POST"))
+    expect_status(contract_client, "valid-body-accepted", created, CREATED, "the reference request")
     body = created.json
-    client.expect(
+    contract_client.expect(
         "response-schema",
         CONTRACT.value_at(body, CONTRACT.type_path) == CONTRACT.account_type,
         "the created account has the wrong type",
         created,
     )
-    client.expect(
+    contract_client.expect(
         "api-key-masked",
         CONTRACT.value_at(body, CONTRACT.secret_path) is not None,
         f"the created account does not return its {CONTRACT.secret_field} (masked)",
@@ -54,73 +52,68 @@ def test_reference_request_creates_the_account_with_a_masked_key(client: Contrac
 
 
 @pytest.mark.mutating
-def test_a_distinctive_key_is_never_returned(client: ContractClient) -> None:
-    ensure_no_account(client)
-    created = client.create(valid_create_body())
-    client.expect(
+def test_a_distinctive_key_is_never_returned(contract_client: ContractClient) -> None:
+    ensure_no_account(contract_client)
+    created = contract_client.create(valid_create_body())
+    contract_client.expect(
         "valid-body-accepted", created.status == CREATED, f"answered {created.status}", created
     )
-    client.get()  # the response rules check the GET's body for the key as well
+    contract_client.get()  # the response rules check the GET's body for the key as well
 
 
 @pytest.mark.mutating
-def test_a_second_create_conflicts_and_changes_nothing(client: ContractClient) -> None:
-    ensure_no_account(client)
-    first = client.create(valid_create_body())
-    client.expect("valid-body-accepted", first.status == CREATED, f"answered {first.status}", first)
-    second = client.create(valid_create_body())
-    client.expect(
-        "single-account",
-        second.status == STATUS.conflict,
-        f"a second create answered {second.status}, not {STATUS.conflict}",
-        second,
+def test_a_second_create_conflicts_and_changes_nothing(contract_client: ContractClient) -> None:
+    ensure_no_account(contract_client)
+    first = contract_client.create(valid_create_body())
+    contract_client.expect(
+        "valid-body-accepted", first.status == CREATED, f"answered {first.status}", first
     )
-    expect_unchanged(client, True, second)
+    second = contract_client.create(valid_create_body())
+    expect_status(contract_client, "single-account", second, STATUS.conflict, "a second create")
+    expect_unchanged(contract_client, True, second)
 
 
 @pytest.mark.parametrize("bad", bad_create_inputs(), ids=lambda b: b.id)
 def test_a_create_that_breaks_the_contract_is_rejected(
-    client: ContractClient, target: Target, bad
+    contract_client: ContractClient, contract_target: Target, bad
 ) -> None:
     kwargs = materialise(bad)
-    refused = read_only_refusal(client, "POST", kwargs)
+    refused = read_only_refusal(contract_client, "POST", kwargs)
     if refused:
         pytest.skip(f"{bad.id}: {refused}")
-    if target.mutation_skip_reason is None:
-        ensure_no_account(client)
+    if contract_target.mutation_skip_reason is None:
+        ensure_no_account(contract_client)
         existed = False
     else:
-        existed = account_exists(client)
-    rejected = client.request("POST", **kwargs)
+        existed = account_exists(contract_client)
+    rejected = contract_client.request("POST", **kwargs)
     allowed = STATUS.invalid_create(existed)
-    client.expect(
-        "invalid-body-rejected",
-        rejected.status in allowed,
-        f"a create whose {bad.why} answered {rejected.status}, not {STATUS.invalid}",
-        rejected,
+    expect_status(
+        contract_client, "invalid-body-rejected", rejected, allowed, f"a create whose {bad.why}"
     )
-    expect_unchanged(client, existed, rejected)
+    expect_unchanged(contract_client, existed, rejected)
 
 
-def _auth_cases(client: ContractClient) -> dict[str, dict[str, str]]:
+def _auth_cases(contract_client: ContractClient) -> dict[str, dict[str, str]]:
     return {
-        "no keys": client.auth_headers(None, None),
-        "no application key": client.auth_headers(app_key=None),
-        "an unknown API key": client.auth_headers(api_key=sentinel_key()),
-        "an unknown application key": client.auth_headers(app_key=sentinel_key()),
+        "no keys": contract_client.auth_headers(None, None),
+        "no application key": contract_client.auth_headers(app_key=None),
+        "an unknown API key": contract_client.auth_headers(api_key=sentinel_key()),
+        "an unknown application key": contract_client.auth_headers(app_key=sentinel_key()),
     }
 
 
 @pytest.mark.parametrize(
     "case", ["no keys", "no application key", "an unknown API key", "an unknown application key"]
 )
-def test_reads_without_valid_keys_are_refused(client: ContractClient, case: str) -> None:
-    refused = client.get(auth=_auth_cases(client)[case])
-    client.expect(
+def test_reads_without_valid_keys_are_refused(contract_client: ContractClient, case: str) -> None:
+    refused = contract_client.get(auth=_auth_cases(contract_client)[case])
+    expect_status(
+        contract_client,
         "auth-enforced",
-        refused.status in (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
-        f"a GET with {case} answered {refused.status}, not {STATUS.forbidden}",
         refused,
+        (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
+        f"a GET with {case}",
     )
 
 
@@ -129,47 +122,46 @@ def test_reads_without_valid_keys_are_refused(client: ContractClient, case: str)
     "case", ["no keys", "no application key", "an unknown API key", "an unknown application key"]
 )
 def test_creates_without_valid_keys_are_refused_and_change_nothing(
-    client: ContractClient, case: str
+    contract_client: ContractClient, case: str
 ) -> None:
-    ensure_no_account(client)
-    refused = client.create(valid_create_body(), auth=_auth_cases(client)[case])
-    client.expect(
+    ensure_no_account(contract_client)
+    refused = contract_client.create(valid_create_body(), auth=_auth_cases(contract_client)[case])
+    expect_status(
+        contract_client,
         "auth-enforced",
-        refused.status in (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
-        f"a create with {case} answered {refused.status}, not {STATUS.forbidden}",
         refused,
+        (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
+        f"a create with {case}",
     )
-    expect_unchanged(client, False, refused)
+    expect_unchanged(contract_client, False, refused)
 
 
 @pytest.mark.mock_only
 def test_an_application_key_without_manage_integrations_may_read_but_not_write(
-    client: ContractClient, mock_site
+    contract_client: ContractClient, contract_mock_site
 ) -> None:
-    _, api_key, app_key = mock_site.new_organisation(permissions={"integrations_read"})
-    auth = client.auth_headers(api_key, app_key)
-    read = client.get(auth=auth)
-    client.expect(
-        "auth-enforced",
-        read.status == STATUS.not_found,
-        f"a read-only key's GET answered {read.status}",
-        read,
+    _, api_key, app_key = contract_mock_site.new_organisation(
+        permissions={CONTRACT.operation("GET").permission}
     )
+    auth = contract_client.auth_headers(api_key, app_key)
+    read = contract_client.get(auth=auth)
+    expect_status(contract_client, "auth-enforced", read, STATUS.not_found, "a read-only key's GET")
     writes: list[tuple[str, dict[str, Any]]] = [
         ("POST", {"json": valid_create_body()}),
         ("PATCH", {"json": valid_create_body()}),
         ("DELETE", {}),
     ]
     for method, kwargs in writes:
-        refused = client.request(method, auth=auth, **kwargs)
-        client.expect(
+        refused = contract_client.request(method, auth=auth, **kwargs)
+        expect_status(
+            contract_client,
             "auth-enforced",
-            refused.status == STATUS.forbidden,
-            f"{method} with a key lacking manage_integrations answered {refused.status}",
             refused,
+            STATUS.forbidden,
+            f"{method} with a key lacking {CONTRACT.operation(method).permission}",
         )
-    after = client.get(auth=auth)
-    client.expect(
+    after = contract_client.get(auth=auth)
+    contract_client.expect(
         "rejected-call-no-effect",
         after.status == STATUS.not_found,
         "a refused write created an account",
@@ -179,13 +171,13 @@ def test_an_application_key_without_manage_integrations_may_read_but_not_write(
 
 @pytest.mark.mock_only
 def test_over_the_rate_limit_every_operation_answers_429_with_its_headers(
-    client: ContractClient, mock_site
+    contract_client: ContractClient, contract_mock_site
 ) -> None:
-    _, api_key, app_key = mock_site.new_organisation()
-    mock_site.set_rate_limit(2, 60)
-    auth = client.auth_headers(api_key, app_key)
+    _, api_key, app_key = contract_mock_site.new_organisation()
+    contract_mock_site.set_rate_limit(2, 60)
+    auth = contract_client.auth_headers(api_key, app_key)
     for _ in range(2):  # the allowance: a create (201), then a second one (409)
-        client.create(valid_create_body(), auth=auth, retry_rate_limit=False)
+        contract_client.create(valid_create_body(), auth=auth, retry_rate_limit=False)
     over: list[tuple[str, dict[str, Any]]] = [
         ("POST", {"json": valid_create_body()}),
         ("GET", {}),
@@ -193,50 +185,54 @@ def test_over_the_rate_limit_every_operation_answers_429_with_its_headers(
         ("DELETE", {}),
     ]
     for method, kwargs in over:
-        limited = client.request(method, auth=auth, retry_rate_limit=False, **kwargs)
-        client.expect(
+        limited = contract_client.request(method, auth=auth, retry_rate_limit=False, **kwargs)
+        expect_status(
+            contract_client,
             "rate-limit-headers",
-            limited.status == STATUS.rate_limited,
-            f"{method} over a limit of 2 requests answered {limited.status},"
-            f" not {STATUS.rate_limited}",
             limited,
+            STATUS.rate_limited,
+            f"{method} over a limit of 2 requests",
         )
 
 
 @pytest.mark.mutating
 @pytest.mark.parametrize("bad", bad_inputs("PATCH"), ids=lambda b: b.id)
 def test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing(
-    client: ContractClient, bad
+    contract_client: ContractClient, bad
 ) -> None:
-    if not account_exists(client):
-        created = client.create(valid_create_body())
-        client.expect("valid-body-accepted", created.status == CREATED, "create failed", created)
-    rejected = client.request("PATCH", **materialise(bad))
-    client.expect(
+    if not account_exists(contract_client):
+        created = contract_client.create(valid_create_body())
+        contract_client.expect(
+            "valid-body-accepted", created.status == CREATED, "create failed", created
+        )
+    rejected = contract_client.request("PATCH", **materialise(bad))
+    expect_status(
+        contract_client,
         "invalid-body-rejected",
-        rejected.status == STATUS.invalid,
-        f"an update whose {bad.why} answered {rejected.status}, not {STATUS.invalid}",
         rejected,
+        STATUS.invalid,
+        f"an update whose {bad.why}",
     )
-    expect_unchanged(client, True, rejected)
+    expect_unchanged(contract_client, True, rejected)
 
 
 @pytest.mark.mutating
 def test_reading_updating_and_deleting_without_an_account_answer_404(
-    client: ContractClient,
+    contract_client: ContractClient,
 ) -> None:
-    ensure_no_account(client)
+    ensure_no_account(contract_client)
     calls: list[tuple[str, dict[str, Any]]] = [
         ("GET", {}),
         ("PATCH", {"json": valid_create_body()}),
         ("DELETE", {}),
     ]
     for method, kwargs in calls:
-        missing = client.request(method, **kwargs)
-        client.expect(
+        missing = contract_client.request(method, **kwargs)
+        expect_status(
+            contract_client,
             "lifecycle-effects",
-            missing.status == STATUS.not_found,
-            f"{method} without an account answered {missing.status}, not {STATUS.not_found}",
             missing,
+            STATUS.not_found,
+            f"{method} without an account",
         )
-    expect_unchanged(client, False, missing)
+    expect_unchanged(contract_client, False, missing)

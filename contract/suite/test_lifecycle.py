@@ -11,6 +11,7 @@ from contract.http.client import ContractClient
 from contract.scenarios import (
     bad_create_inputs,
     ensure_no_account,
+    expect_status,
     expect_unchanged,
     materialise,
     valid_create_body,
@@ -21,40 +22,61 @@ CONTRACT = load_contract()
 SUCCESS = {m: op.success.status for m, op in CONTRACT.operations.items()}
 STATUS = CONTRACT.status
 
-pytestmark = [pytest.mark.usefixtures("suite_guard"), pytest.mark.mutating]
+pytestmark = [pytest.mark.usefixtures("contract_guard"), pytest.mark.mutating]
 
 
-def _step(client: ContractClient, rule_name: str, exchange, expected: int, what: str) -> None:
-    client.expect(
-        rule_name,
-        exchange.status == expected,
-        f"{what} answered {exchange.status}, not {expected}",
-        exchange,
+def test_create_conflict_get_update_get_delete_get(contract_client: ContractClient) -> None:
+    ensure_no_account(contract_client)
+    expect_status(
+        contract_client,
+        "valid-body-accepted",
+        contract_client.create(valid_create_body()),
+        SUCCESS["POST"],
+        "create",
     )
-
-
-def test_create_conflict_get_update_get_delete_get(client: ContractClient) -> None:
-    ensure_no_account(client)
-    _step(
-        client, "valid-body-accepted", client.create(valid_create_body()), SUCCESS["POST"], "create"
-    )
-    _step(
-        client,
+    expect_status(
+        contract_client,
         "single-account",
-        client.create(valid_create_body()),
+        contract_client.create(valid_create_body()),
         STATUS.conflict,
         "a second create",
     )
-    _step(client, "lifecycle-effects", client.get(), SUCCESS["GET"], "GET after create")
-    _step(
-        client, "lifecycle-effects", client.update(valid_create_body()), SUCCESS["PATCH"], "update"
+    expect_status(
+        contract_client,
+        "lifecycle-effects",
+        contract_client.get(),
+        SUCCESS["GET"],
+        "GET after create",
     )
-    _step(client, "lifecycle-effects", client.get(), SUCCESS["GET"], "GET after update")
-    _step(client, "lifecycle-effects", client.delete(), SUCCESS["DELETE"], "delete")
-    _step(client, "lifecycle-effects", client.get(), STATUS.not_found, "GET after delete")
+    expect_status(
+        contract_client,
+        "lifecycle-effects",
+        contract_client.update(valid_create_body()),
+        SUCCESS["PATCH"],
+        "update",
+    )
+    expect_status(
+        contract_client,
+        "lifecycle-effects",
+        contract_client.get(),
+        SUCCESS["GET"],
+        "GET after update",
+    )
+    expect_status(
+        contract_client, "lifecycle-effects", contract_client.delete(), SUCCESS["DELETE"], "delete"
+    )
+    expect_status(
+        contract_client,
+        "lifecycle-effects",
+        contract_client.get(),
+        STATUS.not_found,
+        "GET after delete",
+    )
 
 
-def test_any_sequence_of_calls_keeps_the_account_state_consistent(client: ContractClient) -> None:
+def test_any_sequence_of_calls_keeps_the_account_state_consistent(
+    contract_client: ContractClient,
+) -> None:
     """A Hypothesis state machine with a one-bit model: does the account exist?"""
 
     class AccountLifecycle(RuleBasedStateMachine):
@@ -62,23 +84,23 @@ def test_any_sequence_of_calls_keeps_the_account_state_consistent(client: Contra
 
         @initialize()
         def start_without_an_account(self) -> None:
-            ensure_no_account(client)
+            ensure_no_account(contract_client)
             self.exists = False
 
         @rule()
         def create(self) -> None:
-            created = client.create(valid_create_body())
+            created = contract_client.create(valid_create_body())
             if self.exists:
-                _step(
-                    client,
+                expect_status(
+                    contract_client,
                     "single-account",
                     created,
                     STATUS.conflict,
                     "a create while an account exists",
                 )
             else:
-                _step(
-                    client,
+                expect_status(
+                    contract_client,
                     "valid-body-accepted",
                     created,
                     SUCCESS["POST"],
@@ -88,32 +110,40 @@ def test_any_sequence_of_calls_keeps_the_account_state_consistent(client: Contra
 
         @rule(bad=st.sampled_from(bad_create_inputs()))
         def create_invalid(self, bad) -> None:
-            rejected = client.request("POST", **materialise(bad))
+            rejected = contract_client.request("POST", **materialise(bad))
             allowed = STATUS.invalid_create(self.exists)
-            client.expect(
+            contract_client.expect(
                 "invalid-body-rejected",
                 rejected.status in allowed,
                 f"a create whose {bad.why} answered {rejected.status}",
                 rejected,
             )
-            expect_unchanged(client, self.exists, rejected)
+            expect_unchanged(contract_client, self.exists, rejected)
 
         @rule()
         def get(self) -> None:
             expected = SUCCESS["GET"] if self.exists else STATUS.not_found
-            _step(client, "lifecycle-effects", client.get(), expected, "GET")
+            expect_status(
+                contract_client, "lifecycle-effects", contract_client.get(), expected, "GET"
+            )
 
         @rule()
         def update(self) -> None:
             expected = SUCCESS["PATCH"] if self.exists else STATUS.not_found
-            _step(
-                client, "lifecycle-effects", client.update(valid_create_body()), expected, "update"
+            expect_status(
+                contract_client,
+                "lifecycle-effects",
+                contract_client.update(valid_create_body()),
+                expected,
+                "update",
             )
 
         @rule()
         def delete(self) -> None:
             expected = SUCCESS["DELETE"] if self.exists else STATUS.not_found
-            _step(client, "lifecycle-effects", client.delete(), expected, "delete")
+            expect_status(
+                contract_client, "lifecycle-effects", contract_client.delete(), expected, "delete"
+            )
             self.exists = False
 
     current = settings()

@@ -19,37 +19,39 @@ from contract.target import Target
 CONTRACT = load_contract()
 CREATED = CONTRACT.create.success.status
 
-pytestmark = pytest.mark.usefixtures("suite_guard")
+pytestmark = pytest.mark.usefixtures("contract_guard")
 
 
 @pytest.mark.mutating
 @given(case=generation.cases("POST", valid=True))
-def test_valid_bodies_create_once_then_conflict(client: ContractClient, case) -> None:
-    valid_create_then_conflict(client, case)
+def test_valid_bodies_create_once_then_conflict(contract_client: ContractClient, case) -> None:
+    valid_create_then_conflict(contract_client, case)
 
 
 @given(case=generation.cases("POST", valid=False))
 def test_invalid_bodies_are_rejected_and_change_nothing(
-    client: ContractClient, target: Target, case
+    contract_client: ContractClient, contract_target: Target, case
 ) -> None:
     assume(not is_valid_create_body(case.body))  # a negative case may break only a header
-    invalid_create_rejected(client, case, clean=target.mutation_skip_reason is None)
+    invalid_create_rejected(
+        contract_client, case, clean=contract_target.mutation_skip_reason is None
+    )
 
 
 @pytest.mark.mutating
 @given(case=generation.cases("PATCH", valid=True))
-def test_valid_updates_keep_the_account_masked(client: ContractClient, case) -> None:
-    if not account_exists(client):
-        created = client.create()
-        client.expect(
+def test_valid_updates_keep_the_account_masked(contract_client: ContractClient, case) -> None:
+    if not account_exists(contract_client):
+        created = contract_client.create()
+        contract_client.expect(
             "valid-body-accepted", created.status == CREATED, f"answered {created.status}", created
         )
-    updated = generation.send_and_judge(client, case)
+    updated = generation.send_and_judge(contract_client, case)
     ok = CONTRACT.operation("PATCH").success.status
-    client.expect(
+    contract_client.expect(
         "lifecycle-effects",
         updated.status == ok,
         f"a valid update of an existing account answered {updated.status}, not {ok}",
         updated,
     )
-    client.get()  # masking is checked on the GET after the update as well
+    contract_client.get()  # masking is checked on the GET after the update as well
