@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 from hostile_site import Behaviour, HostileSite
 
 from contract.live.safety import could_change_state
@@ -98,15 +99,13 @@ def _run(behaviour: Behaviour, mode: str, tmp: Path, **popen: object) -> Outcome
     with site:
         out = tmp / "reports"
         cmd = [
-            sys.executable, "-m", "contract.cli", "run", "--site", site.base_url,
+            "run", "--site", site.base_url,
             "--report-dir", str(out), "--profile", "ci", "--examples", "2",
             "--request-timeout", "2", "--max-rate-wait", "0", *MODES[mode],
         ]  # fmt: skip
         env = {**os.environ, **site.env(), "PYTHONPATH": str(Path(__file__).parents[1])}
         env.pop("DD_SITE", None)
-        done = subprocess.run(
-            cmd, env=env, cwd=tmp, capture_output=True, text=True, timeout=300, check=False
-        )
+        done = run_cli(cmd, env=env, cwd=tmp, timeout=300)
     return Outcome(site, mode, done.returncode, done.stdout, done.stderr, out)
 
 
@@ -307,7 +306,7 @@ def test_a_signal_mid_run_still_deletes_what_the_run_created(tmp_path, signum):
     site = HostileSite(Behaviour(delay=0.03))
     with site:
         cmd = [
-            sys.executable, "-m", "contract.cli", "run", "--site", site.base_url,
+            "run", "--site", site.base_url,
             "--report-dir", str(tmp_path / "reports"), "--profile", "ci",
             "--request-timeout", "2", "--allow-mutations",
         ]  # fmt: skip

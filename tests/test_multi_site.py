@@ -7,11 +7,11 @@ import json
 import os
 import secrets
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from contract.mock import MockSite
 from contract.report.build import site_dir_name
@@ -28,10 +28,10 @@ def second_site(request: pytest.FixtureRequest) -> Iterator[MockSite]:
 def run_two_sites(site: MockSite, report_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
     env |= {"DD_API_KEY": site.api_key, "DD_APP_KEY": site.app_key}
-    cmd = [sys.executable, "-m", "contract.cli", "run", "--site", "mock"]
+    cmd = ["run", "--site", "mock"]
     cmd += ["--site", site.base_url, "--allow-mutations", "-k", "reference or second_create"]
     cmd += ["--report-dir", str(report_dir)]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    return run_cli(cmd, env=env, timeout=300)
 
 
 def test_two_healthy_sites_get_a_report_each_and_a_combined_one(

@@ -8,11 +8,11 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
+from cli_runner import run_cli
 
 from contract.mock import MockSite
 from contract.spec import load_contract
@@ -29,10 +29,10 @@ def test_each_reproduction_in_the_report_gets_the_status_it_shows(tmp_path, faul
     with MockSite(faults=[fault], api_key=keys["DD_API_KEY"], app_key=keys["DD_APP_KEY"]) as site:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
         env.update(keys, PYTHONPATH=str(Path(__file__).parents[1]))
-        run = subprocess.run(
-            [sys.executable, "-m", "contract.cli", "run", "--site", site.base_url,
-             "--allow-mutations", "--report-dir", str(tmp_path), "-k", "reference or break"],
-            env=env, capture_output=True, text=True, timeout=300, check=False,
+        run = run_cli(
+            ["run", "--site", site.base_url, "--allow-mutations", "--report-dir", str(tmp_path),
+             "-k", "reference or break"],
+            env=env, timeout=300,
         )  # fmt: skip
         assert run.returncode == 1, run.stdout[-3000:] + run.stderr
         failures = json.loads((tmp_path / "contract-report.json").read_text())["failures"]

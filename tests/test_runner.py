@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import submit_cli
 
 from contract.mock import MockSite
 from contract.rules import RULES
@@ -75,7 +76,7 @@ class Run:
 
 
 def start(
-    tmp: Path, *args: str, env: dict[str, str], launcher: tuple[str, ...] = MODULE
+    tmp: Path, *args: str, env: dict[str, str], launcher: tuple[str, ...] | None = None
 ) -> Callable[[], Run]:
     """Start ``run ARGS --report-dir out`` with cwd ``tmp/cwd``; returns a function that waits.
 
@@ -83,6 +84,16 @@ def start(
     """
     cwd = tmp / "cwd"
     cwd.mkdir(parents=True)
+    if launcher is None:  # `python -m contract.cli`, forked from a process that imported it
+        future = submit_cli(
+            ["run", *args, "--report-dir", "out"], cwd=cwd, env=env, timeout=TIMEOUT
+        )
+
+        def result() -> Run:
+            done = future.result()
+            return Run(done.returncode, done.stdout, done.stderr, cwd, cwd / "out")
+
+        return result
     out, err = (tmp / "stdout.txt").open("w"), (tmp / "stderr.txt").open("w")
     process = subprocess.Popen(
         [*launcher, "run", *args, "--report-dir", "out"],

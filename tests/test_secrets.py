@@ -25,14 +25,13 @@ import json
 import os
 import re
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import submit_cli
 
 import contract
 from contract.mock import MockSite
@@ -122,26 +121,13 @@ def read_outputs(tmp: Path, stdout: str, stderr: str) -> dict[str, str]:
 def start(tmp: Path, env: dict[str, str], *args: str):
     cwd = tmp / "cwd"
     cwd.mkdir()
-    out, err = (tmp / "stdout.txt").open("w"), (tmp / "stderr.txt").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "contract.cli", "run", *args, "--report-dir", "reports"],
-        cwd=cwd,
-        env=env,
-        stdout=out,
-        stderr=err,
-        stdin=subprocess.DEVNULL,
+    future = submit_cli(
+        ["run", *args, "--report-dir", "reports"], cwd=cwd, env=env, timeout=TIMEOUT
     )
 
     def finish() -> tuple[int, dict[str, str]]:
-        try:
-            process.wait(timeout=TIMEOUT)
-        finally:
-            out.close()
-            err.close()
-            if process.poll() is None:
-                process.kill()
-        stdout, stderr = ((tmp / n).read_text() for n in ("stdout.txt", "stderr.txt"))
-        return process.returncode, read_outputs(cwd, stdout, stderr)
+        done = future.result()
+        return done.returncode, read_outputs(cwd, done.stdout, done.stderr)
 
     return finish
 

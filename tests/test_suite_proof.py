@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_cli
 
 from contract.mock.faults import FAULTS
 from contract.rules import RULES
@@ -54,13 +55,10 @@ class Run:
 
 
 def run_suite(report_dir: Path, *args: str, env: dict[str, str] | None = None) -> Run:
-    cmd = [sys.executable, "-m", "contract.cli", "run", "--profile", "ci"]
-    cmd += ["--report-dir", str(report_dir), *args]
+    cmd = ["run", "--profile", "ci", "--report-dir", str(report_dir), *args]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
     environment.update(env or {})
-    done = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=600, env=environment, cwd=report_dir.parent
-    )
+    done = run_cli(cmd, timeout=600, env=environment, cwd=report_dir.parent)
     try:
         report = json.loads((report_dir / "contract-report.json").read_text())
     except (OSError, ValueError):

@@ -1,0 +1,207 @@
+"""Run ``statuspage-contract`` commands for the tests, without paying Python's start-up each time.
+
+A suite run started as ``python -m contract.cli run ...`` spends about 2.5 CPU-seconds importing
+pytest, Schemathesis, Hypothesis and the toolkit before it sends a request, and the proof tests
+start dozens of them. Here one *zygote* process per calling thread imports all that once, then
+forks a child for each command: the child is the same program (``contract.cli.main``) in a fresh
+process of its own, with its own working directory, environment, stdout and stderr, and exit
+code. Only the imports are shared, copy-on-write.
+
+``run_cli`` has the shape of ``subprocess.run(..., capture_output=True, text=True)``. Tests that
+must signal the run's process (Ctrl-C, SIGTERM) keep starting it with ``subprocess`` themselves.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+#: What the zygote imports before forking: everything a suite run needs but its own plugin
+#: (pytest must import that itself, to rewrite its asserts).
+PRELOAD = (
+    "contract.cli",
+    "contract.runner",
+    "contract.generation",
+    "contract.scenarios",
+    "contract.mock.server",
+    "contract.report.build",
+    "contract.report.html",
+    "hypothesis",
+    "pytest",
+    "schemathesis",
+    "xdist",
+)
+
+
+# -- the zygote (runs in its own process) ----------------------------------------------------
+def _child(job: dict[str, Any]) -> None:
+    """In the forked child: become ``statuspage-contract ARGS`` and exit with its code."""
+    code: Any = 70
+    try:
+        os.setsid()
+        os.chdir(job["cwd"])
+        os.environ.clear()
+        os.environ.update(job["env"])
+        with open(os.devnull, "rb") as devnull:
+            os.dup2(devnull.fileno(), 0)
+        for fd, path in ((1, job["out"]), (2, job["err"])):
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(handle, fd)
+            os.close(handle)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.argv = ["statuspage-contract", *job["args"]]
+        from contract.cli import main
+
+        code = main(job["args"])
+    except SystemExit as exc:
+        code = exc.code
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+
+
+def _serve() -> None:
+    """The zygote: import once, then fork a child per job line read from stdin."""
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    print(json.dumps({"ready": os.getpid()}), flush=True)
+    for line in sys.stdin:
+        job = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(job)
+        print(json.dumps({"pid": pid}), flush=True)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
+
+
+# -- the client (runs in the tests) ----------------------------------------------------------
+class _Zygote:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            start_new_session=True,
+        )
+        self._read(timeout=120)
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the zygote died")
+        return dict(json.loads(line))
+
+    def run(self, job: dict[str, Any], timeout: float) -> int:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        child = self._read(timeout=30)["pid"]
+        try:
+            return int(self._read(timeout=timeout)["code"])
+        except TimeoutError:
+            os.killpg(child, signal.SIGKILL)
+            self._read(timeout=30)
+            raise
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+_local = threading.local()
+_all: list[_Zygote] = []
+
+
+def _zygote() -> _Zygote:
+    zygote = getattr(_local, "zygote", None)
+    if zygote is None or zygote.proc.poll() is not None:
+        zygote = _local.zygote = _Zygote()
+        _all.append(zygote)
+    return zygote
+
+
+@atexit.register
+def _close_all() -> None:
+    for zygote in _all:
+        zygote.close()
+
+
+def run_cli(
+    args: Sequence[str],
+    *,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """``statuspage-contract ARGS`` in a fresh (forked) process: its exit code and output."""
+    with tempfile.TemporaryDirectory(prefix="cli-run-") as scratch:
+        out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
+        job = {
+            "args": [str(a) for a in args],
+            "cwd": str(cwd or os.getcwd()),
+            "env": dict(os.environ if env is None else env),
+            "out": str(out),
+            "err": str(err),
+        }
+        try:
+            code = _zygote().run(job, timeout)
+        except TimeoutError:
+            raise subprocess.TimeoutExpired(
+                ["statuspage-contract", *job["args"]], timeout
+            ) from None
+        return subprocess.CompletedProcess(
+            ["statuspage-contract", *job["args"]],
+            code,
+            out.read_text(encoding="utf-8", errors="replace"),
+            err.read_text(encoding="utf-8", errors="replace"),
+        )
+
+
+#: Runs started with :func:`submit_cli` go two at a time (one zygote per thread).
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cli-run")
+
+
+def submit_cli(
+    args: Sequence[str],
+    *,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+) -> Future[subprocess.CompletedProcess[str]]:
+    """:func:`run_cli` in the background: a future of its result."""
+    return _POOL.submit(run_cli, args, cwd=cwd, env=env, timeout=timeout)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
+    sys.path.insert(0, str(REPO))
+    _serve()
