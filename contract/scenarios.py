@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract.client import ContractClient
-from contract.exchange import Exchange
+from contract.exchange import Exchange, Verdict
 from contract.rules import schema_errors
 from contract.safety import State
+from contract.scenario_rules import invalid_body_rejected, single_account, valid_body_accepted
 from contract.spec import JSON_MEDIA_TYPE, load_contract
 from contract.target import sentinel_key
 
@@ -170,6 +171,12 @@ def valid_create_body() -> dict[str, Any]:
     return contract.with_secret(contract.request_example("POST"), sentinel_key())
 
 
+def judge(client: ContractClient, verdict: Verdict, exchange: Exchange | None = None) -> None:
+    """Record a scenario verdict (see :mod:`contract.scenario_rules`); raise when broken."""
+    __tracebackhide__ = True
+    client.expect(verdict.rule, verdict.passed, verdict.message, exchange)
+
+
 def account_exists(client: ContractClient) -> bool:
     """GET the account: True for 200, False for 404; anything else breaks the contract."""
     with client.bookkeeping():
@@ -233,20 +240,10 @@ def valid_create_then_conflict(client: ContractClient, case: Any) -> None:
 
     ensure_no_account(client)
     created = generation.send_and_judge(client, case)
-    expected = load_contract().create.success.status
-    client.expect(
-        "valid-body-accepted",
-        created.status == expected,
-        f"a valid create on an organisation without an account answered {created.status}",
-        created,
-    )
+    what = "a valid create on an organisation without an account"
+    judge(client, valid_body_accepted(created.status, what), created)
     again = generation.send_case(client, case)
-    client.expect(
-        "single-account",
-        again.status == 409,
-        f"a create while an account exists answered {again.status}, not 409",
-        again,
-    )
+    judge(client, single_account(again.status), again)
     expect_unchanged(client, True, again)
 
 
@@ -267,11 +264,5 @@ def invalid_create_rejected(client: ContractClient, case: Any, *, clean: bool = 
     else:
         existed = account_exists(client)
     rejected = generation.send_and_judge(client, case)
-    allowed = {400, 409} if existed else {400}
-    client.expect(
-        "invalid-body-rejected",
-        rejected.status in allowed,
-        f"a create with an invalid body answered {rejected.status}, not 400",
-        rejected,
-    )
+    judge(client, invalid_body_rejected(rejected.status, existed), rejected)
     expect_unchanged(client, existed, rejected)

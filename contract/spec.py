@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -26,6 +27,26 @@ def is_json_media_type(content_type: str | None) -> bool:
     whatever its parameters (``charset=utf-8``) or letter case."""
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     return mime == JSON_MEDIA_TYPE or (mime.startswith("application/") and mime.endswith("+json"))
+
+
+def value_at(node: Any, path: Sequence[str]) -> Any:
+    """The value at ``path`` inside nested objects; KeyError when a step is missing."""
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(".".join(path))
+        node = node[part]
+    return node
+
+
+@dataclass(frozen=True)
+class Statuses:
+    """The documented error statuses, each read from the response component it names."""
+
+    bad_request: int
+    forbidden: int
+    not_found: int
+    conflict: int
+    too_many_requests: int
 
 
 @dataclass(frozen=True)
@@ -194,6 +215,32 @@ class Contract:
             node = node[part]
         node[self.secret_path[-1]] = secret
         return body
+
+    @property
+    def type_path(self) -> tuple[str, ...]:
+        """Where the resource type (:attr:`account_type`) stands in a create request body."""
+        path = _property_path(self.create.request_schema or {}, "type")
+        if path is None:  # pragma: no cover - guards a future document change
+            raise ValueError("the create request has no 'type' property")
+        return path
+
+    @cached_property
+    def statuses(self) -> Statuses:
+        """The error statuses by meaning, from the ``$ref`` of each documented response."""
+        found: dict[str, int] = {}
+        for item in self.document["paths"].values():
+            for op in item.values():
+                responses = op.get("responses") if isinstance(op, dict) else None
+                for status, resp in (responses or {}).items():
+                    if isinstance(resp, dict) and "$ref" in resp:
+                        found[resp["$ref"].rsplit("/", 1)[-1]] = int(status)
+        return Statuses(
+            bad_request=found["BadRequestResponse"],
+            forbidden=found["ForbiddenResponse"],
+            not_found=found["NotFoundResponse"],
+            conflict=found["ConflictResponse"],
+            too_many_requests=found["TooManyRequestsResponse"],
+        )
 
     @property
     def safe_methods(self) -> frozenset[str]:
