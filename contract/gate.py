@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from contract.errors import GateInputError
+from contract.presentation import AMBER, GREEN, RED, shorten
 from contract.report_reader import (
     check_gateable,
     is_combined,
@@ -145,11 +146,11 @@ class GateDecision:
         }
 
     def _repr_html_(self) -> str:
-        colour = {"PASS": "#1a7f37", "FAIL": "#cf222e", "WAIVED": "#9a6700"}
+        colour = {"PASS": GREEN, "FAIL": RED, "WAIVED": AMBER}
         head = "<th>Site</th>" if self.combined else ""
         rows = []
         for line in self.lines:
-            style = f"color:{colour.get(line.status, '#9a6700')};font-weight:600"
+            style = f"color:{colour.get(line.status, AMBER)};font-weight:600"
             site = f"<td>{html.escape(line.site)}</td>" if self.combined else ""
             rows.append(
                 f'<tr>{site}<td style="{style}">{html.escape(line.status)}</td>'
@@ -182,8 +183,7 @@ def _n(count: int, noun: str) -> str:
 
 
 def _shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit, one_line=True)
 
 
 def _rule_passed(rule: Mapping[str, Any]) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from contract.presentation import shorten
 from contract.recorder import MAX_FAILURES_PER_RULE
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -304,8 +305,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
 def md_text(value: Any, limit: int | None = None) -> str:
     """``value`` as inline Markdown text: one line, markup and HTML neutralised."""
     text = " ".join(str(value).split())
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
+    if limit is not None:
+        text = shorten(text, limit)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
