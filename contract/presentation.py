@@ -13,6 +13,7 @@ AMBER = "#9a6700"
 GREY = "#6e7781"
 
 ELLIPSIS = "…"
+TIMES = "\u00d7"  # U+00D7 MULTIPLICATION SIGN, between a status code and its count
 
 
 def shorten(text: str, limit: int, *, one_line: bool = False) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from contract.presentation import shorten
+from contract.presentation import TIMES, shorten
 from contract.recorder import MAX_FAILURES_PER_RULE
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -23,7 +23,6 @@ HTML_TEMPLATE = "report.html.j2"
 #: Longest failure message quoted in the Markdown summary.
 MD_MESSAGE_LIMIT = 160
 RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
-TIMES = "\u00d7"  # U+00D7 MULTIPLICATION SIGN, between a status code and its count
 
 
 # -- report access --------------------------------------------------------------------------

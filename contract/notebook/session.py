@@ -18,8 +18,8 @@ from contract.mock.faults import check_faults
 from contract.notebook.display import clean, frame, json_text, rule_summary
 from contract.notebook.explorer import Explorer, explore
 from contract.notebook.html import Markup, badge, code, render, status_badge
+from contract.presentation import TIMES
 from contract.redact import SECRETS
-from contract.render import TIMES
 from contract.rules import RULES
 from contract.scenarios import (
     invalid_create_rejected,
