@@ -10,12 +10,7 @@ import pytest
 
 from contract.exchange import Verdict
 from contract.mock.state import DEMO_API_KEY, DEMO_APP_KEY
-from contract.notebook import (
-    Explorer,
-    MutationNotAllowed,
-    explore,
-    invalid_inputs,
-)
+from contract.notebook import Explorer, MutationNotAllowed, explore, invalid_inputs
 from contract.redact import REDACTED
 from contract.scenarios import bad_create_inputs
 from contract.sites import resolve_site

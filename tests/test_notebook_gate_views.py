@@ -8,11 +8,7 @@ import notebook_helpers as h
 import pytest
 
 from contract.gate import GateDecision, GateInputError
-from contract.notebook import (
-    GateResult,
-    compare_reports,
-    gate_decision,
-)
+from contract.notebook import GateResult, compare_reports, gate_decision
 from contract.redact import SECRETS
 
 

@@ -7,11 +7,7 @@ from pathlib import Path
 import notebook_helpers as h
 import pytest
 
-from contract.notebook import (
-    compare_reports,
-    list_reports,
-    load_report,
-)
+from contract.notebook import compare_reports, list_reports, load_report
 from contract.redact import REDACTED, SECRETS
 from contract.report import JSON_NAME
 from contract.rules import RULES

@@ -7,11 +7,7 @@ import json
 import notebook_helpers as h
 import pytest
 
-from contract.notebook import (
-    Explorer,
-    explore,
-    property_session,
-)
+from contract.notebook import Explorer, explore, property_session
 from contract.redact import SECRETS
 from contract.rules import RULES
 from contract.sites import resolve_site
