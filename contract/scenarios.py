@@ -11,6 +11,7 @@ from typing import Any
 from contract.http.client import ContractClient
 from contract.http.exchange import Exchange
 from contract.live.safety import State
+from contract.rules.verdicts import status_verdict
 from contract.spec import JSON_MEDIA_TYPE, load_contract
 from contract.spec.validators import schema_errors
 from contract.target import sentinel_key
@@ -171,13 +172,12 @@ def expect_status(
     expected: int | Collection[int],
     what: str,
 ) -> bool:
-    """Judge ``rule`` by one answer's status: "WHAT answered S, not E" when it is not one of
-    ``expected``. The one verdict helper of the suite, the scenarios and the notebook."""
-    allowed = {expected} if isinstance(expected, int) else set(expected)
-    ok = exchange.status in allowed
-    shown = " or ".join(map(str, sorted(allowed)))
-    client.expect(rule, ok, f"{what} answered {exchange.status}, not {shown}", exchange)
-    return ok
+    """Judge ``rule`` by one answer's status (see :func:`contract.rules.verdicts.status_verdict`,
+    the one verdict helper of the suite, the scenarios and the notebook)."""
+    __tracebackhide__ = True
+    verdict = status_verdict(rule, exchange.status, expected, what)
+    client.expect(verdict.rule, verdict.passed, verdict.message, exchange)
+    return verdict.passed
 
 
 def valid_create_body() -> dict[str, Any]:

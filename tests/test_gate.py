@@ -479,9 +479,12 @@ def test_the_decision_serialises_to_json_for_notebooks_and_tools():
 
 
 def test_the_decision_renders_as_an_escaped_html_table_in_notebooks():
+    from contract.notebook.gate_views import GateResult
+
     decision = decide(site_report(failing=("auth-enforced",), message="<script>x()</script>"))
-    page = decision._repr_html_()
-    assert "<table>" in page and "RELEASE BLOCKED" in page
+    assert not hasattr(decision, "_repr_html_")  # the gate makes no HTML; the notebook does
+    page = GateResult.of(decision)._repr_html_()
+    assert "<table" in page and "RELEASE BLOCKED" in page
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 

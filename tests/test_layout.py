@@ -75,6 +75,18 @@ def _docstrings(tree: ast.AST) -> set[int]:
 _NOT_A_STATUS = (ast.Dict, ast.Slice, ast.arguments, ast.BinOp, ast.keyword)
 
 
+def _a_size(parent: ast.AST | None) -> bool:
+    """``LIMIT = 200``: a named constant that is plainly not a status (its name neither says
+    status nor names one, as ``CONFLICT = 409`` would)."""
+    if not isinstance(parent, ast.Assign) or len(parent.targets) != 1:
+        return False
+    target = parent.targets[0]
+    if not isinstance(target, ast.Name) or not target.id.isupper():
+        return False
+    words = set(target.id.split("_"))
+    return "STATUS" not in words and target.id not in HTTPStatus.__members__
+
+
 def contract_literals(source: str) -> Iterator[tuple[int, str]]:
     """(line, literal) for each field name, enum value, media type or status code of the
     contract spelled in ``source`` (docstrings aside)."""
@@ -91,7 +103,7 @@ def contract_literals(source: str) -> Iterator[tuple[int, str]]:
                 ordering = isinstance(parent, ast.Compare) and all(
                     isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) for op in parent.ops
                 )
-                if not ordering and not isinstance(parent, _NOT_A_STATUS):
+                if not ordering and not isinstance(parent, _NOT_A_STATUS) and not _a_size(parent):
                     yield node.lineno, str(value)
         elif (
             isinstance(node, ast.Attribute)
@@ -133,6 +145,8 @@ def test_no_contract_fact_is_spelled_outside_the_spec_layer() -> None:
         'headers = {"Content-Type": "application/json; charset=utf-8"}',
         'kind = "statuspage-account"',
         "return self.error(403, 'Forbidden')",
+        "CONFLICT = 409",
+        "GONE_STATUS = 404",
     ],
 )
 def test_the_literal_check_catches_each_kind_of_fact(source: str) -> None:
@@ -146,6 +160,8 @@ def test_the_literal_check_catches_each_kind_of_fact(source: str) -> None:
         "text = line[:200]",
         "settings = {'max_examples': 400}",
         "def f(limit=200): pass",
+        "LIVE_BUDGET = 200",
+        "text = shorten(text, limit=200)",
         '"""A docstring may say 409 and data."""',
     ],
 )

@@ -306,7 +306,7 @@ def test_a_signal_mid_run_still_deletes_what_the_run_created(tmp_path, signum):
     site = HostileSite(Behaviour(delay=0.03))
     with site:
         cmd = [
-            "run", "--site", site.base_url,
+            sys.executable, "-m", "contract.cli", "run", "--site", site.base_url,
             "--report-dir", str(tmp_path / "reports"), "--profile", "ci",
             "--request-timeout", "2", "--allow-mutations",
         ]  # fmt: skip

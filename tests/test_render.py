@@ -10,7 +10,8 @@ import pytest
 
 from contract.report.html import render_html
 from contract.report.markdown import md_text, render_markdown
-from contract.report.view import TIMES, report_view
+from contract.report.presentation import TIMES
+from contract.report.view import report_view
 from contract.rules import RULES
 from contract.spec import load_contract
 

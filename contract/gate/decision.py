@@ -13,7 +13,6 @@ file format are documented in reports/README.md.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +21,7 @@ from typing import Any, Literal
 
 from contract.errors import GateInputError
 from contract.gate.waivers import Waiver, load_waivers
+from contract.report.presentation import shorten
 from contract.report.reader import (
     check_gateable,
     is_combined,
@@ -123,28 +123,6 @@ class GateDecision:
             "notes": list(self.notes),
         }
 
-    def _repr_html_(self) -> str:
-        colour = {"PASS": "#1a7f37", "FAIL": "#cf222e", "WAIVED": "#9a6700"}
-        head = "<th>Site</th>" if self.combined else ""
-        rows = []
-        for line in self.lines:
-            style = f"color:{colour.get(line.status, '#9a6700')};font-weight:600"
-            site = f"<td>{html.escape(line.site)}</td>" if self.combined else ""
-            rows.append(
-                f'<tr>{site}<td style="{style}">{html.escape(line.status)}</td>'
-                f"<td><code>{html.escape(line.subject)}</code></td>"
-                f"<td>{html.escape(line.reason)}</td></tr>"
-            )
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        verdict = colour["PASS"] if self.passed else colour["FAIL"]
-        return (
-            f'<div><p style="font-weight:700;color:{verdict}">{html.escape(self.summary)}</p>'
-            f"<table><thead><tr>{head}<th>Status</th><th>Check</th><th>Why</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-            + (f"<ul>{notes}</ul>" if notes else "")
-            + "</div>"
-        )
-
 
 def _waiver_for(
     rule: str, site: str, waivers: Iterable[Waiver], today: date
@@ -161,8 +139,7 @@ def _n(count: int, noun: str) -> str:
 
 
 def _shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit, one_line=True)
 
 
 def _rule_passed(rule: Mapping[str, Any]) -> bool:

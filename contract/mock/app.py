@@ -14,7 +14,7 @@ from contract.mock.faults import check_faults
 from contract.mock.logs import access_log, printable
 from contract.mock.state import MockState, Organisation, RateDecision
 from contract.mock.validation import BodyProblem, parse_json_body, validate_body
-from contract.spec import JSON_MEDIA_TYPE, Contract, Operation, load_contract
+from contract.spec import JSON_MEDIA_TYPE, Contract, Operation, load_contract, value_at
 
 #: Bodies larger than this are refused with 413 before they are read whole.
 MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -189,7 +189,7 @@ class MockApp:
         body = self.contract.account_body({self._secret: value}, kind)
         if "missing-response-field" in self.faults:
             *parent, name = self.contract.attributes_path
-            del self.contract.value_at(body, tuple(parent))[name]
+            del value_at(body, tuple(parent))[name]
         return body
 
     # -- request handling ---------------------------------------------------------------
@@ -269,7 +269,7 @@ class MockApp:
     def with_body(
         self, operation: Operation, data: Any, problem: BodyProblem | None, org: Organisation
     ) -> Reply:
-        secret = self.contract.value_at(data, self.contract.secret_path)
+        secret = value_at(data, self.contract.secret_path, None)
         secret = secret if isinstance(secret, str) else None
         if problem is not None and not (
             operation.method == "POST" and self.accepts_anyway(problem, data)
@@ -319,7 +319,7 @@ class MockApp:
         if (
             "accepts-empty-api-key" in self.faults
             and problem.field == secret_path
-            and self.contract.value_at(data, self.contract.secret_path) == ""
+            and value_at(data, self.contract.secret_path, None) == ""
         ):
             return True
         return (

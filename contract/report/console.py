@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from contract.report.presentation import shorten
+
 #: Distinct messages shown per rule (the HTML report has them all, up to its cap).
 PER_RULE = 3
 
@@ -44,12 +46,12 @@ def _one(failure: Mapping[str, Any]) -> list[str]:
     tests = int(failure.get("tests") or 1)
     where = f"{failure.get('operation')}: " if failure.get("operation") else ""
     headline = str(failure.get("message") or "").strip().splitlines()[0:1] or [""]
-    text = headline[0] if len(headline[0]) <= 200 else headline[0][:199] + "…"
+    text = shorten(headline[0], limit=200)
     out = [f"  - {where}{text} ({count}x in {tests} test(s))"]
     response = failure.get("response") or {}
     if response:
         body = str(response.get("body") or "")
-        body = body if len(body) <= 160 else body[:159] + "…"
+        body = shorten(body, 160)
         out.append(f"    first response: {response.get('status')} {body}")
     if failure.get("reproduction"):
         out.append(f"    reproduce: {failure['reproduction']}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contract.report.view import TIMES, report_view
+from contract.report.presentation import TIMES, shorten
+from contract.report.view import report_view
 
 MD_MESSAGE_LIMIT = 160
 
@@ -17,8 +18,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
 def md_text(value: Any, limit: int | None = None) -> str:
     """``value`` as inline Markdown text: one line, markup and HTML neutralised."""
     text = " ".join(str(value).split())
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
+    if limit is not None:
+        text = shorten(text, limit)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 

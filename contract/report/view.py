@@ -11,7 +11,6 @@ from contract.report.reader import is_combined, site_reports
 
 #: Longest failure message quoted in the Markdown summary.
 RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
-TIMES = "\u00d7"  # U+00D7 MULTIPLICATION SIGN, between a status code and its count
 
 
 # -- report access --------------------------------------------------------------------------

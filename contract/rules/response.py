@@ -8,7 +8,7 @@ from typing import Any
 
 from contract.http.exchange import Exchange
 from contract.rules.registry import NotApplicable, RuleContext, response_rule
-from contract.spec import is_json_media_type, load_contract
+from contract.spec import is_json_media_type, load_contract, value_at
 from contract.spec.validators import schema_errors
 
 
@@ -94,7 +94,7 @@ def _api_key_masked(ex: Exchange, ctx: RuleContext) -> str | None:
     if not 200 <= ex.status < 300 or not ex.response_body:
         raise NotApplicable
     try:
-        attributes = contract.value_at(ex.json, contract.attributes_path)
+        attributes = value_at(ex.json, contract.attributes_path, None)
     except ValueError:
         raise NotApplicable from None
     if not isinstance(attributes, dict) or contract.secret_field not in attributes:
@@ -125,7 +125,7 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
     if 200 <= ex.status < 300 and ex.is_json:  # the masked field is api-key-masked's business
         try:
             data = copy.deepcopy(ex.json)  # never alter the exchange's cached body
-            contract.value_at(data, contract.attributes_path).pop(contract.secret_field, None)
+            value_at(data, contract.attributes_path, None).pop(contract.secret_field, None)
             body = str(data)
         except (KeyError, TypeError, AttributeError):
             pass

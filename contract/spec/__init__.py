@@ -14,6 +14,7 @@ from contract.spec.loader import (
     document_copy,
     is_json_media_type,
     load_contract,
+    value_at,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "document_copy",
     "is_json_media_type",
     "load_contract",
+    "value_at",
 ]

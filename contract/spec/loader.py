@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from http import HTTPStatus
@@ -20,6 +21,21 @@ import yaml
 
 DOCUMENT_NAME = "openapi.yaml"
 JSON_MEDIA_TYPE = "application/json"
+
+
+_REQUIRED: Any = object()
+
+
+def value_at(node: Any, path: Sequence[str], default: Any = _REQUIRED) -> Any:
+    """The value at ``path`` inside nested objects. A missing step raises KeyError, or gives
+    ``default`` when one is given."""
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            if default is _REQUIRED:
+                raise KeyError(".".join(path))
+            return default
+        node = node[part]
+    return node
 
 
 def is_json_media_type(content_type: str | None) -> bool:
@@ -234,7 +250,7 @@ class Contract:
 
     def secret_of(self, body: Any) -> str | None:
         """The secret a request body carries: a non-empty string at :attr:`secret_path`."""
-        node = self.value_at(body, self.secret_path)
+        node = value_at(body, self.secret_path, None)
         return node if isinstance(node, str) and node else None
 
     def with_secret(self, body: dict[str, Any], secret: str) -> dict[str, Any]:
@@ -264,16 +280,6 @@ class Contract:
     def errors_field(self) -> str:
         """The one property of the error envelope (a list of messages)."""
         return next(iter(self.error_schema["properties"]))
-
-    @staticmethod
-    def value_at(body: Any, path: tuple[str, ...]) -> Any:
-        """The value at ``path`` in a JSON body, or None when the path is not there."""
-        node = body
-        for part in path:
-            if not isinstance(node, dict) or part not in node:
-                return None
-            node = node[part]
-        return node
 
     def account_body(self, attributes: dict[str, Any], account_type: str | None = None) -> Any:
         """An account document as the contract shapes it: type and attributes in place."""

@@ -1,0 +1,64 @@
+"""The Jupyter-facing API: explore the endpoint, sample payloads, read reports, ask the gate.
+
+Every object a notebook cell returns renders as escaped, redacted HTML (``_repr_html_``,
+made with Jinja2 from ``templates/``) and, where it is tabular, converts to a pandas
+DataFrame (``to_frame()``). A cell needs one import and one call::
+
+    from contract.notebook import explore
+    ex = explore()          # starts the embedded mock; explore("datadoghq.eu") uses DD keys
+    ex.create()             # the reference example, checked rule by rule
+
+pandas and matplotlib are imported lazily, only by ``to_frame()``/``*_frame()`` and
+``plot_*()``, so the core package does not need them (``pip install -e ".[notebooks]"``).
+Nothing shown here ever contains a DD key or a submitted ``api_key``: every text passes
+through :func:`contract.redact.redact` and curl reproductions use ``${DD_API_KEY}``
+placeholders.
+
+The rooms, one job each: ``explorer`` (calls; ``account_state`` is what they show of the
+account), ``results`` (a call's outcome), ``payloads`` and ``sampling``, ``session`` (a
+property-based run), ``reports`` (with ``plots`` and ``report_index``), ``demo`` and
+``gate_views``; ``html`` (Jinja2) and ``display`` (redacted text, frames) serve them all.
+"""
+
+from __future__ import annotations
+
+from contract.notebook.demo import DemoReports, ensure_demo_reports
+from contract.notebook.explorer import Explorer, MutationNotAllowed, SiteStateUncertain, explore
+from contract.notebook.gate_views import GateResult, gate_decision
+from contract.notebook.payloads import PayloadSample, sample_payloads
+from contract.notebook.report_index import ReportIndex, list_reports
+from contract.notebook.reports import ContractReport, compare_reports, load_report
+from contract.notebook.results import (
+    CallResult,
+    Catalogue,
+    RuleVerdicts,
+    invalid_inputs,
+    mock_faults,
+)
+from contract.notebook.session import SessionSummary, Violation, property_session
+
+__all__ = [
+    "CallResult",
+    "Catalogue",
+    "ContractReport",
+    "DemoReports",
+    "Explorer",
+    "GateResult",
+    "MutationNotAllowed",
+    "PayloadSample",
+    "ReportIndex",
+    "RuleVerdicts",
+    "SessionSummary",
+    "SiteStateUncertain",
+    "Violation",
+    "compare_reports",
+    "ensure_demo_reports",
+    "explore",
+    "gate_decision",
+    "invalid_inputs",
+    "list_reports",
+    "load_report",
+    "mock_faults",
+    "property_session",
+    "sample_payloads",
+]

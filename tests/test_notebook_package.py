@@ -1,0 +1,83 @@
+"""The package contract.notebook: a curated facade, lazy heavy imports, no import cycle, and
+no fact of the contract restated in it."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "contract" / "notebook"
+MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+#: Longest module of the package, in lines (one job each).
+
+
+def test_the_notebook_module_exports_a_curated_api() -> None:
+    import contract.notebook as nb
+
+    assert nb.__all__ and all(hasattr(nb, name) for name in nb.__all__)
+    assert "explore" in nb.__all__ and "_guard" not in nb.__all__
+
+
+def test_importing_the_package_loads_neither_pandas_nor_matplotlib() -> None:
+    code = (
+        "import sys, contract.notebook\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'matplotlib'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def _imports(name: str) -> set[str]:
+    """The package's modules that ``name`` imports, at any level (TYPE_CHECKING too)."""
+    tree = ast.parse((PACKAGE / f"{name}.py").read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "contract.notebook":
+                found |= {alias.name for alias in node.names if alias.name in MODULES}
+            elif node.module.startswith("contract.notebook."):
+                found.add(node.module.rsplit(".", 1)[1])
+        elif isinstance(node, ast.Import):
+            found |= {
+                a.name.rsplit(".", 1)[1]
+                for a in node.names
+                if a.name.startswith("contract.notebook.")
+            }
+    return found
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_each_module_imports_on_its_own(name: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import contract.notebook.{name}"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def _fields(schema: Any, out: set[str]) -> set[str]:
+    if isinstance(schema, dict):
+        out.update(schema.get("properties", {}))
+        for value in schema.values():
+            _fields(value, out)
+    elif isinstance(schema, list):
+        for value in schema:
+            _fields(value, out)
+    return out
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef)
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, kinds)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
