@@ -50,3 +50,11 @@ class BudgetExhausted(ContractError, RuntimeError):
 
 class SiteUnreachable(ContractError, RuntimeError):
     """The site could not be reached at all (connection refused, DNS, TLS, timeout)."""
+
+
+class MutationNotAllowed(ContractError, RuntimeError):
+    """A call would create, change or delete the account on a live site without permission."""
+
+
+class SiteStateUncertain(ContractError, RuntimeError):
+    """The preflight could not tell whether the site has an account; nothing was changed."""

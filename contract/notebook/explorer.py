@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from contract.errors import MutationNotAllowed, SiteStateUncertain
 from contract.http.client import ContractClient
 from contract.live.preflight import preflight
 from contract.live.safety import Ownership, State
@@ -30,14 +31,6 @@ __all__ = ["Explorer", "MutationNotAllowed", "SiteStateUncertain", "explore"]
 
 #: Request budget of an explorer of a live site.
 LIVE_BUDGET = 200
-
-
-class MutationNotAllowed(RuntimeError):
-    """A call would create, change or delete the account on a live site without permission."""
-
-
-class SiteStateUncertain(RuntimeError):
-    """The preflight could not tell whether the site has an account; nothing was changed."""
 
 
 class Explorer:
