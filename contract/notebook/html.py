@@ -12,12 +12,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
 from contract.notebook.display import clean
 from contract.redact import redact
 from contract.report.presentation import AMBER, GREEN, GREY, RED
+from contract.report.templating import environment
 
 __all__ = ["Markup", "badge", "code", "render", "status_badge"]
 
@@ -39,14 +40,7 @@ def _cell(value: Any) -> Any:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
-        undefined=StrictUndefined,
-        finalize=_finalize,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = environment(TEMPLATE_DIR, finalize=_finalize)
     env.filters["cell"] = _cell
     env.globals.update(GREEN=GREEN, RED=RED, AMBER=AMBER, GREY=GREY)
     return env

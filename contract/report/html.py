@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
+from contract.report.templating import environment
 from contract.report.view import report_view
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -15,14 +16,7 @@ HTML_TEMPLATE = "report.html.j2"
 
 # -- HTML -----------------------------------------------------------------------------------
 def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return environment(TEMPLATE_DIR, keep_trailing_newline=True)
 
 
 def render_html(report: dict[str, Any]) -> str:
