@@ -17,22 +17,16 @@ def draw(strategy: Any, n: int, seed: int | None, use: Callable[[Any], bool]) ->
     out). An exception from ``use`` stops the drawing and is raised as is: Hypothesis never
     sees it, so it never reports the (unredacted) value that was being used.
     """
-    from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
+    from hypothesis import Phase, assume, given, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import Unsatisfiable
+
+    from contract.profiles import SAFE_SETTINGS
 
     counted = 0
     errors: list[Exception] = []
 
-    @settings(
-        max_examples=n,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
+    @settings(**SAFE_SETTINGS, max_examples=n, phases=[Phase.generate])
     @given(strategy)
     def run(value: Any) -> None:
         nonlocal counted

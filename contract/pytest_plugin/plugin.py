@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import settings
 
 from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
 from contract.live.preflight import (
@@ -23,6 +23,7 @@ from contract.live.preflight import (
 )
 from contract.live.safety import RunAborted
 from contract.mock.server import MockSite
+from contract.profiles import PROFILES, SAFE_SETTINGS
 from contract.pytest_plugin.options import PROFILE_NAMES, OptionError, add_pytest_options
 from contract.pytest_plugin.options import check as check_options
 from contract.pytest_plugin.session import (
@@ -37,24 +38,8 @@ from contract.rules import ContractViolation
 from contract.suite import SUITE_DIR
 from contract.target import Target, TargetError
 
-#: Hypothesis profiles. ``ci`` is derandomised: every CI run sends the same inputs.
-#: ``fast`` and ``ci`` skip shrinking (against a broken server it takes minutes, and the
-#: example tests already give minimal reproductions); ``thorough`` shrinks.
-_NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
-PROFILES: dict[str, dict[str, Any]] = {
-    "fast": {"max_examples": 25, "phases": _NO_SHRINK},
-    "ci": {"max_examples": 40, "derandomize": True, "phases": _NO_SHRINK},
-    "thorough": {"max_examples": 400},
-}
-_COMMON: dict[str, Any] = {
-    "database": None,  # the example database would write submitted api_keys to disk
-    "deadline": None,
-    "suppress_health_check": list(HealthCheck),
-    "verbosity": Verbosity.quiet,  # Hypothesis' own reports quote inputs; ours are redacted
-    "print_blob": False,
-}
 for _name, _values in PROFILES.items():
-    settings.register_profile(f"statuspage-{_name}", **_COMMON, **_values)
+    settings.register_profile(f"statuspage-{_name}", **SAFE_SETTINGS, **_values)
 
 assert tuple(PROFILES) == PROFILE_NAMES, "contract.pytest_plugin.options names the same profiles"
 

@@ -1,0 +1,30 @@
+"""The Hypothesis settings of every generation in the toolkit: the suite's profiles and the
+safety settings they all share (the notebook's drawing too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity
+
+#: Every generation: no example database (it would write submitted api_keys to disk), no
+#: deadline, no health checks, quiet (Hypothesis' own reports quote inputs; ours are redacted).
+SAFE_SETTINGS: dict[str, Any] = {
+    "database": None,
+    "deadline": None,
+    "suppress_health_check": list(HealthCheck),
+    "verbosity": Verbosity.quiet,
+    "print_blob": False,
+}
+
+#: Generation only, without shrinking.
+NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
+
+#: The suite's profiles. ``ci`` is derandomised: every CI run sends the same inputs. ``fast``
+#: and ``ci`` skip shrinking (against a broken server it takes minutes, and the example tests
+#: already give minimal reproductions); ``thorough`` shrinks.
+PROFILES: dict[str, dict[str, Any]] = {
+    "fast": {"max_examples": 25, "phases": NO_SHRINK},
+    "ci": {"max_examples": 40, "derandomize": True, "phases": NO_SHRINK},
+    "thorough": {"max_examples": 400},
+}
