@@ -24,6 +24,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # finder would otherwise resolve ``contract`` as a namespace package without its data files.
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+# The tests mirror the package's rooms (tests/mock/, tests/live/, ...); their shared helpers
+# (hostile_site, cli_runner, notebook_helpers, alt_server) stay here, importable from all.
+if str(REPO_ROOT / "tests") not in sys.path:
+    sys.path.append(str(REPO_ROOT / "tests"))
 
 # The suite runs these tests start as subprocesses (a few dozen) each compile the toolkit's
 # modules anew when PYTHONDONTWRITEBYTECODE is set, as on these machines (~0.6 s of CPU a

@@ -103,7 +103,7 @@ def _run(behaviour: Behaviour, mode: str, tmp: Path, **popen: object) -> Outcome
             "--report-dir", str(out), "--profile", "ci", "--examples", "2",
             "--request-timeout", "2", "--max-rate-wait", "0", *MODES[mode],
         ]  # fmt: skip
-        env = {**os.environ, **site.env(), "PYTHONPATH": str(Path(__file__).parents[1])}
+        env = {**os.environ, **site.env(), "PYTHONPATH": str(Path(__file__).parents[2])}
         env.pop("DD_SITE", None)
         done = run_cli(cmd, env=env, cwd=tmp, timeout=300)
     return Outcome(site, mode, done.returncode, done.stdout, done.stderr, out)
@@ -310,7 +310,7 @@ def test_a_signal_mid_run_still_deletes_what_the_run_created(tmp_path, signum):
             "--report-dir", str(tmp_path / "reports"), "--profile", "ci",
             "--request-timeout", "2", "--allow-mutations",
         ]  # fmt: skip
-        env = {**os.environ, **site.env(), "PYTHONPATH": str(Path(__file__).parents[1])}
+        env = {**os.environ, **site.env(), "PYTHONPATH": str(Path(__file__).parents[2])}
         proc = subprocess.Popen(
             cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -330,7 +330,7 @@ def test_a_signal_mid_run_still_deletes_what_the_run_created(tmp_path, signum):
 def test_credentials_in_a_site_url_are_refused_and_never_shown(tmp_path):
     secret = "hunter2-s3cr3t-in-url"
     env = {**os.environ, "DD_API_KEY": "a" * 32, "DD_APP_KEY": "b" * 40}
-    env["PYTHONPATH"] = str(Path(__file__).parents[1])
+    env["PYTHONPATH"] = str(Path(__file__).parents[2])
     out = tmp_path / "reports"
     for site in (f"http://user:{secret}@127.0.0.1:9", f"https://{secret}@127.0.0.1:9/x"):
         done = subprocess.run(
@@ -356,12 +356,12 @@ def test_the_example_waivers_let_a_correct_site_reached_by_url_through_the_gate(
     run says HOLDS, and the gate with the example waivers lets the release go."""
     run = outcomes["absent", "mutations"]
     assert run.returncode == 0 and "HOLDS" in run.last_line
-    waivers = Path(__file__).parents[1] / "examples" / "github-actions" / "waivers.toml"
+    waivers = Path(__file__).parents[2] / "examples" / "github-actions" / "waivers.toml"
     done = subprocess.run(
         [sys.executable, "-m", "contract.cli", "gate", str(run.report_dir), "--waivers",
          str(waivers)],
         capture_output=True, text=True, timeout=60, check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "RELEASE MAY GO" in done.stdout

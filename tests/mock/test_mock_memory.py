@@ -23,7 +23,7 @@ import pytest
 from contract.mock import DEMO_API_KEY, DEMO_APP_KEY
 from contract.spec import load_contract
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = load_contract()
 PATH = CONTRACT.account_path.encode()
 TEN_MB = 10 * 1024 * 1024

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "contract" / "notebook"
+PACKAGE = Path(__file__).resolve().parents[2] / "contract" / "notebook"
 MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
 #: Longest module of the package, in lines (one job each).
 

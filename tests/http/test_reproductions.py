@@ -28,7 +28,7 @@ def test_each_reproduction_in_the_report_gets_the_status_it_shows(tmp_path, faul
     keys = {"DD_API_KEY": secrets.token_hex(16), "DD_APP_KEY": secrets.token_hex(20)}
     with MockSite(faults=[fault], api_key=keys["DD_API_KEY"], app_key=keys["DD_APP_KEY"]) as site:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
-        env.update(keys, PYTHONPATH=str(Path(__file__).parents[1]))
+        env.update(keys, PYTHONPATH=str(Path(__file__).parents[2]))
         run = run_cli(
             ["run", "--site", site.base_url, "--allow-mutations", "--report-dir", str(tmp_path),
              "-k", "reference or break"],

@@ -26,7 +26,7 @@ from contract.rules import RULES, site_kind
 from contract.spec import load_contract
 
 TODAY = "2026-06-15"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 POST = load_contract().create.label
 
 
