@@ -10,8 +10,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from http import HTTPStatus
 from importlib import resources
 from typing import Any
 
@@ -19,6 +21,44 @@ import yaml
 
 DOCUMENT_NAME = "openapi.yaml"
 JSON_MEDIA_TYPE = "application/json"
+#: Media types that are not JSON: a body sent as one of them must be refused.
+OTHER_MEDIA_TYPES = (
+    "text/plain",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=edge",
+)
+#: What each documented refusal means (tests/test_spec.py checks each is documented).
+INVALID_STATUS = int(HTTPStatus.BAD_REQUEST)
+FORBIDDEN_STATUS = int(HTTPStatus.FORBIDDEN)
+CONFLICT_STATUS = int(HTTPStatus.CONFLICT)
+NOT_FOUND_STATUS = int(HTTPStatus.NOT_FOUND)
+#: A refusal of keys the contract does not document (documented-status reports it).
+UNAUTHORIZED_STATUS = int(HTTPStatus.UNAUTHORIZED)
+
+
+def json_media_type_spellings() -> tuple[str, ...]:
+    """How standard clients may spell the contract's media type: with a ``charset``
+    parameter (with and without a space, in either case) and in other letter case."""
+    mime = JSON_MEDIA_TYPE
+    return (
+        f"{mime}; charset=utf-8",
+        f"{mime};charset=UTF-8",
+        mime.upper(),
+        "/".join(part.capitalize() for part in mime.split("/")),
+    )
+
+
+def property_paths(
+    schema: dict[str, Any], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any], bool]]:
+    """Every property path of an object schema with its schema and whether it is required
+    (depth first)."""
+    for name, sub in schema.get("properties", {}).items():
+        path = (*prefix, name)
+        yield path, sub, name in schema.get("required", [])
+        if sub.get("type") == "object":
+            yield from property_paths(sub, path)
 
 
 def is_json_media_type(content_type: str | None) -> bool:
@@ -194,6 +234,22 @@ class Contract:
             node = node[part]
         node[self.secret_path[-1]] = secret
         return body
+
+    @property
+    def enum_paths(self) -> dict[tuple[str, ...], list[Any]]:
+        """Where the create request has an enum, and its values (e.g. data.type)."""
+        schema = self.create.request_schema or {}
+        return {path: list(sub["enum"]) for path, sub, _ in property_paths(schema) if "enum" in sub}
+
+    @property
+    def read_permissions(self) -> frozenset[str]:
+        """The permissions the reads need: an application key with only these may read
+        and may not change anything."""
+        return frozenset(
+            op.permission
+            for m, op in self.operations.items()
+            if m in self.safe_methods and op.permission
+        )
 
     @property
     def safe_methods(self) -> frozenset[str]:
