@@ -9,11 +9,10 @@ from typing import Any
 
 from contract.exchange import Exchange
 from contract.redact import redact
+from contract.report import EDGE_OUTCOMES
 from contract.rules import RULES, Finding, SiteKind
 
 MAX_FAILURES_PER_RULE = 20
-#: What can become of one edge input.
-EDGE_OUTCOMES = ("passed", "failed", "skipped")
 
 
 @dataclass

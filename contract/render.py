@@ -153,6 +153,17 @@ def _status_matrix(status_codes: dict[str, Any]) -> dict[str, Any]:
     return {"columns": columns, "rows": rows}
 
 
+def _edges(edges: dict[str, Any]) -> list[dict[str, Any]]:
+    """The edges table: per category, how many inputs, and what became of them."""
+    rows = []
+    for category, raw in edges.items():
+        entry = _dict(raw)
+        counts = {k: _int(entry.get(k)) for k in ("inputs", "passed", "failed", "skipped")}
+        css = "failed" if counts["failed"] else "passed" if counts["passed"] else "skipped"
+        rows.append({"category": str(category), "css": css, **counts})
+    return rows
+
+
 def _notices(run: dict[str, Any]) -> list[tuple[str, str]]:
     """What a reader must see first: why the run stopped, what it left behind, and any
     state change it observed that it did not intend."""
@@ -245,6 +256,7 @@ def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]
         "failing_rules": [r for r in rules if r["status"] == "failed"],
         "unexercised_required": [r["name"] for r in rules if r["unexercised_required"]],
         "matrix": _status_matrix(_dict(report.get("status_codes"))),
+        "edges": _edges(_dict(report.get("edges"))),
         "failures": failures,
         "tests": {
             "total": _int(tests.get("total")),
@@ -373,6 +385,19 @@ def _md_site(site: dict[str, Any], heading: str) -> list[str]:
             f" {names}",
             "",
         ]
+    if site["edges"]:
+        out += [
+            f"{heading} Edges",
+            "",
+            "| Edge category | Inputs | Passed | Failed | Skipped |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for row in site["edges"]:
+            out.append(
+                f"| {md_code(row['category'])} | {row['inputs']} | {row['passed']}"
+                f" | {row['failed']} | {row['skipped']} |"
+            )
+        out.append("")
     if site["tests"]["errors_without_rule"]:
         names = ", ".join(md_code(n) for n in site["tests"]["errors_without_rule"])
         out += [f"**Tests that failed without a rule:** {names}", ""]

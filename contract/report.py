@@ -23,6 +23,8 @@ REPORT_VERSION = 1
 JSON_NAME = "contract-report.json"
 HTML_NAME = "contract-report.html"
 SUMMARY_NAME = "summary.md"
+#: What can become of one edge input (the report's edges table counts each per category).
+EDGE_OUTCOMES = ("passed", "failed", "skipped")
 #: Every file a run writes into its report folder (junit.xml is pytest's own).
 REPORT_FILES = (JSON_NAME, HTML_NAME, SUMMARY_NAME)
 
@@ -80,6 +82,7 @@ def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> d
         "rules": rec.rules_summary(site_kind(site)),
         "status_codes": statuses,
         "failures": rec.failures,
+        "edges": rec.edges_summary(),
         "tests": {
             "total": len(tests),
             "passed": sum(t["outcome"] == "passed" for t in tests),
@@ -139,6 +142,10 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     bucket = into["status_codes"][op][group]
                     bucket[code] = bucket.get(code, 0) + n
         into["failures"] += report["failures"]
+        for category, counts in report.get("edges", {}).items():
+            mine = into.setdefault("edges", {}).setdefault(category, dict.fromkeys(counts, 0))
+            for key, n in counts.items():
+                mine[key] = mine.get(key, 0) + n
         for key in ("total", "passed", "failed", "skipped"):
             into["tests"][key] += report["tests"][key]
         into["tests"]["errors_without_rule"] += report["tests"]["errors_without_rule"]

@@ -91,6 +91,8 @@ class MockApp:
         self._type = self.contract.account_type
         self._rate_headers = self.contract.rate_limit_headers
         self._envelopes: dict[tuple[tuple[str, ...], frozenset[str]], bytes] = {}
+        self._enum_path = next(iter(self.contract.enum_paths))
+        self._enum_field = ".".join(self._enum_path)
 
     # -- ASGI entry point ---------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -199,7 +201,7 @@ class MockApp:
                 f"Method {request.method[:20]} not allowed; allowed: {self._allow}",
                 headers=[(b"allow", self._allow.encode())],
             )
-        found = self.authenticate(request)
+        found = self.authenticate(request, operation)
         if found is None:
             if "unauthorized-instead-of-forbidden" in self.faults:
                 return self.error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
@@ -228,9 +230,17 @@ class MockApp:
         reply.headers.extend(headers)
         return reply
 
-    def authenticate(self, request: Request) -> tuple[Organisation, frozenset[str]] | None:
+    def authenticate(
+        self, request: Request, operation: Operation | None = None
+    ) -> tuple[Organisation, frozenset[str]] | None:
         found = self.state.find(request.header(self._api_header), request.header(self._app_header))
-        if found is None and "auth-not-enforced" in self.faults:
+        skipped = (
+            "auth-skipped-on-update" in self.faults
+            and operation is not None
+            and operation.request_schema is not None
+            and operation.method != self.contract.create.method
+        )
+        if found is None and ("auth-not-enforced" in self.faults or skipped):
             org = self.state.default
             return org, next(iter(org.app_keys.values()))
         return found
@@ -246,8 +256,12 @@ class MockApp:
     def handle(self, operation: Operation, request: Request, org: Organisation) -> Reply:
         if operation.request_schema is not None:
             data, problem = parse_json_body(request.body, request.content_type)
+            if self.crashes_on(data, problem):
+                return self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
             if problem is None:
                 problem = validate_body(data, operation.request_schema)
+            if problem is None and operation.method == self.contract.create.method:
+                problem = self.refuses_anyway(request, data, operation.request_schema)
             return self.with_body(operation, data, problem, org)
         if operation.method == "GET":
             with self.state.lock:
@@ -267,7 +281,8 @@ class MockApp:
     ) -> Reply:
         secret = _submitted_secret(data, self._secret)
         if problem is not None and not (
-            operation.method == "POST" and self.accepts_anyway(problem, data)
+            (operation.method == "POST" and self.accepts_anyway(problem, data))
+            or self.takes_other_case(problem, data)
         ):
             if (
                 "rejected-create-stores-account" in self.faults
@@ -300,6 +315,34 @@ class MockApp:
                 org.account_key = secret
             stored = org.account_key
         return self.json(operation.success.status, self.account_body(stored))
+
+    def crashes_on(self, data: Any, problem: BodyProblem | None) -> bool:
+        """Fault modes that answer 500 to one kind of body."""
+        if "server-error-on-deep-body" in self.faults and problem is not None:
+            return problem.message.endswith("nested too deeply")
+        return (
+            "server-error-on-long-string" in self.faults
+            and problem is None
+            and _longest_string(data) >= LONG_STRING
+        )
+
+    def refuses_anyway(
+        self, request: Request, data: Any, schema: dict[str, Any]
+    ) -> BodyProblem | None:
+        """Fault modes that refuse one kind of valid create."""
+        if "rejects-charset-parameter" in self.faults and ";" in (request.content_type or ""):
+            return BodyProblem("", "Content-Type must not have parameters")
+        if "rejects-unknown-fields" in self.faults and _has_unknown_member(data, schema):
+            return BodyProblem("", "the body has a member the contract does not declare")
+        return None
+
+    def takes_other_case(self, problem: BodyProblem, data: Any) -> bool:
+        """The case-insensitive-enum fault: the enum value in other letter case is taken."""
+        return (
+            "case-insensitive-enum" in self.faults
+            and problem.field == self._enum_field
+            and str(_at(data, self._enum_path)).lower() == self._type.lower()
+        )
 
     def accepts_anyway(self, problem: BodyProblem, data: Any) -> bool:
         """Fault modes that let one kind of invalid create body through."""
@@ -338,6 +381,34 @@ def _encoded(headers: dict[str, str]) -> list[Header]:
             raw = value.encode()
         out.append((name.encode("latin-1"), raw))
     return out
+
+
+#: Strings at least this long crash the server-error-on-long-string fault mode.
+LONG_STRING = 1024
+
+
+def _longest_string(data: Any) -> int:
+    if isinstance(data, str):
+        return len(data)
+    if isinstance(data, dict):
+        data = list(data.values())
+    if isinstance(data, list):
+        return max(map(_longest_string, data), default=0)
+    return 0
+
+
+def _has_unknown_member(data: Any, schema: dict[str, Any]) -> bool:
+    """Whether an object in ``data`` has a member its schema does not declare."""
+    if not isinstance(data, dict) or "properties" not in schema:
+        return False
+    props = schema["properties"]
+    return any(k not in props or _has_unknown_member(v, props[k]) for k, v in data.items())
+
+
+def _at(data: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
 
 
 def _submitted_secret(data: Any, field: str) -> str | None:
