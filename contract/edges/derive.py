@@ -33,7 +33,7 @@ WRONG_TYPES: tuple[tuple[str, str, Any], ...] = (
     ("an array", "array", ["x"]),
     ("an object", "object", {}),
 )
-DEEP = 50_000
+DEEP = 10_000
 #: How each auth edge fills the two key headers: (API key header, application key header).
 AUTH_CASES: tuple[tuple[str, tuple[KeyUse, KeyUse]], ...] = (
     ("without keys", ("none", "none")),

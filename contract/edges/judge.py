@@ -91,8 +91,10 @@ class EdgeRun:
         return None
 
     # -- state --------------------------------------------------------------------------
-    def _state(self, wanted: bool | None) -> bool:
-        """Bring the account to ``wanted`` (None: leave it) and return whether it exists."""
+    def _state(self, wanted: bool | None, *, trust_delete: bool = False) -> bool:
+        """Bring the account to ``wanted`` (None: leave it) and return whether it exists.
+        ``trust_delete``: the next request is a valid create, whose answer shows whether a
+        DELETE really removed the account (409: it did not), so no GET is needed."""
         client = self.client
         if wanted is None or self.target.mutation_skip_reason:
             if self.exists is None:
@@ -114,7 +116,7 @@ class EdgeRun:
                 f"a create answered {created.status}",
                 created,
             )
-        elif self.exists:
+        elif self.exists and trust_delete:
             # The account is there (the last GET showed it): one DELETE; the request that
             # follows shows whether it really went (a 409 breaks lifecycle-effects).
             with client.bookkeeping():
@@ -138,7 +140,7 @@ class EdgeRun:
         if edge.auth is not None:
             return self._auth(edge)
         creates = edge.method == self.contract.create.method
-        existed = self._state(not creates if creates else True)
+        existed = self._state(not creates, trust_delete=edge.expect == "accept")
         kwargs = edge.request()
         deleted, self.deleted = self.deleted, False
         sent = self.client.request(edge.method, **kwargs)
