@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ from contract.http.exchange import Exchange
 from contract.live.safety import State
 from contract.rules.verdicts import status_verdict
 from contract.spec import JSON_MEDIA_TYPE, load_contract
+from contract.spec import property_paths as _paths
 from contract.spec.validators import schema_errors
 from contract.target import sentinel_key
 
@@ -24,17 +25,6 @@ class BadInput:
     id: str
     why: str
     kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-def _paths(
-    schema: dict[str, Any], prefix: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], dict[str, Any], bool]]:
-    """Every property path of an object schema with its schema and whether it is required."""
-    for name, sub in schema.get("properties", {}).items():
-        path = (*prefix, name)
-        yield path, sub, name in schema.get("required", [])
-        if sub.get("type") == "object":
-            yield from _paths(sub, path)
 
 
 def _without(body: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:

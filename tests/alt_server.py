@@ -44,7 +44,8 @@ def make_handler(api_key: str, app_key: str) -> type[BaseHTTPRequestHandler]:
 
         def body(self) -> object:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if "json" not in (self.headers.get("Content-Type") or ""):
+            # media types are case-insensitive (RFC 9110, 8.3.1): the edges caught this
+            if "json" not in (self.headers.get("Content-Type") or "").lower():
                 raise ValueError("unsupported media type")
             return json.loads(raw.decode("utf-8"))
 

@@ -161,6 +161,32 @@ def test_every_rule_of_the_toolkit_is_broken_by_some_fault(mock_runs: dict[str, 
     assert own - broken == set()
 
 
+EDGE_FAULTS = sorted(name for name, fault in FAULTS.items() if fault.edge)
+
+
+def test_the_healthy_mock_passes_every_edge_of_every_category(mock_runs: dict[str, Run]) -> None:
+    from contract.edges import CATEGORIES
+
+    report = mock_runs["healthy"].report
+    assert report is not None
+    assert set(report["edges"]) == set(CATEGORIES)
+    for category, counts in report["edges"].items():
+        assert counts["inputs"] == counts["passed"] > 0, category
+
+
+@pytest.mark.parametrize("fault", EDGE_FAULTS)
+def test_each_edge_fault_is_caught_by_its_edge_category(
+    mock_runs: dict[str, Run], fault: str
+) -> None:
+    """The fault's rule fails (above), and the edges of its category are what failed it."""
+    report = mock_runs[fault].report
+    assert report is not None
+    category = FAULTS[fault].edge
+    assert report["edges"][category]["failed"] > 0, report["edges"]
+    edge_tests = {f["test"] for f in report["failures"] if f["rule"] == FAULTS[fault].breaks}
+    assert any("test_unusual_inputs.py" in t and f"[{category}]" in t for t in edge_tests)
+
+
 # -- the same suite, by URL only ----------------------------------------------------------------
 def test_the_suite_passes_against_the_mock_reached_by_url(all_runs: dict[str, Run]) -> None:
     run = all_runs["mock-by-url"]
@@ -178,3 +204,5 @@ def test_the_suite_passes_against_an_independent_correct_implementation(
 ) -> None:
     run = all_runs["alt-server"]
     assert run.exit_code == 0, run.output[-4000:]
+    assert run.report is not None
+    assert all(e["failed"] == 0 and e["passed"] > 0 for e in run.report["edges"].values())

@@ -9,6 +9,7 @@ from typing import Any
 
 from contract.http.exchange import Exchange
 from contract.redact import redact
+from contract.report.outcomes import EDGE_OUTCOMES
 from contract.rules import RULES, Finding, SiteKind
 
 MAX_FAILURES_PER_RULE = 20
@@ -35,12 +36,30 @@ class Recorder:
         self.tests: list[dict[str, Any]] = []
         self.requests = 0
         self.current_test: str | None = None
+        #: Edge inputs by category: how many passed, failed, were skipped (contract.edges).
+        self.edges: dict[str, Counter[str]] = defaultdict(Counter)
 
     def record_exchange(self, exchange: Exchange) -> None:
         with self._lock:
             self.requests += 1
             if exchange.operation is not None:
                 self.statuses[exchange.operation][exchange.status] += 1
+
+    def record_edge(self, category: str, outcome: str) -> None:
+        """One edge input's outcome: ``passed``, ``failed`` or ``skipped``."""
+        with self._lock:
+            self.edges[category][outcome] += 1
+
+    def edges_summary(self) -> dict[str, dict[str, int]]:
+        """The report's edges table: inputs and outcomes per category."""
+        with self._lock:
+            return {
+                category: {
+                    "inputs": sum(counts.values()),
+                    **{k: counts.get(k, 0) for k in EDGE_OUTCOMES},
+                }
+                for category, counts in self.edges.items()
+            }
 
     def passed(self, rule: str) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ from typing import Any
 
 from contract.mock.faults import check_faults
 from contract.mock.logs import access_log, printable
+from contract.mock.misbehaviour import Misbehaviour
 from contract.mock.state import MockState, Organisation, RateDecision
 from contract.mock.validation import BodyProblem, parse_json_body, validate_body
 from contract.spec import JSON_MEDIA_TYPE, Contract, Operation, load_contract, value_at
@@ -91,8 +92,15 @@ class MockApp:
         self._type = self.contract.account_type
         self._rate_headers = self.contract.rate_limit_headers
         self._status = self.contract.status
+        self.faulty = Misbehaviour(self.faults, self.contract)
         self._read_permission = self.contract.operation("GET").permission
         self._envelopes: dict[tuple[tuple[str, ...], frozenset[str]], bytes] = {}
+
+    def set_faults(self, faults: Iterable[str]) -> None:
+        """Switch the fault modes (the predicates of :class:`Misbehaviour` follow)."""
+        self.faults = check_faults(faults)
+        self.faulty = Misbehaviour(self.faults, self.contract)
+        self._envelopes.clear()
 
     # -- ASGI entry point ---------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -203,7 +211,7 @@ class MockApp:
                 f"Method {request.method[:20]} not allowed; allowed: {self._allow}",
                 headers=[(b"allow", self._allow.encode())],
             )
-        found = self.authenticate(request)
+        found = self.authenticate(request, operation)
         if found is None:
             if "unauthorized-instead-of-forbidden" in self.faults:
                 return self.error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
@@ -232,9 +240,17 @@ class MockApp:
         reply.headers.extend(headers)
         return reply
 
-    def authenticate(self, request: Request) -> tuple[Organisation, frozenset[str]] | None:
+    def authenticate(
+        self, request: Request, operation: Operation | None = None
+    ) -> tuple[Organisation, frozenset[str]] | None:
         found = self.state.find(request.header(self._api_header), request.header(self._app_header))
-        if found is None and "auth-not-enforced" in self.faults:
+        skipped = (
+            "auth-skipped-on-update" in self.faults
+            and operation is not None
+            and operation.request_schema is not None
+            and operation.method != self.contract.create.method
+        )
+        if found is None and ("auth-not-enforced" in self.faults or skipped):
             org = self.state.default
             return org, next(iter(org.app_keys.values()))
         return found
@@ -250,8 +266,14 @@ class MockApp:
     def handle(self, operation: Operation, request: Request, org: Organisation) -> Reply:
         if operation.request_schema is not None:
             data, problem = parse_json_body(request.body, request.content_type)
+            if self.faulty.crashes_on(data, problem):
+                return self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
             if problem is None:
                 problem = validate_body(data, operation.request_schema)
+            if problem is None and operation.method == self.contract.create.method:
+                problem = self.faulty.refuses_anyway(
+                    request.content_type, data, operation.request_schema
+                )
             return self.with_body(operation, data, problem, org)
         if operation.method == "GET":
             with self.state.lock:
@@ -272,7 +294,8 @@ class MockApp:
         secret = value_at(data, self.contract.secret_path, None)
         secret = secret if isinstance(secret, str) else None
         if problem is not None and not (
-            operation.method == "POST" and self.accepts_anyway(problem, data)
+            (operation.method == "POST" and self.faulty.accepts_anyway(problem, data))
+            or self.faulty.takes_other_case(problem, data)
         ):
             if (
                 "rejected-create-stores-account" in self.faults
@@ -281,7 +304,7 @@ class MockApp:
             ):
                 with self.state.lock:
                     org.account_key = org.account_key or secret
-            return self.error(self._status.invalid, *self.quoting(secret, str(problem)))
+            return self.error(self._status.invalid, *self.faulty.quoting(secret, str(problem)))
         if operation.method == "POST":
             if secret and not secret.isascii() and "server-error-on-non-ascii-key" in self.faults:
                 return self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
@@ -292,7 +315,7 @@ class MockApp:
                 if org.account_key is not None and "accepts-second-create" not in self.faults:
                     return self.error(
                         self._status.conflict,
-                        *self.quoting(
+                        *self.faulty.quoting(
                             secret, "A Statuspage account already exists for this organization"
                         ),
                     )
@@ -306,32 +329,6 @@ class MockApp:
                 org.account_key = secret
             stored = org.account_key
         return self.json(operation.success.status, self.account_body(stored))
-
-    def accepts_anyway(self, problem: BodyProblem, data: Any) -> bool:
-        """Fault modes that let one kind of invalid create body through."""
-        secret_path = ".".join(self.contract.secret_path)
-        if (
-            "accepts-missing-api-key" in self.faults
-            and problem.field == secret_path
-            and problem.message == "is required"
-        ):
-            return True
-        if (
-            "accepts-empty-api-key" in self.faults
-            and problem.field == secret_path
-            and value_at(data, self.contract.secret_path, None) == ""
-        ):
-            return True
-        return (
-            "accepts-wrong-type" in self.faults
-            and problem.field == ".".join(self.contract.type_path)
-            and "must be one of" in problem.message
-        )
-
-    def quoting(self, secret: str | None, message: str) -> list[str]:
-        if secret and "error-echoes-api-key" in self.faults:
-            return [f"{message} (api_key {secret!r})"]
-        return [message]
 
 
 def _encoded(headers: dict[str, str]) -> list[Header]:

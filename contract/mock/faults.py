@@ -16,6 +16,8 @@ class Fault:
     name: str
     breaks: str  # the name of the contract rule (contract.rules) this fault violates
     description: str
+    #: The edge category (contract.edges) that exists to catch it, if one does.
+    edge: str | None = None
 
 
 FAULTS: dict[str, Fault] = {
@@ -118,6 +120,42 @@ FAULTS: dict[str, Fault] = {
             "rejected-create-stores-account",
             "rejected-call-no-effect",
             "a create rejected with 400 still stores an account when it had an api_key",
+        ),
+        Fault(
+            "server-error-on-long-string",
+            "no-server-error",
+            "a create or update carrying a string of 1 KiB or more answers 500",
+            edge="strings",
+        ),
+        Fault(
+            "case-insensitive-enum",
+            "invalid-body-rejected",
+            "a create or update whose data.type is the enum value in other letter case is taken",
+            edge="enums",
+        ),
+        Fault(
+            "rejects-unknown-fields",
+            "valid-body-accepted",
+            "a create with a member the contract does not declare answers 400",
+            edge="objects",
+        ),
+        Fault(
+            "server-error-on-deep-body",
+            "no-server-error",
+            "a body nested too deeply to parse answers 500 instead of 400",
+            edge="bodies",
+        ),
+        Fault(
+            "rejects-charset-parameter",
+            "valid-body-accepted",
+            "a create whose Content-Type has a parameter (charset=utf-8) answers 400",
+            edge="media-types",
+        ),
+        Fault(
+            "auth-skipped-on-update",
+            "auth-enforced",
+            "an update with missing or unknown DD keys is let through as the default organisation",
+            edge="auth",
         ),
     )
 }

@@ -16,7 +16,6 @@ from types import TracebackType
 import uvicorn
 
 from contract.mock.app import MockApp
-from contract.mock.faults import check_faults
 from contract.mock.protocol import MockHttpProtocol
 from contract.mock.state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
 
@@ -177,7 +176,7 @@ class MockSite:
         return self.app.faults
 
     def set_faults(self, faults: Iterable[str]) -> None:
-        self.app.faults = check_faults(faults)
+        self.app.set_faults(faults)
 
     def set_rate_limit(self, limit: int | None, period: int = 60) -> None:
         """Turn per-organisation rate limiting on (``limit`` requests per ``period`` s) or off."""

@@ -200,7 +200,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: hand the reports to the controller
         workeroutput["contract_reports"] = [SECRETS.redact_tree(r) for r in reports]
-        workeroutput["contract_secrets"] = sorted(SECRETS.secrets)
+        # only what UTF-8 can carry (an edge submits lone surrogates): the reports are
+        # redacted already, so a secret that cannot be sent cannot be in them either
+        workeroutput["contract_secrets"] = sorted(s for s in SECRETS.secrets if _utf8(s))
         return
     reports += cs.worker_reports
     if not reports and _selects_suite(session.config):  # nothing ran: say so, never go stale
@@ -213,6 +215,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if report_dir is None or not reports:
         return
     cs.written = write_all(cs.final_reports, report_dir, multi_site=cs.multi_site)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str, Any]:

@@ -10,19 +10,34 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from contract import __version__
 from contract.redact import SECRETS, redact
 
-if TYPE_CHECKING:
-    from contract.pytest_plugin.session import SiteRun
+if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
+    from contract.http.recorder import Recorder
+
+
+class RunRecord(Protocol):
+    """What a report is built from: one site's recorded run (the suite's ``SiteRun``, the
+    proxy's session). Structural, so that this module imports no runner."""
+
+    name: str
+    recorder: Recorder
+    started: float
+    finished: float | None
+    aborted: str | None
+    left_behind: str | None
+    target_info: dict[str, Any] | None
+
 
 REPORT_FORMAT = "statuspage-contract-report"
 REPORT_VERSION = 1
 JSON_NAME = "contract-report.json"
 HTML_NAME = "contract-report.html"
 SUMMARY_NAME = "summary.md"
+#: What can become of one edge input (the report's edges table counts each per category).
 #: Every file a run writes into its report folder (junit.xml is pytest's own).
 REPORT_FILES = (JSON_NAME, HTML_NAME, SUMMARY_NAME)
 
@@ -31,7 +46,7 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
-def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> dict[str, Any]:
+def build_report(run: RunRecord, *, profile: str, seed: Any, exitstatus: int) -> dict[str, Any]:
     """The machine-readable report of one site's run."""
     from contract.rules import site_kind
     from contract.spec import load_contract  # here: `gate` reads reports without the contract
@@ -80,6 +95,7 @@ def build_report(run: SiteRun, *, profile: str, seed: Any, exitstatus: int) -> d
         "rules": rec.rules_summary(site_kind(site)),
         "status_codes": statuses,
         "failures": rec.failures,
+        "edges": rec.edges_summary(),
         "tests": {
             "total": len(tests),
             "passed": sum(t["outcome"] == "passed" for t in tests),
@@ -139,6 +155,10 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     bucket = into["status_codes"][op][group]
                     bucket[code] = bucket.get(code, 0) + n
         into["failures"] += report["failures"]
+        for category, counts in report.get("edges", {}).items():
+            mine = into.setdefault("edges", {}).setdefault(category, dict.fromkeys(counts, 0))
+            for key, n in counts.items():
+                mine[key] = mine.get(key, 0) + n
         for key in ("total", "passed", "failed", "skipped"):
             into["tests"][key] += report["tests"][key]
         into["tests"]["errors_without_rule"] += report["tests"]["errors_without_rule"]

@@ -87,6 +87,19 @@ def _md_site(site: dict[str, Any], heading: str) -> list[str]:
             f" {names}",
             "",
         ]
+    if site["edges"]:
+        out += [
+            f"{heading} Edges",
+            "",
+            "| Edge category | Inputs | Passed | Failed | Skipped |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for row in site["edges"]:
+            out.append(
+                f"| {md_code(row['category'])} | {row['inputs']} | {row['passed']}"
+                f" | {row['failed']} | {row['skipped']} |"
+            )
+        out.append("")
     if site["tests"]["errors_without_rule"]:
         names = ", ".join(md_code(n) for n in site["tests"]["errors_without_rule"])
         out += [f"**Tests that failed without a rule:** {names}", ""]

@@ -13,6 +13,7 @@ from typing import Any
 
 from contract.errors import GateInputError
 from contract.report.build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION
+from contract.report.outcomes import EDGE_OUTCOMES
 from contract.report.verdict import Verdict, decide_site
 
 COMBINED_KIND = "combined"
@@ -153,6 +154,7 @@ def _validate_site(data: Any, where: str) -> None:
                 f"'{part}' must map status codes to counts",
             )
     _shape(isinstance(data.get("failures"), list), where, "'failures' must be a list")
+    _check_edges(data.get("edges", {}), where)
     tests = data.get("tests")
     _shape(isinstance(tests, dict), where, "'tests' must be an object")
     errors = tests.get("errors_without_rule")
@@ -162,6 +164,21 @@ def _validate_site(data: Any, where: str) -> None:
         "tests.errors_without_rule must be a list of test ids",
     )
     _check_consistency(data, where)
+
+
+def _check_edges(edges: Any, where: str) -> None:
+    """The edges table (optional: reports before it lack it): counts per category."""
+    _shape(isinstance(edges, dict), where, "'edges' must be an object")
+    for category, entry in edges.items():
+        at = f"{where}: edges.{category}"
+        _shape(isinstance(entry, dict), at, "must be an object")
+        for key in ("inputs", *EDGE_OUTCOMES):
+            _shape(_is_count(entry.get(key)), at, f"'{key}' must be a count (integer >= 0)")
+        _shape(
+            entry["inputs"] == sum(entry[k] for k in EDGE_OUTCOMES),
+            at,
+            "'inputs' is not passed + failed + skipped",
+        )
 
 
 def _check_consistency(data: dict[str, Any], where: str) -> None:
@@ -190,6 +207,12 @@ def _check_consistency(data: dict[str, Any], where: str) -> None:
         failing <= recorded,
         where,
         f"rules says {', '.join(sorted(failing - recorded))} failed but failures[] has no record",
+    )
+    failed_edges = sorted(c for c, e in data.get("edges", {}).items() if e["failed"])
+    _shape(
+        not failed_edges or bool(failing),
+        where,
+        f"edges.{failed_edges[0] if failed_edges else ''} counts failed inputs, but no rule failed",
     )
     _shape(
         not tests["failed"] or bool(failing) or bool(tests["errors_without_rule"]),

@@ -122,6 +122,17 @@ def _status_matrix(status_codes: dict[str, Any]) -> dict[str, Any]:
     return {"columns": columns, "rows": rows}
 
 
+def _edges(edges: dict[str, Any]) -> list[dict[str, Any]]:
+    """The edges table: per category, how many inputs, and what became of them."""
+    rows = []
+    for category, raw in edges.items():
+        entry = _dict(raw)
+        counts = {k: _int(entry.get(k)) for k in ("inputs", "passed", "failed", "skipped")}
+        css = "failed" if counts["failed"] else "passed" if counts["passed"] else "skipped"
+        rows.append({"category": str(category), "css": css, **counts})
+    return rows
+
+
 def _notices(run: dict[str, Any]) -> list[tuple[str, str]]:
     """What a reader must see first: why the run stopped, what it left behind, and any
     state change it observed that it did not intend."""
@@ -214,6 +225,7 @@ def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]
         "failing_rules": [r for r in rules if r["status"] == "failed"],
         "unexercised_required": [r["name"] for r in rules if r["unexercised_required"]],
         "matrix": _status_matrix(_dict(report.get("status_codes"))),
+        "edges": _edges(_dict(report.get("edges"))),
         "failures": failures,
         "tests": {
             "total": _int(tests.get("total")),

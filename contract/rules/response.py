@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from functools import cache
 from typing import Any
 
 from contract.http.exchange import Exchange
@@ -20,6 +21,7 @@ def _operation(exchange: Exchange) -> Any:
     return contract.operation(exchange.method)
 
 
+@cache
 def _maskable(key: str, mask: str) -> bool:
     """A key that a mask could reveal: it has a character that the mask does not."""
     return bool(key) and not set(key) <= set(mask)
@@ -130,10 +132,17 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
         except (KeyError, TypeError, AttributeError):
             pass
     haystack = body + "\n" + "\n".join(f"{k}: {v}" for k, v in ex.response_headers.items())
-    forms = {form for k in keys for form in (k, json.dumps(k)[1:-1], repr(k)[1:-1])}
+    forms = {form for k in keys for form in _echo_forms(k)}
     if any(form in haystack for form in forms):
         return "the response quotes a submitted api_key"
     return None
+
+
+@cache
+def _echo_forms(key: str) -> tuple[str, ...]:
+    """How a key may be quoted: as itself, JSON-escaped, repr-escaped (each computed once:
+    the edges submit keys of 64 KiB, and every response is searched for every key)."""
+    return tuple({key, json.dumps(key)[1:-1], repr(key)[1:-1]})
 
 
 @response_rule(

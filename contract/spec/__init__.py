@@ -1,30 +1,35 @@
 """The contract layer: the OpenAPI document (``openapi.yaml``) and the only code that knows
 its field names, enum values, media types and status codes.
 
-``loader`` reads the document into a :class:`Contract`; ``validators`` holds the one cache of
-JSON Schema validators for its schemas.
+``loader`` reads the document into a :class:`Contract`; ``model`` holds its operations,
+responses and statuses as values; ``bodies`` recognises JSON and walks bodies and schemas by
+path; ``validators`` holds the one cache of JSON Schema validators for its schemas.
 """
 
-from contract.spec.loader import (
-    DOCUMENT_NAME,
+from contract.spec.bodies import (
     JSON_MEDIA_TYPE,
-    Contract,
-    Operation,
-    Response,
-    document_copy,
+    OTHER_MEDIA_TYPES,
     is_json_media_type,
-    load_contract,
+    json_media_type_spellings,
+    property_paths,
     value_at,
 )
+from contract.spec.loader import DOCUMENT_NAME, Contract, document_copy, load_contract
+from contract.spec.model import UNAUTHORIZED_STATUS, Operation, Response, Statuses
 
 __all__ = [
     "DOCUMENT_NAME",
     "JSON_MEDIA_TYPE",
+    "OTHER_MEDIA_TYPES",
+    "UNAUTHORIZED_STATUS",
     "Contract",
     "Operation",
     "Response",
+    "Statuses",
     "document_copy",
     "is_json_media_type",
+    "json_media_type_spellings",
     "load_contract",
+    "property_paths",
     "value_at",
 ]

@@ -10,132 +10,22 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cache, cached_property
-from http import HTTPStatus
 from importlib import resources
 from typing import Any
 
 import yaml
 
+from contract.spec.bodies import (
+    JSON_MEDIA_TYPE,
+    path_where,
+    property_path,
+    property_paths,
+    value_at,
+)
+from contract.spec.model import Operation, Response, Statuses
+
 DOCUMENT_NAME = "openapi.yaml"
-JSON_MEDIA_TYPE = "application/json"
-
-
-_REQUIRED: Any = object()
-
-
-def value_at(node: Any, path: Sequence[str], default: Any = _REQUIRED) -> Any:
-    """The value at ``path`` inside nested objects. A missing step raises KeyError, or gives
-    ``default`` when one is given."""
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            if default is _REQUIRED:
-                raise KeyError(".".join(path))
-            return default
-        node = node[part]
-    return node
-
-
-def is_json_media_type(content_type: str | None) -> bool:
-    """Whether a Content-Type names JSON: the contract's media type or a ``+json`` one,
-    whatever its parameters (``charset=utf-8``) or letter case."""
-    mime = (content_type or "").split(";", 1)[0].strip().lower()
-    return mime == JSON_MEDIA_TYPE or (mime.startswith("application/") and mime.endswith("+json"))
-
-
-@dataclass(frozen=True)
-class Response:
-    """One documented response of an operation."""
-
-    status: int
-    description: str
-    schema: dict[str, Any] | None
-    example: Any
-    headers: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def has_body(self) -> bool:
-        return self.schema is not None
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One documented operation (method + path)."""
-
-    method: str
-    path: str
-    operation_id: str
-    summary: str
-    permission: str | None
-    request_schema: dict[str, Any] | None
-    request_example: Any
-    responses: dict[int, Response]
-
-    @property
-    def label(self) -> str:
-        return f"{self.method} {self.path}"
-
-    @property
-    def statuses(self) -> list[int]:
-        return sorted(self.responses)
-
-    @property
-    def success(self) -> Response:
-        """The single documented 2xx response."""
-        return next(r for s, r in sorted(self.responses.items()) if 200 <= s < 300)
-
-    @property
-    def error_statuses(self) -> list[int]:
-        return [s for s in self.statuses if s >= 400]
-
-    def response(self, status: int) -> Response | None:
-        return self.responses.get(status)
-
-
-@dataclass(frozen=True)
-class Statuses:
-    """The contract's status codes by what they mean: the only home of those numbers.
-
-    Successes are each operation's documented 2xx; each error is looked up among the
-    documented responses, so a document that stops documenting one fails at load."""
-
-    ok: int  #: a read that found the account
-    created: int  #: a create that made the account
-    updated: int  #: an update that changed it
-    deleted: int  #: a delete that removed it
-    invalid: int  #: a request whose body breaks the contract
-    forbidden: int  #: missing, unknown or under-privileged keys
-    not_found: int  #: no account (read, update or delete)
-    conflict: int  #: a create while an account exists
-    rate_limited: int  #: over the rate limit
-
-    @classmethod
-    def of(cls, operations: dict[str, Operation]) -> Statuses:
-        documented = {s for op in operations.values() for s in op.responses}
-
-        def error(status: HTTPStatus) -> int:
-            if int(status) not in documented:  # pragma: no cover - guards a document change
-                raise ValueError(f"the contract does not document {int(status)}")
-            return int(status)
-
-        return cls(
-            ok=operations["GET"].success.status,
-            created=operations["POST"].success.status,
-            updated=operations["PATCH"].success.status,
-            deleted=operations["DELETE"].success.status,
-            invalid=error(HTTPStatus.BAD_REQUEST),
-            forbidden=error(HTTPStatus.FORBIDDEN),
-            not_found=error(HTTPStatus.NOT_FOUND),
-            conflict=error(HTTPStatus.CONFLICT),
-            rate_limited=error(HTTPStatus.TOO_MANY_REQUESTS),
-        )
-
-    def invalid_create(self, account_exists: bool) -> frozenset[int]:
-        """What a create with an invalid body may answer: the conflict too when an account
-        exists (a site may check for the account before it reads the body)."""
-        return frozenset({self.invalid, self.conflict} if account_exists else {self.invalid})
 
 
 class Contract:
@@ -243,7 +133,7 @@ class Contract:
     @property
     def secret_path(self) -> tuple[str, ...]:
         """Where the secret attribute stands in a create request body (e.g. data.attributes)."""
-        path = _property_path(self.create.request_schema or {}, self.secret_field)
+        path = property_path(self.create.request_schema or {}, self.secret_field)
         if path is None:  # pragma: no cover - guards a future document change
             raise ValueError(f"the create request has no {self.secret_field!r} property")
         return path
@@ -271,7 +161,7 @@ class Contract:
     def type_path(self) -> tuple[str, ...]:
         """Where the resource type (the one-value enum) stands in a body."""
         enum = [self.account_type]
-        path = _path_where(self.create.request_schema or {}, lambda s: s.get("enum") == enum)
+        path = path_where(self.create.request_schema or {}, lambda s: s.get("enum") == enum)
         if path is None:  # pragma: no cover - guards a future document change
             raise ValueError("the create request has no resource type")
         return path
@@ -293,6 +183,22 @@ class Contract:
                 node = node.setdefault(part, {})
             node[path[-1]] = value
         return body
+
+    @property
+    def enum_paths(self) -> dict[tuple[str, ...], list[Any]]:
+        """Where the create request has an enum, and its values (e.g. data.type)."""
+        schema = self.create.request_schema or {}
+        return {path: list(sub["enum"]) for path, sub, _ in property_paths(schema) if "enum" in sub}
+
+    @property
+    def read_permissions(self) -> frozenset[str]:
+        """The permissions the reads need: an application key with only these may read
+        and may not change anything."""
+        return frozenset(
+            op.permission
+            for m, op in self.operations.items()
+            if m in self.safe_methods and op.permission
+        )
 
     @property
     def safe_methods(self) -> frozenset[str]:
@@ -328,29 +234,6 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> Operation:
         request_example=_first_example(body) if body else None,
         responses=responses,
     )
-
-
-def _property_path(schema: dict[str, Any], name: str) -> tuple[str, ...] | None:
-    """The path of property ``name`` inside an object schema (depth first), or None."""
-    props = schema.get("properties", {})
-    if name in props:
-        return (name,)
-    for key, sub in props.items():
-        found = _property_path(sub, name)
-        if found is not None:
-            return (key, *found)
-    return None
-
-
-def _path_where(schema: dict[str, Any], match: Any) -> tuple[str, ...] | None:
-    """The path of the first property (depth first) whose schema ``match`` accepts."""
-    for key, sub in schema.get("properties", {}).items():
-        if match(sub):
-            return (key,)
-        found = _path_where(sub, match)
-        if found is not None:
-            return (key, *found)
-    return None
 
 
 def _first_example(media: dict[str, Any]) -> Any:

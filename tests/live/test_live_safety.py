@@ -365,3 +365,14 @@ def test_the_example_waivers_let_a_correct_site_reached_by_url_through_the_gate(
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "RELEASE MAY GO" in done.stdout
+
+
+def test_the_edges_send_on_a_live_site_only_what_its_mode_allows(outcomes):
+    """Read-only: the edges that cannot change state are sent and pass, the others are
+    skipped (never sent: the read-only test above); with mutations, every edge is sent."""
+    read_only = outcomes["absent", "read-only"].report["edges"]
+    assert sum(e["passed"] for e in read_only.values()) > 0
+    assert sum(e["skipped"] for e in read_only.values()) > 0
+    assert all(e["failed"] == 0 for e in read_only.values())
+    mutating = outcomes["absent", "mutations"].report["edges"]
+    assert all(e["inputs"] == e["passed"] > 0 for e in mutating.values()), mutating

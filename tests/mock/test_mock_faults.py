@@ -107,6 +107,21 @@ def _create_long_key(api):
     return [api.post(create_body("k" * 64)), api.get()]
 
 
+@entry("create-long-string", [201, 200])
+def _create_long_string(api):
+    return [api.post(create_body("k" * 2048)), api.get()]
+
+
+@entry("create-charset", [201, 200])
+def _create_charset(api):
+    return [api.post(create_body(), content_type="application/json; charset=utf-8"), api.get()]
+
+
+@entry("patch-no-keys", [201, 403, 200])
+def _patch_no_keys(api):
+    return [api.post(create_body()), api.patch(update_body(), auth=False), api.get()]
+
+
 @entry("delete-missing", [404])
 def _delete_missing(api):
     return [api.delete()]
@@ -133,6 +148,8 @@ _invalid_create("create-null-api-key", body=body_with(None))
 _invalid_create("create-number-api-key", body=body_with(12345))
 _invalid_create("create-wrong-type", body=body_with("sp-key", "statuspage_account"))
 _invalid_create("create-missing-type", body=body_with("sp-key", None))
+_invalid_create("create-upper-case-type", body=body_with("sp-key", "STATUSPAGE-ACCOUNT"))
+_invalid_create("create-deep-body", raw=b"[" * 50_000 + b"]" * 50_000)
 
 
 @entry("no-keys", [403, 403, 404])
@@ -190,8 +207,11 @@ WITH_ACCOUNT_BODY = {
     "create-extra-fields",
     "create-non-ascii-key",
     "create-long-key",
+    "create-long-string",
+    "create-charset",
     "patch",
     "patch-invalid",
+    "patch-no-keys",
     "delete",
     "rate-limited",
 }
@@ -201,6 +221,8 @@ WITH_ERROR_BODY = set(BATTERY) - {
     "create-extra-fields",
     "create-non-ascii-key",
     "create-long-key",
+    "create-long-string",
+    "create-charset",
     "patch",
 }
 
@@ -215,17 +237,33 @@ CHANGED_BY: dict[str, set[str]] = {
     "error-envelope-non-string-items": WITH_ERROR_BODY,
     "accepts-missing-api-key": {"create-missing-api-key"},
     "accepts-empty-api-key": {"create-empty-api-key"},
-    "accepts-wrong-type": {"create-wrong-type"},
+    "accepts-wrong-type": {"create-wrong-type", "create-upper-case-type"},
     "accepts-second-create": {"create-twice"},
-    "auth-not-enforced": {"no-keys", "unknown-keys"},
+    "auth-not-enforced": {"no-keys", "unknown-keys", "patch-no-keys"},
     "permission-not-enforced": {"no-permission"},
-    "unauthorized-instead-of-forbidden": {"no-keys", "unknown-keys"},
-    "rejects-long-api-key": {"create-long-key"},
+    "unauthorized-instead-of-forbidden": {"no-keys", "unknown-keys", "patch-no-keys"},
+    "rejects-long-api-key": {"create-long-key", "create-long-string"},
     "server-error-on-non-ascii-key": {"create-non-ascii-key"},
     "rate-limit-without-headers": {"rate-limited", "rate-limited-create"},
     "delete-keeps-account": {"delete"},
-    "error-echoes-api-key": {"create-twice", "create-wrong-type", "create-missing-type"},
-    "rejected-create-stores-account": {"create-wrong-type", "create-missing-type"},
+    "error-echoes-api-key": {
+        "create-twice",
+        "create-wrong-type",
+        "create-missing-type",
+        "create-upper-case-type",
+    },
+    "rejected-create-stores-account": {
+        "create-wrong-type",
+        "create-missing-type",
+        "create-upper-case-type",
+    },
+    # the edge faults: each changes the one entry of its edge
+    "server-error-on-long-string": {"create-long-string"},
+    "case-insensitive-enum": {"create-upper-case-type"},
+    "rejects-unknown-fields": {"create-extra-fields"},
+    "server-error-on-deep-body": {"create-deep-body"},
+    "rejects-charset-parameter": {"create-charset"},
+    "auth-skipped-on-update": {"patch-no-keys"},
 }
 
 

@@ -62,3 +62,21 @@ def test_one_failing_site_fails_the_combined_verdict(second_site: MockSite, tmp_
     assert combined["sites"]["mock"]["decision"]["verdict"] == "INCOMPLETE"
     assert combined["sites"][second_site.base_url]["rules"]["single-account"]["failed"] > 0
     assert "single-account" in done.stderr.strip().splitlines()[-1]
+
+
+def test_edges_with_lone_surrogates_cross_from_the_workers_to_the_controller(
+    second_site: MockSite, tmp_path: Path
+) -> None:
+    """A string edge submits a key with lone surrogates (a secret UTF-8 cannot carry); the
+    workers still hand their reports and secrets to the controller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
+    env |= {"DD_API_KEY": second_site.api_key, "DD_APP_KEY": second_site.app_key}
+    cmd = ["run", "--site", "mock"]
+    cmd += ["--site", second_site.base_url, "--allow-mutations", "-k", "unusual and strings"]
+    cmd += ["--report-dir", str(tmp_path)]
+    done = run_cli(cmd, env=env, timeout=300)
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]  # -k: INCOMPLETE
+    for name in ("mock", second_site.base_url):
+        one = json.loads((tmp_path / site_dir_name(name) / "contract-report.json").read_text())
+        strings = one["edges"]["strings"]
+        assert strings["inputs"] == strings["passed"] > 0

@@ -237,3 +237,35 @@ def test_one_home_says_whether_a_content_type_is_json(content_type, json):
     from contract.spec import is_json_media_type
 
     assert is_json_media_type(content_type) is json
+
+
+# -- facts the edges derive from ----------------------------------------------------------------
+def test_the_refusal_statuses_are_documented() -> None:
+    contract = load_contract()
+    status = contract.status
+    create = contract.create
+    assert {status.invalid, status.forbidden, status.conflict} <= set(create.statuses)
+    assert status.not_found in contract.operation("GET").statuses
+    assert (status.created, status.ok, status.deleted) == (201, 200, 204)
+    assert (status.invalid, status.forbidden, status.not_found) == (400, 403, 404)
+    assert (status.conflict, status.rate_limited) == (409, 429)
+
+
+def test_every_spelling_of_the_media_type_is_json_and_no_other_type_is() -> None:
+    from contract.spec import OTHER_MEDIA_TYPES, is_json_media_type, json_media_type_spellings
+
+    spellings = json_media_type_spellings()
+    assert all(is_json_media_type(m) for m in spellings)
+    assert any(";" in m for m in spellings) and any(m != m.lower() for m in spellings)
+    assert not any(is_json_media_type(m) for m in OTHER_MEDIA_TYPES)
+
+
+def test_property_paths_enum_paths_and_read_permissions_come_from_the_document() -> None:
+    from contract.spec import property_paths
+
+    contract = load_contract()
+    paths = {p: required for p, _, required in property_paths(contract.create.request_schema)}
+    assert paths[contract.secret_path] is True
+    assert set(contract.enum_paths) <= set(paths)
+    assert list(contract.enum_paths.values()) == [[contract.account_type]]
+    assert contract.read_permissions == {contract.operation("GET").permission}

@@ -1,0 +1,85 @@
+"""The contract's bodies and media types: how JSON is recognised, and how to walk a body or a
+schema by path. No knowledge of this contract's operations: see :mod:`contract.spec.loader`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+JSON_MEDIA_TYPE = "application/json"
+#: Media types that are not JSON: a body sent as one of them must be refused.
+OTHER_MEDIA_TYPES = (
+    "text/plain",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=edge",
+)
+
+
+def json_media_type_spellings() -> tuple[str, ...]:
+    """How standard clients may spell the contract's media type: with a ``charset``
+    parameter (with and without a space, in either case) and in other letter case."""
+    mime = JSON_MEDIA_TYPE
+    return (
+        f"{mime}; charset=utf-8",
+        f"{mime};charset=UTF-8",
+        mime.upper(),
+        "/".join(part.capitalize() for part in mime.split("/")),
+    )
+
+
+def property_paths(
+    schema: dict[str, Any], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any], bool]]:
+    """Every property path of an object schema with its schema and whether it is required
+    (depth first)."""
+    for name, sub in schema.get("properties", {}).items():
+        path = (*prefix, name)
+        yield path, sub, name in schema.get("required", [])
+        if sub.get("type") == "object":
+            yield from property_paths(sub, path)
+
+
+_REQUIRED: Any = object()
+
+
+def value_at(node: Any, path: Sequence[str], default: Any = _REQUIRED) -> Any:
+    """The value at ``path`` inside nested objects. A missing step raises KeyError, or gives
+    ``default`` when one is given."""
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            if default is _REQUIRED:
+                raise KeyError(".".join(path))
+            return default
+        node = node[part]
+    return node
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """Whether a Content-Type names JSON: the contract's media type or a ``+json`` one,
+    whatever its parameters (``charset=utf-8``) or letter case."""
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    return mime == JSON_MEDIA_TYPE or (mime.startswith("application/") and mime.endswith("+json"))
+
+
+def property_path(schema: dict[str, Any], name: str) -> tuple[str, ...] | None:
+    """The path of property ``name`` inside an object schema (depth first), or None."""
+    props = schema.get("properties", {})
+    if name in props:
+        return (name,)
+    for key, sub in props.items():
+        found = property_path(sub, name)
+        if found is not None:
+            return (key, *found)
+    return None
+
+
+def path_where(schema: dict[str, Any], match: Any) -> tuple[str, ...] | None:
+    """The path of the first property (depth first) whose schema ``match`` accepts."""
+    for key, sub in schema.get("properties", {}).items():
+        if match(sub):
+            return (key,)
+        found = path_where(sub, match)
+        if found is not None:
+            return (key, *found)
+    return None

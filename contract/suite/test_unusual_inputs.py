@@ -1,0 +1,24 @@
+"""Edge inputs (contract.edges): the inputs where real bugs live, one test per category.
+
+Each test sends every input of its category over the contract_client's one connection, judges each
+with the suite's rules and records its outcome for the report's edges table. It runs last:
+the live-safety tests count on the first requests of a run being the example tests'.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from contract.edges import CATEGORIES
+from contract.edges.judge import EdgeRun
+from contract.http.client import ContractClient
+from contract.target import Target
+
+pytestmark = pytest.mark.usefixtures("contract_guard")
+
+
+@pytest.mark.parametrize("category", list(CATEGORIES))
+def test_edges_of_the_contract_are_judged_by_its_rules(
+    contract_client: ContractClient, contract_target: Target, category: str
+) -> None:
+    EdgeRun(contract_client, contract_target).run(category)
