@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_gate import site_report
+from report_factory import site_report
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: Packages none of the quick commands needs.

@@ -212,7 +212,7 @@ def test_a_spent_budget_stops_a_category_and_counts_the_rest_as_skipped(
 
 # -- the report -----------------------------------------------------------------------------
 def _report(edges: dict[str, Any], failing: tuple[str, ...] = ()) -> dict[str, Any]:
-    from test_gate import site_report
+    from report_factory import site_report
 
     report = site_report(failing=failing)
     stamp = "2026-11-29T00:00:00+00:00"
@@ -250,7 +250,8 @@ def test_reports_of_one_site_from_several_workers_add_their_edges() -> None:
 
 
 def test_the_html_and_the_summary_show_the_edges_table() -> None:
-    from contract.report.html import render_html, render_markdown
+    from contract.report.html import render_html
+    from contract.report.markdown import render_markdown
 
     report = _report({"media-types": {"inputs": 14, "passed": 12, "failed": 2, "skipped": 0}},
                      failing=("valid-body-accepted",))  # fmt: skip
