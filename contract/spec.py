@@ -195,6 +195,54 @@ class Contract:
         node[self.secret_path[-1]] = secret
         return body
 
+    # -- lifecycle roles (derived from the operations' shapes) ----------------------------
+    @property
+    def read(self) -> Operation:
+        """The one read: no request body, a success with a body."""
+        return self.operation(next(iter(sorted(self.safe_methods))))
+
+    @property
+    def update(self) -> Operation:
+        """The operation other than the create that takes a request body."""
+        return next(
+            op for op in self.operations.values() if op.request_schema and op is not self.create
+        )
+
+    @property
+    def delete(self) -> Operation:
+        """The operation with neither a request body nor a success body."""
+        return next(
+            op
+            for op in self.operations.values()
+            if op.request_schema is None and not op.success.has_body
+        )
+
+    @property
+    def not_found_status(self) -> int:
+        """What the read answers when there is no account: its one error status that the
+        create does not document."""
+        (status,) = set(self.read.error_statuses) - set(self.create.error_statuses)
+        return status
+
+    @property
+    def conflict_status(self) -> int:
+        """What the create answers when the account exists: its one error status that no
+        other operation documents."""
+        others = {
+            s for op in self.operations.values() if op is not self.create for s in op.statuses
+        }
+        (status,) = set(self.create.error_statuses) - others
+        return status
+
+    @property
+    def errors_field(self) -> str:
+        """The error envelope's one required field."""
+        return str(self.error_schema["required"][0])
+
+    def error_envelope(self, *messages: str) -> bytes:
+        """An error body in the contract's envelope."""
+        return json.dumps({self.errors_field: list(messages)}).encode()
+
     @property
     def safe_methods(self) -> frozenset[str]:
         """Operations that never change state: those without a request body whose only
