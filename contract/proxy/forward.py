@@ -1,5 +1,5 @@
-"""The proxy's ASGI app: forward each request to the site as it came, return the site's answer
-byte for byte, then hand the exchange to the judge.
+"""The proxy's ASGI app: forward each request to the site as it came, hand the exchange to
+the judge, and return the site's answer byte for byte.
 
 The upstream client is httpx's ``AsyncClient`` (a pooled, keep-alive connection per site
 connection slot, on the server's own event loop). Requests are built directly as
@@ -103,28 +103,30 @@ class ProxyApp:
         request = (method, str(url), headers, body or b"")
         if len(body) > MAX_BODY:
             why = f"request body over the proxy's limit of {MAX_BODY // 2**20} MiB, not forwarded"
-            await self._refuse(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, why)
             self._judged(ticket, request, None, started, why)
+            await self._refuse(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, why)
             return
         forwarded = [(k, v) for k, v in raw_headers if k.lower() not in HOP_BY_HOP]
         try:
             status, resp_headers, raw = await self._forward(method, url, forwarded, body)
         except httpx.TimeoutException:
             why = f"the site did not answer within {self.timeout:g} s"
-            await self._refuse(send, HTTPStatus.GATEWAY_TIMEOUT, why)
             self._judged(ticket, request, None, started, why)
+            await self._refuse(send, HTTPStatus.GATEWAY_TIMEOUT, why)
             return
         except (httpx.HTTPError, OSError) as exc:
             why = f"the site could not be reached ({_failure(exc)})"
-            await self._refuse(send, HTTPStatus.BAD_GATEWAY, why)
             self._judged(ticket, request, None, started, why)
+            await self._refuse(send, HTTPStatus.BAD_GATEWAY, why)
             return
         out = [(k, v) for k, v in resp_headers if k.lower() not in HOP_BY_HOP]
         if not any(k.lower() == b"content-length" for k, _ in out):
             out.append((b"content-length", str(len(raw)).encode()))
+        # judged before it is answered: a client that got its answer finds it in the report,
+        # and a client's next call is judged after this one
+        self._judged(ticket, request, (status, _as_dict(resp_headers), raw), started, None)
         await send({"type": "http.response.start", "status": status, "headers": out})
         await send({"type": "http.response.body", "body": raw})
-        self._judged(ticket, request, (status, _as_dict(resp_headers), raw), started, None)
 
     async def _forward(
         self, method: str, url: httpx.URL, headers: list[tuple[bytes, bytes]], body: bytes
