@@ -106,7 +106,8 @@ class ProxyApp:
             self._judged(ticket, request, None, started, why)
             await self._refuse(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, why)
             return
-        forwarded = [(k, v) for k, v in raw_headers if k.lower() not in HOP_BY_HOP]
+        # optional whitespace around a value is not part of it (RFC 9110, 5.5)
+        forwarded = [(k, v.strip(b" \t")) for k, v in raw_headers if k.lower() not in HOP_BY_HOP]
         try:
             status, resp_headers, raw = await self._forward(method, url, forwarded, body)
         except httpx.TimeoutException:
