@@ -48,6 +48,7 @@ from contract.gate import (
 from contract.gate import load_report as _gate_load_report
 from contract.mock.faults import FAULTS, check_faults
 from contract.preflight import preflight
+from contract.proxy import ContractProxy
 from contract.redact import REDACTED, SECRETS, redact
 from contract.render import TIMES
 from contract.report import JSON_NAME, combine
@@ -71,6 +72,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CallResult",
     "Catalogue",
+    "ContractProxy",
     "ContractReport",
     "DemoReports",
     "Explorer",
