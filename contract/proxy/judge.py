@@ -11,7 +11,7 @@ import json
 import threading
 import time
 import zlib
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +31,10 @@ SUBMITTED_LIMIT = 1000
 OUTSIDE_PATHS_LIMIT = 50
 #: Paths are cut to this many characters in everything the proxy keeps.
 PATH_PREVIEW = 200
+#: The response rules' verdicts are remembered for this many distinct answers (bodies up to
+#: MEMO_BODY bytes): the rules are pure functions of the answer and the submitted keys, and a
+#: site answers the same bytes again and again (a 409, a 404, the masked account).
+MEMO_SIZE, MEMO_BODY = 512, 8192
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class ProxyJudge:
         self.tally = Tally()
         self.live: deque[JudgedExchange] = deque(maxlen=live_limit)
         self.submitted: dict[str, None] = {}  # insertion-ordered set, capped
+        self._generation = 0  # changes whenever the submitted keys do
+        self._memo: OrderedDict[tuple[Any, ...], list[tuple[str, Finding | None]]] = OrderedDict()
         self.lock = threading.Lock()
         self.started = time.time()
         self._api = self.contract.api_key_header.lower()
@@ -121,6 +127,8 @@ class ProxyJudge:
                 if key is not None:
                     SECRETS.add(key)
                     with self.lock:
+                        if key not in self.submitted:
+                            self._generation += 1
                         self.submitted.pop(key, None)
                         self.submitted[key] = None
                         while len(self.submitted) > SUBMITTED_LIMIT:
@@ -161,9 +169,7 @@ class ProxyJudge:
             self.recorder.record_exchange(exchange)
         results: list[tuple[str, Finding | None]] = []
         if exchange is not None and operation is not None:
-            with self.lock:
-                keys = set(self.submitted)
-            results += [(r.name, f) for r, f in check_exchange(exchange, RuleContext(keys))]
+            results += self._response_rules(exchange)
             results += seq
         for rule, finding in results:
             if finding is None:
@@ -175,6 +181,36 @@ class ProxyJudge:
         return self._keep(
             method, path, operation, status, elapsed, passed, violations, upstream_error
         )
+
+    def _response_rules(self, exchange: Exchange) -> list[tuple[str, Finding | None]]:
+        """Every response rule's verdict (remembered for answers seen before)."""
+        key: tuple[Any, ...] | None = None
+        if len(exchange.response_body) <= MEMO_BODY:
+            headers = tuple(
+                sorted((k, v) for k, v in exchange.response_headers.items() if k != "date")
+            )
+            key = (
+                exchange.method,
+                exchange.operation,
+                exchange.status,
+                headers,
+                exchange.response_body,
+                self._generation,
+            )
+            with self.lock:
+                found = self._memo.get(key)
+                if found is not None:
+                    self._memo.move_to_end(key)
+                    return found
+        with self.lock:
+            keys = set(self.submitted)
+        results = [(r.name, f) for r, f in check_exchange(exchange, RuleContext(keys))]
+        if key is not None:
+            with self.lock:
+                self._memo[key] = results
+                while len(self._memo) > MEMO_SIZE:
+                    self._memo.popitem(last=False)
+        return results
 
     def _keep(
         self,

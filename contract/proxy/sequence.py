@@ -58,6 +58,13 @@ class SequenceJudge:
     max_keys: int = 10_000
     states: dict[tuple[str, str], KeyState] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        c = self.contract  # the roles, derived once (the contract's properties recompute them)
+        self.read, self.create = c.read.method, c.create.method
+        self.delete = c.delete.method
+        self.mutating = frozenset({c.create.method, c.update.method, c.delete.method})
+        self.not_found, self.conflict = c.not_found_status, c.conflict_status
+
     def begin(self, keys: tuple[str, str]) -> Ticket:
         state = self.states.pop(keys, None) or KeyState()
         self.states[keys] = state  # most recently used last
@@ -88,22 +95,18 @@ class SequenceJudge:
         return self._judge(state, method, status)
 
     def _judge(self, state: KeyState, method: str, status: int) -> list[tuple[str, Finding | None]]:
-        c = self.contract
         results: list[tuple[str, Finding | None]] = []
         ok = 200 <= status < 300
-        if method == c.read.method:
-            shown = (
-                Account.EXISTS if ok else Account.ABSENT if status == c.not_found_status else None
-            )
+        if method == self.read:
+            shown = Account.EXISTS if ok else Account.ABSENT if status == self.not_found else None
             if shown is not None:
                 results += self._judge_read(state, shown)
                 state.belief = shown
             return results
-        mutating = method in {c.create.method, c.update.method, c.delete.method}
-        if not mutating:
+        if method not in self.mutating:
             return results
         if ok:
-            if method == c.create.method:
+            if method == self.create:
                 if state.created:
                     results.append(
                         (
@@ -116,16 +119,16 @@ class SequenceJudge:
                         )
                     )
                 state.created = True
-            if method == c.delete.method:
+            if method == self.delete:
                 state.created = False
-            effect = Account.ABSENT if method == c.delete.method else Account.EXISTS
+            effect = Account.ABSENT if method == self.delete else Account.EXISTS
             state.last_effect = state.belief = effect
             state.pending_refusal = None
             return results
         # refused or failed: remember what the state was, for the next read
         if state.pending_refusal is None:
             state.pending_refusal = state.belief
-        if method == c.create.method and status == c.conflict_status:
+        if method == self.create and status == self.conflict:
             if state.created:
                 results.append(("single-account", None))
             state.belief = Account.EXISTS
