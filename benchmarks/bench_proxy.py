@@ -100,6 +100,17 @@ def _server(argv: list[str], port: int) -> Iterator[subprocess.Popen[str]]:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _group_cpu(pgid: int) -> float:
+    """User + system CPU seconds of every process in a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(url: str, conns: int, seconds: float, script: Path) -> tuple[float, int]:
     argv = ["wrk", "-t1", f"-c{conns}", f"-d{seconds:g}s", "-s", str(script), url + PATH]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
@@ -152,12 +163,14 @@ def main(argv: list[str] | None = None) -> int:
         + "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in HEADERS.items())
     )
     results: dict[str, dict[int, list[float]]] = {"direct": {}, "proxied": {}}
+    cpu: dict[int, list[float]] = {}  # the proxy's own CPU microseconds per proxied request
+    mock_cpu: dict[int, list[float]] = {}  # the mock's CPU microseconds per direct request
     errors = 0
     sent = 0
     mock_argv = [*cli, "serve", "--port", str(mock_port)]
     proxy_argv = [*cli, "proxy", "--site", f"http://{HOST}:{mock_port}", "--port", str(proxy_port)]
     proxy_argv += ["--report-dir", str(work / "reports")]
-    with _server(mock_argv, mock_port), _server(proxy_argv, proxy_port) as proxy:
+    with _server(mock_argv, mock_port) as mock, _server(proxy_argv, proxy_port) as proxy:
         urls = {"direct": f"http://{HOST}:{mock_port}", "proxied": f"http://{HOST}:{proxy_port}"}
         for conns in CONNECTIONS:
             for url in urls.values():  # warm-up, untimed
@@ -165,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
             for round_ in range(args.rounds):
                 order = list(urls.items())[:: 1 if round_ % 2 == 0 else -1]
                 for name, url in order:
+                    pgid = proxy.pid if name == "proxied" else mock.pid
+                    before = _group_cpu(pgid)
                     rps, bad = driver(url, conns, args.duration, script)
+                    per = (_group_cpu(pgid) - before) / max(rps * args.duration, 1) * 1e6
+                    (cpu if name == "proxied" else mock_cpu).setdefault(conns, []).append(per)
                     results[name].setdefault(conns, []).append(rps)
                     errors += bad
                     if name == "proxied":
@@ -191,16 +208,27 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"machine: {summary['machine']}; load average (1 min) at end: {load[0]:.2f}")
     print(f"client: {client}; {args.rounds} rounds x {args.duration:g} s, medians")
-    print(f"{'connections':>11}  {'direct req/s':>12}  {'proxied req/s':>13}  {'ratio':>5}  target")
+    header = f"{'connections':>11}  {'direct req/s':>12}  {'proxied req/s':>13}  {'ratio':>5}"
+    print(f"{header}  {'mock CPU us/req':>15}  {'proxy CPU us/req':>16}  target")
     ok = True
     for conns in CONNECTIONS:
         direct = statistics.median(results["direct"][conns])
         proxied = statistics.median(results["proxied"][conns])
         ratio = proxied / direct
         ok &= ratio >= TARGET
-        summary["results"][conns] = {"direct": direct, "proxied": proxied, "ratio": ratio}
+        per = statistics.median(cpu[conns])
+        per_mock = statistics.median(mock_cpu[conns])
+        summary["results"][conns] = {
+            "mock_cpu_us_per_request": per_mock,
+            "direct": direct,
+            "proxied": proxied,
+            "ratio": ratio,
+            "proxy_cpu_us_per_request": per,
+        }
         mark = "ok" if ratio >= TARGET else "MISSED"
-        print(f"{conns:>11}  {direct:>12.0f}  {proxied:>13.0f}  {ratio:>5.2f}  >= {TARGET} {mark}")
+        row = f"{conns:>11}  {direct:>12.0f}  {proxied:>13.0f}  {ratio:>5.2f}  {per_mock:>15.0f}"
+        row += f"  {per:>16.0f}"
+        print(f"{row}  >= {TARGET} {mark}")
     print(f"the proxy forwarded {forwarded} requests and judged {judged} (its report)")
     print(f"socket errors: {errors}")
     if forwarded != judged + outside or judged < sent * 0.9:
