@@ -268,3 +268,19 @@ def test_the_live_list_is_bounded() -> None:
         report = proxy.report()
     assert len(exchanges) == 10 and exchanges[0].number == 41
     assert report["run"]["proxy"]["judged"] == 50
+
+
+def test_a_judging_error_never_costs_the_client_its_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    with ContractProxy(site="mock") as proxy:
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(proxy.server.judge, "judge", broken)
+        direct = requests.get(proxy.mock.base_url + PATH, headers=proxy.mock.headers())
+        via = requests.get(proxy.base_url + PATH, headers=proxy.mock.headers())
+        report = proxy.report()
+    assert (via.status_code, via.content) == (direct.status_code, direct.content)
+    assert report["run"]["proxy"]["not_judged"] == 1
+    assert report["decision"]["verdict"] == "ABORTED"
+    assert "not judged (a proxy error: GET: RuntimeError)" in report["decision"]["reason"]

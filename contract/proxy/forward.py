@@ -160,9 +160,13 @@ class ProxyApp:
         started: float,
         error: str | None,
     ) -> None:
-        judged = self.judge.judge(
-            ticket, request, response, time.perf_counter() - started, upstream_error=error
-        )
+        try:
+            judged = self.judge.judge(
+                ticket, request, response, time.perf_counter() - started, upstream_error=error
+            )
+        except Exception as exc:  # a judging bug must never cost the client its answer
+            self.judge.failed_to_judge(request[0], type(exc).__name__)
+            return
         if self.after is not None:
             self.after(judged)
 

@@ -91,6 +91,7 @@ class Tally:
     outside: int = 0
     outside_paths: Counter[str] = field(default_factory=Counter)
     upstream_errors: Counter[tuple[str, str]] = field(default_factory=Counter)
+    judge_errors: Counter[str] = field(default_factory=Counter)
 
 
 class ProxyJudge:
@@ -254,6 +255,13 @@ class ProxyJudge:
             )
             self.live.append(judged)
         return judged
+
+    def failed_to_judge(self, method: str, error: str) -> None:
+        """Count an exchange the proxy forwarded but could not judge (a bug: the report
+        names it, so the decision cannot be HOLDS)."""
+        with self.lock:
+            self.tally.forwarded += 1
+            self.tally.judge_errors[f"{method[:16]}: {error}"] += 1
 
     def snapshot(self) -> list[JudgedExchange]:
         with self.lock:

@@ -58,6 +58,7 @@ def build_proxy_report(
         conforming, violating = tally.conforming, tally.violating
         outside, outside_paths = tally.outside, dict(tally.outside_paths.most_common())
         unanswered = dict(tally.upstream_errors)
+        unjudged = dict(tally.judge_errors)
         report = build_report(
             _Run(site, judge.recorder, judge.started, info),  # type: ignore[arg-type]
             profile="none (passive traffic)",
@@ -68,7 +69,11 @@ def build_proxy_report(
         f"proxy: {n} request(s) to {where} got no answer from the site: {why}"
         for (where, why), n in sorted(unanswered.items())
     ]
-    missed = sum(unanswered.values())
+    errors += [
+        f"proxy: {n} exchange(s) forwarded but not judged (a proxy error: {why})"
+        for why, n in sorted(unjudged.items())
+    ]
+    missed = sum(unanswered.values()) + sum(unjudged.values())
     run = report["run"]
     run["kind"] = PROXY_KIND
     run["requests"] = forwarded
@@ -78,7 +83,8 @@ def build_proxy_report(
         "forwarded": forwarded,
         "judged": judged,
         "outside_contract": {"requests": outside, "by_path": outside_paths},
-        "unanswered": {"requests": missed, "by_reason": errors},
+        "unanswered": {"requests": sum(unanswered.values()), "by_reason": errors},
+        "not_judged": sum(unjudged.values()),
     }
     report["tests"] = {
         "total": judged + missed,
