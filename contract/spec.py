@@ -235,6 +235,24 @@ class Contract:
         return status
 
     @property
+    def invalid_status(self) -> int:
+        """What a request with a bad body answers: the one error status of the operations
+        that take a body which the read does not document."""
+        takers = [op for op in self.operations.values() if op.request_schema]
+        common = set.intersection(*(set(op.error_statuses) for op in takers))
+        (status,) = common - set(self.read.statuses)
+        return status
+
+    @property
+    def forbidden_status(self) -> int:
+        """What a call with missing or refused keys answers: the one error status every
+        operation documents, other than the rate limit's (the one with headers)."""
+        common = set.intersection(*(set(op.error_statuses) for op in self.operations.values()))
+        limited = {s for s in common if self.create.responses[s].headers}
+        (status,) = common - limited
+        return status
+
+    @property
     def errors_field(self) -> str:
         """The error envelope's one required field."""
         return str(self.error_schema["required"][0])

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from contract.exchange import Exchange
+from contract.proxy.requests_seen import RequestRules
 from contract.proxy.sequence import SequenceJudge, Ticket
 from contract.recorder import Recorder
 from contract.redact import SECRETS, redact
@@ -101,6 +102,7 @@ class ProxyJudge:
         self.contract = load_contract()
         self.recorder = Recorder()
         self.sequence = SequenceJudge(self.contract)
+        self.request_rules = RequestRules(self.contract)
         self.tally = Tally()
         self.live: deque[JudgedExchange] = deque(maxlen=live_limit)
         self.submitted: dict[str, None] = {}  # insertion-ordered set, capped
@@ -171,6 +173,7 @@ class ProxyJudge:
         results: list[tuple[str, Finding | None]] = []
         if exchange is not None and operation is not None:
             results += self._response_rules(exchange)
+            results += self.request_rules.judge(method, req_headers, body, exchange.status)
             results += seq
         for rule, finding in results:
             if finding is None:
