@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from contract.rules import Finding
@@ -19,6 +20,9 @@ from contract.scenarios import is_valid_create_body
 from contract.spec import Contract, is_json_media_type, load_contract
 
 Result = tuple[str, Finding | None]
+#: Whether a create body is valid is remembered for this many bodies up to MEMO_BODY bytes
+#: (a client sends the same body again and again); called from the event loop only.
+MEMO_SIZE, MEMO_BODY = 256, 8192
 
 
 @dataclass
@@ -26,6 +30,7 @@ class RequestRules:
     """Judge one exchange by its request and status (pure: no state)."""
 
     contract: Contract = field(default_factory=load_contract)
+    _valid: OrderedDict[tuple[str, bytes], bool] = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         c = self.contract
@@ -47,7 +52,7 @@ class RequestRules:
             return results  # without keys, the body is not what is judged
         if method != self.create:
             return results
-        valid = is_json_media_type(headers.get("content-type")) and is_valid_create_body(body)
+        valid = is_json_media_type(headers.get("content-type")) and self._is_valid(body)
         if valid and (ok or status == self.invalid):
             rule = "valid-body-accepted"
             message = f"a create with a valid body answered {status}"
@@ -57,3 +62,15 @@ class RequestRules:
             message = f"a create whose body breaks the contract answered {status}"
             results.append((rule, Finding(rule, message) if ok else None))
         return results
+
+    def _is_valid(self, body: bytes) -> bool:
+        if len(body) > MEMO_BODY:
+            return is_valid_create_body(body)
+        key = ("create", body)
+        if key in self._valid:
+            self._valid.move_to_end(key)
+            return self._valid[key]
+        valid = self._valid[key] = is_valid_create_body(body)
+        while len(self._valid) > MEMO_SIZE:
+            self._valid.popitem(last=False)
+        return valid
