@@ -33,6 +33,8 @@ _EXPORTS = {
     "GateDecision": "contract.gate",
     "evaluate": "contract.gate",
     "gate": "contract.gate",
+    # real traffic
+    "ContractProxy": "contract.proxy",
     # notebooks
     "Explorer": "contract.notebook",
     "explore": "contract.notebook",

@@ -1,4 +1,4 @@
-"""The ``statuspage-contract`` command line: sites, serve, run, gate."""
+"""The ``statuspage-contract`` command line: sites, serve, run, proxy, gate."""
 
 from __future__ import annotations
 
@@ -193,6 +193,12 @@ def gate_main(args: argparse.Namespace) -> int:
     return decision.exit_code
 
 
+def _cmd_proxy(args: argparse.Namespace) -> int:
+    from contract.proxy.cli import proxy_main
+
+    return proxy_main(args)
+
+
 def _port(value: str) -> int:
     """A TCP port number, 0 to 65535 (0: any free port)."""
     try:
@@ -257,6 +263,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
         add_run_arguments(run)
     run.set_defaults(func=_cmd_run)
+
+    proxy = sub.add_parser(
+        "proxy", help="forward real traffic to a site, judge it against the contract, report"
+    )
+    if command in (None, "proxy"):
+        from contract.proxy.cli import add_proxy_arguments
+
+        add_proxy_arguments(proxy)
+    proxy.set_defaults(func=_cmd_proxy)
 
     gate = sub.add_parser("gate", help="decide from a contract report whether a release may go")
     if command in (None, "gate"):

@@ -40,6 +40,7 @@ from contract.notebook.session import SessionSummary, Violation, property_sessio
 __all__ = [
     "CallResult",
     "Catalogue",
+    "ContractProxy",
     "ContractReport",
     "DemoReports",
     "Explorer",
@@ -62,3 +63,13 @@ __all__ = [
     "property_session",
     "sample_payloads",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``ContractProxy`` (contract.proxy), loaded on first use: the notebook API itself never
+    needs the proxy's HTTP client."""
+    if name == "ContractProxy":
+        from contract.proxy import ContractProxy
+
+        return ContractProxy
+    raise AttributeError(f"module 'contract.notebook' has no attribute {name!r}")

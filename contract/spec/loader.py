@@ -152,6 +152,32 @@ class Contract:
         node[self.secret_path[-1]] = secret
         return body
 
+    # -- lifecycle roles (derived from the operations' shapes) ----------------------------
+    @property
+    def read(self) -> Operation:
+        """The one read: no request body, a success with a body."""
+        return self.operation(next(iter(sorted(self.safe_methods))))
+
+    @property
+    def update(self) -> Operation:
+        """The operation other than the create that takes a request body."""
+        return next(
+            op for op in self.operations.values() if op.request_schema and op is not self.create
+        )
+
+    @property
+    def delete(self) -> Operation:
+        """The operation with neither a request body nor a success body."""
+        return next(
+            op
+            for op in self.operations.values()
+            if op.request_schema is None and not op.success.has_body
+        )
+
+    def error_envelope(self, *messages: str) -> bytes:
+        """An error body in the contract's envelope."""
+        return json.dumps({self.errors_field: list(messages)}).encode()
+
     @property
     def attributes_path(self) -> tuple[str, ...]:
         """Where the account's attributes stand in a body (requests and responses alike)."""

@@ -1,0 +1,245 @@
+"""Overhead of the contract-checking proxy: requests per second against the embedded mock,
+direct and through ``statuspage-contract proxy``, side by side in one run.
+
+The mock (``statuspage-contract serve``) and the proxy (``statuspage-contract proxy --site
+URL-of-that-mock``) run in processes of their own; ``wrk`` (a C load generator) sends the
+contract's reference ``POST /api/v2/integration/statuspage/account`` with the mock's keys over
+1, then 16 keep-alive connections, first to the mock, then to the proxy, in interleaved rounds
+(the medians count). The mock answers 201 once, then 409: every proxied answer is judged by
+the response rules and the sequence rules. At the end the proxy is stopped with SIGINT and its
+report must count every request it forwarded. Target: proxied >= 0.5x direct.
+Without wrk a slower Python client is used and the run says so. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+HOST = "127.0.0.1"
+PATH = "/api/v2/integration/statuspage/account"
+BODY = (
+    '{"data":{"attributes":{"api_key":"00000000-0000-0000-0000-000000000000"},'
+    '"type":"statuspage-account"}}'
+)
+CONNECTIONS = (1, 16)
+TARGET = 0.5  # proxied req/s / direct req/s
+KEYS = {
+    "DD_API_KEY": f"bench{secrets.token_hex(12)}",
+    "DD_APP_KEY": f"bench{secrets.token_hex(16)}",
+}
+HEADERS = {
+    "DD-API-KEY": KEYS["DD_API_KEY"],
+    "DD-APPLICATION-KEY": KEYS["DD_APP_KEY"],
+    "Content-Type": "application/json",
+}
+_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(port: int, proc: subprocess.Popen[Any], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"a server exited early ({proc.args})")
+        with contextlib.suppress(OSError):
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            conn.close()
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"a server did not start ({proc.args})")
+
+
+@contextlib.contextmanager
+def _server(argv: list[str], port: int) -> Iterator[subprocess.Popen[str]]:
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **KEYS},
+        start_new_session=True,
+    )
+    try:
+        _wait(port, proc)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _group_cpu(pgid: int) -> float:
+    """User + system CPU seconds of every process in a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, conns: int, seconds: float, script: Path) -> tuple[float, int]:
+    argv = ["wrk", "-t1", f"-c{conns}", f"-d{seconds:g}s", "-s", str(script), url + PATH]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
+    found = _RPS.search(out)
+    if not found:
+        raise SystemExit(f"wrk failed:\n{out}")
+    errors = _ERRORS.search(out)
+    return float(found.group(1)), sum(map(int, errors.groups())) if errors else 0
+
+
+def python_client(url: str, conns: int, seconds: float, _script: Path) -> tuple[float, int]:
+    """Without wrk: one keep-alive http.client connection per thread."""
+    port = int(url.rsplit(":", 1)[1])
+    counts, stop = [0] * conns, time.monotonic() + seconds
+
+    def loop(index: int) -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=10)
+        while time.monotonic() < stop:
+            conn.request("POST", PATH, BODY, HEADERS)
+            conn.getresponse().read()
+            counts[index] += 1
+        conn.close()
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(conns)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - start), 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    parser.add_argument("--check", action="store_true", help="exit 1 below the target")
+    args = parser.parse_args(argv)
+    driver = wrk if shutil.which("wrk") else python_client
+    client = "wrk -t1" if driver is wrk else "python http.client (wrk not installed)"
+    cli = [sys.executable, "-m", "contract.cli"]
+    mock_port, proxy_port = _free_port(), _free_port()
+    work = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
+    script = work / "post.lua"
+    script.write_text(
+        'wrk.method = "POST"\nwrk.body = '
+        + json.dumps(BODY)
+        + "\n"
+        + "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in HEADERS.items())
+    )
+    results: dict[str, dict[int, list[float]]] = {"direct": {}, "proxied": {}}
+    cpu: dict[int, list[float]] = {}  # the proxy's own CPU microseconds per proxied request
+    mock_cpu: dict[int, list[float]] = {}  # the mock's CPU microseconds per direct request
+    errors = 0
+    sent = 0
+    mock_argv = [*cli, "serve", "--port", str(mock_port)]
+    proxy_argv = [*cli, "proxy", "--site", f"http://{HOST}:{mock_port}", "--port", str(proxy_port)]
+    proxy_argv += ["--report-dir", str(work / "reports")]
+    with _server(mock_argv, mock_port) as mock, _server(proxy_argv, proxy_port) as proxy:
+        urls = {"direct": f"http://{HOST}:{mock_port}", "proxied": f"http://{HOST}:{proxy_port}"}
+        for conns in CONNECTIONS:
+            for url in urls.values():  # warm-up, untimed
+                driver(url, conns, 1.0, script)
+            for round_ in range(args.rounds):
+                order = list(urls.items())[:: 1 if round_ % 2 == 0 else -1]
+                for name, url in order:
+                    pgid = proxy.pid if name == "proxied" else mock.pid
+                    before = _group_cpu(pgid)
+                    rps, bad = driver(url, conns, args.duration, script)
+                    per = (_group_cpu(pgid) - before) / max(rps * args.duration, 1) * 1e6
+                    (cpu if name == "proxied" else mock_cpu).setdefault(conns, []).append(per)
+                    results[name].setdefault(conns, []).append(rps)
+                    errors += bad
+                    if name == "proxied":
+                        sent += int(rps * args.duration)
+        os.killpg(proxy.pid, signal.SIGINT)
+        proxy.communicate(timeout=60)
+    report = json.loads((work / "reports" / "contract-report.json").read_text())
+    forwarded = report["run"]["proxy"]["forwarded"]
+    judged = report["run"]["proxy"]["judged"]
+    outside = report["run"]["proxy"]["outside_contract"]["requests"]  # the readiness probe
+    load = os.getloadavg()
+    summary: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}",
+        "load_average_1m_at_end": round(load[0], 2),
+        "client": client,
+        "duration_s": args.duration,
+        "rounds": args.rounds,
+        "results": {},
+        "proxy_forwarded": forwarded,
+        "proxy_judged": judged,
+        "proxy_verdict": report["decision"]["verdict"],
+        "errors": errors,
+    }
+    print(f"machine: {summary['machine']}; load average (1 min) at end: {load[0]:.2f}")
+    print(f"client: {client}; {args.rounds} rounds x {args.duration:g} s, medians")
+    header = f"{'connections':>11}  {'direct req/s':>12}  {'proxied req/s':>13}  {'ratio':>5}"
+    print(f"{header}  {'mock CPU us/req':>15}  {'proxy CPU us/req':>16}  target")
+    ok = True
+    for conns in CONNECTIONS:
+        direct = statistics.median(results["direct"][conns])
+        proxied = statistics.median(results["proxied"][conns])
+        ratio = proxied / direct
+        ok &= ratio >= TARGET
+        per = statistics.median(cpu[conns])
+        per_mock = statistics.median(mock_cpu[conns])
+        summary["results"][conns] = {
+            "mock_cpu_us_per_request": per_mock,
+            "direct": direct,
+            "proxied": proxied,
+            "ratio": ratio,
+            "proxy_cpu_us_per_request": per,
+        }
+        mark = "ok" if ratio >= TARGET else "MISSED"
+        row = f"{conns:>11}  {direct:>12.0f}  {proxied:>13.0f}  {ratio:>5.2f}  {per_mock:>15.0f}"
+        row += f"  {per:>16.0f}"
+        print(f"{row}  >= {TARGET} {mark}")
+    print(f"the proxy forwarded {forwarded} requests and judged {judged} (its report)")
+    print(f"socket errors: {errors}")
+    if forwarded != judged + outside or judged < sent * 0.9:
+        print("the proxy's report does not count what it forwarded", file=sys.stderr)
+        ok = False
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(summary, indent=2) + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+    return 1 if args.check and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""The proxy's ASGI app: forward each request to the site as it came, hand the exchange to
+the judge, and return the site's answer byte for byte.
+
+The upstream client is aiohttp's ``ClientSession`` (pooled keep-alive connections, on the
+server's own event loop; C-accelerated, about a fifth of httpx's CPU per request here): its
+automatic headers are skipped, cookies are neither kept nor sent, content codings are not
+undone and redirects are not followed, so the site sees the client's own headers (less the
+hop-by-hop ones, with ``Host`` set to the site) and the client gets the site's bytes.
+Nothing else is ever sent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from yarl import URL
+
+from contract.proxy.judge import JudgedExchange, ProxyJudge
+from contract.spec import JSON_MEDIA_TYPE, load_contract
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+#: Headers of one connection (RFC 9110, 7.6.1), never forwarded; Host is set to the site's.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+    }
+)
+#: A request body larger than this is refused by the proxy (413) instead of buffered.
+MAX_BODY = 64 * 1024 * 1024
+#: Seconds the proxy waits for the site's answer by default.
+DEFAULT_TIMEOUT = 30.0
+#: Connections the proxy keeps to the site at most.
+MAX_CONNECTIONS = 128
+#: Headers aiohttp would add on its own; never added (the client's own are sent as they are).
+AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+#: Longest response head line and field the proxy reads from the site.
+MAX_FIELD = 64 * 1024
+
+
+class ProxyApp:
+    """Forward, answer, judge. ``after`` is called with every judged exchange."""
+
+    def __init__(
+        self,
+        upstream: str,
+        judge: ProxyJudge,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        after: Callable[[JudgedExchange], None] | None = None,
+    ) -> None:
+        self.upstream = URL(upstream.rstrip("/"), encoded=True)
+        self.prefix = self.upstream.raw_path.rstrip("/")
+        self.judge = judge
+        self.timeout = timeout
+        self.after = after
+        self.contract = load_contract()
+        self._client: aiohttp.ClientSession | None = None
+        host = self.upstream.host
+        self._loopback = host in {"127.0.0.1", "localhost", "::1"}
+
+    def client(self) -> aiohttp.ClientSession:
+        """The pooled upstream client, made on the server's event loop when first needed."""
+        if self._client is None:
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, limit_per_host=0),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                auto_decompress=False,  # the client gets the site's bytes
+                cookie_jar=aiohttp.DummyCookieJar(),  # no cookie of one client for another
+                skip_auto_headers=AUTO_HEADERS,
+                trust_env=not self._loopback,  # environment proxies never apply to loopback
+                max_line_size=MAX_FIELD,
+                max_field_size=MAX_FIELD,
+            )
+        return self._client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        method: str = scope["method"]
+        target = (scope.get("raw_path") or scope["path"].encode("latin-1")).decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        url = str(self.upstream.origin()) + self.prefix + target
+        raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
+        headers = _as_dict(raw_headers)
+        body = await _read_body(receive)
+        if body is None:  # the client went away before its request was whole
+            return
+        ticket = self.judge.begin(method, headers, body or b"")
+        request = (method, url, headers, body or b"")
+        if len(body) > MAX_BODY:
+            why = f"request body over the proxy's limit of {MAX_BODY // 2**20} MiB, not forwarded"
+            self._judged(ticket, request, None, started, why)
+            await self._refuse(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, why)
+            return
+        # optional whitespace around a value is not part of it (RFC 9110, 5.5)
+        forwarded = [(k, v.strip(b" \t")) for k, v in raw_headers if k.lower() not in HOP_BY_HOP]
+        try:
+            status, resp_headers, raw = await self._forward(method, url, forwarded, body)
+        except TimeoutError:
+            why = f"the site did not answer within {self.timeout:g} s"
+            self._judged(ticket, request, None, started, why)
+            await self._refuse(send, HTTPStatus.GATEWAY_TIMEOUT, why)
+            return
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            why = f"the site could not be reached ({_failure(exc)})"
+            self._judged(ticket, request, None, started, why)
+            await self._refuse(send, HTTPStatus.BAD_GATEWAY, why)
+            return
+        out = [(k, v) for k, v in resp_headers if k.lower() not in HOP_BY_HOP]
+        if not any(k.lower() == b"content-length" for k, _ in out):
+            out.append((b"content-length", str(len(raw)).encode()))
+        # judged before it is answered: a client that got its answer finds it in the report,
+        # and a client's next call is judged after this one
+        self._judged(ticket, request, (status, _as_dict(resp_headers), raw), started, None)
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": raw})
+
+    async def _forward(
+        self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Send the request as it came; the answer's status, raw headers and raw body."""
+        sent = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+        async with self.client().request(
+            method,
+            URL(url, encoded=True),  # the request target exactly as the client wrote it
+            headers=sent,
+            data=body if body else None,
+            allow_redirects=False,
+        ) as response:
+            raw = await response.read()
+            return response.status, list(response.raw_headers), raw
+
+    def _judged(
+        self,
+        ticket: Any,
+        request: tuple[str, str, dict[str, str], bytes],
+        response: tuple[int, dict[str, str], bytes] | None,
+        started: float,
+        error: str | None,
+    ) -> None:
+        try:
+            judged = self.judge.judge(
+                ticket, request, response, time.perf_counter() - started, upstream_error=error
+            )
+        except Exception as exc:  # a judging bug must never cost the client its answer
+            self.judge.failed_to_judge(request[0], type(exc).__name__)
+            return
+        if self.after is not None:
+            self.after(judged)
+
+    async def _refuse(self, send: Send, status: HTTPStatus, message: str) -> None:
+        """The proxy's own answer when the site gave none: the contract's error envelope."""
+        body = self.contract.error_envelope(f"statuspage-contract proxy: {message}")
+        headers = [
+            (b"content-type", JSON_MEDIA_TYPE.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": int(status), "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._client is not None:
+                    await self._client.close()
+                    self._client = None
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body (None: the client disconnected). Reading stops past MAX_BODY."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY + 1:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _as_dict(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Headers as one str per lower-cased name (repeated ones joined with ', ')."""
+    out: dict[str, str] = {}
+    for key, value in headers:
+        name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+        out[name] = f"{out[name]}, {text}" if name in out else text
+    return out
+
+
+def _failure(exc: BaseException) -> str:
+    """A short, secret-free name for a transport failure."""
+    text = str(exc).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "reset" in text:
+        return "connection reset"
+    return type(exc).__name__
+
+
+def upstream_host(url: str) -> str:
+    """host:port of a site URL, for messages."""
+    parts = urlsplit(url)
+    return parts.netloc.rpartition("@")[2]

@@ -1,0 +1,280 @@
+"""Judge each proxied exchange: the response rules, the passive sequence rules, and a tally.
+
+Everything kept is bounded: rule tallies and capped failure examples (the recorder), counts
+of what was outside the contract or unanswered, and the latest judged exchanges (a deque).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+import zlib
+from collections import Counter, OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from contract.http.exchange import Exchange
+from contract.http.recorder import Recorder
+from contract.proxy.requests_seen import RequestRules
+from contract.proxy.sequence import SequenceJudge, Ticket
+from contract.redact import SECRETS, redact
+from contract.rules import Finding, RuleContext, check_exchange
+from contract.spec import load_contract
+
+#: The live list keeps this many latest exchanges.
+LIVE_LIMIT = 1000
+#: The no-key-echo rule looks for at most this many latest submitted keys.
+SUBMITTED_LIMIT = 1000
+#: Paths outside the contract are counted by path, for at most this many distinct paths.
+OUTSIDE_PATHS_LIMIT = 50
+#: Paths are cut to this many characters in everything the proxy keeps.
+PATH_PREVIEW = 200
+#: The response rules' verdicts are remembered for this many distinct answers (bodies up to
+#: MEMO_BODY bytes): the rules are pure functions of the answer and the submitted keys, and a
+#: site answers the same bytes again and again (a 409, a 404, the masked account).
+MEMO_SIZE, MEMO_BODY = 512, 8192
+
+
+@dataclass(frozen=True)
+class JudgedExchange:
+    """One proxied exchange as the live list shows it: redacted, without headers or bodies."""
+
+    number: int
+    at: float
+    method: str
+    path: str
+    operation: str | None
+    status: int | None  # None: the site did not answer (the client got 502 or 504)
+    elapsed_ms: float
+    passed: tuple[str, ...] = ()
+    violations: tuple[tuple[str, str], ...] = ()  # (rule, message)
+    upstream_error: str | None = None
+
+    @property
+    def outside_contract(self) -> bool:
+        return self.operation is None and self.upstream_error is None
+
+    @property
+    def verdict(self) -> str:
+        if self.upstream_error:
+            return f"no answer: {self.upstream_error}"
+        if self.operation is None:
+            return "outside the contract"
+        if self.violations:
+            return "violated: " + ", ".join(sorted({rule for rule, _ in self.violations}))
+        return "conforms"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "method": self.method,
+            "path": self.path,
+            "operation": self.operation,
+            "status": self.status,
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "verdict": self.verdict,
+            "passed": list(self.passed),
+            "violations": [{"rule": r, "message": m} for r, m in self.violations],
+        }
+
+
+@dataclass
+class Tally:
+    """Counts of what the proxy saw (for the report's ``run.proxy``)."""
+
+    forwarded: int = 0
+    judged: int = 0
+    conforming: int = 0
+    violating: int = 0
+    outside: int = 0
+    outside_paths: Counter[str] = field(default_factory=Counter)
+    upstream_errors: Counter[tuple[str, str]] = field(default_factory=Counter)
+    judge_errors: Counter[str] = field(default_factory=Counter)
+
+
+class ProxyJudge:
+    """Judges exchanges as they finish; thread-safe for readers (the report, the live list)."""
+
+    def __init__(self, live_limit: int = LIVE_LIMIT) -> None:
+        self.contract = load_contract()
+        self.recorder = Recorder()
+        self.sequence = SequenceJudge(self.contract)
+        self.request_rules = RequestRules(self.contract)
+        self.tally = Tally()
+        self.live: deque[JudgedExchange] = deque(maxlen=live_limit)
+        self.submitted: dict[str, None] = {}  # insertion-ordered set, capped
+        self._generation = 0  # changes whenever the submitted keys do
+        self._memo: OrderedDict[tuple[Any, ...], list[tuple[str, Finding | None]]] = OrderedDict()
+        self.lock = threading.Lock()
+        self.started = time.time()
+        self._api = self.contract.api_key_header.lower()
+        self._app = self.contract.app_key_header.lower()
+
+    # -- the request side --------------------------------------------------------------
+    def operation_of(self, method: str, path: str) -> str | None:
+        """The contract operation a request is for, or None (outside the contract)."""
+        if path.rstrip("/") == self.contract.account_path and method in self.contract.operations:
+            return self.contract.operation(method).label
+        return None
+
+    def begin(self, method: str, headers: dict[str, str], body: bytes) -> Ticket:
+        """Register the request's secrets before anything could show them; start its call."""
+        api, app = headers.get(self._api, ""), headers.get(self._app, "")
+        SECRETS.add(api, app)
+        if body:
+            with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
+                key = self.contract.secret_of(json.loads(body))
+                if key is not None:
+                    SECRETS.add(key)
+                    with self.lock:
+                        if key not in self.submitted:
+                            self._generation += 1
+                        self.submitted.pop(key, None)
+                        self.submitted[key] = None
+                        while len(self.submitted) > SUBMITTED_LIMIT:
+                            del self.submitted[next(iter(self.submitted))]
+        return self.sequence.begin((api, app))
+
+    # -- the response side -------------------------------------------------------------
+    def judge(
+        self,
+        ticket: Ticket,
+        request: tuple[str, str, dict[str, str], bytes],
+        response: tuple[int, dict[str, str], bytes] | None,
+        elapsed: float,
+        upstream_error: str | None = None,
+    ) -> JudgedExchange:
+        """Judge one finished exchange (``response`` None: the site did not answer)."""
+        method, url, req_headers, body = request
+        path = urlsplit(url).path
+        operation = self.operation_of(method, path)
+        status = response[0] if response else None
+        seq = self.sequence.end(ticket, method, status) if operation else []
+        passed: list[str] = []
+        violations: list[tuple[str, str]] = []
+        exchange: Exchange | None = None
+        if response is not None:
+            status_code, resp_headers, raw = response
+            exchange = Exchange(
+                method=method,
+                url=url,
+                request_headers=req_headers,
+                request_body=body or None,
+                status=status_code,
+                response_headers=resp_headers,
+                response_body=_decoded(resp_headers, raw),
+                operation=operation,
+                elapsed=elapsed,
+            )
+            self.recorder.record_exchange(exchange)
+        results: list[tuple[str, Finding | None]] = []
+        if exchange is not None and operation is not None:
+            results += self._response_rules(exchange)
+            results += self.request_rules.judge(method, req_headers, body, exchange.status)
+            results += seq
+        for rule, finding in results:
+            if finding is None:
+                self.recorder.passed(rule)
+                passed.append(rule)
+            else:
+                self.recorder.failed(finding, exchange)
+                violations.append((rule, redact(finding.message)))
+        return self._keep(
+            method, path, operation, status, elapsed, passed, violations, upstream_error
+        )
+
+    def _response_rules(self, exchange: Exchange) -> list[tuple[str, Finding | None]]:
+        """Every response rule's verdict (remembered for answers seen before)."""
+        key: tuple[Any, ...] | None = None
+        if len(exchange.response_body) <= MEMO_BODY:
+            headers = tuple(
+                sorted((k, v) for k, v in exchange.response_headers.items() if k != "date")
+            )
+            key = (
+                exchange.method,
+                exchange.operation,
+                exchange.status,
+                headers,
+                exchange.response_body,
+                self._generation,
+            )
+            with self.lock:
+                found = self._memo.get(key)
+                if found is not None:
+                    self._memo.move_to_end(key)
+                    return found
+        with self.lock:
+            keys = set(self.submitted)
+        results = [(r.name, f) for r, f in check_exchange(exchange, RuleContext(keys))]
+        if key is not None:
+            with self.lock:
+                self._memo[key] = results
+                while len(self._memo) > MEMO_SIZE:
+                    self._memo.popitem(last=False)
+        return results
+
+    def _keep(
+        self,
+        method: str,
+        path: str,
+        operation: str | None,
+        status: int | None,
+        elapsed: float,
+        passed: list[str],
+        violations: list[tuple[str, str]],
+        upstream_error: str | None,
+    ) -> JudgedExchange:
+        shown = redact(path)[:PATH_PREVIEW]
+        with self.lock:
+            t = self.tally
+            t.forwarded += 1
+            if upstream_error is not None:
+                t.upstream_errors[(operation or "outside the contract", upstream_error)] += 1
+            elif operation is None:
+                t.outside += 1
+                where = f"{method[:16]} {shown}"
+                if where in t.outside_paths or len(t.outside_paths) < OUTSIDE_PATHS_LIMIT:
+                    t.outside_paths[where] += 1
+            else:
+                t.judged += 1
+                if violations:
+                    t.violating += 1
+                else:
+                    t.conforming += 1
+            judged = JudgedExchange(
+                t.forwarded,
+                time.time(),
+                method[:16],
+                shown,
+                operation,
+                status,
+                elapsed * 1000,
+                tuple(passed),
+                tuple(violations),
+                upstream_error,
+            )
+            self.live.append(judged)
+        return judged
+
+    def failed_to_judge(self, method: str, error: str) -> None:
+        """Count an exchange the proxy forwarded but could not judge (a bug: the report
+        names it, so the decision cannot be HOLDS)."""
+        with self.lock:
+            self.tally.forwarded += 1
+            self.tally.judge_errors[f"{method[:16]}: {error}"] += 1
+
+    def snapshot(self) -> list[JudgedExchange]:
+        with self.lock:
+            return list(self.live)
+
+
+def _decoded(headers: dict[str, str], raw: bytes) -> bytes:
+    """The body as the rules must read it: gzip or deflate content coding undone."""
+    coding = next((v for k, v in headers.items() if k.lower() == "content-encoding"), "")
+    if coding.strip().lower() in {"gzip", "x-gzip", "deflate"} and raw:
+        with contextlib.suppress(zlib.error):
+            return zlib.decompressobj(wbits=47).decompress(raw, 64 * 1024 * 1024)
+    return raw

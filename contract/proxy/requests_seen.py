@@ -1,0 +1,76 @@
+"""Scenario rules a single proxied exchange can show, from what the client sent and the answer:
+
+- ``valid-body-accepted``: a create with a valid body (JSON, schema-valid) is never refused as
+  invalid (400); its success passes the rule. Other answers (a conflict, a refusal of the keys,
+  a 429, a 5xx) say nothing of the body and are not judged.
+- ``invalid-body-rejected``: a create whose body breaks the contract (not JSON, not the
+  schema, not sent as JSON) never succeeds; its 400 passes the rule.
+- ``auth-enforced``: a call without the API key or the application key header never
+  succeeds; a 403 passes the rule. (Unknown or under-privileged keys cannot be told apart
+  from good ones by a proxy, so they are the suite's business.)
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from contract.rules import Finding
+from contract.scenarios import is_valid_create_body
+from contract.spec import Contract, is_json_media_type, load_contract
+
+Result = tuple[str, Finding | None]
+#: Whether a create body is valid is remembered for this many bodies up to MEMO_BODY bytes
+#: (a client sends the same body again and again); called from the event loop only.
+MEMO_SIZE, MEMO_BODY = 256, 8192
+
+
+@dataclass
+class RequestRules:
+    """Judge one exchange by its request and status (pure: no state)."""
+
+    contract: Contract = field(default_factory=load_contract)
+    _valid: OrderedDict[tuple[str, bytes], bool] = field(default_factory=OrderedDict)
+
+    def __post_init__(self) -> None:
+        c = self.contract
+        self.create = c.create.method
+        self.invalid, self.forbidden = c.status.invalid, c.status.forbidden
+        self.api_header = c.api_key_header.lower()
+        self.app_header = c.app_key_header.lower()
+
+    def judge(self, method: str, headers: dict[str, str], body: bytes, status: int) -> list[Result]:
+        results: list[Result] = []
+        ok = 200 <= status < 300
+        keyless = not headers.get(self.api_header) or not headers.get(self.app_header)
+        if keyless:
+            rule = "auth-enforced"
+            if ok:
+                results.append((rule, Finding(rule, f"a call without keys answered {status}")))
+            elif status == self.forbidden:
+                results.append((rule, None))
+            return results  # without keys, the body is not what is judged
+        if method != self.create:
+            return results
+        valid = is_json_media_type(headers.get("content-type")) and self._is_valid(body)
+        if valid and (ok or status == self.invalid):
+            rule = "valid-body-accepted"
+            message = f"a create with a valid body answered {status}"
+            results.append((rule, None if ok else Finding(rule, message)))
+        elif not valid and (ok or status == self.invalid):
+            rule = "invalid-body-rejected"
+            message = f"a create whose body breaks the contract answered {status}"
+            results.append((rule, Finding(rule, message) if ok else None))
+        return results
+
+    def _is_valid(self, body: bytes) -> bool:
+        if len(body) > MEMO_BODY:
+            return is_valid_create_body(body)
+        key = ("create", body)
+        if key in self._valid:
+            self._valid.move_to_end(key)
+            return self._valid[key]
+        valid = self._valid[key] = is_valid_create_body(body)
+        while len(self._valid) > MEMO_SIZE:
+            self._valid.popitem(last=False)
+        return valid

@@ -1,0 +1,183 @@
+"""Serve the proxy with uvicorn (httptools, uvloop), in a background thread or in the
+foreground, in front of a site (the embedded mock is started behind it when asked).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import uvicorn
+
+from contract.mock.server import MockSite
+from contract.proxy.forward import DEFAULT_TIMEOUT, ProxyApp
+from contract.proxy.judge import LIVE_LIMIT, JudgedExchange, ProxyJudge
+from contract.proxy.session import build_proxy_report
+from contract.redact import SECRETS, redact
+from contract.sites import resolve_site
+
+#: Seconds ``start()`` waits for the server to serve.
+START_TIMEOUT = 10
+#: Seconds ``stop()`` lets requests in progress finish.
+GRACEFUL_STOP = 3
+
+
+class ProxyServer:
+    """The proxy in front of one site. ``port=0`` picks a free port."""
+
+    def __init__(
+        self,
+        site: str | None = "mock",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout: float = DEFAULT_TIMEOUT,
+        mock_faults: Iterable[str] = (),
+        max_requests: int | None = None,
+        live_limit: int = LIVE_LIMIT,
+    ) -> None:
+        self.site = resolve_site(site)  # raises UnknownSiteError
+        faults = tuple(mock_faults)
+        if faults and not self.site.is_mock:
+            raise ValueError("mock faults apply to the mock site only")
+        self.mock = MockSite(faults=faults) if self.site.is_mock else None
+        self.host, self.port = host, port
+        self.timeout = timeout
+        self.max_requests = max_requests
+        self.judge = ProxyJudge(live_limit)
+        self.stopped_by = "on demand"
+        self.done = threading.Event()
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- addresses ----------------------------------------------------------------------
+    @property
+    def upstream(self) -> str:
+        if self.mock is not None:
+            return self.mock.base_url
+        assert self.site.base_url is not None
+        return self.site.base_url
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def bind(self) -> ProxyServer:
+        """Open the listening socket (raises OSError when the address cannot be used)."""
+        if self._socket is None:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((self.host, self.port))
+                sock.listen(1024)
+            except OSError:
+                sock.close()
+                raise
+            self._socket = sock
+            self.port = sock.getsockname()[1]
+        return self
+
+    def _start_mock(self) -> None:
+        if self.mock is not None and not self.mock.running:
+            self.mock.start()
+            SECRETS.add(self.mock.api_key, self.mock.app_key)
+
+    def start(self) -> ProxyServer:
+        """Serve on a background thread; returns once the proxy answers requests."""
+        if self._thread is not None:
+            return self
+        self._start_mock()
+        server, sock = self._new_server()
+        thread = threading.Thread(
+            target=server.run, args=([sock],), name=f"contract-proxy:{self.port}", daemon=True
+        )
+        self._thread = thread
+        thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the proxy on port {self.port} did not start")
+            time.sleep(0.002)
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve on the calling thread until Ctrl-C, SIGTERM or a stop condition."""
+        self._start_mock()
+        server, sock = self._new_server()
+        try:
+            server.run([sock])
+        finally:
+            self._socket = self._server = None
+            self.done.set()
+            if self.mock is not None:
+                self.mock.stop()
+
+    def request_stop(self, why: str) -> None:
+        """Ask the server to stop (from any thread); the report will say ``why``."""
+        if self._server is not None and not self._server.should_exit:
+            self.stopped_by = why
+            self._server.should_exit = True
+
+    def stop(self) -> None:
+        """Stop serving and stop the mock behind the proxy (if any)."""
+        server, thread = self._server, self._thread
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=GRACEFUL_STOP + 3)
+            if thread.is_alive() and server is not None:
+                server.force_exit = True
+                thread.join(timeout=2)
+        if self._socket is not None and server is None:
+            self._socket.close()
+        self._socket = self._server = self._thread = None
+        if self.mock is not None:
+            self.mock.stop()
+        self.done.set()
+
+    def _after(self, judged: JudgedExchange) -> None:
+        if self.max_requests is not None and judged.number >= self.max_requests:
+            self.request_stop(f"--requests {self.max_requests}")
+
+    def _new_server(self) -> tuple[uvicorn.Server, socket.socket]:
+        self.bind()
+        assert self._socket is not None
+        app = ProxyApp(self.upstream, self.judge, timeout=self.timeout, after=self._after)
+        config = uvicorn.Config(
+            app,
+            loop="auto",  # uvloop when installed
+            http="auto",  # httptools when installed
+            ws="none",
+            lifespan="on",  # closes the upstream connection pool on shutdown
+            interface="asgi3",
+            log_config=None,
+            access_log=False,  # request lines may carry keys in their query strings
+            proxy_headers=False,
+            server_header=False,  # the site's own headers only
+            date_header=False,
+            timeout_keep_alive=30,
+            timeout_graceful_shutdown=GRACEFUL_STOP,
+            backlog=1024,
+        )
+        self._server = uvicorn.Server(config)
+        return self._server, self._socket
+
+    # -- the report ---------------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        """The report of everything judged so far (the run's kind is "proxy")."""
+        return build_proxy_report(
+            self.judge,
+            site=self.site.name,
+            base_url=redact(self.upstream),
+            listen=self.base_url,
+            mock_faults=sorted(self.mock.faults) if self.mock else [],
+            stopped_by=self.stopped_by,
+        )
