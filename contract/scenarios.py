@@ -12,7 +12,7 @@ from contract.http.client import ContractClient
 from contract.http.exchange import Exchange
 from contract.live.safety import State
 from contract.rules.verdicts import status_verdict
-from contract.spec import JSON_MEDIA_TYPE, load_contract
+from contract.spec import JSON_MEDIA_TYPE, load_contract, with_value
 from contract.spec import property_paths as _paths
 from contract.spec.validators import schema_errors
 from contract.target import sentinel_key
@@ -36,15 +36,6 @@ def _without(body: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     return body
 
 
-def _with(body: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
-    body = copy.deepcopy(body)
-    node = body
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = value
-    return body
-
-
 def bad_create_inputs() -> list[BadInput]:
     """One create request per way of breaking the request schema, plus malformed transport."""
     return bad_inputs("POST")
@@ -65,7 +56,7 @@ def bad_inputs(method: str) -> list[BadInput]:
                 BadInput(
                     f"{kind}-{'.'.join(path)}",
                     f"{'.'.join(path)} {why}",
-                    {"json": _with(example, path, value)},
+                    {"json": with_value(example, path, value)},
                 )
             )
 

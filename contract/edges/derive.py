@@ -22,6 +22,7 @@ from contract.spec import (
     json_media_type_spellings,
     load_contract,
     property_paths,
+    with_value,
 )
 
 #: A wrong value of each JSON type (the same values as the example tests' bad inputs).
@@ -57,15 +58,6 @@ def body_methods() -> list[str]:
 def example(method: str) -> dict[str, Any]:
     contract = load_contract()
     return contract.with_secret(contract.request_example(method), PLACEHOLDER)
-
-
-def with_value(body: Any, path: tuple[str, ...], value: Any) -> Any:
-    body = copy.deepcopy(body)
-    node = body
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = value
-    return body
 
 
 def expect_of(method: str, body: Any) -> Expect:

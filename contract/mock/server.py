@@ -35,6 +35,30 @@ def default_keys() -> tuple[str, str, bool]:
     return DEMO_API_KEY, DEMO_APP_KEY, False
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on ``host:port`` (0: any free port); OSError when it cannot."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def wait_started(server: uvicorn.Server, thread: threading.Thread, what: str) -> None:
+    """Return once ``server`` (running on ``thread``) serves; RuntimeError if it dies or does
+    not start within START_TIMEOUT seconds."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.002)
+
+
 class MockSite:
     """The embedded mock Datadog site, served on a background thread.
 
@@ -76,12 +100,11 @@ class MockSite:
         )
         self._thread = thread
         thread.start()
-        deadline = time.monotonic() + START_TIMEOUT
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the mock site on port {self.port} did not start")
-            time.sleep(0.002)
+        try:
+            wait_started(server, thread, f"the mock site on port {self.port}")
+        except RuntimeError:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
@@ -101,17 +124,8 @@ class MockSite:
     def bind(self) -> MockSite:
         """Open the listening socket (raises OSError when the port is taken)."""
         if self._socket is None:
-            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                sock.bind((self.host, self.port))
-                sock.listen(1024)
-            except OSError:
-                sock.close()
-                raise
-            self._socket = sock
-            self.port = sock.getsockname()[1]
+            self._socket = listening_socket(self.host, self.port)
+            self.port = self._socket.getsockname()[1]
         return self
 
     def serve_forever(self) -> None:

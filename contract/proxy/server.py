@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterable
 from typing import Any
 
 import uvicorn
 
-from contract.mock.server import MockSite
+from contract.mock.server import MockSite, listening_socket, wait_started
 from contract.proxy.forward import DEFAULT_TIMEOUT, ProxyApp
 from contract.proxy.judge import LIVE_LIMIT, JudgedExchange, ProxyJudge
 from contract.proxy.session import build_proxy_report
@@ -20,7 +19,6 @@ from contract.redact import SECRETS, redact
 from contract.sites import resolve_site
 
 #: Seconds ``start()`` waits for the server to serve.
-START_TIMEOUT = 10
 #: Seconds ``stop()`` lets requests in progress finish.
 GRACEFUL_STOP = 3
 
@@ -71,17 +69,8 @@ class ProxyServer:
     def bind(self) -> ProxyServer:
         """Open the listening socket (raises OSError when the address cannot be used)."""
         if self._socket is None:
-            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                sock.bind((self.host, self.port))
-                sock.listen(1024)
-            except OSError:
-                sock.close()
-                raise
-            self._socket = sock
-            self.port = sock.getsockname()[1]
+            self._socket = listening_socket(self.host, self.port)
+            self.port = self._socket.getsockname()[1]
         return self
 
     def _start_mock(self) -> None:
@@ -100,12 +89,11 @@ class ProxyServer:
         )
         self._thread = thread
         thread.start()
-        deadline = time.monotonic() + START_TIMEOUT
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the proxy on port {self.port} did not start")
-            time.sleep(0.002)
+        try:
+            wait_started(server, thread, f"the proxy on port {self.port}")
+        except RuntimeError:
+            self.stop()
+            raise
         return self
 
     def serve_forever(self) -> None:

@@ -13,6 +13,7 @@ from contract.spec.bodies import (
     json_media_type_spellings,
     property_paths,
     value_at,
+    with_value,
 )
 from contract.spec.loader import DOCUMENT_NAME, Contract, document_copy, load_contract
 from contract.spec.model import UNAUTHORIZED_STATUS, Operation, Response, Statuses
@@ -32,4 +33,5 @@ __all__ = [
     "load_contract",
     "property_paths",
     "value_at",
+    "with_value",
 ]

@@ -3,6 +3,7 @@ schema by path. No knowledge of this contract's operations: see :mod:`contract.s
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -83,3 +84,13 @@ def path_where(schema: dict[str, Any], match: Any) -> tuple[str, ...] | None:
         if found is not None:
             return (key, *found)
     return None
+
+
+def with_value(body: Any, path: Sequence[str], value: Any) -> Any:
+    """A deep copy of ``body`` with the value at ``path`` replaced (its parents must exist)."""
+    body = copy.deepcopy(body)
+    node = body
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return body

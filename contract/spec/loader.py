@@ -22,6 +22,7 @@ from contract.spec.bodies import (
     property_path,
     property_paths,
     value_at,
+    with_value,
 )
 from contract.spec.model import Operation, Response, Statuses
 
@@ -145,12 +146,7 @@ class Contract:
 
     def with_secret(self, body: dict[str, Any], secret: str) -> dict[str, Any]:
         """A copy of a request body with its secret attribute replaced."""
-        body = copy.deepcopy(body)
-        node = body
-        for part in self.secret_path[:-1]:
-            node = node[part]
-        node[self.secret_path[-1]] = secret
-        return body
+        return dict(with_value(body, self.secret_path, secret))
 
     # -- lifecycle roles (derived from the operations' shapes) ----------------------------
     @property
