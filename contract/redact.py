@@ -15,6 +15,10 @@ from typing import Any
 REDACTED = "[REDACTED]"
 #: Secrets at least this long are redacted wherever they occur as a substring.
 SUBSTRING_MIN = 6
+#: Secrets longer than this (the edge inputs' kilobyte-long keys) are replaced by plain string
+#: search, longest first, before the pattern: compiling them into one regular expression
+#: costs seconds each time a secret is added.
+PATTERN_MAX = 256
 
 
 class SecretRegistry:
@@ -24,6 +28,7 @@ class SecretRegistry:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._long_forms: list[str] = []
 
     def add(self, *secrets: Any) -> None:
         with self._lock:
@@ -42,32 +47,40 @@ class SecretRegistry:
         with self._lock:
             self._secrets.clear()
             self._pattern = None
+            self._long_forms = []
 
     @property
     def secrets(self) -> frozenset[str]:
         return frozenset(self._secrets)
 
-    def _compiled(self) -> re.Pattern[str] | None:
+    def _compiled(self) -> tuple[list[str], re.Pattern[str] | None]:
         with self._lock:
             if self._pattern is None and self._secrets:
-                parts = []
+                parts, long_forms = [], set()
                 # Longest first, so a secret containing another is replaced whole.
                 for secret in sorted(self._secrets, key=len, reverse=True):
                     forms = {secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]}
+                    if len(secret) > PATTERN_MAX:
+                        long_forms |= forms
+                        continue
                     for form in sorted(forms, key=len, reverse=True):
                         escaped = re.escape(form)
                         if len(secret) >= SUBSTRING_MIN:
                             parts.append(escaped)
                         else:  # whole quoted token only: 'ab' or "ab" (never inside words)
                             parts.append(rf"(?<=[\"']){escaped}(?=[\"'])")
-                self._pattern = re.compile("|".join(parts))
-            return self._pattern
+                self._long_forms = sorted(long_forms, key=len, reverse=True)
+                self._pattern = re.compile("|".join(parts) or r"(?!)")
+            return self._long_forms, self._pattern
 
     def redact(self, text: str) -> str:
-        pattern = self._compiled()
-        if pattern is None or not text:
+        if not text:
             return text
-        return pattern.sub(REDACTED, text)
+        long_forms, pattern = self._compiled()
+        for form in long_forms:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return pattern.sub(REDACTED, text) if pattern is not None else text
 
     def redact_tree(self, value: Any) -> Any:
         """A copy of a JSON-like structure with every string (keys included) redacted."""

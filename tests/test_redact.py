@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from contract.redact import REDACTED, SUBSTRING_MIN, SecretRegistry
+from contract.redact import PATTERN_MAX, REDACTED, SUBSTRING_MIN, SecretRegistry
 
 LONG = "sp-9f8e7d6c5b4a"  # comfortably above SUBSTRING_MIN
 SHORT = "ab12"  # below SUBSTRING_MIN
@@ -254,3 +254,25 @@ def test_registration_and_redaction_are_safe_across_threads():
         t.join()
     assert len(reg) == len(secrets)
     assert reg.redact(" ".join(secrets)) == " ".join([REDACTED] * len(secrets))
+
+
+def test_kilobyte_long_secrets_are_redacted_in_every_form_and_whole():
+    """The edges submit keys of 64 KiB (with quotes and non-ASCII letters): each is replaced
+    whole, raw or escaped, even where a shorter registered secret stands inside it."""
+    reg = SecretRegistry()
+    inner = "inner-secret-0123456789"
+    huge = 'é"' + inner + "k" * (PATTERN_MAX * 256)
+    reg.add(inner, huge)
+    for form in (huge, json.dumps(huge)[1:-1], repr(huge)[1:-1]):
+        assert reg.redact(f"<{form}>") == f"<{REDACTED}>"
+    assert reg.redact(f"{inner} and {huge}") == f"{REDACTED} and {REDACTED}"
+
+
+def test_adding_secrets_one_by_one_while_redacting_stays_fast():
+    """Each new secret invalidates the pattern; kilobyte-long ones never enter it."""
+    reg = SecretRegistry()
+    long_keys = [f"{i:04d}" + "x" * 65536 for i in range(40)]
+    for key in long_keys:
+        reg.add(key)
+        assert reg.redact(key) == REDACTED
+    assert reg.leaks(reg.redact(" ".join(long_keys))) == []
