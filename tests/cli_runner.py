@@ -138,16 +138,27 @@ class _Zygote:
             self.proc.wait()
 
 
-_local = threading.local()
+#: Zygotes not running a command right now: any thread takes one, and gives it back after.
+_idle: list[_Zygote] = []
 _all: list[_Zygote] = []
+_lock = threading.Lock()
 
 
-def _zygote() -> _Zygote:
-    zygote = getattr(_local, "zygote", None)
-    if zygote is None or zygote.proc.poll() is not None:
-        zygote = _local.zygote = _Zygote()
+def _checkout() -> _Zygote:
+    with _lock:
+        while _idle:
+            zygote = _idle.pop()
+            if zygote.proc.poll() is None:
+                return zygote
+    zygote = _Zygote()
+    with _lock:
         _all.append(zygote)
     return zygote
+
+
+def _checkin(zygote: _Zygote) -> None:
+    with _lock:
+        _idle.append(zygote)
 
 
 @atexit.register
@@ -173,12 +184,17 @@ def run_cli(
             "out": str(out),
             "err": str(err),
         }
+        zygote = _checkout()
         try:
-            code = _zygote().run(job, timeout)
+            code = zygote.run(job, timeout)
         except TimeoutError:
-            raise subprocess.TimeoutExpired(
-                ["statuspage-contract", *job["args"]], timeout
-            ) from None
+            zygote.close()
+            command = ["statuspage-contract", *job["args"]]
+            raise subprocess.TimeoutExpired(command, timeout) from None
+        except BaseException:
+            zygote.close()
+            raise
+        _checkin(zygote)
         return subprocess.CompletedProcess(
             ["statuspage-contract", *job["args"]],
             code,
@@ -187,7 +203,7 @@ def run_cli(
         )
 
 
-#: Runs started with :func:`submit_cli` go two at a time (one zygote per thread).
+#: Runs started with :func:`submit_cli` go two at a time.
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cli-run")
 
 
