@@ -61,12 +61,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         # one line per request (escaped, never a key) and the HTTP layer's refusals
         logging.basicConfig(format="%(asctime)s %(message)s", stream=sys.stderr)
         logging.getLogger("statuspage_contract.mock").setLevel(logging.INFO)
-    try:
-        site.bind()
-    except OSError as exc:
-        raise UsageError(
-            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
-        ) from None
+    site.bind_or_refuse()
     print(f"statuspage-contract mock site at {site.base_url}", flush=True)
     if site.keys_from_environment:
         print("keys: DD_API_KEY / DD_APP_KEY from the environment (not shown)")

@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
-import time
 from collections.abc import Iterable
-from types import TracebackType
 
 import uvicorn
 
 from contract.mock.app import MockApp
 from contract.mock.protocol import MockHttpProtocol
 from contract.mock.state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
+from contract.serving import GRACEFUL_STOP, ThreadedServer
 
 #: Seconds an idle keep-alive connection stays open.
 KEEP_ALIVE_TIMEOUT = 30
 #: Seconds ``stop()`` waits for requests in progress before cancelling them.
-GRACEFUL_STOP = 2
 #: Seconds ``start()`` waits for the server to serve.
-START_TIMEOUT = 10
 
 
 def default_keys() -> tuple[str, str, bool]:
@@ -35,35 +31,13 @@ def default_keys() -> tuple[str, str, bool]:
     return DEMO_API_KEY, DEMO_APP_KEY, False
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket listening on ``host:port`` (0: any free port); OSError when it cannot."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(1024)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def wait_started(server: uvicorn.Server, thread: threading.Thread, what: str) -> None:
-    """Return once ``server`` (running on ``thread``) serves; RuntimeError if it dies or does
-    not start within START_TIMEOUT seconds."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not start")
-        time.sleep(0.002)
-
-
-class MockSite:
+class MockSite(ThreadedServer):
     """The embedded mock Datadog site, served on a background thread.
 
     Use as a context manager, or call :meth:`start` / :meth:`stop`. ``port=0`` picks a free port.
     """
+
+    kind = "mock site"
 
     def __init__(
         self,
@@ -84,50 +58,9 @@ class MockSite:
         self.state = MockState(self.api_key, self.app_key)
         self.state.set_rate_limit(rate_limit, rate_period)
         self.app = MockApp(self.state, faults)
-        self.host, self.port = host, port
-        self._socket: socket.socket | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._init_serving(host, port)
 
-    # -- lifecycle ----------------------------------------------------------------------
-    def start(self) -> MockSite:
-        """Serve on a background thread; returns once the site answers requests."""
-        if self._thread is not None:
-            return self
-        server, sock = self._new_server()
-        thread = threading.Thread(
-            target=server.run, args=([sock],), name=f"mock-site:{self.port}", daemon=True
-        )
-        self._thread = thread
-        thread.start()
-        try:
-            wait_started(server, thread, f"the mock site on port {self.port}")
-        except RuntimeError:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the port (idle connections are closed, busy ones finish)."""
-        server, thread = self._server, self._thread
-        if server is not None:
-            server.should_exit = True
-        if thread is not None:
-            thread.join(timeout=GRACEFUL_STOP + 3)
-            if thread.is_alive() and server is not None:
-                server.force_exit = True
-                thread.join(timeout=2)
-        if self._socket is not None and server is None:
-            self._socket.close()  # bound, never served
-        self._socket = self._server = self._thread = None
-
-    def bind(self) -> MockSite:
-        """Open the listening socket (raises OSError when the port is taken)."""
-        if self._socket is None:
-            self._socket = listening_socket(self.host, self.port)
-            self.port = self._socket.getsockname()[1]
-        return self
-
+    # -- lifecycle (start, stop, bind: contract.serving) ---------------------------------
     def serve_forever(self) -> None:
         """Serve on the calling thread until interrupted (used by ``statuspage-contract serve``).
 
@@ -159,17 +92,6 @@ class MockSite:
         )
         self._server = uvicorn.Server(config)
         return self._server, self._socket
-
-    def __enter__(self) -> MockSite:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:  # never shows the keys
         state = "running" if self.running else "stopped"

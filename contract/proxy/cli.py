@@ -108,12 +108,7 @@ def proxy_main(args: argparse.Namespace) -> int:
         ) from None
     if not os.access(args.report_dir, os.W_OK):
         raise UsageError(f"cannot write reports into {args.report_dir}: permission denied")
-    try:
-        server.bind()
-    except OSError as exc:
-        raise UsageError(
-            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
-        ) from None
+    server.bind_or_refuse()
     print(f"statuspage-contract proxy at {server.base_url} -> {server.site.name}", flush=True)
     if not _loopback(args.host):
         print(

@@ -11,11 +11,12 @@ from typing import Any
 
 import uvicorn
 
-from contract.mock.server import MockSite, listening_socket, wait_started
+from contract.mock.server import MockSite
 from contract.proxy.forward import DEFAULT_TIMEOUT, ProxyApp
 from contract.proxy.judge import LIVE_LIMIT, JudgedExchange, ProxyJudge
 from contract.proxy.session import build_proxy_report
 from contract.redact import SECRETS, redact
+from contract.serving import ThreadedServer
 from contract.sites import resolve_site
 
 #: Seconds ``start()`` waits for the server to serve.
@@ -23,8 +24,11 @@ from contract.sites import resolve_site
 GRACEFUL_STOP = 3
 
 
-class ProxyServer:
+class ProxyServer(ThreadedServer):
     """The proxy in front of one site. ``port=0`` picks a free port."""
+
+    kind = "proxy"
+    graceful_stop = GRACEFUL_STOP
 
     def __init__(
         self,
@@ -42,15 +46,12 @@ class ProxyServer:
         if faults and not self.site.is_mock:
             raise ValueError("mock faults apply to the mock site only")
         self.mock = MockSite(faults=faults) if self.site.is_mock else None
-        self.host, self.port = host, port
+        self._init_serving(host, port)
         self.timeout = timeout
         self.max_requests = max_requests
         self.judge = ProxyJudge(live_limit)
         self.stopped_by = "on demand"
         self.done = threading.Event()
-        self._socket: socket.socket | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
 
     # -- addresses ----------------------------------------------------------------------
     @property
@@ -65,36 +66,11 @@ class ProxyServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    # -- lifecycle ----------------------------------------------------------------------
-    def bind(self) -> ProxyServer:
-        """Open the listening socket (raises OSError when the address cannot be used)."""
-        if self._socket is None:
-            self._socket = listening_socket(self.host, self.port)
-            self.port = self._socket.getsockname()[1]
-        return self
-
+    # -- lifecycle (start, stop, bind: contract.serving) ---------------------------------
     def _start_mock(self) -> None:
         if self.mock is not None and not self.mock.running:
             self.mock.start()
             SECRETS.add(self.mock.api_key, self.mock.app_key)
-
-    def start(self) -> ProxyServer:
-        """Serve on a background thread; returns once the proxy answers requests."""
-        if self._thread is not None:
-            return self
-        self._start_mock()
-        server, sock = self._new_server()
-        thread = threading.Thread(
-            target=server.run, args=([sock],), name=f"contract-proxy:{self.port}", daemon=True
-        )
-        self._thread = thread
-        thread.start()
-        try:
-            wait_started(server, thread, f"the proxy on port {self.port}")
-        except RuntimeError:
-            self.stop()
-            raise
-        return self
 
     def serve_forever(self) -> None:
         """Serve on the calling thread until Ctrl-C, SIGTERM or a stop condition."""
@@ -114,19 +90,11 @@ class ProxyServer:
             self.stopped_by = why
             self._server.should_exit = True
 
-    def stop(self) -> None:
-        """Stop serving and stop the mock behind the proxy (if any)."""
-        server, thread = self._server, self._thread
-        if server is not None:
-            server.should_exit = True
-        if thread is not None:
-            thread.join(timeout=GRACEFUL_STOP + 3)
-            if thread.is_alive() and server is not None:
-                server.force_exit = True
-                thread.join(timeout=2)
-        if self._socket is not None and server is None:
-            self._socket.close()
-        self._socket = self._server = self._thread = None
+    def _before_start(self) -> None:
+        self._start_mock()
+
+    def _after_stop(self) -> None:
+        """Stop the mock behind the proxy (if any); the run is over."""
         if self.mock is not None:
             self.mock.stop()
         self.done.set()
