@@ -43,15 +43,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from load import BODY, CONNECTIONS, HOST, PATH, group_cpu, wrk_figures
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-HOST = "127.0.0.1"
-PATH = "/api/v2/integration/statuspage/account"
-BODY = (
-    '{"data":{"attributes":{"api_key":"00000000-0000-0000-0000-000000000000"},'
-    '"type":"statuspage-account"}}'
-)
-CONNECTIONS = (1, 16)
 #: mock req/s / prism req/s must be at least this, by connection count.
 TARGET_VS_PRISM = {1: 2.5, 16: 3.0}
 #: mock server CPU per request / prism's must be at most this.
@@ -190,17 +185,6 @@ def prism_server(binary: Path, headers: dict[str, str]) -> Iterator[Server]:
 
 
 # -- measuring ----------------------------------------------------------------------------------
-def _group_cpu(pgid: int) -> float:
-    """User + system CPU seconds of every process in a process group (Linux /proc)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:
-                total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _status(url: str, headers: dict[str, str]) -> int | None:
     """One POST with Python's client: its status, or None when nothing answers."""
     host, port = url.removeprefix("http://").split(":")
@@ -220,23 +204,21 @@ def _lua(headers: dict[str, str]) -> str:
 
 
 _WRK_TOTAL = re.compile(r"(\d+) requests in")
-_WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 _WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
-_WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 
 
 def wrk(server: Server, conns: int, seconds: int, script: Path) -> tuple[float, int]:
     """req/s and the number of bad answers (socket errors; non-2xx unless 409 is expected)."""
     argv = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "-s", str(script), server.url + PATH]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
-    rps = _WRK_RPS.search(out)
-    if not rps:
+    figures = wrk_figures(out)
+    if figures is None:
         raise BenchError(f"wrk failed against {server.name}:\n{out}")
-    bad = sum(int(n) for n in _WRK_ERRORS.search(out).groups()) if "Socket errors" in out else 0
+    rps, bad = figures
     non2xx = int(m.group(1)) if (m := _WRK_NON2XX.search(out)) else 0
     if server.name != "mock":  # the mock answers 409 after the first create, by design
         bad += non2xx
-    return float(rps.group(1)), bad
+    return rps, bad
 
 
 def python_client(server: Server, conns: int, seconds: int, _script: Path) -> tuple[float, int]:
@@ -277,9 +259,9 @@ def run(servers: list[Server], args: argparse.Namespace, driver: Any, script: Pa
         for number in range(args.rounds):
             order = servers[number % len(servers) :] + servers[: number % len(servers)]
             for server in order:
-                before = _group_cpu(server.pid)
+                before = group_cpu(server.pid)
                 rps, bad = driver(server, conns, args.duration, script)
-                used = _group_cpu(server.pid) - before
+                used = group_cpu(server.pid) - before
                 server.errors += bad
                 server.rps[conns].append(rps)
                 server.cpu[conns].append(used / (rps * args.duration) * 1e6)

@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import platform
-import re
 import secrets
 import shutil
 import signal
@@ -33,13 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-HOST = "127.0.0.1"
-PATH = "/api/v2/integration/statuspage/account"
-BODY = (
-    '{"data":{"attributes":{"api_key":"00000000-0000-0000-0000-000000000000"},'
-    '"type":"statuspage-account"}}'
-)
-CONNECTIONS = (1, 16)
+from load import BODY, CONNECTIONS, HOST, PATH, group_cpu, wrk_figures
+
 TARGET = 0.5  # proxied req/s / direct req/s
 KEYS = {
     "DD_API_KEY": f"bench{secrets.token_hex(12)}",
@@ -50,8 +44,6 @@ HEADERS = {
     "DD-APPLICATION-KEY": KEYS["DD_APP_KEY"],
     "Content-Type": "application/json",
 }
-_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
-_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 
 
 def _free_port() -> int:
@@ -100,25 +92,13 @@ def _server(argv: list[str], port: int) -> Iterator[subprocess.Popen[str]]:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _group_cpu(pgid: int) -> float:
-    """User + system CPU seconds of every process in a process group (Linux /proc)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:
-                total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def wrk(url: str, conns: int, seconds: float, script: Path) -> tuple[float, int]:
     argv = ["wrk", "-t1", f"-c{conns}", f"-d{seconds:g}s", "-s", str(script), url + PATH]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
-    found = _RPS.search(out)
-    if not found:
+    figures = wrk_figures(out)
+    if figures is None:
         raise SystemExit(f"wrk failed:\n{out}")
-    errors = _ERRORS.search(out)
-    return float(found.group(1)), sum(map(int, errors.groups())) if errors else 0
+    return figures
 
 
 def python_client(url: str, conns: int, seconds: float, _script: Path) -> tuple[float, int]:
@@ -179,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                 order = list(urls.items())[:: 1 if round_ % 2 == 0 else -1]
                 for name, url in order:
                     pgid = proxy.pid if name == "proxied" else mock.pid
-                    before = _group_cpu(pgid)
+                    before = group_cpu(pgid)
                     rps, bad = driver(url, conns, args.duration, script)
-                    per = (_group_cpu(pgid) - before) / max(rps * args.duration, 1) * 1e6
+                    per = (group_cpu(pgid) - before) / max(rps * args.duration, 1) * 1e6
                     (cpu if name == "proxied" else mock_cpu).setdefault(conns, []).append(per)
                     results[name].setdefault(conns, []).append(rps)
                     errors += bad

@@ -1,0 +1,44 @@
+"""What the throughput benchmarks share: the request they send, wrk's output, process CPU.
+
+Imported by ``bench_mock.py`` and ``bench_proxy.py`` (run as scripts from this folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+
+HOST = "127.0.0.1"
+#: The contract's one path and its reference create body (benchmarks send them as they are).
+PATH = "/api/v2/integration/statuspage/account"
+BODY = (
+    '{"data":{"attributes":{"api_key":"00000000-0000-0000-0000-000000000000"},'
+    '"type":"statuspage-account"}}'
+)
+#: Concurrent connections each measurement uses.
+CONNECTIONS = (1, 16)
+
+WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+
+
+def wrk_figures(out: str) -> tuple[float, int] | None:
+    """Requests per second and socket errors from wrk's output; None when it has no rate."""
+    rps = WRK_RPS.search(out)
+    if not rps:
+        return None
+    errors = WRK_ERRORS.search(out)
+    return float(rps.group(1)), sum(map(int, errors.groups())) if errors else 0
+
+
+def group_cpu(pgid: int) -> float:
+    """User + system CPU seconds of every process in a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
