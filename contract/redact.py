@@ -13,29 +13,31 @@ import threading
 from typing import Any
 
 REDACTED = "[REDACTED]"
-#: Secrets at least this long are redacted wherever they occur as a substring.
+_NOTHING = re.compile(r"(?!)")  # the short secrets' pattern when there are none
+#: Secrets at least this long are redacted wherever they occur as a substring, by plain string
+#: search, longest first (a secret containing another is replaced whole). A regular expression
+#: of every secret would have to be compiled again each time a secret is added (once per
+#: generated api_key): seconds per run with hundreds of keys.
 SUBSTRING_MIN = 6
-#: Secrets longer than this (the edge inputs' kilobyte-long keys) are replaced by plain string
-#: search, longest first, before the pattern: compiling them into one regular expression
-#: costs seconds each time a secret is added.
-PATTERN_MAX = 256
 
 
 class SecretRegistry:
-    """A thread-safe set of secret strings with a cached redaction pattern."""
+    """A thread-safe set of secret strings with cached redaction forms."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        self._long_forms: list[str] = []
+        self._forms: list[str] | None = None  # long secrets' forms, longest first
+        self._pattern: re.Pattern[str] | None = None  # short secrets as whole tokens
 
     def add(self, *secrets: Any) -> None:
         with self._lock:
             for secret in secrets:
                 if isinstance(secret, str) and secret.strip() and secret not in self._secrets:
                     self._secrets.add(secret)
-                    self._pattern = None
+                    self._forms = None
+                    if len(secret) < SUBSTRING_MIN:
+                        self._pattern = None
 
     def __contains__(self, secret: object) -> bool:
         return secret in self._secrets
@@ -46,38 +48,42 @@ class SecretRegistry:
     def clear(self) -> None:
         with self._lock:
             self._secrets.clear()
+            self._forms = None
             self._pattern = None
-            self._long_forms = []
 
     @property
     def secrets(self) -> frozenset[str]:
         return frozenset(self._secrets)
 
+    @staticmethod
+    def _forms_of(secret: str) -> set[str]:
+        """The secret as it may appear in text: raw, JSON-escaped, Python-escaped."""
+        return {secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]}
+
     def _compiled(self) -> tuple[list[str], re.Pattern[str] | None]:
+        """The long secrets' forms, longest first, and the pattern of the short ones (None
+        when there are none)."""
         with self._lock:
-            if self._pattern is None and self._secrets:
-                parts, long_forms = [], set()
-                # Longest first, so a secret containing another is replaced whole.
-                for secret in sorted(self._secrets, key=len, reverse=True):
-                    forms = {secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]}
-                    if len(secret) > PATTERN_MAX:
-                        long_forms |= forms
-                        continue
-                    for form in sorted(forms, key=len, reverse=True):
-                        escaped = re.escape(form)
-                        if len(secret) >= SUBSTRING_MIN:
-                            parts.append(escaped)
-                        else:  # whole quoted token only: 'ab' or "ab" (never inside words)
-                            parts.append(rf"(?<=[\"']){escaped}(?=[\"'])")
-                self._long_forms = sorted(long_forms, key=len, reverse=True)
-                self._pattern = re.compile("|".join(parts) or r"(?!)")
-            return self._long_forms, self._pattern
+            if self._forms is None:
+                long_ones = (s for s in self._secrets if len(s) >= SUBSTRING_MIN)
+                forms = set().union(*(self._forms_of(s) for s in long_ones))
+                self._forms = sorted(forms, key=len, reverse=True)
+            if self._pattern is None:
+                short = sorted(
+                    (f for s in self._secrets if len(s) < SUBSTRING_MIN for f in self._forms_of(s)),
+                    key=len,
+                    reverse=True,
+                )
+                # A short secret only as a whole quoted token: 'ab' or "ab" (never in words).
+                parts = [rf"(?<=[\"']){re.escape(form)}(?=[\"'])" for form in short]
+                self._pattern = re.compile("|".join(parts)) if parts else _NOTHING
+            return self._forms, None if self._pattern is _NOTHING else self._pattern
 
     def redact(self, text: str) -> str:
         if not text:
             return text
-        long_forms, pattern = self._compiled()
-        for form in long_forms:
+        forms, pattern = self._compiled()
+        for form in forms:
             if form in text:
                 text = text.replace(form, REDACTED)
         return pattern.sub(REDACTED, text) if pattern is not None else text
