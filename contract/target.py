@@ -51,9 +51,10 @@ class Target:
             )
         return None
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop the embedded mock, if any (see :meth:`ThreadedServer.stop` for ``wait``)."""
         if self.mock is not None:
-            self.mock.stop()
+            self.mock.stop(wait=wait)
 
 
 def open_target(

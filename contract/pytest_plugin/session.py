@@ -145,7 +145,7 @@ class ContractSession:
                     run.left_behind = cleanup(client, target.name)
         finally:
             client.close()
-            target.stop()
+            target.stop(wait=False)  # the mock finishes on its own thread; nothing waits
             run.finished = time.time()
             run.target_info = _target_info(target, client)
             run.target, run.client = None, None

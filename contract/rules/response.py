@@ -120,8 +120,8 @@ ECHO_MIN = 12
 )
 def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
     contract = load_contract()
-    keys = [k for k in ctx.submitted_keys if len(k) >= ECHO_MIN and k not in contract.raw_text]
-    if not keys:
+    forms = {form for k in ctx.submitted_keys for form in _echo_forms(k)}
+    if not forms:
         raise NotApplicable
     body = ex.text
     if 200 <= ex.status < 300 and ex.is_json:  # the masked field is api-key-masked's business
@@ -132,7 +132,6 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
         except (KeyError, TypeError, AttributeError):
             pass
     haystack = body + "\n" + "\n".join(f"{k}: {v}" for k, v in ex.response_headers.items())
-    forms = {form for k in keys for form in _echo_forms(k)}
     if any(form in haystack for form in forms):
         return "the response quotes a submitted api_key"
     return None
@@ -140,8 +139,11 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
 
 @cache
 def _echo_forms(key: str) -> tuple[str, ...]:
-    """How a key may be quoted: as itself, JSON-escaped, repr-escaped (each computed once:
-    the edges submit keys of 64 KiB, and every response is searched for every key)."""
+    """How a key may be quoted: as itself, JSON-escaped, repr-escaped; none for a key too
+    short to tell apart or one the contract's own text contains (each computed once: the
+    edges submit keys of 64 KiB, and every response is searched for every key)."""
+    if len(key) < ECHO_MIN or key in load_contract().raw_text:
+        return ()
     return tuple({key, json.dumps(key)[1:-1], repr(key)[1:-1]})
 
 
