@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-#: What the zygote imports before forking: everything a suite run needs but its own plugin
-#: (pytest must import that itself, to rewrite its asserts).
+#: What the zygote imports before forking: everything a suite run needs, its plugins included
+#: (``run`` has pytest import them with plain asserts, so pytest reuses these modules rather
+#: than rewriting them). Not the suite's test modules: Hypothesis fixes a test's settings when
+#: it decorates it, and each run loads its own profile before collecting.
 PRELOAD = (
     "contract.cli",
     "contract.runner",
@@ -39,7 +41,10 @@ PRELOAD = (
     "contract.mock.server",
     "contract.report.build",
     "contract.report.html",
+    "contract.pytest_plugin.plugin",
+    "_hypothesis_pytestplugin",
     "hypothesis",
+    "jsonschema",
     "pytest",
     "schemathesis",
     "xdist",
@@ -86,6 +91,8 @@ def _serve() -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
+    # The contract as a Schemathesis schema (cached): building it imports most of Schemathesis.
+    importlib.import_module("contract.generation").schema()
     print(json.dumps({"ready": os.getpid()}), flush=True)
     for line in sys.stdin:
         job = json.loads(line)
