@@ -12,7 +12,9 @@ report must count every request it forwarded. Target: proxied >= 0.5x direct.
 A third server, ``bare_forwarder.py``, is measured in the same rounds: the proxy's own stack
 (uvicorn + the proxy's aiohttp client, one process) forwarding with no judging at all, the
 floor any proxy on this stack starts from. Each row also gives the CPU each request costs the
-mock, the forwarder, the proxy and wrk itself (wrk's from the children's rusage).
+mock, the forwarder, the proxy and wrk itself (wrk's from the children's rusage). With
+``--lean`` a fourth, ``bare_forwarder.py URL PORT lean``, forwards with a minimal upstream client
+(asyncio + httptools) instead of aiohttp: what the upstream client costs.
 Without wrk a slower Python client is used and the run says so. See benchmarks/README.md.
 """
 
@@ -142,11 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 below the target")
+    parser.add_argument(
+        "--lean", action="store_true", help="also measure the forwarder with a minimal client"
+    )
     args = parser.parse_args(argv)
     driver = wrk if shutil.which("wrk") else python_client
     client = "wrk -t1" if driver is wrk else "python http.client (wrk not installed)"
     cli = [sys.executable, "-m", "contract.cli"]
-    mock_port, proxy_port, bare_port = _free_port(), _free_port(), _free_port()
+    mock_port, proxy_port, bare_port, lean_port = (_free_port() for _ in range(4))
     work = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     script = work / "post.lua"
     script.write_text(
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
         + "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in HEADERS.items())
     )
-    names = ("direct", "bare", "proxied")
+    names = ("direct", "bare", "lean", "proxied") if args.lean else ("direct", "bare", "proxied")
     results: dict[str, dict[int, list[float]]] = {name: {} for name in names}
     #: server CPU microseconds per request: the mock's (direct), the bare forwarder's, the proxy's
     cpu: dict[str, dict[int, list[float]]] = {name: {} for name in names}
@@ -167,14 +172,19 @@ def main(argv: list[str] | None = None) -> int:
     proxy_argv = [*cli, "proxy", "--site", upstream, "--port", str(proxy_port)]
     proxy_argv += ["--report-dir", str(work / "reports")]
     bare_argv = [sys.executable, str(HERE / "bare_forwarder.py"), upstream, str(bare_port)]
-    with (
-        _server(mock_argv, mock_port) as mock,
-        _server(proxy_argv, proxy_port) as proxy,
-        _server(bare_argv, bare_port) as bare,
-    ):
+    lean_argv = [*bare_argv[:-1], str(lean_port), "lean"]
+    with contextlib.ExitStack() as stack:
+        mock = stack.enter_context(_server(mock_argv, mock_port))
+        proxy = stack.enter_context(_server(proxy_argv, proxy_port))
+        bare = stack.enter_context(_server(bare_argv, bare_port))
         ports = {"direct": mock_port, "bare": bare_port, "proxied": proxy_port}
-        urls = {name: f"http://{HOST}:{port}" for name, port in ports.items()}
         groups = {"direct": mock.pid, "bare": bare.pid, "proxied": proxy.pid}
+        if args.lean:
+            ports["lean"], groups["lean"] = (
+                lean_port,
+                stack.enter_context(_server(lean_argv, lean_port)).pid,
+            )
+        urls = {name: f"http://{HOST}:{ports[name]}" for name in names}
         for conns in CONNECTIONS:
             for url in urls.values():  # warm-up, untimed
                 driver(url, conns, 1.0, script)
@@ -216,8 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {summary['machine']}; load average (1 min) at end: {load[0]:.2f}")
     print(f"client: {client}; {args.rounds} rounds x {args.duration:g} s, medians")
     print("req/s: direct (the mock), bare (forwarder, no judging), proxied; CPU us/req")
+    extra = ["lean"] if args.lean else []
     head = f"{'conns':>5}  {'direct':>7}  {'bare':>6}  {'proxied':>7}  {'bare/d':>6}  {'prox/d':>6}"
-    print(f"{head}  {'mock CPU':>8}  {'bare CPU':>8}  {'proxy CPU':>9}  {'wrk CPU':>7}  target")
+    head += f"  {'mock CPU':>8}  {'bare CPU':>8}  {'proxy CPU':>9}  {'wrk CPU':>7}  target"
+    print(head + "".join(f"  {'lean':>6}  {'lean/d':>6}  {'lean CPU':>8}" for _ in extra))
     ok = True
     for conns in CONNECTIONS:
         rate = {name: statistics.median(results[name][conns]) for name in names}
@@ -239,7 +251,16 @@ def main(argv: list[str] | None = None) -> int:
         mark = "ok" if ratio >= TARGET else "MISSED"
         row = f"{conns:>5}  {rate['direct']:>7.0f}  {rate['bare']:>6.0f}  {rate['proxied']:>7.0f}"
         row += f"  {bare_ratio:>6.2f}  {ratio:>6.2f}  {per['direct']:>8.0f}  {per['bare']:>8.0f}"
-        print(f"{row}  {per['proxied']:>9.0f}  {per_wrk:>7.0f}  >= {TARGET} {mark}")
+        row += f"  {per['proxied']:>9.0f}  {per_wrk:>7.0f}  >= {TARGET} {mark:6}"
+        for name in extra:
+            lean_ratio = rate[name] / rate["direct"]
+            row += f"  {rate[name]:>6.0f}  {lean_ratio:>6.2f}  {per[name]:>8.0f}"
+            summary["results"][conns].update(
+                lean_forwarder=rate[name],
+                lean_forwarder_ratio=lean_ratio,
+                lean_forwarder_cpu_us_per_request=per[name],
+            )
+        print(row)
     print(f"the proxy forwarded {forwarded} requests and judged {judged} (its report)")
     print(f"socket errors: {errors}")
     if forwarded != judged + outside or judged < sent * 0.9:
