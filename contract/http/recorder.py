@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,12 @@ class Recorder:
     def passed(self, rule: str) -> None:
         with self._lock:
             self.tallies[rule].passed += 1
+
+    def passed_each(self, rules: Iterable[str]) -> None:
+        """:meth:`passed` for several rules at once (one lock)."""
+        with self._lock:
+            for rule in rules:
+                self.tallies[rule].passed += 1
 
     def skipped(self, rule: str, reason: str) -> None:
         with self._lock:

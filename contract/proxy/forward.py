@@ -72,6 +72,7 @@ class ProxyApp:
         self.after = after
         self.contract = load_contract()
         self._client: aiohttp.ClientSession | None = None
+        self._origin = str(self.upstream.origin()) + self.prefix  # what a request target follows
         host = self.upstream.host
         self._loopback = host in {"127.0.0.1", "localhost", "::1"}
 
@@ -101,8 +102,8 @@ class ProxyApp:
         target = (scope.get("raw_path") or scope["path"].encode("latin-1")).decode("latin-1")
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")
-        url = str(self.upstream.origin()) + self.prefix + target
-        raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
+        url = self._origin + target
+        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         headers = _as_dict(raw_headers)
         body = await _read_body(receive)
         if body is None:  # the client went away before its request was whole
@@ -114,10 +115,8 @@ class ProxyApp:
             self._judged(ticket, request, None, started, why)
             await self._refuse(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, why)
             return
-        # optional whitespace around a value is not part of it (RFC 9110, 5.5)
-        forwarded = [(k, v.strip(b" \t")) for k, v in raw_headers if k.lower() not in HOP_BY_HOP]
         try:
-            status, resp_headers, raw = await self._forward(method, url, forwarded, body)
+            status, resp_headers, raw = await self._forward(method, url, raw_headers, body)
         except TimeoutError:
             why = f"the site did not answer within {self.timeout:g} s"
             self._judged(ticket, request, None, started, why)
@@ -128,9 +127,7 @@ class ProxyApp:
             self._judged(ticket, request, None, started, why)
             await self._refuse(send, HTTPStatus.BAD_GATEWAY, why)
             return
-        out = [(k, v) for k, v in resp_headers if k.lower() not in HOP_BY_HOP]
-        if not any(k.lower() == b"content-length" for k, _ in out):
-            out.append((b"content-length", str(len(raw)).encode()))
+        out = _answered_headers(resp_headers, len(raw))
         # judged before it is answered: a client that got its answer finds it in the report,
         # and a client's next call is judged after this one
         self._judged(ticket, request, (status, _as_dict(resp_headers), raw), started, None)
@@ -140,8 +137,14 @@ class ProxyApp:
     async def _forward(
         self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        """Send the request as it came; the answer's status, raw headers and raw body."""
-        sent = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+        """Send the request as it came (less the hop-by-hop headers); the answer's status, raw
+        headers and raw body."""
+        # optional whitespace around a value is not part of it (RFC 9110, 5.5)
+        sent = [
+            (k.decode("latin-1"), v.strip(b" \t").decode("latin-1"))
+            for k, v in headers
+            if k.lower() not in HOP_BY_HOP
+        ]
         async with self.client().request(
             method,
             URL(url, encoded=True),  # the request target exactly as the client wrote it
@@ -211,10 +214,28 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 def _as_dict(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """Headers as one str per lower-cased name (repeated ones joined with ', ')."""
-    out: dict[str, str] = {}
+    out = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in headers}
+    if len(out) == len(headers):  # no name repeated: the common case, in one pass
+        return out
+    out = {}
     for key, value in headers:
         name, text = key.decode("latin-1").lower(), value.decode("latin-1")
         out[name] = f"{out[name]}, {text}" if name in out else text
+    return out
+
+
+def _answered_headers(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+    """The site's headers as the client gets them: less the hop-by-hop ones, with a
+    Content-Length (the body is sent whole)."""
+    out = []
+    sized = False
+    for key, value in headers:
+        name = key.lower()
+        if name not in HOP_BY_HOP:
+            out.append((key, value))
+            sized = sized or name == b"content-length"
+    if not sized:
+        out.append((b"content-length", b"%d" % length))
     return out
 
 

@@ -112,31 +112,53 @@ class ProxyJudge:
         self.started = time.time()
         self._api = self.contract.api_key_header.lower()
         self._app = self.contract.app_key_header.lower()
+        # derived once: the contract's properties compute them again on every call
+        self._account_path = self.contract.account_path
+        self._labels = {m: self.contract.operation(m).label for m in self.contract.operations}
+        #: The api_key (or None) of request bodies seen before (up to MEMO_BODY bytes): a
+        #: client sends the same body again and again. Called from the event loop only.
+        self._secret_of: OrderedDict[bytes, str | None] = OrderedDict()
 
     # -- the request side --------------------------------------------------------------
     def operation_of(self, method: str, path: str) -> str | None:
         """The contract operation a request is for, or None (outside the contract)."""
-        if path.rstrip("/") == self.contract.account_path and method in self.contract.operations:
-            return self.contract.operation(method).label
+        if path.rstrip("/") == self._account_path:
+            return self._labels.get(method)
         return None
 
     def begin(self, method: str, headers: dict[str, str], body: bytes) -> Ticket:
         """Register the request's secrets before anything could show them; start its call."""
         api, app = headers.get(self._api, ""), headers.get(self._app, "")
-        SECRETS.add(api, app)
-        if body:
-            with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
-                key = self.contract.secret_of(json.loads(body))
-                if key is not None:
-                    SECRETS.add(key)
-                    with self.lock:
-                        if key not in self.submitted:
-                            self._generation += 1
-                        self.submitted.pop(key, None)
-                        self.submitted[key] = None
-                        while len(self.submitted) > SUBMITTED_LIMIT:
-                            del self.submitted[next(iter(self.submitted))]
+        if api not in SECRETS or app not in SECRETS:
+            SECRETS.add(api, app)
+        key = self._submitted_key(body) if body else None
+        if key is not None:
+            if key not in SECRETS:
+                SECRETS.add(key)
+            with self.lock:
+                if key not in self.submitted:
+                    self._generation += 1
+                elif next(reversed(self.submitted)) == key:  # already the latest
+                    return self.sequence.begin((api, app))
+                self.submitted.pop(key, None)
+                self.submitted[key] = None
+                while len(self.submitted) > SUBMITTED_LIMIT:
+                    del self.submitted[next(iter(self.submitted))]
         return self.sequence.begin((api, app))
+
+    def _submitted_key(self, body: bytes) -> str | None:
+        """The api_key a request body submits, if any (remembered for small bodies)."""
+        if len(body) <= MEMO_BODY and body in self._secret_of:
+            self._secret_of.move_to_end(body)
+            return self._secret_of[body]
+        key = None
+        with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
+            key = self.contract.secret_of(json.loads(body))
+        if len(body) <= MEMO_BODY:
+            self._secret_of[body] = key
+            while len(self._secret_of) > MEMO_SIZE:
+                self._secret_of.popitem(last=False)
+        return key
 
     # -- the response side -------------------------------------------------------------
     def judge(
@@ -177,11 +199,12 @@ class ProxyJudge:
             results += seq
         for rule, finding in results:
             if finding is None:
-                self.recorder.passed(rule)
                 passed.append(rule)
             else:
                 self.recorder.failed(finding, exchange)
                 violations.append((rule, redact(finding.message)))
+        if passed:
+            self.recorder.passed_each(passed)
         return self._keep(
             method, path, operation, status, elapsed, passed, violations, upstream_error
         )
@@ -190,9 +213,8 @@ class ProxyJudge:
         """Every response rule's verdict (remembered for answers seen before)."""
         key: tuple[Any, ...] | None = None
         if len(exchange.response_body) <= MEMO_BODY:
-            headers = tuple(
-                sorted((k, v) for k, v in exchange.response_headers.items() if k != "date")
-            )
+            # in the site's order: the same site answers its headers in the same order
+            headers = tuple(item for item in exchange.response_headers.items() if item[0] != "date")
             key = (
                 exchange.method,
                 exchange.operation,
@@ -273,8 +295,8 @@ class ProxyJudge:
 
 def _decoded(headers: dict[str, str], raw: bytes) -> bytes:
     """The body as the rules must read it: gzip or deflate content coding undone."""
-    coding = next((v for k, v in headers.items() if k.lower() == "content-encoding"), "")
-    if coding.strip().lower() in {"gzip", "x-gzip", "deflate"} and raw:
+    coding = headers.get("content-encoding")  # the names are lower-case (forward._as_dict)
+    if coding and coding.strip().lower() in {"gzip", "x-gzip", "deflate"} and raw:
         with contextlib.suppress(zlib.error):
             return zlib.decompressobj(wbits=47).decompress(raw, 64 * 1024 * 1024)
     return raw

@@ -107,22 +107,7 @@ class ProxyServer(ThreadedServer):
         self.bind()
         assert self._socket is not None
         app = ProxyApp(self.upstream, self.judge, timeout=self.timeout, after=self._after)
-        config = uvicorn.Config(
-            app,
-            loop="auto",  # uvloop when installed
-            http="auto",  # httptools when installed
-            ws="none",
-            lifespan="on",  # closes the upstream connection pool on shutdown
-            interface="asgi3",
-            log_config=None,
-            access_log=False,  # request lines may carry keys in their query strings
-            proxy_headers=False,
-            server_header=False,  # the site's own headers only
-            date_header=False,
-            timeout_keep_alive=30,
-            timeout_graceful_shutdown=GRACEFUL_STOP,
-            backlog=1024,
-        )
+        config = uvicorn_config(app)
         self._server = uvicorn.Server(config)
         return self._server, self._socket
 
@@ -137,3 +122,23 @@ class ProxyServer(ThreadedServer):
             mock_faults=sorted(self.mock.faults) if self.mock else [],
             stopped_by=self.stopped_by,
         )
+
+
+def uvicorn_config(app: Any) -> uvicorn.Config:
+    """How uvicorn serves the proxy (shared with the benchmarks' bare forwarder)."""
+    return uvicorn.Config(
+        app,
+        loop="auto",  # uvloop when installed
+        http="auto",  # httptools when installed
+        ws="none",
+        lifespan="on",  # closes the upstream connection pool on shutdown
+        interface="asgi3",
+        log_config=None,
+        access_log=False,  # request lines may carry keys in their query strings
+        proxy_headers=False,
+        server_header=False,  # the site's own headers only
+        date_header=False,
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=GRACEFUL_STOP,
+        backlog=1024,
+    )
