@@ -73,7 +73,7 @@ def _wait(port: int, proc: subprocess.Popen[Any], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"a server exited early ({proc.args})")
+            raise SystemExit(f"a server exited early ({proc.args!r})")
         with contextlib.suppress(OSError):
             conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/")
@@ -81,7 +81,7 @@ def _wait(port: int, proc: subprocess.Popen[Any], timeout: float = 30) -> None:
             conn.close()
             return
         time.sleep(0.1)
-    raise SystemExit(f"a server did not start ({proc.args})")
+    raise SystemExit(f"a server did not start ({proc.args!r})")
 
 
 @contextlib.contextmanager
