@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
 
 from contract import __version__
 from contract.errors import UsageError
@@ -81,37 +79,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Where Hypothesis keeps what it may reuse between runs, unless the environment says.
-STORAGE_VARIABLE = "HYPOTHESIS_STORAGE_DIRECTORY"
-
-
-def hypothesis_cache_dir() -> Path:
-    """The per-user cache for Hypothesis' storage: ``$XDG_CACHE_HOME`` or ``~/.cache``."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "statuspage-contract" / "hypothesis"
-
-
-def use_hypothesis_cache() -> None:
-    """Let ``run`` reuse Hypothesis' Unicode tables instead of rebuilding them every time.
-
-    Hypothesis computes which characters UTF-8 can encode once per storage directory (about
-    5 s of CPU and 200 MB of memory) and stores the tables there. ``run`` keeps the storage
-    out of its working directory; a per-user cache does that too and keeps the tables. The
-    suite keeps no example database, so no request data is stored there. An unwritable cache
-    leaves the choice to the runner (a temporary directory).
-    """
-    if STORAGE_VARIABLE in os.environ:
-        return
-    path = hypothesis_cache_dir()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return
-    if os.access(path, os.W_OK):
-        os.environ[STORAGE_VARIABLE] = str(path)
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
+    from contract.hypothesis_cache import use_hypothesis_cache
     from contract.runner import run_suite
 
     use_hypothesis_cache()

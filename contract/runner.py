@@ -245,7 +245,7 @@ def run_suite(args: argparse.Namespace) -> int:
         stale.unlink()  # never mistake an old report for this run's
     # Hypothesis keeps a storage directory, by default .hypothesis/ in the working directory:
     # keep `run` from writing where it was started. The command line points it at a per-user
-    # cache (contract.cli.use_hypothesis_cache); otherwise a temporary directory.
+    # cache (contract.hypothesis_cache); otherwise a temporary directory.
     key = "HYPOTHESIS_STORAGE_DIRECTORY"
     final = _FinalReports()
     with tempfile.TemporaryDirectory(prefix="statuspage-contract-") as scratch:

@@ -15,8 +15,13 @@ def draw(strategy: Any, n: int, seed: int | None, use: Callable[[Any], bool]) ->
     Generation only: no shrinking, no example database (it would store submitted api_keys),
     no deadline, quiet. ``use`` returns False for a value that does not count (it is filtered
     out). An exception from ``use`` stops the drawing and is raised as is: Hypothesis never
-    sees it, so it never reports the (unredacted) value that was being used.
+    sees it, so it never reports the (unredacted) value that was being used. Hypothesis'
+    Unicode tables are kept in the per-user cache that ``run`` uses (not in a
+    ``.hypothesis/`` folder beside the notebook, rebuilt there for ~4 s and 200 MB).
     """
+    from contract.hypothesis_cache import use_hypothesis_cache
+
+    use_hypothesis_cache()
     from hypothesis import Phase, assume, given, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import Unsatisfiable

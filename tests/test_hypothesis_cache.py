@@ -1,14 +1,16 @@
-"""``run`` keeps Hypothesis' storage (its Unicode tables) in a per-user cache, not in the
-working directory and not rebuilt on every run."""
+"""``run`` and the notebooks' drawing keep Hypothesis' storage (its Unicode tables) in a
+per-user cache, not in the working directory and not rebuilt on every run."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from contract.cli import STORAGE_VARIABLE, use_hypothesis_cache
+from contract.hypothesis_cache import STORAGE_VARIABLE, use_hypothesis_cache
 
 
 @pytest.fixture
@@ -43,3 +45,19 @@ def test_an_unusable_cache_leaves_the_choice_to_the_runner(
     no_storage_choice.setenv("XDG_CACHE_HOME", str(blocker))
     use_hypothesis_cache()
     assert STORAGE_VARIABLE not in os.environ
+
+
+def test_drawing_in_a_notebook_writes_nothing_beside_it(tmp_path: Path) -> None:
+    """A notebook that draws payloads leaves no ``.hypothesis/`` in its folder: the tables go
+    to the per-user cache (here a scratch one), where the next kernel finds them."""
+    work, cache = tmp_path / "notebooks", tmp_path / "cache"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != STORAGE_VARIABLE}
+    env["XDG_CACHE_HOME"] = str(cache)
+    code = "from contract.notebook import sample_payloads; print(len(sample_payloads(3, seed=1)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert not (work / ".hypothesis").exists()
+    assert any((cache / "statuspage-contract" / "hypothesis").iterdir())
