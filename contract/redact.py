@@ -27,7 +27,8 @@ class SecretRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
-        self._forms: list[str] | None = None  # long secrets' forms, longest first
+        self._long_forms: set[str] = set()  # every form of every long secret
+        self._forms: list[str] | None = None  # the same, longest first
         self._pattern: re.Pattern[str] | None = None  # short secrets as whole tokens
 
     def add(self, *secrets: Any) -> None:
@@ -35,9 +36,11 @@ class SecretRegistry:
             for secret in secrets:
                 if isinstance(secret, str) and secret.strip() and secret not in self._secrets:
                     self._secrets.add(secret)
-                    self._forms = None
                     if len(secret) < SUBSTRING_MIN:
                         self._pattern = None
+                    else:
+                        self._long_forms |= self._forms_of(secret)
+                        self._forms = None
 
     def __contains__(self, secret: object) -> bool:
         return secret in self._secrets
@@ -48,6 +51,7 @@ class SecretRegistry:
     def clear(self) -> None:
         with self._lock:
             self._secrets.clear()
+            self._long_forms.clear()
             self._forms = None
             self._pattern = None
 
@@ -65,9 +69,7 @@ class SecretRegistry:
         when there are none)."""
         with self._lock:
             if self._forms is None:
-                long_ones = (s for s in self._secrets if len(s) >= SUBSTRING_MIN)
-                forms = set().union(*(self._forms_of(s) for s in long_ones))
-                self._forms = sorted(forms, key=len, reverse=True)
+                self._forms = sorted(self._long_forms, key=len, reverse=True)
             if self._pattern is None:
                 short = sorted(
                     (f for s in self._secrets if len(s) < SUBSTRING_MIN for f in self._forms_of(s)),
