@@ -37,6 +37,13 @@ if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) and "PYTHONPYCACHEPREFIX" not
         tempfile.gettempdir(), f"statuspage-contract-pycache-{os.getuid()}"
     )
 
+# Hypothesis builds its Unicode tables once per storage directory (~4 s of CPU, 200 MB): let
+# these tests, the suite runs they start and the notebook kernels share the per-user cache that
+# `run` uses, instead of one .hypothesis/ per working directory.
+from contract.hypothesis_cache import use_hypothesis_cache  # noqa: E402
+
+use_hypothesis_cache()
+
 import requests  # noqa: E402
 
 from contract.mock import MockSite  # noqa: E402
