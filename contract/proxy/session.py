@@ -14,8 +14,7 @@ from typing import Any
 
 from contract.http.recorder import Recorder
 from contract.proxy.judge import ProxyJudge
-
-PROXY_KIND = "proxy"
+from contract.report.verdict import PROXY_KIND
 
 
 class _Run:

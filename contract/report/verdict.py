@@ -77,12 +77,23 @@ class SiteDecision:
         }
 
 
+#: ``run.kind`` of a report made from a proxy's passive traffic (contract.proxy): no test
+#: selection or profile applies, only the requests the traffic happened to send.
+PROXY_KIND = "proxy"
+
+
 def _never(rule: str, site: str) -> bool:
     return False
 
 
 def _hint(report: Mapping[str, Any], names: Iterable[str]) -> str:
-    """Which option would exercise these rules, read from why checks and tests were skipped."""
+    """Which option would exercise these rules, read from why checks and tests were skipped;
+    for a proxy's report, what traffic would."""
+    if (report.get("run") or {}).get("kind") == PROXY_KIND:
+        return (
+            " (the traffic seen did not exercise them: send the calls that do through the "
+            "proxy, or waive them for the gate)"
+        )
     rules: Mapping[str, Any] = report.get("rules") or {}
     reasons = " ".join(
         [str(r) for n in names for r in (rules.get(n, {}) or {}).get("skip_reasons", [])]
@@ -108,12 +119,13 @@ def decide_site(report: Mapping[str, Any], waived: Waived | None = None) -> Site
     if run.get("complete") is False and run.get("pytest_exit_status") == 2:
         return SiteDecision(site, Verdict.ABORTED, "the run was interrupted; it is not complete")
     if not tests.get("total") or not run.get("requests"):
-        return SiteDecision(
-            site,
-            Verdict.NOTHING_TESTED,
-            "nothing was tested: no test ran or no request was sent "
-            "(check -k and the pytest arguments)",
+        why = (
+            "nothing was judged: no request went through the proxy"
+            if run.get("kind") == PROXY_KIND
+            else "nothing was tested: no test ran or no request was sent "
+            "(check -k and the pytest arguments)"
         )
+        return SiteDecision(site, Verdict.NOTHING_TESTED, why)
     failing = [n for n, r in rules.items() if (r or {}).get("failed")]
     broken = tuple(n for n in failing if not waived(n, site))
     required = [n for n, rule in RULES.items() if rule.is_required(kind)]

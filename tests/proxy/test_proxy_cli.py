@@ -100,7 +100,9 @@ def test_requests_n_stops_writes_the_reports_and_the_gate_reads_them(tmp_path: P
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 3, err  # INCOMPLETE: passive traffic leaves rules unexercised
     assert "stopped (--requests 3): 3 request(s) forwarded" in out
-    assert out.strip().splitlines()[-1].startswith("INCOMPLETE: ")
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("INCOMPLETE: ")
+    assert "the traffic seen did not exercise them" in last and "without -k" not in last
     report = json.loads((tmp_path / "reports" / "contract-report.json").read_text())
     assert report["run"]["kind"] == "proxy" and report["run"]["proxy"]["forwarded"] == 3
     written = "".join(path.read_text() for path in (tmp_path / "reports").iterdir())
@@ -123,6 +125,14 @@ def test_duration_stops_and_writes_the_reports(tmp_path: Path) -> None:
     assert 1.5 <= time.monotonic() - started < 15
     assert "stopped (--duration 1.5)" in out
     assert (tmp_path / "reports" / "contract-report.html").exists()
+
+
+def test_no_traffic_is_nothing_tested_and_says_why(tmp_path: Path) -> None:
+    proc, _ = _start(tmp_path, "--duration", "0.5")
+    out, err = proc.communicate(timeout=20)
+    last = out.strip().splitlines()[-1]
+    assert proc.returncode != 0, err
+    assert last.startswith("NOTHING TESTED: nothing was judged: no request went through the proxy")
 
 
 @pytest.mark.parametrize(
