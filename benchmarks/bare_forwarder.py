@@ -34,6 +34,16 @@ from contract.proxy.server import uvicorn_config  # noqa: E402
 from contract.serving import listening_socket  # noqa: E402
 
 
+async def _read_body(receive: Any) -> bytes:
+    """The whole request body of an ASGI request."""
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
 class BareForwarder:
     """Forward and answer; nothing judged. The upstream client is the proxy's own."""
 
@@ -48,13 +58,7 @@ class BareForwarder:
         target = scope["raw_path"].decode("latin-1")
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
+        body = await _read_body(receive)
         headers = [
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in scope["headers"]
@@ -124,13 +128,7 @@ class LeanForwarder(BareForwarder):
         if scope["type"] != "http":
             await self.proxy(scope, receive, send)
             return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
+        body = await _read_body(receive)
         target = scope["raw_path"]
         if scope["query_string"]:
             target += b"?" + scope["query_string"]

@@ -35,7 +35,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from load import BODY, CONNECTIONS, HOST, PATH, group_cpu, wrk_figures
+from load import BODY, CONNECTIONS, HOST, PATH, group_cpu, threaded_posts, wrk_figures
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -223,27 +222,10 @@ def wrk(server: Server, conns: int, seconds: int, script: Path) -> tuple[float, 
 
 def python_client(server: Server, conns: int, seconds: int, _script: Path) -> tuple[float, int]:
     """Fallback without wrk: one keep-alive http.client connection per thread."""
-    host, port = server.url.removeprefix("http://").split(":")
+    port = int(server.url.rsplit(":", 1)[1])
     headers = {**server.headers, "Content-Type": "application/json"}
-    counts, bad, stop = [0] * conns, [0], time.monotonic() + seconds
-
-    def loop(index: int) -> None:
-        conn = http.client.HTTPConnection(host, int(port), timeout=10)
-        while time.monotonic() < stop:
-            conn.request("POST", PATH, BODY, headers)
-            response = conn.getresponse()
-            response.read()
-            bad[0] += response.status not in EXPECTED.get(server.name, {201})
-            counts[index] += 1
-        conn.close()
-
-    start = time.monotonic()
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(conns)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.monotonic() - start), bad[0]
+    allowed = EXPECTED.get(server.name, {201})
+    return threaded_posts(port, headers, conns, seconds, lambda status: status in allowed)
 
 
 def run(servers: list[Server], args: argparse.Namespace, driver: Any, script: Path) -> None:

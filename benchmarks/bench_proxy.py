@@ -34,13 +34,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from load import BODY, CONNECTIONS, HOST, PATH, group_cpu, wrk_figures
+from load import BODY, CONNECTIONS, HOST, PATH, group_cpu, threaded_posts, wrk_figures
 
 HERE = Path(__file__).resolve().parent
 TARGET = 0.5  # proxied req/s / direct req/s
@@ -118,24 +117,7 @@ def wrk(url: str, conns: int, seconds: float, script: Path) -> tuple[float, int]
 
 def python_client(url: str, conns: int, seconds: float, _script: Path) -> tuple[float, int]:
     """Without wrk: one keep-alive http.client connection per thread."""
-    port = int(url.rsplit(":", 1)[1])
-    counts, stop = [0] * conns, time.monotonic() + seconds
-
-    def loop(index: int) -> None:
-        conn = http.client.HTTPConnection(HOST, port, timeout=10)
-        while time.monotonic() < stop:
-            conn.request("POST", PATH, BODY, HEADERS)
-            conn.getresponse().read()
-            counts[index] += 1
-        conn.close()
-
-    start = time.monotonic()
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(conns)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.monotonic() - start), 0
+    return threaded_posts(int(url.rsplit(":", 1)[1]), HEADERS, conns, seconds)
 
 
 def main(argv: list[str] | None = None) -> int:
