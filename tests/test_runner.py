@@ -582,3 +582,57 @@ def test_an_invalid_waivers_file_is_a_one_line_usage_error(tmp_path):
     bad.write_text('[[waiver]]\nrule = "no-such-rule"\nreason = "r"\nexpires = 2999-01-01\n')
     run = start(tmp_path / "t", "--site", "mock", "--waivers", str(bad), env=cli_env())()
     assert_usage_error(run, "no-such-rule")
+
+
+# -- what run asks of pytest and of the interpreter ----------------------------------------------
+def _argv(*words: str) -> list[str]:
+    from contract.cli import build_parser
+    from contract.runner import pytest_arguments
+
+    args = build_parser().parse_args(["run", *words])
+    sites = list(args.site or ["mock"])
+    return pytest_arguments(args, sites)
+
+
+def _plugins(argv: list[str]) -> list[str]:
+    return [argv[i + 1] for i, word in enumerate(argv[:-1]) if word == "-p"]
+
+
+@pytest.mark.parametrize(
+    ("words", "xdist"),
+    [
+        (("--site", "mock"), False),
+        (("--site", "mock", "--", "-k", "not unusual"), False),
+        (("--site", "mock", "--", "-n", "2"), True),
+        (("--site", "mock", "--", "--dist=load"), True),
+        (("--site", "mock", "--site", "datadoghq.eu"), True),
+    ],
+)
+def test_run_loads_only_the_plugins_the_suite_needs(words: tuple[str, ...], xdist: bool) -> None:
+    """No installed plugin loads by itself; Hypothesis' always, pytest-xdist's only for several
+    sites or when the user's own arguments use it; `-- -p NAME` adds any other."""
+    argv = _argv(*words)
+    assert "--disable-plugin-autoload" in argv
+    plugins = _plugins(argv)
+    assert "_hypothesis_pytestplugin" in plugins
+    assert ("xdist.plugin" in plugins) is xdist
+    assert "other_plugin" in _plugins(
+        _argv(*words, *(() if "--" in words else ("--",)), "-p", "other_plugin")
+    )
+
+
+def test_the_garbage_collector_is_restored_after_the_run() -> None:
+    """`run` pauses the collector during collection and freezes what it imported; whatever
+    happens in the run, the process gets its collector back as it was."""
+    import gc
+
+    from contract.runner import _lean_gc, _LeanGarbageCollection
+
+    before = (gc.isenabled(), gc.get_threshold())
+    with pytest.raises(RuntimeError), _lean_gc():
+        assert not gc.isenabled()
+        _LeanGarbageCollection().pytest_collection_finish(None)
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        raise RuntimeError("a failing run")
+    assert (gc.isenabled(), gc.get_threshold()) == before
+    assert gc.get_freeze_count() == 0
