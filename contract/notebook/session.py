@@ -257,7 +257,7 @@ def property_session(
 
     def invalid_case(case: Any) -> bool:
         if is_valid_create_body(case.body):
-            return False  # a negative case that breaks a header, not the body
+            return False  # a guard: generated invalid cases break the body (generation.cases)
         invalid_create_rejected(client, case)
         note_first()
         return True

@@ -32,7 +32,9 @@ def test_valid_bodies_create_once_then_conflict(contract_client: ContractClient,
 def test_invalid_bodies_are_rejected_and_change_nothing(
     contract_client: ContractClient, contract_target: Target, case
 ) -> None:
-    assume(not is_valid_create_body(case.body))  # a negative case may break only a header
+    # A guard: every generated invalid case breaks the body (generation.cases), but a tool's
+    # idea of invalid could differ from the contract's validator.
+    assume(not is_valid_create_body(case.body))
     invalid_create_rejected(
         contract_client, case, clean=contract_target.mutation_skip_reason is None
     )
