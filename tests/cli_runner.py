@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -85,14 +86,41 @@ def _child(job: dict[str, Any]) -> None:
         os._exit(code if isinstance(code, int) else (0 if code is None else 1))
 
 
+def _warm_hypothesis() -> None:
+    """Pay once, before forking, what each run's first generated case costs Hypothesis:
+    describing Schemathesis' strategies (it parses a source file to word a lambda; ~0.15 s),
+    registering its random generator (a full garbage collection; ~0.1 s) and collecting the
+    constants of the loaded local modules (it adds those of modules loaded later)."""
+    from hypothesis import HealthCheck, Phase, find, settings
+
+    from contract import generation
+
+    generation.schema()  # the contract as a Schemathesis schema: imports most of Schemathesis
+    once = settings(
+        database=None,
+        max_examples=1,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    for method, valid in (("POST", True), ("POST", False), ("PATCH", True)):
+        find(generation.cases(method, valid=valid), lambda _: True, settings=once)
+
+
 def _serve() -> None:
     """The zygote: import once, then fork a child per job line read from stdin."""
     import importlib
 
-    for name in PRELOAD:
-        importlib.import_module(name)
-    # The contract as a Schemathesis schema (cached): building it imports most of Schemathesis.
-    importlib.import_module("contract.generation").schema()
+    # First, before Hypothesis' pytest plugin is imported: from then on until a pytest session
+    # configures it, Hypothesis warns about any generation as a plugin's slow side effect.
+    _warm_hypothesis()
+    from hypothesis.errors import HypothesisSideeffectWarning
+
+    with warnings.catch_warnings():
+        # Loading the plugin restarts Hypothesis' initialization, which then reports the
+        # warm-up's generation as a plugin's side effect: it is none.
+        warnings.simplefilter("ignore", HypothesisSideeffectWarning)
+        for name in PRELOAD:
+            importlib.import_module(name)
     print(json.dumps({"ready": os.getpid()}), flush=True)
     for line in sys.stdin:
         job = json.loads(line)
