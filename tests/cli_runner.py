@@ -45,7 +45,7 @@ PRELOAD = (
     "contract.pytest_plugin.plugin",
     "_hypothesis_pytestplugin",
     "hypothesis",
-    "jsonschema",
+    "jsonschema_rs",
     "pytest",
     "schemathesis",
     "xdist",

@@ -28,7 +28,6 @@ ALLOWED_WORDS = {
     ("contract/edges/derive.py", "type"): "the JSON Schema keyword, read while walking schemas",
     ("contract/mock/app.py", "type"): "the key of ASGI scopes and messages",
     ("contract/proxy/forward.py", "type"): "the key of ASGI scopes and messages",
-    ("contract/mock/validation.py", "type"): "the JSON Schema keyword of a validation error",
     ("contract/pytest_plugin/options.py", "type"): "argparse's type= argument",
 }
 

@@ -6,10 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema.exceptions import ValidationError
-
 from contract.spec import JSON_MEDIA_TYPE, is_json_media_type
-from contract.spec.validators import fast_validator_for, validator_for
+from contract.spec.validators import Violation, violations
 
 
 @dataclass(frozen=True)
@@ -56,20 +54,10 @@ def parse_json_body(raw: bytes, content_type: str | None) -> tuple[Any, BodyProb
 def validate_body(data: Any, schema: dict[str, Any]) -> BodyProblem | None:
     """The first contract violation of ``data`` against ``schema``, naming the field."""
     try:
-        if fast_validator_for(schema).is_valid(data):
-            return None
-    except (ValueError, RecursionError):
-        pass  # e.g. nesting too deep for the fast path: let jsonschema decide
-    validator = validator_for(schema)
-    try:
-        errors = sorted(validator.iter_errors(data), key=_error_order)
+        errors = violations(data, schema)
     except RecursionError:
         return BodyProblem("", "request body is nested too deeply")
     return _problem(errors[0]) if errors else None
-
-
-def _error_order(err: ValidationError) -> tuple[int, str]:
-    return (len(err.absolute_path), str(list(err.absolute_path)))
 
 
 def _dotted(parts: list[Any]) -> str:
@@ -79,22 +67,8 @@ def _dotted(parts: list[Any]) -> str:
     return out
 
 
-def _problem(err: ValidationError) -> BodyProblem:
-    path = list(err.absolute_path)
-    where = _dotted(path)
-    if err.validator == "required":
-        present = err.instance if isinstance(err.instance, dict) else {}
-        missing = next((p for p in err.validator_value if p not in present), "?")
-        return BodyProblem(_dotted([*path, missing]), "is required")
-    if err.validator == "type":
-        expected = err.validator_value
-        got = "null" if err.instance is None else type(err.instance).__name__
-        return BodyProblem(where or "body", f"must be of type {expected}, got {got}")
-    if err.validator == "enum":
-        allowed = ", ".join(map(repr, err.validator_value))
-        return BodyProblem(where, f"must be one of {allowed}")
-    if err.validator == "minLength":
-        return BodyProblem(where, f"must be at least {err.validator_value} character(s) long")
-    return BodyProblem(
-        where, f"violates {err.validator}"
-    )  # never quote the value: it may be a secret
+def _problem(violation: Violation) -> BodyProblem:
+    """A violation in the mock's words; never quotes the value."""
+    if violation.keyword == "required":
+        return BodyProblem(_dotted([*violation.path, violation.expected]), "is required")
+    return BodyProblem(_dotted(list(violation.path)) or "body", violation.describe())

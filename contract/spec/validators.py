@@ -1,19 +1,18 @@
 """One cache of JSON Schema validators for the contract's schemas (rules and mock alike).
 
-jsonschema and jsonschema-rs are imported on first use: importing jsonschema loads its format
-checkers' optional libraries (about 1 s), which commands such as ``gate`` never need.
+jsonschema-rs (also what Schemathesis validates with) answers and words every check: one
+library, about 100x faster than the pure-Python jsonschema, and imported on first use, so
+commands such as ``gate`` never load it.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from contract.spec.loader import load_contract
-
-if TYPE_CHECKING:
-    from jsonschema import Draft4Validator, FormatChecker
 
 
 def schema_formats(node: Any) -> set[str]:
@@ -27,64 +26,116 @@ def schema_formats(node: Any) -> set[str]:
 
 
 @cache
-def contract_format_checker() -> FormatChecker | None:
-    """A checker of exactly the formats the contract uses, or None when it uses none (today):
-    no format checker nobody asked for."""
-    from jsonschema import FormatChecker
-
-    formats = schema_formats(load_contract().resolved)
-    return FormatChecker(sorted(formats)) if formats else None
+def checks_formats() -> bool:
+    """Whether the validators check ``format``: only when the contract uses one (today it uses
+    none), so no format check nobody asked for."""
+    return bool(schema_formats(load_contract().resolved))
 
 
 @cache
-def _validator(schema_json: str) -> Draft4Validator:
-    from jsonschema import Draft4Validator
+def _compiled(schema_json: str) -> Any:
+    import jsonschema_rs
 
-    return Draft4Validator(json.loads(schema_json), format_checker=contract_format_checker())
+    return jsonschema_rs.Draft4Validator(json.loads(schema_json), validate_formats=checks_formats())
 
 
 #: id(schema) -> (schema, validator): the contract's schemas live as long as the process, and
-#: keeping a reference to each keeps its id stable. Saves a json.dumps of the schema a call.
-_BY_ID: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+#: keeping a reference to each keeps its id stable. Bounded: a caller that builds a new dict
+#: for each call (say, an empty schema) must not make it grow.
+_BY_ID: dict[int, tuple[dict[str, Any], Any]] = {}
+_BY_ID_LIMIT = 256
 
 
-def validator_for(schema: dict[str, Any]) -> Draft4Validator:
-    """The (cached) Draft 4 validator of ``schema``, checking the contract's formats."""
+def validator_for(schema: dict[str, Any]) -> Any:
+    """The (cached) Draft 4 validator of ``schema`` (a ``jsonschema_rs.Draft4Validator``)."""
     hit = _BY_ID.get(id(schema))
     if hit is not None and hit[0] is schema:
         return hit[1]
-    validator = _validator(json.dumps(schema, sort_keys=True))
-    _BY_ID[id(schema)] = (schema, validator)
+    validator = _compiled(json.dumps(schema, sort_keys=True))
+    if len(_BY_ID) < _BY_ID_LIMIT:
+        _BY_ID[id(schema)] = (schema, validator)
     return validator
 
 
-#: id(schema) -> (schema, jsonschema-rs validator): answers "valid?" about 100x faster than
-#: jsonschema; jsonschema still words the errors.
-_FAST: dict[int, tuple[dict[str, Any], Any]] = {}
+def json_type(value: Any) -> str:
+    """The JSON type name of a decoded value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
 
 
-def fast_validator_for(schema: dict[str, Any]) -> Any:
-    """The (cached) jsonschema-rs validator of ``schema``: a fast "is it valid?"."""
-    hit = _FAST.get(id(schema))
-    if hit is None or hit[0] is not schema:
-        import jsonschema_rs
+@dataclass(frozen=True)
+class Violation:
+    """One way an instance breaks a schema: where, which keyword, what the keyword asks for
+    (the missing property, for ``required``) and the JSON type found. Holds no part of the
+    value (it may be a secret, or a megabyte)."""
 
-        formats = contract_format_checker() is not None
-        hit = (schema, jsonschema_rs.Draft4Validator(schema, validate_formats=formats))
-        _FAST[id(schema)] = hit
-    return hit[1]
+    path: tuple[str | int, ...]
+    keyword: str
+    expected: Any
+    got: str
+
+    def describe(self) -> str:
+        """In words, never quoting the value."""
+        if self.keyword == "required":
+            return f"{self.expected!r} is a required property"
+        if self.keyword == "type":
+            types = self.expected if isinstance(self.expected, list) else [self.expected]
+            return f"must be of type {' or '.join(types)}, got {self.got}"
+        if self.keyword == "enum":
+            return f"must be one of {', '.join(map(repr, self.expected))}"
+        if self.keyword == "minLength":
+            return f"must be at least {self.expected} character(s) long"
+        return f"violates {self.keyword}"
+
+
+def _root_type_violation(instance: Any, schema: dict[str, Any]) -> Violation | None:
+    """A value of the wrong JSON type at the root, found without the validator: jsonschema-rs
+    copies the value into its error (and its message), megabytes for a large body."""
+    expected = schema.get("type")
+    if not isinstance(expected, str | list):
+        return None
+    allowed = {expected} if isinstance(expected, str) else set(expected)
+    got = json_type(instance)
+    if got in allowed or (got == "integer" and "number" in allowed):
+        return None
+    return Violation((), "type", expected, got)
+
+
+def violations(instance: Any, schema: dict[str, Any]) -> list[Violation]:
+    """Every violation of ``schema`` by ``instance``, shallowest first, in a stable order.
+    Raises RecursionError for an instance nested too deeply to validate."""
+    root = _root_type_violation(instance, schema)
+    if root is not None:
+        return [root]
+    validator = validator_for(schema)
+    try:
+        if validator.is_valid(instance):
+            return []
+        found = [
+            Violation(
+                tuple(err.instance_path), err.kind.name, err.kind.value, json_type(err.instance)
+            )
+            for err in validator.iter_errors(instance)
+        ]
+    except ValueError as exc:  # jsonschema-rs: "Recursion limit reached"
+        if "recursion" in str(exc).lower():
+            raise RecursionError(str(exc)) from None
+        raise
+    return sorted(found, key=lambda v: (len(v.path), str(v.path)))
 
 
 def schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
     """Human-readable schema violations of ``instance`` (values are never quoted)."""
-    out = []
-    errors = validator_for(schema).iter_errors(instance)
-    for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
-        where = "/".join(map(str, err.absolute_path)) or "body"
-        what = (
-            err.message
-            if err.validator in {"required", "enum", "type"}
-            else f"violates {err.validator}"
-        )
-        out.append(f"{where}: {what}")
-    return out
+    return [
+        f"{'/'.join(map(str, v.path)) or 'body'}: {v.describe()}"
+        for v in violations(instance, schema)
+    ]

@@ -58,7 +58,7 @@ def _imports(name: str) -> set[str]:
 #: the toolkit first: each module on its own, without paying Python's start-up 13 times.
 _IMPORT_EACH = """
 import json, os, sys, traceback
-import hypothesis, jinja2, jsonschema, requests, schemathesis, uvicorn, yaml
+import hypothesis, jinja2, jsonschema_rs, requests, schemathesis, uvicorn, yaml
 results = {}
 for name in sys.argv[1:]:
     read, write = os.pipe()
