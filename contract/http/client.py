@@ -81,6 +81,11 @@ class ContractClient:
             # No proxy applies to loopback; skipping the environment's proxy lookup saves
             # about a fifth of each request's client time.
             self.session.trust_env = False
+        #: What Session.request works out from the environment on every call (proxies, CA
+        #: bundle), worked out once: the client only ever talks to ``base_url``'s host.
+        self._send_settings = self.session.merge_environment_settings(
+            self.base_url, {}, None, None, None
+        )
         self.sent = 0
         self.submitted_keys: set[str] = set()
         #: The account ledger: what this client may send and what it created. The default
@@ -239,8 +244,10 @@ class ContractClient:
             with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
                 submitted = self._note_secret(jsonlib.loads(body))
         try:
-            response = self.session.request(
-                method, url, headers=headers, data=body, timeout=self.timeout
+            response = self.session.send(
+                self._prepare(method, url, headers, body),
+                timeout=self.timeout,
+                **self._send_settings,
             )
         except requests.RequestException as exc:
             host = urlsplit(url).hostname or "the site"
@@ -270,6 +277,23 @@ class ContractClient:
         if operation is not None:
             self.ownership.observe(method, body, exchange.status)
         return exchange
+
+    def _prepare(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> requests.PreparedRequest:
+        """The request as Session.request prepares it (the session's headers and cookies
+        under the call's own headers), without its per-call merging of settings: a quarter of
+        the client's time per request on the mock."""
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=method,
+            url=url,
+            headers={**self.session.headers, **headers},
+            data=body,
+            cookies=self.session.cookies,
+            hooks=self.session.hooks,
+        )
+        return prepared
 
     # -- pace -----------------------------------------------------------------------------
     def _rate_header(self, exchange: Exchange, suffix: str) -> int | None:
