@@ -30,8 +30,8 @@ HERE = Path(__file__).parent
 #: Examples per property-based test in the runs against a fault (PROOF_FAULT_EXAMPLES=40 runs
 #: them with the ci profile's own number). Each fault is caught with far fewer than 40 (3
 #: suffice; Schemathesis' examples and coverage phases always run in full), and the ci profile
-#: is derandomised, so these runs send the same inputs every time. The healthy and by-URL runs
-#: keep the profile's 40: no false alarm on many inputs.
+#: is derandomised, so these runs send the same inputs every time. The healthy runs (embedded,
+#: by URL, the independent implementation) keep the profile's 40: no false alarm on many inputs.
 FAULT_EXAMPLES = int(os.environ.get("PROOF_FAULT_EXAMPLES", "5"))
 #: A rule some faults break as a direct consequence of the one they name: a 500 is also an
 #: undocumented status code.
@@ -95,6 +95,10 @@ URL_SITES: dict[str, Callable[[dict[str, str]], list[str]]] = {
 }  # fmt: skip
 
 
+#: The sites reached by URL that have a fault: like the embedded faulty runs, few examples.
+FAULTY_URL_SITES = {"faulty-mock-by-url"}
+
+
 @pytest.fixture(scope="module")
 def all_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     """Every run of this module, two at a time: the suite against the healthy mock, the mock
@@ -102,12 +106,13 @@ def all_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run
     base = tmp_path_factory.mktemp("proof")
     jobs: dict[str, tuple[tuple[str, ...], dict[str, str] | None]] = {}
     with ExitStack() as stack:
+        fewer = ("--examples", str(FAULT_EXAMPLES))
         for name, command in URL_SITES.items():
             keys = new_keys()
             url = stack.enter_context(contextmanager(_serve)(command(keys), keys))
-            jobs[name] = (("--site", url, "--allow-mutations"), keys)
+            faulty = fewer if name in FAULTY_URL_SITES else ()
+            jobs[name] = (("--site", url, "--allow-mutations", *faulty), keys)
         jobs["healthy"] = (("--site", "mock"), None)
-        fewer = ("--examples", str(FAULT_EXAMPLES))
         jobs |= {name: (("--site", "mock", "--mock-fault", name, *fewer), None) for name in FAULTS}
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = {
