@@ -59,7 +59,10 @@ class Edge:
         key = sentinel_key()
         kwargs: dict[str, Any] = {}
         if self.has_json:
-            kwargs["json"] = json.loads(json.dumps(self.body).replace(PLACEHOLDER, key))
+            text = json.dumps(self.body)
+            # A body without the placeholder is sent as it is: no copy of a megabyte body.
+            has_key = PLACEHOLDER in text
+            kwargs["json"] = json.loads(text.replace(PLACEHOLDER, key)) if has_key else self.body
         elif self.data is not None:
             kwargs["data"] = self.data.replace(PLACEHOLDER.encode(), key.encode())
         if self.content_type is not None:
