@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -25,6 +27,46 @@ def _operation(exchange: Exchange) -> Any:
 def _maskable(key: str, mask: str) -> bool:
     """A key that a mask could reveal: it has a character that the mask does not."""
     return bool(key) and not set(key) <= set(mask)
+
+
+@dataclass
+class _KeyFacts:
+    """What the key rules need of a growing set of submitted keys, extended as keys arrive
+    rather than worked out again for every response (a run submits hundreds)."""
+
+    seen: set[str] = field(default_factory=set)
+    maskable: list[str] = field(default_factory=list)  # keys a mask could reveal
+    echo_forms: list[str] = field(default_factory=list)  # every quoted form of every key
+    _forms: set[str] = field(default_factory=set)
+
+
+#: id of a set of submitted keys -> its facts, for the few most recent sets (a client or a
+#: proxy keeps one set for its lifetime). A set that reuses a dead one's id is recognised by
+#: its content: the facts are only reused while every key they cover is in it.
+_FACTS: dict[int, _KeyFacts] = {}
+_FACTS_KEPT = 16
+_FACTS_LOCK = threading.Lock()
+
+
+def _key_facts(keys: set[str]) -> _KeyFacts:
+    with _FACTS_LOCK:
+        facts = _FACTS.get(id(keys))
+        if facts is None or not facts.seen <= keys:
+            facts = _KeyFacts()
+            if len(_FACTS) >= _FACTS_KEPT:
+                _FACTS.pop(next(iter(_FACTS)))
+            _FACTS[id(keys)] = facts
+        if len(facts.seen) != len(keys):
+            mask = load_contract().mask
+            for key in keys - facts.seen:
+                facts.seen.add(key)
+                if _maskable(key, mask):
+                    facts.maskable.append(key)
+                for form in _echo_forms(key):
+                    if form not in facts._forms:
+                        facts._forms.add(form)
+                        facts.echo_forms.append(form)
+        return facts
 
 
 # -- response rules -----------------------------------------------------------------------
@@ -104,8 +146,7 @@ def _api_key_masked(ex: Exchange, ctx: RuleContext) -> str | None:
     value = attributes[contract.secret_field]
     if not isinstance(value, str):
         return f"{contract.secret_field} is not a string"
-    keys = [k for k in ctx.submitted_keys if _maskable(k, contract.mask)]
-    if any(k in value for k in keys):
+    if any(k in value for k in _key_facts(ctx.submitted_keys).maskable):
         return f"{contract.secret_field} is returned unmasked: it contains a submitted key"
     return None
 
@@ -120,7 +161,7 @@ ECHO_MIN = 12
 )
 def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
     contract = load_contract()
-    forms = {form for k in ctx.submitted_keys for form in _echo_forms(k)}
+    forms = _key_facts(ctx.submitted_keys).echo_forms
     if not forms:
         raise NotApplicable
     body = ex.text
