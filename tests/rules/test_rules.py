@@ -591,3 +591,19 @@ def test_no_view_of_an_exchange_shows_part_of_a_secret_cut_by_its_preview(secret
     secrets_registered(KEY)
     text = view()
     assert KEY[: len(KEY) // 2] not in text
+
+
+def test_a_key_submitted_after_earlier_checks_is_still_looked_for():
+    """The key rules extend what they know of a set of keys as it grows (one set per client):
+    a key added after earlier responses were judged is looked for in the next ones."""
+    later = "sp-9e8d7c6b5a4f3e2d1c0b"
+    keys = {KEY}
+    for _ in range(3):  # earlier responses, judged while only KEY was submitted
+        assert all(
+            f is None for _, f in check_exchange(response(201, account()), RuleContext(keys))
+        )
+    keys.add(later)
+    unmasked = dict(check_exchange(response(201, account(later)), RuleContext(keys)))
+    echoed = dict(check_exchange(response(400, errors(f"bad key {later}")), RuleContext(keys)))
+    assert [r.name for r, f in unmasked.items() if f] == ["api-key-masked"]
+    assert [r.name for r, f in echoed.items() if f] == ["no-key-echo"]
