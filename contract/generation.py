@@ -29,7 +29,20 @@ _DROP_HEADERS = {"user-agent", "x-schemathesis-testcaseid"}
 @cache
 def schema() -> Any:
     """The contract as a Schemathesis schema (built once)."""
+    _word_schemathesis_lambdas()
     return schemathesis.openapi.from_dict(document_copy())
+
+
+def _word_schemathesis_lambdas() -> None:
+    """Have Hypothesis word, from a one-line source, a lambda Schemathesis' strategies use.
+
+    Hypothesis words each lambda of a strategy it validates; for one it has not seen, it may
+    parse the lambda's whole source file. Schemathesis' arbitrary-JSON strategy maps floats
+    with this lambda in a ~1,900-line module: parsing it held ~7 MB at once, the largest
+    allocation of a run, and left the process ~4 MB larger. Worded here first, the same
+    lambda there is found by its code in Hypothesis' cache of descriptions, and not parsed
+    (tests/test_generation.py shows both)."""
+    repr(st.floats().map(lambda x: x or 0.0))
 
 
 def operation(method: str) -> Any:

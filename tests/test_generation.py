@@ -7,6 +7,8 @@ against the healthy mock.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -81,3 +83,38 @@ def test_the_same_case_passes_every_check_against_the_healthy_mock(check: str) -
 def test_own_rules_and_built_ins_are_reported_together() -> None:
     rules = judge(("wrong-type-in-response",), None, body("k" * 20), True)
     assert {"response-schema", "schemathesis:response_schema_conformance"} <= set(rules)
+
+
+# -- what the first generated case costs ------------------------------------------------------
+FIRST_CASES = """
+import ast, sys
+from hypothesis import HealthCheck, Phase, find, settings
+from contract import generation
+if sys.argv[1] == "unworded":
+    generation._word_schemathesis_lambdas = lambda: None
+parsed = [0]
+real_parse = ast.parse
+def counting_parse(source, *args, **kwargs):
+    parsed.append(len(source))
+    return real_parse(source, *args, **kwargs)
+ast.parse = counting_parse
+once = settings(
+    database=None, max_examples=1, phases=[Phase.generate], suppress_health_check=list(HealthCheck)
+)
+for method, valid in (("POST", True), ("POST", False), ("PATCH", True)):
+    find(generation.cases(method, valid=valid), lambda _: True, settings=once)
+print(max(parsed))
+"""
+
+
+def test_the_first_cases_parse_no_whole_source_file_to_word_a_lambda() -> None:
+    """Worded first, Schemathesis' lambda is not found by parsing its ~1,900-line module (a
+    7 MB peak); without that, it is (so the test notices when the wording stops matching)."""
+    runs = {
+        how: subprocess.Popen(
+            [sys.executable, "-c", FIRST_CASES, how], stdout=subprocess.PIPE, text=True
+        )
+        for how in ("worded", "unworded")
+    }
+    largest = {how: int(proc.communicate(timeout=120)[0]) for how, proc in runs.items()}
+    assert largest["worded"] < 10_000 < 50_000 < largest["unworded"], largest

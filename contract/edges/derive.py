@@ -166,13 +166,15 @@ def _duplicates(method: str, base: Any, path: tuple[str, ...]) -> list[Edge]:
 
 def bodies(mock: bool) -> list[Edge]:
     out = []
+    # The large values are built once and shared by the methods' edges (memory: issue 12).
+    huge, large = json.dumps(filled(KIB * KIB)).encode(), filled(256 * KIB)
     for method in body_methods():
         base = example(method)
         raw: list[tuple[str, bytes]] = [
             ("empty", b""),
             ("of whitespace only", b" \r\n\t "),
             (f"nested {DEEP:,} deep", b"[" * DEEP + b"]" * DEEP),
-            ("of 1 MiB (a JSON string)", json.dumps(filled(KIB * KIB)).encode()),
+            ("of 1 MiB (a JSON string)", huge),
         ]
         for label, data in raw:
             out.append(Edge("bodies", method, f"the body {label}", "refuse", data=data,
@@ -181,7 +183,7 @@ def bodies(mock: bool) -> list[Edge]:
             ("null", None),
             ("a JSON string of the JSON body", json.dumps(base)),
             ("an array of the body", [base]),
-            ("of 256 KiB (an unknown member)", {**base, "unknown_padding": filled(256 * KIB)}),
+            ("of 256 KiB (an unknown member)", {**base, "unknown_padding": large}),
         ]
         for label, body in as_json:
             out.append(Edge("bodies", method, f"the body {label}", expect_of(method, body), body))

@@ -14,11 +14,13 @@ import json
 import secrets
 import shlex
 import socket
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from contract.http import client as client_module
 from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
 from contract.http.exchange import Exchange
 from contract.http.recorder import Recorder
@@ -251,6 +253,41 @@ def test_an_api_key_in_a_raw_json_body_is_registered_too(checker):
     key = sentinel()
     checker.request("POST", data=json.dumps(create_body(key)), content_type="application/json")
     assert key in SECRETS and key in checker.submitted_keys
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: b" \r\n\t" + text.encode(),
+        lambda text: text.encode("utf-8-sig"),
+        lambda text: text.encode("utf-16-le"),
+        lambda text: text.encode("utf-16-be"),
+        lambda text: text.encode("utf-32-le"),
+    ],
+    ids=["leading-whitespace", "utf-8-bom", "utf-16-le", "utf-16-be", "utf-32-le"],
+)
+def test_an_api_key_in_any_json_text_the_parser_reads_is_registered(checker, encode):
+    key = sentinel()
+    checker.request("POST", data=encode(json.dumps(create_body(key))), content_type="x/y")
+    assert key in SECRETS and key in checker.submitted_keys
+
+
+def test_a_body_that_is_no_json_object_is_not_parsed_for_a_key(checker, monkeypatch):
+    """A top-level string, array, number or literal carries no key: a 1 MiB one is not read."""
+    parsed: list[bytes] = []
+    real_loads = client_module.jsonlib.loads
+
+    def loads(data: Any, **kwargs: Any) -> Any:
+        if sys._getframe(1).f_code is ContractClient._send.__code__:  # the client's own look
+            parsed.append(data)
+        return real_loads(data, **kwargs)
+
+    monkeypatch.setattr(client_module.jsonlib, "loads", loads)
+    for text in ['"k"', "[{}]", "-1", "7", "true", "false", "null"]:
+        checker.request("POST", data=text, content_type="application/json")
+    assert parsed == []
+    checker.request("POST", data="{}", content_type="application/json")
+    assert parsed == [b"{}"]
 
 
 def test_the_reproduction_shows_placeholders_never_the_keys(checker, site_keys):
