@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from cli_runner import run_cli as zygote_run_cli
 
 from contract.mock import DEMO_API_KEY, DEMO_APP_KEY, FAULTS
 from contract.sites import site_names
@@ -34,15 +35,11 @@ def cli_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 30):
-    return subprocess.run(
-        [sys.executable, "-m", "contract.cli", *args],
-        cwd=REPO_ROOT,
-        env=env or cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """A command that ends on its own (an error, a listing), forked from the tests' zygote."""
+    return zygote_run_cli(args, cwd=REPO_ROOT, env=env or cli_env(), timeout=timeout)
 
 
 class Served:

@@ -158,12 +158,16 @@ def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteRuns]:
             return cli_env(orgs[name].api_key, orgs[name].app_key)
 
         url = site.base_url
+        # The whole suite, with few examples per property-based test: these runs are about the
+        # command, its reports and its output (tests/test_suite_proof.py runs the ci profile's
+        # full number against the healthy mock).
+        fewer = ("--examples", "5")
         plan: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
-            "healthy-mock": (("--site", "mock"), cli_env()),
+            "healthy-mock": (("--site", "mock", *fewer), cli_env()),
             "selected": (("--site", "mock", "-k", SUBSET), cli_env()),
             "nothing": (("--site", "mock", "-k", "no_such_test"), cli_env()),
             "one-rule-fault": (
-                ("--site", "mock", "--mock-fault", "error-envelope-string"),
+                ("--site", "mock", "--mock-fault", "error-envelope-string", *fewer),
                 cli_env(),
             ),
             "faulty-mock": (
