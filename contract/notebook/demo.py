@@ -22,6 +22,9 @@ __all__ = ["DEMO_DIR", "DEMO_FAULT", "DemoReports", "ensure_demo_reports"]
 DEMO_FAULT = "accepts-second-create"
 #: Where :func:`ensure_demo_reports` writes, below the reports directory.
 DEMO_DIR = "notebook-demo"
+#: Examples per property-based test in the demo runs: they show what the reports look like, in
+#: a few seconds; the README's ``statuspage-contract run`` is the thorough run.
+DEMO_EXAMPLES = 5
 #: Characters of a failed run's output quoted in the error.
 OUTPUT_TAIL = 1500
 
@@ -56,6 +59,7 @@ class DemoReports:
 def _run_suite(report_dir: Path, fault: str | None, timeout: float) -> None:
     """``statuspage-contract run --site mock`` into ``report_dir``, in a subprocess."""
     cmd = [sys.executable, "-m", "contract.cli", "run", "--site", "mock", "--profile", "fast"]
+    cmd += ["--examples", str(DEMO_EXAMPLES)]
     cmd += ["--report-dir", str(report_dir.resolve())]
     if fault:
         cmd += ["--mock-fault", fault]
@@ -83,7 +87,7 @@ def ensure_demo_reports(
 
     ``directory`` defaults to ``reports/notebook-demo``; it gets ``healthy/`` (the healthy
     mock) and ``fault-<fault>/`` (the mock with ``fault``). Missing runs go in parallel, each
-    ``statuspage-contract run --site mock`` in a subprocess (about 10-20 s).
+    ``statuspage-contract run --site mock`` in a subprocess (a few seconds).
     """
     check_faults([fault])
     base = Path(directory) if directory is not None else reports_root() / DEMO_DIR
