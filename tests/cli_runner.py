@@ -2,10 +2,11 @@
 
 A suite run started as ``python -m contract.cli run ...`` spends about 2.5 CPU-seconds importing
 pytest, Schemathesis, Hypothesis and the toolkit before it sends a request, and the proof tests
-start dozens of them. Here one *zygote* process per calling thread imports all that once, then
-forks a child for each command: the child is the same program (``contract.cli.main``) in a fresh
-process of its own, with its own working directory, environment, stdout and stderr, and exit
-code. Only the imports are shared, copy-on-write.
+start dozens of them. Here one *zygote* process per test process imports all that once, then
+forks a child for each command, as many at a time as the test's threads ask for: the child is
+the same program (``contract.cli.main``) in a fresh process of its own, with its own working
+directory, environment, stdout and stderr, and exit code. Only the imports are shared,
+copy-on-write.
 
 ``run_cli`` has the shape of ``subprocess.run(..., capture_output=True, text=True)``. Tests that
 must signal the run's process (Ctrl-C, SIGTERM) keep starting it with ``subprocess`` themselves.
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import json
 import os
+import queue
 import select
 import signal
 import subprocess
@@ -122,18 +125,44 @@ def _serve() -> None:
         for name in PRELOAD:
             importlib.import_module(name)
     print(json.dumps({"ready": os.getpid()}), flush=True)
-    for line in sys.stdin:
-        job = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _child(job)
-        print(json.dumps({"pid": pid}), flush=True)
-        _, status = os.waitpid(pid, 0)
-        print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
+    _fork_jobs()
+
+
+def _fork_jobs() -> None:
+    """Fork a child per job line on stdin, at once, and report each child's exit by job id:
+    one zygote serves every thread of the test process, however many jobs run at a time."""
+    children: dict[int, Any] = {}  # pid -> job id
+    pending = b""
+    stdin_open = True
+    while stdin_open or children:
+        # While children run, wake up now and then to collect those that ended.
+        waiting = [0] if stdin_open else []
+        ready, _, _ = select.select(waiting, [], [], 0.005 if children else None)
+        if ready:
+            data = os.read(0, 65536)
+            stdin_open = bool(data)
+            pending += data
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                job = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _child(job)
+                children[pid] = job["id"]
+                print(json.dumps({"id": job["id"], "pid": pid}), flush=True)
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            code = os.waitstatus_to_exitcode(status)
+            print(json.dumps({"id": children.pop(pid), "code": code}), flush=True)
 
 
 # -- the client (runs in the tests) ----------------------------------------------------------
 class _Zygote:
+    """The zygote of this test process, shared by its threads: each job gets an id, and a
+    reader thread hands each message to the job it names."""
+
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--serve"],
@@ -143,29 +172,61 @@ class _Zygote:
             cwd=REPO,
             start_new_session=True,
         )
-        self._read(timeout=120)
-
-    def _read(self, timeout: float) -> dict[str, Any]:
         assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise TimeoutError
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the zygote died")
-        return dict(json.loads(line))
+        ready, _, _ = select.select([self.proc.stdout], [], [], 120)
+        if not ready or "ready" not in json.loads(self.proc.stdout.readline() or "{}"):
+            self.close()
+            raise RuntimeError("the zygote did not start")
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self._inboxes: dict[int, queue.Queue[dict[str, Any]]] = {}
+        threading.Thread(target=self._read, daemon=True, name="zygote-reader").start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            message = json.loads(line)
+            with self._lock:
+                inbox = self._inboxes.get(message["id"])
+            if inbox is not None:
+                inbox.put(message)
+        with self._lock:  # the zygote died: nobody waits forever
+            for inbox in self._inboxes.values():
+                inbox.put({"died": True})
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
     def run(self, job: dict[str, Any], timeout: float) -> int:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(job) + "\n")
-        self.proc.stdin.flush()
-        child = self._read(timeout=30)["pid"]
+        inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+        with self._lock:
+            job_id = next(self._ids)
+            self._inboxes[job_id] = inbox
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(json.dumps({**job, "id": job_id}) + "\n")
+            self.proc.stdin.flush()
         try:
-            return int(self._read(timeout=timeout)["code"])
-        except TimeoutError:
-            os.killpg(child, signal.SIGKILL)
-            self._read(timeout=30)
-            raise
+            child = self._next(inbox, 30)["pid"]
+            try:
+                return int(self._next(inbox, timeout)["code"])
+            except TimeoutError:
+                os.killpg(child, signal.SIGKILL)
+                self._next(inbox, 30)
+                raise
+        finally:
+            with self._lock:
+                del self._inboxes[job_id]
+
+    @staticmethod
+    def _next(inbox: queue.Queue[dict[str, Any]], timeout: float) -> dict[str, Any]:
+        try:
+            message = inbox.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError from None
+        if message.get("died"):
+            raise RuntimeError("the zygote died")
+        return message
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -173,33 +234,23 @@ class _Zygote:
             self.proc.wait()
 
 
-#: Zygotes not running a command right now: any thread takes one, and gives it back after.
-_idle: list[_Zygote] = []
-_all: list[_Zygote] = []
+_zygote: _Zygote | None = None
 _lock = threading.Lock()
 
 
-def _checkout() -> _Zygote:
+def _the_zygote() -> _Zygote:
+    """This process' zygote, started on first use (and again if it died)."""
+    global _zygote
     with _lock:
-        while _idle:
-            zygote = _idle.pop()
-            if zygote.proc.poll() is None:
-                return zygote
-    zygote = _Zygote()
-    with _lock:
-        _all.append(zygote)
-    return zygote
-
-
-def _checkin(zygote: _Zygote) -> None:
-    with _lock:
-        _idle.append(zygote)
+        if _zygote is None or not _zygote.alive:
+            _zygote = _Zygote()
+        return _zygote
 
 
 @atexit.register
-def _close_all() -> None:
-    for zygote in _all:
-        zygote.close()
+def _close() -> None:
+    if _zygote is not None:
+        _zygote.close()
 
 
 def run_cli(
@@ -219,17 +270,11 @@ def run_cli(
             "out": str(out),
             "err": str(err),
         }
-        zygote = _checkout()
         try:
-            code = zygote.run(job, timeout)
+            code = _the_zygote().run(job, timeout)
         except TimeoutError:
-            zygote.close()
             command = ["statuspage-contract", *job["args"]]
             raise subprocess.TimeoutExpired(command, timeout) from None
-        except BaseException:
-            zygote.close()
-            raise
-        _checkin(zygote)
         return subprocess.CompletedProcess(
             ["statuspage-contract", *job["args"]],
             code,
