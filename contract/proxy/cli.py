@@ -12,8 +12,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from contract.errors import UsageError
+
+if TYPE_CHECKING:
+    from contract.proxy.server import ProxyServer
 
 DEFAULT_PORT = 8898
 
@@ -109,17 +113,6 @@ def proxy_main(args: argparse.Namespace) -> int:
     if not os.access(args.report_dir, os.W_OK):
         raise UsageError(f"cannot write reports into {args.report_dir}: permission denied")
     server.bind_or_refuse()
-    print(f"statuspage-contract proxy at {server.base_url} -> {server.site.name}", flush=True)
-    if not _loopback(args.host):
-        print(
-            f"warning: listening on {args.host}, not loopback: anyone who reaches it can send "
-            "requests with the keys they carry",
-            file=sys.stderr,
-        )
-    if server.mock is not None:
-        print("the embedded mock is behind it (keys: DD_API_KEY / DD_APP_KEY, or demo keys)")
-    print("Press Ctrl-C to stop and write the reports.", flush=True)
-
     caught: list[str] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -127,16 +120,19 @@ def proxy_main(args: argparse.Namespace) -> int:
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
         if name not in caught:
             caught.append(name)
+        server.request_stop(name)  # a signal before uvicorn took over must stop it too
 
+    # Before the address is printed: from then on, a signal stops the proxy with its reports.
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     timer = None
-    if args.duration:
-        timer = threading.Timer(
-            args.duration, server.request_stop, (f"--duration {args.duration:g}",)
-        )
-        timer.daemon = True
-        timer.start()
     try:
+        _announce(server, args)
+        if args.duration:
+            timer = threading.Timer(
+                args.duration, server.request_stop, (f"--duration {args.duration:g}",)
+            )
+            timer.daemon = True
+            timer.start()
         server.serve_forever()
     finally:
         if timer is not None:
@@ -157,6 +153,20 @@ def proxy_main(args: argparse.Namespace) -> int:
     print(f"reports: {', '.join(str(p) for p in written)}")
     print(f"{decision['verdict']}: {decision['reason']}", flush=True)
     return RUN_EXIT[Verdict(decision["verdict"])]
+
+
+def _announce(server: ProxyServer, args: argparse.Namespace) -> None:
+    """Where the proxy listens, what is behind it, and how to stop it."""
+    print(f"statuspage-contract proxy at {server.base_url} -> {server.site.name}", flush=True)
+    if not _loopback(args.host):
+        print(
+            f"warning: listening on {args.host}, not loopback: anyone who reaches it can send "
+            "requests with the keys they carry",
+            file=sys.stderr,
+        )
+    if server.mock is not None:
+        print("the embedded mock is behind it (keys: DD_API_KEY / DD_APP_KEY, or demo keys)")
+    print("Press Ctrl-C to stop and write the reports.", flush=True)
 
 
 def _loopback(host: str) -> bool:

@@ -52,6 +52,7 @@ class ProxyServer(ThreadedServer):
         self.judge = ProxyJudge(live_limit)
         self.stopped_by = "on demand"
         self.done = threading.Event()
+        self._stop_before_start: str | None = None
 
     # -- addresses ----------------------------------------------------------------------
     @property
@@ -76,6 +77,8 @@ class ProxyServer(ThreadedServer):
         """Serve on the calling thread until Ctrl-C, SIGTERM or a stop condition."""
         self._start_mock()
         server, sock = self._new_server()
+        if self._stop_before_start is not None:  # e.g. Ctrl-C while the mock was starting
+            self.request_stop(self._stop_before_start)
         try:
             server.run([sock])
         finally:
@@ -85,8 +88,11 @@ class ProxyServer(ThreadedServer):
                 self.mock.stop()
 
     def request_stop(self, why: str) -> None:
-        """Ask the server to stop (from any thread); the report will say ``why``."""
-        if self._server is not None and not self._server.should_exit:
+        """Ask the server to stop (from any thread, also before it serves); the report will
+        say ``why``."""
+        if self._server is None and not self.done.is_set():
+            self._stop_before_start = self._stop_before_start or why
+        elif self._server is not None and not self._server.should_exit:
             self.stopped_by = why
             self._server.should_exit = True
 

@@ -154,3 +154,14 @@ def test_a_signal_stops_and_writes_the_reports(
     report = json.loads((tmp_path / "reports" / "contract-report.json").read_text())
     assert report["decision"]["broken_rules"] == ["single-account"]
     assert report["run"]["proxy"]["stopped_by"] == name
+
+
+def test_ctrl_c_right_after_the_address_is_printed_still_stops(tmp_path: Path) -> None:
+    """Regression: a Ctrl-C before uvicorn took the signals over (the embedded mock was still
+    starting) was noted and then ignored: the proxy served on and never stopped."""
+    proc, _ = _start(tmp_path)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert "Traceback" not in err
+    assert "stopped (Ctrl-C)" in out
+    assert proc.returncode == 2  # NOTHING TESTED: no request went through
