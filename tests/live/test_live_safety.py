@@ -336,19 +336,15 @@ def test_credentials_in_a_site_url_are_refused_and_never_shown(tmp_path):
     env["PYTHONPATH"] = str(Path(__file__).parents[2])
     out = tmp_path / "reports"
     for site in (f"http://user:{secret}@127.0.0.1:9", f"https://{secret}@127.0.0.1:9/x"):
-        done = subprocess.run(
-            [sys.executable, "-m", "contract.cli", "run", "--site", site, "--report-dir", str(out)],
-            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
+        done = run_cli(
+            ["run", "--site", site, "--report-dir", str(out)], env=env, cwd=tmp_path, timeout=60
+        )
         assert done.returncode == 2
         assert secret not in done.stdout + done.stderr
         assert "credentials in a site URL are refused" in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
     with_env = {**env, "DD_SITE": f"http://user:{secret}@127.0.0.1:9"}
-    done = subprocess.run(
-        [sys.executable, "-m", "contract.cli", "run", "--report-dir", str(out)],
-        env=with_env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    done = run_cli(["run", "--report-dir", str(out)], env=with_env, cwd=tmp_path, timeout=60)
     assert done.returncode == 2 and secret not in done.stdout + done.stderr
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert all(secret not in p.read_text(errors="replace") for p in written)
