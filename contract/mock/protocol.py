@@ -8,7 +8,8 @@ through: conflicting or malformed ``Content-Length``, both ``Content-Length`` an
   the server buffer an unbounded head;
 * HTTP/1.0 and HTTP/1.1 only;
 * every refusal is a 4xx with a status line, the contract's error envelope (rendered by the
-  app) and ``Connection: close``, logged at INFO without request data.
+  app) and ``Connection: close``, logged at INFO without request data, then a lingering close
+  (what the client still sends is dropped), so that a reset never destroys the answer.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ MAX_HEADERS = 100
 MAX_HEAD_BYTES = 64 * 1024
 #: HTTP versions served; anything else is refused with 400.
 VERSIONS = frozenset({"1.0", "1.1"})
+#: After a refusal, how long the rest of what the client sends is read and dropped before the
+#: connection closes (a "lingering close"): closing with unread input makes the kernel reset
+#: the connection, and a reset can destroy the answer before the client reads it.
+LINGER_SECONDS = 2.0
 
 
 class _Refused(Exception):
@@ -49,8 +54,11 @@ class MockHttpProtocol(HttpToolsProtocol):
         self.logger = http_log  # uvicorn's own warnings go to the mock's logger
         self._in_head = True  # between two requests or inside a head
         self._head_bytes = 0  # bytes received since the head began (bounds unparsed input)
+        self._lingering = False  # refused: what still arrives is dropped until the close
 
     def data_received(self, data: bytes) -> None:
+        if self._lingering:
+            return
         self._unset_keepalive_if_required()
         if self._in_head:
             self._head_bytes += len(data)
@@ -108,16 +116,30 @@ class MockHttpProtocol(HttpToolsProtocol):
         http_log.info("refused with %d: %s", status, message)
         if self.transport.is_closing():
             return
-        if self.cycle is None or self.cycle.response_complete:  # never inside another response
-            error = getattr(self.app, "error", None)
-            if error is not None:
-                reply = error(status, message)
-                head, body = reply.head(close=True), reply.body
-            else:  # pragma: no cover - the mock's app always has it
-                head, body = [(b"content-length", b"0"), (b"connection", b"close")], b""
-            content = [STATUS_LINE[status]]
-            for name, value in [*self.server_state.default_headers, *head]:
-                content += [name, b": ", value, b"\r\n"]
-            content += [b"\r\n", body]
-            self.transport.write(b"".join(content))
-        self.transport.close()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.transport.close()  # never inside another response
+            return
+        error = getattr(self.app, "error", None)
+        if error is not None:
+            reply = error(status, message)
+            head, body = reply.head(close=True), reply.body
+        else:  # pragma: no cover - the mock's app always has it
+            head, body = [(b"content-length", b"0"), (b"connection", b"close")], b""
+        content = [STATUS_LINE[status]]
+        for name, value in [*self.server_state.default_headers, *head]:
+            content += [name, b": ", value, b"\r\n"]
+        content += [b"\r\n", body]
+        self.transport.write(b"".join(content))
+        self._linger()
+
+    def _linger(self) -> None:
+        """Close after the answer without losing it: send end-of-stream, drop what the client
+        still sends, and close after :data:`LINGER_SECONDS` at most (at once when the client
+        closes its side: the transport then closes itself)."""
+        if not self.transport.can_write_eof():  # pragma: no cover - TCP transports can
+            self.transport.close()
+            return
+        self._lingering = True
+        self.flow.resume_reading()  # keep reading (and dropping) so the input never piles up
+        self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
