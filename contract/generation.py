@@ -41,7 +41,7 @@ def _word_schemathesis_lambdas() -> None:
     with this lambda in a ~1,900-line module: parsing it held ~7 MB at once, the largest
     allocation of a run, and left the process ~4 MB larger. Worded here first, the same
     lambda there is found by its code in Hypothesis' cache of descriptions, and not parsed
-    (tests/test_generation.py shows both)."""
+    (tests/test_generation.py checks it in a fresh interpreter)."""
     repr(st.floats().map(lambda x: x or 0.0))
 
 
