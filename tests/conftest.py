@@ -39,8 +39,9 @@ if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) and "PYTHONPYCACHEPREFIX" not
     )
 
 # Collecting imports every test module and builds ~1,500 items, millions of objects none of which
-# is garbage; the cyclic garbage collector walked them again and again (~3 of the ~11 CPU-s each
-# pytest process spent collecting). It collects rarely until collection ends, then as before.
+# is garbage; the cyclic garbage collector walked them again and again (~2 of the ~11 CPU-s each
+# pytest process spent collecting, measured before addopts stopped the plugins' assertion
+# rewriting). It collects rarely until collection ends, then as before.
 _GC_THRESHOLDS = gc.get_threshold()
 gc.set_threshold(50_000, *_GC_THRESHOLDS[1:])
 
