@@ -30,11 +30,22 @@ class SecretRegistry:
         self._long_forms: set[str] = set()  # every form of every long secret
         self._forms: list[str] | None = None  # the same, longest first
         self._pattern: re.Pattern[str] | None = None  # short secrets as whole tokens
+        self._public: set[str] = set()  # names the toolkit prints anyway (declare_public)
+
+    def declare_public(self, *names: str) -> None:
+        """Names every report prints (the rules'): a string equal to one, or inside one, is
+        never taken for a secret. Hypothesis draws string literals of the toolkit's source as
+        api_keys now and then; registered, "no-key-echo" turned the report's rule table into
+        "[REDACTED]" rows."""
+        with self._lock:
+            self._public.update(names)
 
     def add(self, *secrets: Any) -> None:
         with self._lock:
             for secret in secrets:
                 if isinstance(secret, str) and secret.strip() and secret not in self._secrets:
+                    if any(secret in name for name in self._public):
+                        continue
                     self._secrets.add(secret)
                     if len(secret) < SUBSTRING_MIN:
                         self._pattern = None

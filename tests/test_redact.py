@@ -295,3 +295,24 @@ def test_adding_kilobyte_long_secrets_one_by_one_while_redacting():
         reg.add(key)
         assert reg.redact(key) == REDACTED
     assert reg.leaks(reg.redact(" ".join(long_keys))) == []
+
+
+# -- public names -------------------------------------------------------------------------------
+def test_a_public_name_or_a_part_of_one_is_never_a_secret():
+    """Regression: Hypothesis drew the literal "no-key-echo" as an api_key; registered as a
+    secret, it turned the report's rule table into "[REDACTED]" rows."""
+    reg = SecretRegistry()
+    reg.declare_public("no-key-echo", "api-key-masked")
+    reg.add("no-key-echo", "key-echo", "masked", LONG)
+    assert reg.secrets == {LONG}
+    report = {"rules": {"no-key-echo": {"failed": 1}}, "key": LONG}
+    assert reg.redact_tree(report) == {"rules": {"no-key-echo": {"failed": 1}}, "key": REDACTED}
+
+
+def test_every_rule_name_is_public_in_the_process_wide_registry():
+    from contract.redact import SECRETS
+    from contract.rules import RULES
+
+    for name in RULES:
+        SECRETS.add(name)
+        assert name not in SECRETS

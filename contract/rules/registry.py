@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from contract.http.exchange import Exchange
-from contract.redact import redact
+from contract.redact import SECRETS, redact
 
 Kind = Literal["response", "scenario", "schemathesis"]
 
@@ -93,6 +93,7 @@ def register(rule: Rule) -> Rule:
     if rule.name in _REGISTERED:
         raise ValueError(f"rule {rule.name!r} is registered twice")
     _REGISTERED[rule.name] = rule
+    SECRETS.declare_public(rule.name)  # printed in every report: never redacted
     return rule
 
 
