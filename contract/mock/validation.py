@@ -29,8 +29,13 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def parse_json_body(raw: bytes, content_type: str | None) -> tuple[Any, BodyProblem | None]:
-    """Decode a request body as strict JSON (UTF-8, no NaN/Infinity, bounded nesting)."""
+def parse_json_body(
+    raw: bytes | bytearray, content_type: str | None
+) -> tuple[Any, BodyProblem | None]:
+    """Decode a request body as strict JSON (UTF-8, no NaN/Infinity, bounded nesting).
+
+    Given the only reference to ``raw`` (:meth:`contract.mock.app.Request.take_body`), it lets
+    the bytes go once they are decoded: a large body is never held three times at once."""
     if not is_json_media_type(content_type):
         return None, BodyProblem(
             "", f"Content-Type must be {JSON_MEDIA_TYPE}, got {content_type or 'none'!r}"
@@ -41,6 +46,7 @@ def parse_json_body(raw: bytes, content_type: str | None) -> tuple[Any, BodyProb
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None, BodyProblem("", "request body is not valid UTF-8")
+    del raw
     try:
         return _DECODER.decode(text), None
     except RecursionError:
