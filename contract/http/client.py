@@ -8,6 +8,7 @@ verdict of every response rule; violations raise :class:`ContractViolation` unle
 from __future__ import annotations
 
 import contextlib
+import functools
 import json as jsonlib
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +50,14 @@ def _failure_kind(exc: requests.RequestException) -> str:
         if "refused" in text.lower():
             return "connection refused (ConnectionError)"
     return type(exc).__name__
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared_url(url: str) -> str:
+    """``url`` as requests prepares it (a client sends to one URL, or a few)."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(url, None)
+    return str(prepared.url)
 
 
 class ContractClient:
@@ -240,7 +249,7 @@ class ContractClient:
         if self.budget is not None and self.sent >= self.budget:
             raise BudgetExhausted(f"the request budget of {self.budget} requests is spent")
         url = url or self.url
-        self.ownership.check(method, body)  # raises SafetyError for a forbidden request
+        changing = self.ownership.check(method, body)  # SafetyError for a forbidden request
         self._wait_for_pace()
         self.sent += 1
         submitted = None
@@ -279,7 +288,7 @@ class ContractClient:
         self.recorder.record_exchange(exchange)
         self._note_pace(exchange)
         if operation is not None:
-            self.ownership.observe(method, body, exchange.status)
+            self.ownership.observe(method, body, exchange.status, changing=changing)
         return exchange
 
     def _prepare(
@@ -289,14 +298,15 @@ class ContractClient:
         under the call's own headers), without its per-call merging of settings: a quarter of
         the client's time per request on the mock."""
         prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=method,
-            url=url,
-            headers={**self.session.headers, **headers},
-            data=body,
-            cookies=self.session.cookies,
-            hooks=self.session.hooks,
-        )
+        # PreparedRequest.prepare, step by step, with the URL's preparation (parsing, IDNA,
+        # re-quoting: a tenth of the client's time per request) done once per URL.
+        prepared.prepare_method(method)
+        prepared.url = _prepared_url(url)
+        prepared.prepare_headers({**self.session.headers, **headers})
+        prepared.prepare_cookies(self.session.cookies)
+        prepared.prepare_body(body, None)
+        prepared.prepare_auth(None, url)
+        prepared.prepare_hooks(self.session.hooks)
         return prepared
 
     # -- pace -----------------------------------------------------------------------------

@@ -90,9 +90,16 @@ class Ownership:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- before a request ----------------------------------------------------------------
-    def refusal(self, method: str, body: bytes | None) -> str | None:
-        """Why this request may not be sent, or None when it may."""
-        if self.unrestricted or not could_change_state(method, body):
+    def refusal(
+        self, method: str, body: bytes | None, *, changing: bool | None = None
+    ) -> str | None:
+        """Why this request may not be sent, or None when it may (``changing``: what
+        :func:`could_change_state` says of it, when the caller has worked it out)."""
+        if self.unrestricted:
+            return None
+        if changing is None:
+            changing = could_change_state(method, body)
+        if not changing:
             return None
         if not self.mutations:
             return (
@@ -108,25 +115,32 @@ class Ownership:
             )
         return None
 
-    def check(self, method: str, body: bytes | None) -> None:
-        """Raise :class:`SafetyError` for a forbidden request; note a state-changing one."""
-        reason = self.refusal(method, body)
+    def check(self, method: str, body: bytes | None) -> bool:
+        """Raise :class:`SafetyError` for a forbidden request; note a state-changing one.
+        Returns whether the request could change state (for :meth:`observe`)."""
+        changing = could_change_state(method, body)
+        reason = self.refusal(method, body, changing=changing)
         if reason:
             raise SafetyError(reason)
-        if could_change_state(method, body):
+        if changing:
             with self._lock:
                 self.pending = True
+        return changing
 
     # -- after a response ----------------------------------------------------------------
     def preflight(self, exists: bool) -> None:
         self.state = self.found = State.FOREIGN if exists else State.ABSENT
 
-    def observe(self, method: str, body: bytes | None, status: int) -> None:
-        """Update the ledger from a response to a request on the account path."""
+    def observe(
+        self, method: str, body: bytes | None, status: int, *, changing: bool | None = None
+    ) -> None:
+        """Update the ledger from a response to a request on the account path
+        (``changing``: what :meth:`check` returned for it, when the caller kept it)."""
         contract = load_contract()
         method = method.upper()
         ok = 200 <= status < 300
-        changing = could_change_state(method, body)
+        if changing is None:
+            changing = could_change_state(method, body)
         with self._lock:
             was_pending, self.pending = self.pending, False
             if method in contract.safe_methods:

@@ -222,7 +222,7 @@ class Contract:
             if m in self.safe_methods and op.permission
         )
 
-    @property
+    @cached_property
     def safe_methods(self) -> frozenset[str]:
         """Operations that never change state: those without a request body whose only
         success carries a body (reads). Everything else may change the account."""

@@ -437,3 +437,51 @@ def test_https_against_the_plain_http_mock_hints_at_http(healthy):
     client = ContractClient(healthy.base_url.replace("http://", "https://"), "a" * 32, "b" * 40)
     with pytest.raises(SiteUnreachable, match="needs http://"):
         client.get()
+
+
+# -- how a request is prepared --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/api/v2/integration/statuspage/account",
+        "https://API.Datadoghq.EU/api/v2/integration/statuspage/account",
+        "https://bücher.example/api/v2/intégration?x=a b",
+        "https://user:secret@api.example.com/api/v2/integration/statuspage/account",
+    ],
+)
+def test_a_request_is_prepared_as_requests_prepares_it(url: str) -> None:
+    """The client prepares the URL once per URL; everything else as PreparedRequest.prepare
+    does, step by step (headers, cookies, body and its length, auth from the URL, hooks)."""
+    client = ContractClient("http://127.0.0.1:1", "a" * 32, "b" * 40)
+    headers, body = {"Content-Type": "application/json", "X-Extra": "1"}, b'{"a": 1}'
+    for method, data in (("POST", body), ("GET", None)):
+        ours = client._prepare(method, url, headers, data)
+        theirs = client.session.prepare_request(
+            client_module.requests.Request(method, url, headers=headers, data=data)
+        )
+        assert (ours.method, ours.url, ours.body) == (theirs.method, theirs.url, theirs.body)
+        assert dict(ours.headers) == dict(theirs.headers)
+        assert ours.hooks == theirs.hooks
+
+
+def test_each_request_is_classified_once_for_the_ledger(
+    checker: WatchingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether a request could change state is worked out once, before it is sent, and the
+    ledger's check and its observation after the answer both use that."""
+    from contract.live import safety
+
+    calls: list[str] = []
+    real = safety.could_change_state
+
+    def counting(method: str, body: bytes | None) -> bool:
+        calls.append(method)
+        return real(method, body)
+
+    monkeypatch.setattr(safety, "could_change_state", counting)
+    checker.ownership = safety.Ownership(mutations=True, state=safety.State.ABSENT)
+    checker.create(create_body(sentinel()))
+    checker.get()
+    checker.delete()
+    assert calls == ["POST", "GET", "DELETE"]
+    assert checker.ownership.state is safety.State.ABSENT
