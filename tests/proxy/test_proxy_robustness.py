@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from hostile_site import STOP_POLL
 
 from contract import ContractProxy
 from contract.spec import JSON_MEDIA_TYPE as CONTRACT_JSON
@@ -66,7 +67,7 @@ class _RawHandler(socketserver.StreamRequestHandler):
 def raw_site(request: pytest.FixtureRequest) -> Iterator[RawSite]:
     answer, delay = request.param
     site = RawSite(answer, delay)
-    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread = threading.Thread(target=site.serve_forever, args=(STOP_POLL,), daemon=True)
     thread.start()
     yield site
     site.shutdown()
