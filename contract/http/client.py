@@ -23,15 +23,9 @@ from contract.http.recorder import Recorder
 from contract.live.safety import Ownership, RunAborted
 from contract.redact import SECRETS
 from contract.rules import ContractViolation, Finding, Rule, RuleContext, check_exchange
-from contract.spec import JSON_MEDIA_TYPE, Contract, load_contract
+from contract.spec import JSON_MEDIA_TYPE, Contract, could_be_json_object, load_contract
 
 _UNSET: Any = object()
-#: The first bytes of a JSON text that is no object (a string, an array, a number, a literal),
-#: in UTF-8 and in the little-endian UTF-16 and UTF-32 that ``json.loads`` also reads: such a
-#: body carries no secret, and is not parsed to look for one (a 1 MiB edge body took 2 MB).
-_NOT_AN_OBJECT = frozenset(b'"[-0123456789tfn')
-
-
 #: With ``pace`` on, a response whose X-RateLimit-Remaining is at most this makes the client
 #: wait for X-RateLimit-Reset (at most ``max_rate_wait``) before its next request.
 PACE_REMAINING = 1
@@ -253,7 +247,7 @@ class ContractClient:
         self._wait_for_pace()
         self.sent += 1
         submitted = None
-        if body and body[0] not in _NOT_AN_OBJECT:
+        if could_be_json_object(body):  # no other body carries a secret
             with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
                 submitted = self._note_secret(jsonlib.loads(body))
         try:

@@ -22,7 +22,7 @@ from enum import Enum
 from typing import Any
 
 from contract.errors import RunAborted, SafetyError
-from contract.spec import load_contract
+from contract.spec import could_be_json_object, load_contract
 
 
 def parse_body(body: bytes | None) -> Any:
@@ -47,6 +47,8 @@ def could_change_state(method: str, body: bytes | None) -> bool:
     op = contract.operations.get(method)
     if op is None or op.request_schema is None:
         return True  # a delete, or a method the contract does not know: assume it can
+    if op.takes_an_object and not could_be_json_object(body):
+        return False  # JSON that is no object (or no JSON): neither valid nor a secret's carrier
     parsed = parse_body(body)
     if parsed is _NOT_JSON:
         return False

@@ -9,6 +9,7 @@ path; ``validators`` holds the one cache of JSON Schema validators for its schem
 from contract.spec.bodies import (
     JSON_MEDIA_TYPE,
     OTHER_MEDIA_TYPES,
+    could_be_json_object,
     is_json_media_type,
     json_media_type_spellings,
     property_paths,
@@ -27,6 +28,7 @@ __all__ = [
     "Operation",
     "Response",
     "Statuses",
+    "could_be_json_object",
     "document_copy",
     "is_json_media_type",
     "json_media_type_spellings",

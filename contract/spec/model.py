@@ -47,6 +47,11 @@ class Operation:
         return sorted(self.responses)
 
     @property
+    def takes_an_object(self) -> bool:
+        """Whether its request body must be a JSON object (then no other JSON is valid)."""
+        return self.request_schema is not None and self.request_schema.get("type") == "object"
+
+    @property
     def success(self) -> Response:
         """The single documented 2xx response."""
         return next(r for s, r in sorted(self.responses.items()) if 200 <= s < 300)
