@@ -171,4 +171,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    # What collection built lives as long as the process: frozen, later full collections no
+    # longer walk it (full collections took ~1.7 of the ~2.5 CPU-s that the two workers spent
+    # in the garbage collector during a run).
+    gc.freeze()
     gc.set_threshold(*_GC_THRESHOLDS)
