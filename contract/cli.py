@@ -256,7 +256,12 @@ def _command(argv: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(_command(argv))
+    command = _command(argv)
+    if command == "run":  # before the run's imports (they free large blocks already)
+        from contract.allocator import return_large_blocks
+
+        return_large_blocks()
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     func: Command = args.func
     try:

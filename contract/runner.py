@@ -170,29 +170,6 @@ def _lean_gc() -> Iterator[None]:
         (gc.enable if was_enabled else gc.disable)()
 
 
-#: glibc's ``mallopt`` option for the size from which a block is mapped from the system alone.
-_M_MMAP_THRESHOLD = -3
-_LARGE_BLOCK = 128 * 1024  # glibc's own starting value
-
-
-def _return_large_blocks() -> None:
-    """Have glibc hand every freed block of 128 KiB or more straight back to the system.
-
-    glibc raises that threshold on its own to the largest block freed so far (up to 32 MiB)
-    and from then on keeps such blocks in its heaps after they are freed. The edges' megabyte
-    bodies, built, sent and parsed on two threads with a heap each (the suite's and the
-    embedded mock's), then stayed resident: ~1-2 MB more at the run's peak. Fixed, the
-    threshold no longer moves. Other C libraries: nothing to do."""
-    try:
-        if not os.confstr("CS_GNU_LIBC_VERSION"):
-            return
-        import ctypes
-
-        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, _LARGE_BLOCK)
-    except (ValueError, OSError, AttributeError):
-        return
-
-
 class _FinalReports:
     """A pytest plugin of ``run``'s own: it takes the reports the suite wrote, as objects, so
     that the run decides over exactly what it wrote without reading it back."""
@@ -258,7 +235,6 @@ def _waivers(path: str) -> Waived:
 
 
 def run_suite(args: argparse.Namespace) -> int:
-    _return_large_blocks()  # first: the imports below already free large blocks
     import pytest
 
     sites = validate(args)

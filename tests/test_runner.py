@@ -640,34 +640,3 @@ def test_the_garbage_collector_is_restored_after_the_run() -> None:
         raise RuntimeError("a failing run")
     assert (gc.isenabled(), gc.get_threshold()) == before
     assert gc.get_freeze_count() == 0
-
-
-# -- the run's memory -----------------------------------------------------------------------
-def test_a_run_fixes_glibcs_threshold_for_handing_large_blocks_back(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """On glibc, a run fixes the size from which freed blocks go straight back to the system
-    (128 KiB, glibc's own start; it would otherwise rise to the largest block freed so far):
-    -1.3 MB at the peak of `run --site mock` (benchmarks/README.md). Elsewhere it does nothing."""
-    import ctypes
-
-    from contract import runner
-
-    calls: list[tuple[int, int]] = []
-
-    class FakeLibc:
-        def mallopt(self, option: int, value: int) -> int:
-            calls.append((option, value))
-            return 1
-
-    monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
-    monkeypatch.setattr(os, "confstr", lambda name: "glibc 2.36")
-    runner._return_large_blocks()
-    assert calls == [(-3, 128 * 1024)]  # M_MMAP_THRESHOLD in glibc's malloc.h
-
-    def no_glibc(name: str) -> str:
-        raise ValueError("unrecognized configuration name")
-
-    monkeypatch.setattr(os, "confstr", no_glibc)
-    runner._return_large_blocks()
-    assert calls == [(-3, 128 * 1024)]
