@@ -17,8 +17,8 @@ def return_large_blocks() -> None:
     and from then on keeps such blocks in its heaps once they are freed: compiled modules read
     whole at import, then the edges' megabyte bodies, built, sent and parsed on two threads
     with a heap each (the suite's and the embedded mock's). Fixed, the threshold no longer
-    moves: ~1 MB less at the peak of ``run --site mock``, for the same CPU time
-    (benchmarks/README.md). Call it before the imports. Other C libraries: nothing to do."""
+    moves: a lower and steadier peak for ``run --site mock``, for the same CPU time (figures
+    in benchmarks/README.md). Call it before the imports. Other C libraries: nothing to do."""
     try:
         if not os.confstr("CS_GNU_LIBC_VERSION"):
             return

@@ -310,6 +310,18 @@ def submit_cli(
     return _POOL.submit(run_cli, args, cwd=cwd, env=env, timeout=timeout)
 
 
+def modules_in_junit_order(report_dir: Path) -> list[str]:
+    """The suite's module names in the order a run ran their tests (its junit.xml keeps it)."""
+    import xml.etree.ElementTree as ET
+
+    out: list[str] = []
+    for case in ET.parse(report_dir / "junit.xml").iter("testcase"):
+        name = case.get("classname", "").split(".")[-1] + ".py"
+        if not out or out[-1] != name:
+            out.append(name)
+    return out
+
+
 if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
     sys.path.insert(0, str(REPO))
     _serve()

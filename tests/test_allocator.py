@@ -29,7 +29,7 @@ def libc(monkeypatch: pytest.MonkeyPatch) -> FakeLibc:
 
 def test_on_glibc_the_threshold_is_fixed_at_glibcs_own_start(libc: FakeLibc) -> None:
     """128 KiB, M_MMAP_THRESHOLD in glibc's malloc.h: set, it no longer rises to the largest
-    block freed so far (-1 MB at the peak of `run --site mock`, benchmarks/README.md)."""
+    block freed so far (figures in benchmarks/README.md)."""
     allocator.return_large_blocks()
     assert libc.calls == [(-3, 128 * 1024)]
 

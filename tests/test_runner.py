@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_runner import submit_cli
+from cli_runner import modules_in_junit_order, submit_cli
 
 from contract.mock import MockSite
 from contract.rules import RULES
@@ -206,6 +206,10 @@ def test_a_healthy_mock_run_exits_0_and_writes_every_report(suite_runs):
     assert report["tests"]["passed"] > 60 and report["tests"]["failed"] == 0
     assert "HOLDS: the contract holds" in run.stdout
     assert "Traceback" not in run.stderr
+    # On the embedded mock the edges follow the example tests (contract.suite.MOCK_ORDER).
+    assert modules_in_junit_order(run.report_dir) == [
+        "test_examples.py", "test_unusual_inputs.py", "test_lifecycle.py", "test_properties.py"
+    ]  # fmt: skip
 
 
 def test_a_selection_with_k_is_incomplete_never_holds(suite_runs):

@@ -35,7 +35,8 @@ from contract.pytest_plugin.session import (
 from contract.redact import SECRETS, redact
 from contract.report.console import finding_lines
 from contract.rules import ContractViolation
-from contract.suite import SUITE_DIR
+from contract.sites import resolve_site
+from contract.suite import SUITE_DIR, order_for_the_mock
 from contract.target import Target, TargetError
 
 for _name, _values in PROFILES.items():
@@ -132,6 +133,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     params = [pytest.param(s, id=s, marks=pytest.mark.xdist_group(s)) for s in session.sites]
     metafunc.parametrize("contract_site_name", params, indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the embedded mock alone, the suite runs in contract.suite.MOCK_ORDER."""
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None and all(resolve_site(name).is_mock for name in session.sites):
+        order_for_the_mock(items)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

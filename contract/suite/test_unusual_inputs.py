@@ -1,8 +1,8 @@
 """Edge inputs (contract.edges): the inputs where real bugs live, one test per category.
 
 Each test sends every input of its category over the contract_client's one connection, judges each
-with the suite's rules and records its outcome for the report's edges table. It runs last:
-the live-safety tests count on the first requests of a run being the example tests'.
+with the suite's rules and records its outcome for the report's edges table. It runs right
+after the example tests on the embedded mock, last on a live site (contract.suite.MOCK_ORDER).
 """
 
 from __future__ import annotations
