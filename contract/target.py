@@ -6,7 +6,10 @@ import os
 import secrets
 from dataclasses import dataclass, field
 
+from requests.adapters import BaseAdapter
+
 from contract.errors import TargetError
+from contract.http.loopback import LoopbackAdapter
 from contract.mock.server import MockSite
 from contract.redact import SECRETS
 from contract.sites import Site, resolve_site
@@ -50,6 +53,12 @@ class Target:
                 "(pass --replace-existing-account to allow it)"
             )
         return None
+
+    def transport(self) -> BaseAdapter | None:
+        """What a client of this site sends through: the embedded mock's, over
+        :class:`LoopbackAdapter`; any other site's (loopback URLs too), through requests'
+        default adapter, the path a live site takes."""
+        return LoopbackAdapter() if self.is_mock else None
 
     def stop(self, *, wait: bool = True) -> None:
         """Stop the embedded mock, if any (see :meth:`ThreadedServer.stop` for ``wait``)."""

@@ -72,6 +72,7 @@ class ContractClient:
         sleep: Callable[[float], None] = time.sleep,
         ownership: Ownership | None = None,
         pace: bool = False,
+        transport: requests.adapters.BaseAdapter | None = None,
     ) -> None:
         self.contract: Contract = load_contract()
         self.base_url = base_url.rstrip("/")
@@ -88,6 +89,8 @@ class ContractClient:
             # No proxy applies to loopback; skipping the environment's proxy lookup saves
             # about a fifth of each request's client time.
             self.session.trust_env = False
+        if transport is not None:  # e.g. the embedded mock's LoopbackAdapter
+            self.session.mount(self.base_url + "/", transport)
         #: What Session.request works out from the environment on every call (proxies, CA
         #: bundle), worked out once: the client only ever talks to ``base_url``'s host.
         self._send_settings = self.session.merge_environment_settings(

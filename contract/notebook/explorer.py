@@ -58,6 +58,7 @@ class Explorer:
                 unrestricted=target.is_mock,
             ),
             pace=not target.is_mock,
+            transport=target.transport(),
         )
         self.history: list[CallResult] = []
         # What this explorer's own calls show of the account (a fresh mock has none).

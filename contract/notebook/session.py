@@ -240,7 +240,11 @@ def property_session(
     ex.reset()
     in_effect = sorted(mock.faults)
     client = ContractClient(
-        ex.base_url, ex.target.api_key, ex.target.app_key, raise_on_violation=False
+        ex.base_url,
+        ex.target.api_key,
+        ex.target.app_key,
+        raise_on_violation=False,
+        transport=ex.target.transport(),
     )
     rec = client.recorder
     first: list[Violation] = []

@@ -106,6 +106,7 @@ class ContractSession:
                     unrestricted=target.is_mock,
                 ),
                 pace=not target.is_mock,
+                transport=target.transport(),
             ),
         )
         run.recorder.current_test = self.current_test
