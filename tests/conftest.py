@@ -55,6 +55,7 @@ use_hypothesis_cache()
 import requests  # noqa: E402
 
 from contract.mock import MockSite  # noqa: E402
+from contract.redact import SECRETS  # noqa: E402
 from contract.spec import load_contract  # noqa: E402
 
 CONTRACT = load_contract()
@@ -116,6 +117,18 @@ class MockApi:
         return self.call("DELETE", **kwargs)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _secrets_stay_in_their_module() -> Iterator[None]:
+    """What a test module registers as secret is forgotten when the module ends. The registry
+    is process-wide, and redaction looks for every secret in every text: a worker that had
+    kept the ~400 generated keys of the modules before it took 27-43 s, instead of 2 s, to
+    redact the 33 MiB body of one proxy test's reproduction."""
+    before = SECRETS.secrets
+    yield
+    SECRETS.clear()
+    SECRETS.add(*before)
+
+
 @pytest.fixture(scope="session")
 def mock_shared_site() -> Iterator[MockSite]:
     """One mock site for the whole session (stopping a site costs up to half a second)."""
@@ -151,17 +164,19 @@ def mock_no_key_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-#: The modules that take longest, longest first (CPU-seconds each, alone): pytest-xdist's
-#: ``--dist loadfile`` hands modules to its workers in collection order, so these start first
-#: and the many short ones fill in around them; collected last (as they sort), the proof ran
-#: alone at the end while the other worker idled.
+#: The modules that take longest, longest first (CPU-seconds each, alone, session 8): with
+#: ``--dist loadfile --no-loadscope-reorder`` pytest-xdist hands modules to its workers in
+#: collection order, so these start first and the many short ones fill in around them (and
+#: around their waits). Collected last (as they sort), the proof ran alone at the end.
 SLOWEST_FIRST = (
-    "test_suite_proof.py",  # ~75
-    "test_live_safety.py",  # ~25
-    "test_notebooks.py",  # ~20
-    "test_secrets.py",  # ~14
-    "test_runner.py",  # ~13
-    "test_multi_site.py",  # ~11
+    "test_suite_proof.py",  # ~63
+    "test_notebooks.py",  # ~30
+    "test_live_safety.py",  # ~27
+    "test_runner.py",  # ~16
+    "test_multi_site.py",  # ~14
+    "test_secrets.py",  # ~13
+    "test_proxy_cli.py",  # ~11
+    "test_mock_faults.py",  # ~11
 )
 
 
