@@ -164,24 +164,33 @@ def mock_no_key_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-#: The modules that take longest, longest first (CPU-seconds each, alone, session 8): with
-#: ``--dist loadfile --no-loadscope-reorder`` pytest-xdist hands modules to its workers in
-#: collection order, so these start first and the many short ones fill in around them (and
-#: around their waits). Collected last (as they sort), the proof ran alone at the end.
-SLOWEST_FIRST = (
-    "test_suite_proof.py",  # ~63
-    "test_notebooks.py",  # ~30
-    "test_live_safety.py",  # ~27
-    "test_runner.py",  # ~16
-    "test_multi_site.py",  # ~14
-    "test_secrets.py",  # ~13
-    "test_proxy_cli.py",  # ~11
-    "test_mock_faults.py",  # ~11
+#: The order in which modules start (the rest follow in collection order). With ``--dist
+#: loadfile --no-loadscope-reorder`` pytest-xdist hands modules to its two workers in this
+#: order. The proof comes first: its pool keeps two suite runs going, enough for both CPUs.
+#: Beside it, the other worker takes the modules that mostly wait (for subprocesses, timeouts,
+#: servers stopping), whose idle time the proof's runs fill. The long CPU-bound modules
+#: follow; the many short ones fill in at the end. Measured in session 8, each module alone:
+#: CPU-seconds, and in brackets the seconds it waited (wall minus CPU).
+FIRST = (
+    "test_suite_proof.py",  # 63
+    "test_proxy.py",  # 4 (5)
+    "test_proxy_cli.py",  # 11 (5)
+    "test_generation.py",  # 4 (3)
+    "test_proxy_robustness.py",  # 7 (2)
+    "test_preflight.py",  # 2 (2)
+    "test_notebook_explorer.py",  # 2 (2)
+    "test_mock_faults.py",  # 11 (2)
+    "test_cli_serve.py",  # 7 (2)
+    "test_notebooks.py",  # 30
+    "test_live_safety.py",  # 27
+    "test_runner.py",  # 16
+    "test_multi_site.py",  # 14
+    "test_secrets.py",  # 13
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {name: place for place, name in enumerate(SLOWEST_FIRST)}
+    rank = {name: place for place, name in enumerate(FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: modules stay whole
 
 
