@@ -11,7 +11,6 @@ import gc
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,13 +29,16 @@ if str(REPO_ROOT) not in sys.path:
 if str(REPO_ROOT / "tests") not in sys.path:
     sys.path.append(str(REPO_ROOT / "tests"))
 
-# The suite runs these tests start as subprocesses (a few dozen) each compile the toolkit's
-# modules anew when PYTHONDONTWRITEBYTECODE is set, as on these machines (~0.6 s of CPU a
-# process). Let them share compiled bytecode in a cache outside the source tree instead.
-if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) and "PYTHONPYCACHEPREFIX" not in os.environ:
-    os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(
-        tempfile.gettempdir(), f"statuspage-contract-pycache-{os.getuid()}"
-    )
+# These machines set PYTHONDONTWRITEBYTECODE. Then each process the tests start (the suite
+# runs' zygotes, notebook kernels, command lines) compiled the toolkit anew (~0.6 s of CPU
+# each), and the test workers rewrote every test module on every run. So the tests let Python
+# keep bytecode as it normally does: pip's compiled libraries, and __pycache__ beside the
+# toolkit's and the tests' sources (ignored by git). A PYTHONPYCACHEPREFIX outside the tree,
+# used before, made every process ignore pip's bytecode: on a machine that had never run the
+# tests, each early process compiled every library it imported (IPython, pandas,
+# Schemathesis, ...), ~15 CPU-s in a fresh CI run.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    sys.dont_write_bytecode = False
 
 # Collecting imports every test module and builds ~1,500 items, millions of objects none of which
 # is garbage; the cyclic garbage collector walked them again and again (~2 of the ~11 CPU-s each
@@ -130,6 +132,25 @@ class MockApi:
 
     def delete(self, **kwargs: Any) -> requests.Response:
         return self.call("DELETE", **kwargs)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # pytest's main process, before workers
+        _unicode_tables_once()
+
+
+def _unicode_tables_once() -> None:
+    """Hypothesis works out which characters UTF-8 encodes (~4 s of CPU) the first time a
+    process needs it, and keeps the table in its storage. On a machine that had never run the
+    tests, every early process (both workers, their zygotes, the first notebook kernel) worked
+    it out at once. Here pytest's main process does it first, and the others read it; a stored
+    table is only read (~20 ms)."""
+    try:
+        from hypothesis.internal.charmap import charmap, intervals_from_codec
+    except ImportError:  # moved in another Hypothesis version: each process works it out
+        return
+    charmap()
+    intervals_from_codec("utf-8")
 
 
 @pytest.fixture(autouse=True, scope="module")
