@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,11 +147,16 @@ def _unicode_tables_once() -> None:
     it out at once. Here pytest's main process does it first, and the others read it; a stored
     table is only read (~20 ms)."""
     try:
+        from hypothesis.errors import HypothesisSideeffectWarning
         from hypothesis.internal.charmap import charmap, intervals_from_codec
     except ImportError:  # moved in another Hypothesis version: each process works it out
         return
-    charmap()
-    intervals_from_codec("utf-8")
+    with warnings.catch_warnings():
+        # Hypothesis' plugin ends its initialization after this hook, and warns of any slow
+        # work before that: this one is slow on purpose, once, before the workers start.
+        warnings.simplefilter("ignore", HypothesisSideeffectWarning)
+        charmap()
+        intervals_from_codec("utf-8")
 
 
 @pytest.fixture(autouse=True, scope="module")

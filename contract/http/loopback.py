@@ -85,9 +85,12 @@ class LoopbackAdapter(HTTPAdapter):
         try:
             assert conn.sock is not None
             conn.sock.settimeout(read_timeout)
-            conn.request(str(request.method), request.path_url, request.body, dict(request.headers))
+            body = request.body
+            if isinstance(body, str):  # as urllib3 sends it (http.client would use Latin-1)
+                body = body.encode("utf-8")
+            conn.request(str(request.method), request.path_url, body, dict(request.headers))
             answer = conn.getresponse()
-            body = answer.read()
+            content = answer.read()
         except http.client.IncompleteRead as exc:
             conn.close()
             broken = ProtocolError(f"Connection broken: {exc!r}", exc)
@@ -102,7 +105,7 @@ class LoopbackAdapter(HTTPAdapter):
         self._checkin(address, conn)
         headers = HTTPHeaderDict(answer.getheaders())
         raw = HTTPResponse(
-            body=io.BytesIO(body),
+            body=io.BytesIO(content),
             headers=headers,
             status=answer.status,
             version=answer.version,
@@ -117,7 +120,7 @@ class LoopbackAdapter(HTTPAdapter):
         response = self.build_response(request, raw)
         # The body is in hand; urllib3 decodes it only when the site compressed it.
         compressed = "content-encoding" in raw.headers
-        response._content = raw.read(decode_content=True) if compressed else body
+        response._content = raw.read(decode_content=True) if compressed else content
         return response
 
     def close(self) -> None:

@@ -116,15 +116,17 @@ def _exchange(session: requests.Session, base_url: str) -> list[requests.Respons
         session.get(base_url + "/account", headers=headers, timeout=5),
         session.post(base_url + "/account", json={"data": {"a": "é"}}, headers=headers, timeout=5),
         session.delete(base_url + "/account", headers=headers, timeout=5),
+        session.patch(base_url + "/account", data='{"a": "é ✓"}', headers=headers, timeout=5),
     ]
 
 
 def test_the_site_sees_the_same_requests_through_either_transport(recording: _Server) -> None:
     for transport in TRANSPORTS:
         _exchange(session_for(recording.base_url, transport), recording.base_url)
-    by_urllib3, by_loopback = recording.seen[:3], recording.seen[3:]
+    by_urllib3, by_loopback = recording.seen[:4], recording.seen[4:]
     assert by_loopback == by_urllib3
-    assert [line.split()[0] for line, _, _ in by_loopback] == ["GET", "POST", "DELETE"]
+    assert [line.split()[0] for line, _, _ in by_loopback] == ["GET", "POST", "DELETE", "PATCH"]
+    assert by_loopback[-1][2] == '{"a": "é ✓"}'.encode()  # a text body goes as UTF-8
 
 
 def test_the_caller_gets_the_same_responses_through_either_transport(
@@ -167,7 +169,7 @@ def test_the_session_keeps_the_sites_cookie_through_either_transport(
         session = session_for(recording.base_url, transport)
         _exchange(session, recording.base_url)
         assert session.cookies.get("visit") == "1", transport
-    assert all(("Cookie", "visit=1") in headers for _, headers, _ in recording.seen[1:3])
+    assert all(("Cookie", "visit=1") in headers for _, headers, _ in recording.seen[1:4])
 
 
 def test_a_compressed_answer_is_decoded(recording: _Server) -> None:
@@ -182,7 +184,7 @@ def test_one_connection_is_kept_for_many_requests(recording: _Server) -> None:
     session = session_for(recording.base_url, "loopback")
     for _ in range(3):
         _exchange(session, recording.base_url)
-    assert len(recording.seen) == 9
+    assert len(recording.seen) == 12
     assert recording.connections == 1
 
 
