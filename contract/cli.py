@@ -41,7 +41,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
     from contract.mock.faults import UnknownFaultError, describe_faults
-    from contract.mock.server import MockSite
+    from contract.mock.server import READ_ONLY_APP_KEY_ENV, MockSite
 
     if args.list_faults:
         print(describe_faults())
@@ -68,6 +68,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     print(f"statuspage-contract mock site at {site.base_url}", flush=True)
     if site.keys_from_environment:
         print("keys: DD_API_KEY / DD_APP_KEY from the environment (not shown)")
+        if os.environ.get(READ_ONLY_APP_KEY_ENV):
+            print(f"  and {READ_ONLY_APP_KEY_ENV}: an application key that may only read")
     else:
         print("demo keys (paste into the shell that runs the suite):")
         print(f"  export DD_API_KEY={site.api_key}")
