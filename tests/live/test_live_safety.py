@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from cli_runner import modules_in_junit_order, run_cli
 from hostile_site import Behaviour, HostileSite
+from selection import selected_combinations
 
 from contract.live.safety import could_change_state
 
@@ -134,23 +135,15 @@ DEFAULT = {
 }
 
 
-def _selected(session: pytest.Session) -> list[tuple[str, str]]:
-    """The combinations the selected tests of this module need."""
-    wanted: dict[tuple[str, str], None] = {}
-    for item in session.items:
-        params = getattr(item, "callspec", None)
-        if item.module is not None and item.module.__name__ == __name__ and params:
-            combo = (params.params.get("behaviour"), params.params.get("mode"))
-            if None not in combo:
-                wanted[combo] = None  # type: ignore[index]
-    for fixed in (
-        ("absent", "mutations"),
-        ("exists", "replace"),
-        ("timeout-on-third", "mutations"),
-        ("429-storm-nth", "mutations"),
-    ):
-        wanted[fixed] = None
-    return list(wanted)
+#: What the tests that are not parametrised read.
+ALWAYS = (
+    ("absent", "mutations"),
+    ("exists", "replace"),
+    ("timeout-on-third", "mutations"),
+    ("429-storm-nth", "mutations"),
+    ("reset-nth", "read-only"),
+    ("reset-nth", "mutations"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +151,7 @@ def outcomes(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[tuple[str, str], Outcome]]:
     """The selected behaviours in their modes, run concurrently (each against its own site)."""
-    combos = _selected(request.session)
+    combos = selected_combinations(request.session, __name__, ("behaviour", "mode"), ALWAYS)
 
     # Folders are made here, not in the threads: TempPathFactory is not thread-safe.
     folders = {(name, mode): tmp_path_factory.mktemp(f"{name}-{mode}") for name, mode in combos}

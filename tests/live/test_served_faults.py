@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 import requests
 from cli_runner import run_cli
+from selection import selected_combinations
 
 from contract.mock.faults import FAULTS
 from contract.mock.server import READ_ONLY_APP_KEY_ENV
@@ -130,21 +131,13 @@ ALL = [
 ]
 
 
-def _selected(session: pytest.Session) -> list[tuple[str, str]]:
-    wanted: dict[tuple[str, str], None] = {}
-    for item in session.items:
-        params = getattr(item, "callspec", None)
-        if item.module is not None and item.module.__name__ == __name__ and params:
-            wanted[(params.params["fault"], params.params["mode"])] = None
-    return list(wanted)
-
-
 @pytest.fixture(scope="module")
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[tuple[str, str], Served]]:
     """The selected faults in their modes, two at a time, each against its own served site."""
-    combos = _selected(request.session)
+    always = [("accepts-missing-api-key", "read-only")]  # the undo's own test reads it
+    combos = selected_combinations(request.session, __name__, ("fault", "mode"), always)
     folders = {c: tmp_path_factory.mktemp(f"{c[0]}-{c[1]}") for c in combos}
     with ExitStack(), ThreadPoolExecutor(max_workers=2) as pool:
         runs = pool.map(lambda c: _one(c[0], c[1], folders[c]), combos)
