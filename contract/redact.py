@@ -1,36 +1,125 @@
-"""Keep secrets out of everything the toolkit prints or writes.
+"""Keep the user's secrets out of everything the toolkit prints or writes.
 
-Every DD key and every submitted ``api_key`` is registered here; :func:`redact` replaces
-them in any text. Long secrets are replaced wherever they occur; short ones (which would
-match inside ordinary words) only where they stand as a whole quoted or delimited token.
+What is registered here is a *secret*: the user's own keys (``DD_API_KEY`` / ``DD_APP_KEY``,
+per-site keys, the auth headers a proxy's clients send, the embedded mock's keys). Values a run
+generates itself (the ``api_key`` of a generated request body, a sentinel key, a second
+organisation's keys on the mock) are test data: they are not registered, so reproductions can
+show them verbatim (a site that echoes one back is what the rules ``api-key-masked`` and
+``no-key-echo`` catch).
+
+:func:`redact` replaces every registered secret in any text, in every spelling the toolkit
+writes (raw, JSON-, repr-, HTML-, XML-, URL- and shell-escaped, and those escaped once more).
+Long secrets are replaced wherever they occur; short ones (which would match inside ordinary
+words) only where they stand as a whole quoted token.
+
+Cost: one pass over the text whatever the number of secrets. Every spelling of every secret
+that is at least ``ANCHORED`` characters long is indexed by its ``GRAM``-character pieces; the
+text is cut into pieces at multiples of ``GRAM`` (in C, by one ``findall``) and each piece is
+looked up in that index (one set operation per chunk of text): an occurrence of a spelling
+always covers one such piece whole. Only a piece found in the index is checked. Adding a secret
+only adds to the index (no pattern to compile again per secret). Shorter spellings (secrets of
+6 to 14 characters, rare) go into one trie-shaped regular expression.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[REDACTED]"
-_NOTHING = re.compile(r"(?!)")  # the short secrets' pattern when there are none
-#: Secrets at least this long are redacted wherever they occur as a substring, by plain string
-#: search, longest first (a secret containing another is replaced whole). A regular expression
-#: of every secret would have to be compiled again each time a secret is added (once per
-#: generated api_key): seconds per run with hundreds of keys.
+#: Secrets at least this long are redacted wherever they occur as a substring.
 SUBSTRING_MIN = 6
+#: Spellings at least ANCHORED long are found by their GRAM-character pieces (see
+#: SecretRegistry._spans); shorter ones (of secrets 6 to 14 characters long) by a pattern.
+GRAM = 8
+ANCHORED = 2 * GRAM - 1
+#: Characters of text looked up at a time (a multiple of GRAM).
+CHUNK = 64 * 1024
+_GRAMS = re.compile(f".{{{GRAM}}}", re.DOTALL)
+
+_NOTHING = re.compile(r"(?!)")
+
+
+def _html_variants(text: str) -> set[str]:
+    """``text`` as HTML and XML writers escape it: html.escape (``&quot;`` ``&#x27;``),
+    MarkupSafe/Jinja2 (``&#34;`` ``&#39;``), XML text (``& < >`` only) and attributes."""
+    basic = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = {basic, html.escape(text, quote=True)}
+    out.add(basic.replace('"', "&#34;").replace("'", "&#39;"))
+    out.add(basic.replace('"', "&quot;").replace("'", "&apos;"))
+    attribute = basic.replace('"', "&quot;")
+    out.add(attribute.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#09;"))
+    return out
+
+
+def _json_variants(text: str) -> set[str]:
+    return {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+
+
+def forms_of(secret: str) -> set[str]:
+    """Every spelling of ``secret`` the toolkit's outputs may hold: raw; JSON-escaped (ASCII
+    or not); repr-escaped; URL-encoded; shell single-quoted; each of those HTML/XML-escaped;
+    and every one of those JSON-escaped once more (a JSON report quoting an escaped body)."""
+    first = {secret, repr(secret)[1:-1], quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    first |= _json_variants(secret)
+    first.add(secret.replace("'", "'\"'\"'"))  # inside a shell single-quoted word
+    second = set(first)
+    for form in first:
+        second |= _html_variants(form)
+    third = set(second)
+    for form in second:
+        third |= _json_variants(form)
+    for form in _json_variants(secret):  # an HTML page showing a JSON text
+        third |= _html_variants(form)
+    return {form for form in third if form}
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One regular expression matching any of ``words``, longest first at each position,
+    shaped as a radix trie: chains without a branch are literal runs."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alternatives = []
+        for ch in sorted(c for c in node if c):
+            run = [ch]
+            child = node[ch]
+            while len(child) == 1 and "" not in child:  # one way on: a literal run
+                (nxt,) = child
+                run.append(nxt)
+                child = child[nxt]
+            alternatives.append(re.escape("".join(run)) + build(child))
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        if "" in node:  # a word ends here: the longer ones first (greedy), then this one
+            return f"(?:{body})?"
+        return body
+
+    return build(root)
 
 
 class SecretRegistry:
-    """A thread-safe set of secret strings with cached redaction forms."""
+    """A thread-safe set of secret strings, found in any text in one pass."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
-        self._long_forms: set[str] = set()  # every form of every long secret
-        self._forms: list[str] | None = None  # the same, longest first
-        self._pattern: re.Pattern[str] | None = None  # short secrets as whole tokens
         self._public: set[str] = set()  # names the toolkit prints anyway (declare_public)
+        #: Long forms by their k-grams at offsets 0..k-1: gram -> [(form, offset)].
+        self._anchors: dict[str, list[tuple[str, int]]] = {}
+        self._medium: set[str] = set()  # forms too short to anchor, at least SUBSTRING_MIN long
+        self._medium_pattern: re.Pattern[str] | None = None  # built when needed
+        self._short: re.Pattern[str] | None = None  # short secrets as whole quoted tokens
 
     def declare_public(self, *names: str) -> None:
         """Names every report prints (the rules'): a string equal to one, or inside one, is
@@ -43,15 +132,22 @@ class SecretRegistry:
     def add(self, *secrets: Any) -> None:
         with self._lock:
             for secret in secrets:
-                if isinstance(secret, str) and secret.strip() and secret not in self._secrets:
-                    if any(secret in name for name in self._public):
-                        continue
-                    self._secrets.add(secret)
-                    if len(secret) < SUBSTRING_MIN:
-                        self._pattern = None
-                    else:
-                        self._long_forms |= self._forms_of(secret)
-                        self._forms = None
+                if not isinstance(secret, str) or not secret.strip() or secret in self._secrets:
+                    continue
+                if any(secret in name for name in self._public):
+                    continue
+                self._secrets.add(secret)
+                if len(secret) < SUBSTRING_MIN:
+                    self._short = None
+                    continue
+                for form in forms_of(secret):
+                    if len(form) >= ANCHORED:
+                        for offset in range(GRAM):
+                            gram = form[offset : offset + GRAM]
+                            self._anchors.setdefault(gram, []).append((form, offset))
+                    elif form not in self._medium:
+                        self._medium.add(form)
+                        self._medium_pattern = None
 
     def __contains__(self, secret: object) -> bool:
         return secret in self._secrets
@@ -62,44 +158,67 @@ class SecretRegistry:
     def clear(self) -> None:
         with self._lock:
             self._secrets.clear()
-            self._long_forms.clear()
-            self._forms = None
-            self._pattern = None
+            self._anchors.clear()
+            self._medium.clear()
+            self._medium_pattern = self._short = None
 
     @property
     def secrets(self) -> frozenset[str]:
         return frozenset(self._secrets)
 
-    @staticmethod
-    def _forms_of(secret: str) -> set[str]:
-        """The secret as it may appear in text: raw, JSON-escaped, Python-escaped."""
-        return {secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]}
-
-    def _compiled(self) -> tuple[list[str], re.Pattern[str] | None]:
-        """The long secrets' forms, longest first, and the pattern of the short ones (None
-        when there are none)."""
+    def _patterns(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        """The medium forms' pattern and the short secrets' (None when there are none)."""
         with self._lock:
-            if self._forms is None:
-                self._forms = sorted(self._long_forms, key=len, reverse=True)
-            if self._pattern is None:
+            if self._medium_pattern is None:
+                words = sorted(self._medium, key=len, reverse=True)
+                self._medium_pattern = re.compile(_trie_pattern(words)) if words else _NOTHING
+            if self._short is None:
                 short = sorted(
-                    (f for s in self._secrets if len(s) < SUBSTRING_MIN for f in self._forms_of(s)),
+                    (f for s in self._secrets if len(s) < SUBSTRING_MIN for f in forms_of(s)),
                     key=len,
                     reverse=True,
                 )
                 # A short secret only as a whole quoted token: 'ab' or "ab" (never in words).
                 parts = [rf"(?<=[\"']){re.escape(form)}(?=[\"'])" for form in short]
-                self._pattern = re.compile("|".join(parts)) if parts else _NOTHING
-            return self._forms, None if self._pattern is _NOTHING else self._pattern
+                self._short = re.compile("|".join(parts)) if parts else _NOTHING
+            medium = None if self._medium_pattern is _NOTHING else self._medium_pattern
+            return medium, None if self._short is _NOTHING else self._short
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        """Where long secrets stand in ``text`` (possibly overlapping), in one pass.
+
+        A form of length L >= 2k-1 that starts at p covers the k-gram at the first multiple
+        of k at or after p, wholly, at an offset below k: so only the k-grams at multiples of
+        k are looked up (a C-speed ``findall`` and set lookups), and only a hit is checked."""
+        spans: list[tuple[int, int]] = []
+        anchors = self._anchors
+        if anchors and len(text) >= ANCHORED:
+            for start in range(0, len(text), CHUNK):
+                grams = _GRAMS.findall(text, start, start + CHUNK)
+                if anchors.keys().isdisjoint(grams):
+                    continue
+                for i, gram in enumerate(grams):
+                    found = anchors.get(gram)
+                    if found is None:
+                        continue
+                    at = start + i * GRAM
+                    for form, offset in list(found):
+                        begin = at - offset
+                        if begin >= 0 and text.startswith(form, begin):
+                            spans.append((begin, begin + len(form)))
+        medium, _ = self._patterns()
+        if medium is not None:
+            spans += [m.span() for m in medium.finditer(text)]
+        return spans
 
     def redact(self, text: str) -> str:
-        if not text:
+        if not text or not self._secrets:
             return text
-        forms, pattern = self._compiled()
-        for form in forms:
-            if form in text:
-                text = text.replace(form, REDACTED)
-        return pattern.sub(REDACTED, text) if pattern is not None else text
+        spans = self._spans(text)
+        if spans:
+            text = _cover(text, spans)
+        _, short = self._patterns()
+        return short.sub(REDACTED, text) if short is not None else text
 
     def redact_tree(self, value: Any) -> Any:
         """A copy of a JSON-like structure with every string (keys included) redacted."""
@@ -117,6 +236,23 @@ class SecretRegistry:
     def leaks(self, text: str) -> list[str]:
         """The registered secrets that occur in ``text`` (for self-checks and tests)."""
         return [s for s in self._secrets if len(s) >= SUBSTRING_MIN and s in text]
+
+
+def _cover(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every stretch the (possibly overlapping) ``spans`` cover replaced."""
+    pieces: list[str] = []
+    done = 0
+    start = end = -1
+    for s, e in sorted(spans):
+        if s < end:  # overlaps the stretch being covered
+            end = max(end, e)
+            continue
+        if end >= 0:
+            pieces += [text[done:start], REDACTED]
+            done = end
+        start, end = s, e
+    pieces += [text[done:start], REDACTED, text[end:]]
+    return "".join(pieces)
 
 
 #: The process-wide registry used by the client, the pytest plugin and the reports.
