@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from contract.redact import REDACTED, redact
+from contract.redact import REDACTED, SUBSTRING_MIN, redact
 
 #: Response bodies longer than this are cut in reports and messages.
 BODY_PREVIEW = 2000
+#: Request bodies longer than this are left out of reproductions (their size is said).
+CURL_BODY_MAX = 1024 * 1024
+#: Longer bodies are passed to curl through bash's printf (Linux refuses a program an
+#: argument over 128 KiB).
+CURL_ARGUMENT_MAX = 64 * 1024
+#: Request headers a reproduction leaves out: curl sets them itself (Host from the URL: a
+#: proxy's request carries the proxy's own), or they only describe one connection.
+CURL_SKIPPED_HEADERS = frozenset(
+    {
+        "content-length",
+        "user-agent",
+        "accept-encoding",
+        "connection",
+        "host",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+        "proxy-connection",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +62,12 @@ class Exchange:
     verdicts: list[Verdict] = field(default_factory=list)
     raw: Any = field(default=None, repr=False)  # the underlying requests.Response, if any
     #: The client's own (api key, application key): shown as ${DD_API_KEY} / ${DD_APP_KEY}
-    #: in reproductions; any other key stays redacted, so it reproduces as an unknown key.
+    #: in reproductions, wherever they occur in the request.
     own_keys: tuple[str | None, str | None] = field(default=(None, None), repr=False)
+    #: Other secrets of the request shown as shell variables in reproductions (value ->
+    #: variable name), e.g. the api_key a proxy's client submitted. Any other registered
+    #: secret is redacted; values the run generated (not registered) are shown as they are.
+    secret_refs: dict[str, str] | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # short, and never shows headers (they carry the keys)
         return f"<Exchange {self.method} {self.url} -> {self.status}>"
@@ -78,22 +104,48 @@ class Exchange:
             return False
         return True
 
-    def curl(self) -> str:
-        """A copy-paste bash reproduction: the client's own keys as ``"${DD_API_KEY}"`` and
-        ``"${DD_APP_KEY}"`` (double-quoted, so the shell expands them), other secrets redacted."""
-        parts = ["curl", "-X", self.method, shlex.quote(self.url)]
+    def curl(self, base: tuple[str, str] | None = None) -> str:
+        """A copy-paste bash reproduction: the user's keys as ``"${DD_API_KEY}"`` and
+        ``"${DD_APP_KEY}"`` (double-quoted, so the shell expands them) wherever they occur,
+        other registered secrets redacted, everything else (the run's own test data) as sent.
+        ``base``: (the base URL reached, a shell expression to use instead), e.g. the embedded
+        mock's URL and ``${SITE:-http://127.0.0.1:8899}``."""
+        refs = self._refs()
+        long_refs = {k: v for k, v in refs.items() if len(k) >= SUBSTRING_MIN}
+        url = self.url
+        if base is not None and base[0] and url.startswith(base[0]):
+            url_word = f'"{base[1]}"' + _shell_word(url[len(base[0]) :], long_refs)
+        else:
+            url_word = _shell_word(url, long_refs)
+        parts = ["curl", "-X", self.method, url_word]
         for name, value in self.request_headers.items():
-            if name.lower() in {"content-length", "user-agent", "accept-encoding", "connection"}:
+            if name.lower() in CURL_SKIPPED_HEADERS:
                 continue
-            variable = _own_key_variable(name, value, self.own_keys)
-            if variable:
-                parts += ["-H", f'"{name}: ${{{variable}}}"']
+            if value in refs:  # the whole value is a user's key (short ones only so)
+                parts += ["-H", f'"{name}: ${{{refs[value]}}}"']
             else:
-                parts += ["-H", shlex.quote(redact(f"{name}: {value}"))]
+                parts += ["-H", _shell_word(f"{name}: {value}", long_refs)]
         if self.request_body is not None:
-            body = self.request_body.decode("utf-8", "replace")
-            parts += ["--data-raw", shlex.quote(redact(body))]
+            if len(self.request_body) > CURL_BODY_MAX:
+                size = len(self.request_body)
+                parts += ["--data-raw", shlex.quote(f"(a body of {size} bytes, not kept)")]
+            else:
+                body = _shell_word(self.request_body.decode("utf-8", "replace"), long_refs)
+                if len(body) <= CURL_ARGUMENT_MAX:
+                    parts += ["--data-raw", body]
+                else:  # longer than one argument of a program may be: printf is bash's own
+                    parts += ["--data-binary", f"@<(printf %s {body})"]
         return " ".join(parts)
+
+    def _refs(self) -> dict[str, str]:
+        """The secrets of this request shown as shell variables: value -> variable name."""
+        refs = dict(self.secret_refs or {})
+        api, app = self.own_keys
+        if app:
+            refs[app] = "DD_APP_KEY"
+        if api:
+            refs[api] = "DD_API_KEY"
+        return refs
 
     def summary(self) -> dict[str, Any]:
         """A redacted, JSON-ready view of the response for reports."""
@@ -113,17 +165,24 @@ def _preview(text: str, limit: int) -> str:
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
-def _own_key_variable(name: str, value: str, own_keys: tuple[str | None, str | None]) -> str | None:
-    """The environment variable that holds this header's value, if it is the client's key."""
-    from contract.spec import load_contract
-
-    contract = load_contract()
-    api, app = own_keys
-    if name.lower() == contract.api_key_header.lower() and value and value == api:
-        return "DD_API_KEY"
-    if name.lower() == contract.app_key_header.lower() and value and value == app:
-        return "DD_APP_KEY"
-    return None
+def _shell_word(text: str, refs: dict[str, str]) -> str:
+    """``text`` as one shell word: each value of ``refs`` as ``"${NAME}"``, the rest with
+    every registered secret redacted, single-quoted."""
+    if not text:
+        return "''"
+    pieces: list[str] = []
+    at = 0
+    if refs:
+        ordered = sorted(refs, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(v) for v in ordered))
+        for match in pattern.finditer(text):
+            if match.start() > at:
+                pieces.append(shlex.quote(redact(text[at : match.start()])))
+            pieces.append(f'"${{{refs[match.group()]}}}"')
+            at = match.end()
+    if at < len(text):
+        pieces.append(shlex.quote(redact(text[at:])))
+    return "".join(pieces)
 
 
 __all__ = ["REDACTED", "Exchange", "Verdict"]

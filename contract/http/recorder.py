@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,55 @@ from contract.report.outcomes import EDGE_OUTCOMES
 from contract.rules import RULES, Finding, SiteKind
 
 MAX_FAILURES_PER_RULE = 20
+#: Requests of one test a sequence reproduction shows at most (the last ones).
+MAX_STEPS = 12
+#: Earlier requests that changed state (2xx to POST, PATCH, DELETE) a one-response failure's
+#: reproduction replays first, so that the site is in the state the failing request met.
+MAX_SETUP_STEPS = 4
+#: The port ``statuspage-contract serve`` listens on by default (see contract/cli.py).
+SERVE_PORT = 8899
+#: State changes the recorder remembers to pick those setup steps from.
+MAX_CHANGES = 64
+CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Replay:
+    """How a run's reproductions reach a site like the one the run tested: ``base_url`` (the
+    URL the run reached, e.g. the embedded mock's, gone when the run ends) becomes
+    ``expression`` (a shell expression the user sets), and ``serve`` says (when called, at
+    the failure) which command serves such a site, e.g. ``statuspage-contract serve --fault
+    NAME``."""
+
+    base_url: str
+    expression: str = f"${{SITE:-http://127.0.0.1:{SERVE_PORT}}}"
+    serve: Callable[[], str] | None = None
+
+    def header(self) -> str | None:
+        if self.serve is None:
+            return None
+        command = self.serve()
+        default = self.expression.removeprefix("${SITE:-").removesuffix("}")
+        return (
+            f"# replay against: {command}  (it listens on {default}; set SITE for another "
+            "address; export DD_API_KEY and DD_APP_KEY for both)"
+        )
+
+
+def mock_replay(base_url: str, site: Any) -> Replay:
+    """The :class:`Replay` of a run against the embedded mock ``site`` (a MockSite): its
+    faults and rate limit as ``statuspage-contract serve`` options, read at the failure."""
+
+    def serve() -> str:
+        words = ["statuspage-contract", "serve"]
+        for fault in sorted(site.faults):
+            words += ["--fault", fault]
+        limit = getattr(getattr(site, "state", None), "rate_limit", None)
+        if limit is not None:
+            words += ["--rate-limit", str(limit.limit), "--rate-period", str(limit.period)]
+        return " ".join(words)
+
+    return Replay(base_url, serve=serve)
 
 
 @dataclass
@@ -37,13 +86,36 @@ class Recorder:
         self.tests: list[dict[str, Any]] = []
         self.requests = 0
         self.unanswered = 0  # requests that got no answer while the site answered others
-        self.current_test: str | None = None
+        self._current_test: str | None = None
+        #: The requests of the current test, for sequence reproductions (kept only while a
+        #: test is named: the proxy's traffic is no test).
+        self._steps: deque[tuple[int, Exchange]] = deque(maxlen=MAX_STEPS)
+        #: The run's last requests that changed state (2xx to POST, PATCH, DELETE), in any
+        #: test: a reproduction replays those before its own, so the site is as it was.
+        self._changes: deque[tuple[int, Exchange]] = deque(maxlen=MAX_CHANGES)
+        #: Where reproductions replay (None: against the URL the run reached).
+        self.replay: Replay | None = None
         #: Edge inputs by category: how many passed, failed, were skipped (contract.edges).
         self.edges: dict[str, Counter[str]] = defaultdict(Counter)
+
+    @property
+    def current_test(self) -> str | None:
+        return self._current_test
+
+    @current_test.setter
+    def current_test(self, nodeid: str | None) -> None:
+        with self._lock:
+            if nodeid != self._current_test:
+                self._steps.clear()
+            self._current_test = nodeid
 
     def record_exchange(self, exchange: Exchange) -> None:
         with self._lock:
             self.requests += 1
+            if self._current_test is not None:
+                self._steps.append((self.requests, exchange))
+                if exchange.method in CHANGING and 200 <= exchange.status < 300:
+                    self._changes.append((self.requests, exchange))
             if exchange.operation is not None:
                 self.statuses[exchange.operation][exchange.status] += 1
 
@@ -105,24 +177,67 @@ class Recorder:
             if sum(1 for f in self.failures if f["rule"] == finding.rule) >= MAX_FAILURES_PER_RULE:
                 return
             self._failure_tests[key] = {test}
+            steps = list(self._steps), list(self._changes)
             self.failures.append(
                 {
                     "rule": finding.rule,
                     "operation": exchange.operation if exchange else "",
                     "test": test,
-                    **self._details(finding, exchange),
+                    **self._details(finding, exchange, steps),
                     "occurrences": 1,
                     "tests": 1,
                 }
             )
 
-    @staticmethod
-    def _details(finding: Finding, exchange: Exchange | None) -> dict[str, Any]:
+    def _details(
+        self,
+        finding: Finding,
+        exchange: Exchange | None,
+        steps: tuple[list[tuple[int, Exchange]], list[tuple[int, Exchange]]],
+    ) -> dict[str, Any]:
         return {
             "message": redact(finding.message),
-            "reproduction": exchange.curl() if exchange else None,
+            "reproduction": self.reproduction(finding.rule, exchange, *steps),
             "response": exchange.summary() if exchange else None,
         }
+
+    def reproduction(
+        self,
+        rule: str,
+        exchange: Exchange | None,
+        steps: list[tuple[int, Exchange]],
+        changes: list[tuple[int, Exchange]] = (),  # type: ignore[assignment]
+    ) -> str | None:
+        """A bash reproduction of a failure. One curl when the failing response alone shows
+        it; the test's requests up to the failing one when the rule is a scenario's (a
+        sequence shows it, e.g. POST, DELETE, then GET). Either way preceded by the run's
+        last requests that changed state before them (so the site is as the failing
+        requests found it), and by the command that serves a site like the run's when the
+        run's site is gone (the embedded mock). ``steps``/``changes``: (request number,
+        exchange) of the test's requests and of the run's state changes."""
+        at = next((i for i, (_, s) in enumerate(steps) if s is exchange), None)
+        if at is not None:
+            steps = steps[: at + 1]
+        elif exchange is not None:
+            steps = [*steps, (1 << 62, exchange)]
+        if not steps:
+            return None
+        scenario = RULES[rule].kind == "scenario" if rule in RULES else False
+        if not scenario:
+            steps = steps[-1:]
+        setup = _setup([s for n, s in changes if n < steps[0][0]])
+        chosen = [*setup, *(s for _, s in steps)]
+        base = (self.replay.base_url, self.replay.expression) if self.replay else None
+        header = self.replay.header() if self.replay else None
+        if len(chosen) == 1 and header is None:
+            return chosen[0].curl(base)
+        lines = [header] if header else []
+        if setup:
+            lines.append("# the run's earlier requests that changed the site's state, then:")
+        if scenario and len(steps) == MAX_STEPS:
+            lines.append(f"# the last {MAX_STEPS} requests of the test")
+        lines += [f"{s.curl(base)}  # the run got {s.status}" for s in chosen]
+        return "\n".join(lines)
 
     def record_test(
         self, nodeid: str, outcome: str, duration: float, rules: list[str], why: str = ""
@@ -168,3 +283,14 @@ class Recorder:
     @property
     def failed_rules(self) -> list[str]:
         return [name for name, t in self.tallies.items() if t.failed]
+
+
+def _setup(changes: list[Exchange]) -> list[Exchange]:
+    """The state changes that rebuild the site's state on a fresh site: from the last
+    successful create on (what came before it was undone or replaced), at most
+    MAX_SETUP_STEPS: that create and the last changes after it."""
+    starts = [i for i, s in enumerate(changes) if s.method == "POST"]
+    if not starts:
+        return []
+    since = changes[starts[-1] :]
+    return since if len(since) <= MAX_SETUP_STEPS else [since[0], *since[1 - MAX_SETUP_STEPS :]]

@@ -95,6 +95,10 @@ class Tally:
     judge_errors: Counter[str] = field(default_factory=Counter)
 
 
+#: The shell variable a proxy report's reproductions use for the api_key a client submitted.
+SUBMITTED_KEY_VARIABLE = "STATUSPAGE_API_KEY"
+
+
 class ProxyJudge:
     """Judges exchanges as they finish; thread-safe for readers (the report, the live list)."""
 
@@ -190,6 +194,7 @@ class ProxyJudge:
                 response_body=_decoded(resp_headers, raw),
                 operation=operation,
                 elapsed=elapsed,
+                **self._replay_refs(req_headers, body),
             )
             self.recorder.record_exchange(exchange)
         results: list[tuple[str, Finding | None]] = []
@@ -208,6 +213,16 @@ class ProxyJudge:
         return self._keep(
             method, path, operation, status, elapsed, passed, violations, upstream_error
         )
+
+    def _replay_refs(self, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+        """How this request's secrets show in its reproduction: the client's auth headers as
+        ${DD_API_KEY} / ${DD_APP_KEY}, the api_key it submitted as ${STATUSPAGE_API_KEY}
+        (all three are the user's secrets: the proxy judges real traffic)."""
+        key = self._submitted_key(body) if body else None
+        return {
+            "own_keys": (headers.get(self._api), headers.get(self._app)),
+            "secret_refs": {key: SUBMITTED_KEY_VARIABLE} if key else None,
+        }
 
     def _response_rules(self, exchange: Exchange) -> list[tuple[str, Finding | None]]:
         """Every response rule's verdict (remembered for answers seen before)."""

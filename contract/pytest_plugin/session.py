@@ -18,7 +18,7 @@ import pytest
 
 from contract.errors import BudgetExhausted
 from contract.http.client import ContractClient
-from contract.http.recorder import Recorder
+from contract.http.recorder import Recorder, mock_replay
 from contract.live.preflight import cleanup, preflight, signals_deferred, undo_effect
 from contract.live.safety import Ownership, State
 from contract.pytest_plugin.options import LIVE_BUDGETS
@@ -121,6 +121,8 @@ class ContractSession:
             run.client.on_effect = undo_effect
         run.client.budget_exhausted = BudgetSpent
         run.client.say = self.say
+        if target.mock is not None:  # gone after the run: replay on `serve` with its faults
+            run.recorder.replay = mock_replay(target.base_url, target.mock)
         run.recorder.current_test = self.current_test
         self.preflight(run)
         return run

@@ -53,6 +53,10 @@ def _one(failure: Mapping[str, Any]) -> list[str]:
         body = str(response.get("body") or "")
         body = shorten(body, 160)
         out.append(f"    first response: {response.get('status')} {body}")
-    if failure.get("reproduction"):
-        out.append(f"    reproduce: {failure['reproduction']}")
+    reproduction = str(failure.get("reproduction") or "")
+    if "\n" in reproduction:  # a script: a sequence, or the command that serves the site
+        out.append("    reproduce (bash):")
+        out += [f"      {line}" for line in reproduction.splitlines()]
+    elif reproduction:
+        out.append(f"    reproduce: {reproduction}")
     return out
