@@ -189,3 +189,39 @@ def reproduces(failure: dict[str, Any], steps: list[Step]) -> tuple[bool, str]:
         if rule.name not in broken:
             return False, f"the replayed response breaks {sorted(broken)}, not {rule.name}"
     return True, ""
+
+
+OTHER_ORGANISATION = re.compile(r"^# note: some requests use the keys of another organisation[^(]*\(([^)]*)\)", re.M)
+
+
+@contextmanager
+def replay_site(reproduction: str, keys: dict[str, str]) -> Iterator[str]:
+    """A site to replay ``reproduction`` on: what its ``serve`` line says, started as a user
+    would (``statuspage-contract serve ... --port 0``). When the reproduction notes keys of
+    another organisation of the run's embedded mock (which ``serve`` cannot have), a
+    :class:`MockSite` with the same faults and rate limit, and that organisation added with
+    the keys the curls carry and the permissions the note names."""
+    command = serve_command(reproduction)
+    assert command is not None, reproduction[:500]
+    note = OTHER_ORGANISATION.search(reproduction)
+    if note is None:
+        with served(command, keys) as url:
+            yield url
+        return
+    from contract.mock import MockSite
+
+    options = command[command.index("serve") + 1 :]
+    faults = [options[i + 1] for i, o in enumerate(options) if o == "--fault"]
+    with MockSite(faults=faults, api_key=keys["DD_API_KEY"], app_key=keys["DD_APP_KEY"]) as site:
+        if "--rate-limit" in options:
+            limit = int(options[options.index("--rate-limit") + 1])
+            site.set_rate_limit(limit, int(options[options.index("--rate-period") + 1]))
+        permissions = frozenset(p.strip() for p in note.group(1).split(",") if p.strip())
+        api = set(re.findall(rf"'{CONTRACT.api_key_header}: ([^'$]+)'", reproduction))
+        app = set(re.findall(rf"'{CONTRACT.app_key_header}: ([^'$]+)'", reproduction))
+        org = site.add_organisation()
+        for key in api:
+            site.add_api_key(org, key)
+        for key in app:
+            site.add_app_key(org, key, permissions)
+        yield site.base_url

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 from cli_runner import run_cli
+from replay import replay, replay_site, reproduces
 
 from contract.mock.faults import FAULTS
 from contract.rules import RULES
@@ -190,6 +192,31 @@ def test_each_edge_fault_is_caught_by_its_edge_category(
     assert report["edges"][category]["failed"] > 0, report["edges"]
     edge_tests = {f["test"] for f in report["failures"] if f["rule"] == FAULTS[fault].breaks}
     assert any("test_unusual_inputs.py" in t and f"[{category}]" in t for t in edge_tests)
+
+
+# -- every reproduction reproduces -------------------------------------------------------------
+needs_curl = pytest.mark.skipif(not shutil.which("curl"), reason="needs curl (.ci/run has it)")
+
+
+@needs_curl
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_faults_reproduction_replays_against_serve_with_that_fault(
+    mock_runs: dict[str, Run], fault: str
+) -> None:
+    """The reproduction the run against ``--mock-fault NAME`` printed for the rule the fault
+    breaks names ``statuspage-contract serve --fault NAME``; run with bash and curl against
+    that command's site (other keys exported), it breaks the rule again (tests/replay.py)."""
+    report = mock_runs[fault].report
+    assert report is not None
+    failure = next(f for f in report["failures"] if f["rule"] == FAULTS[fault].breaks)
+    reproduction = failure["reproduction"]
+    assert f"statuspage-contract serve --fault {fault}" in reproduction
+    assert "[REDACTED]" not in reproduction
+    keys = new_keys()
+    with replay_site(reproduction, keys) as url:
+        steps = replay(reproduction, url, keys)
+    ok, why = reproduces(failure, steps)
+    assert ok, f"{why}\n{reproduction[:3000]}"
 
 
 # -- the same suite, by URL only ----------------------------------------------------------------

@@ -37,6 +37,8 @@ class Replay:
     base_url: str
     expression: str = f"${{SITE:-http://127.0.0.1:{SERVE_PORT}}}"
     serve: Callable[[], str] | None = None
+    #: What a replay of these requests cannot rebuild (one comment line each).
+    notes: Callable[[list[Exchange]], list[str]] | None = None
 
     def header(self) -> str | None:
         if self.serve is None:
@@ -62,7 +64,27 @@ def mock_replay(base_url: str, site: Any) -> Replay:
             words += ["--rate-limit", str(limit.limit), "--rate-period", str(limit.period)]
         return " ".join(words)
 
-    return Replay(base_url, serve=serve)
+    def notes(steps: list[Exchange]) -> list[str]:
+        from contract.spec import load_contract
+
+        contract = load_contract()
+        state = getattr(site, "state", None)
+        default = getattr(state, "default", None)
+        for step in steps:
+            headers = {k.lower(): v for k, v in step.request_headers.items()}
+            api = headers.get(contract.api_key_header.lower())
+            app = headers.get(contract.app_key_header.lower())
+            found = state.find(api, app) if state is not None else None
+            if found is not None and found[0] is not default:
+                return [
+                    "# note: some requests use the keys of another organisation the run's "
+                    "embedded mock made for the test (" + ", ".join(sorted(found[1])) + "); "
+                    "`serve` has only the DD_API_KEY/DD_APP_KEY organisation, so there they "
+                    "answer as unknown keys"
+                ]
+        return []
+
+    return Replay(base_url, serve=serve, notes=notes)
 
 
 @dataclass
@@ -223,7 +245,9 @@ class Recorder:
         if not steps:
             return None
         scenario = RULES[rule].kind == "scenario" if rule in RULES else False
-        if not scenario:
+        # A rate limit's answer is shown by the requests counted before it, not by one.
+        sequence = scenario or steps[-1][1].status == _rate_limited()
+        if not sequence:
             steps = steps[-1:]
         setup = _setup([s for n, s in changes if n < steps[0][0]])
         chosen = [*setup, *(s for _, s in steps)]
@@ -232,9 +256,11 @@ class Recorder:
         if len(chosen) == 1 and header is None:
             return chosen[0].curl(base)
         lines = [header] if header else []
+        if self.replay is not None and self.replay.notes is not None:
+            lines += self.replay.notes(chosen)
         if setup:
             lines.append("# the run's earlier requests that changed the site's state, then:")
-        if scenario and len(steps) == MAX_STEPS:
+        if sequence and len(steps) == MAX_STEPS:
             lines.append(f"# the last {MAX_STEPS} requests of the test")
         lines += [f"{s.curl(base)}  # the run got {s.status}" for s in chosen]
         return "\n".join(lines)
@@ -283,6 +309,12 @@ class Recorder:
     @property
     def failed_rules(self) -> list[str]:
         return [name for name, t in self.tallies.items() if t.failed]
+
+
+def _rate_limited() -> int:
+    from contract.spec import load_contract
+
+    return load_contract().status.rate_limited
 
 
 def _setup(changes: list[Exchange]) -> list[Exchange]:
