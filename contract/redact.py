@@ -23,12 +23,13 @@ only adds to the index (no pattern to compile again per secret). Shorter spellin
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
 import threading
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 REDACTED = "[REDACTED]"
 #: Secrets at least this long are redacted wherever they occur as a substring.
@@ -64,7 +65,12 @@ def forms_of(secret: str) -> set[str]:
     """Every spelling of ``secret`` the toolkit's outputs may hold: raw; JSON-escaped (ASCII
     or not); repr-escaped; URL-encoded; shell single-quoted; each of those HTML/XML-escaped;
     and every one of those JSON-escaped once more (a JSON report quoting an escaped body)."""
-    first = {secret, repr(secret)[1:-1], quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    url = {
+        quote(secret, safe="", errors="surrogatepass"),
+        quote(secret, errors="surrogatepass"),
+        quote_plus(secret, errors="surrogatepass"),
+    }
+    first = {secret, repr(secret)[1:-1], *url}
     first |= _json_variants(secret)
     first.add(secret.replace("'", "'\"'\"'"))  # inside a shell single-quoted word
     second = set(first)
@@ -75,6 +81,13 @@ def forms_of(secret: str) -> set[str]:
         third |= _json_variants(form)
     for form in _json_variants(secret):  # an HTML page showing a JSON text
         third |= _html_variants(form)
+    # What a writer turns into the secret: its spellings undone (a site answered
+    # "a&b" where the secret is "a&amp;b"; the HTML report would write it back).
+    third |= {html.unescape(secret), unquote(secret), unquote_plus(secret)}
+    with contextlib.suppress(ValueError):
+        decoded = json.loads(f'"{secret}"')
+        if isinstance(decoded, str):
+            third.add(decoded)
     return {form for form in third if form}
 
 
@@ -114,9 +127,13 @@ class SecretRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
-        self._public: set[str] = set()  # names the toolkit prints anyway (declare_public)
-        #: Long forms by their k-grams at offsets 0..k-1: gram -> [(form, offset)].
-        self._anchors: dict[str, list[tuple[str, int]]] = {}
+        #: Names the toolkit prints anyway (declare_public); the redaction mark among them.
+        self._public: set[str] = {REDACTED}
+        #: The GRAM-character pieces of the long forms at offsets 0..GRAM-1: piece -> the
+        #: offsets it stands at in some form.
+        self._anchors: dict[str, set[int]] = {}
+        #: Long forms by their first ANCHORED characters, longest first.
+        self._by_prefix: dict[str, list[str]] = {}
         self._medium: set[str] = set()  # forms too short to anchor, at least SUBSTRING_MIN long
         self._medium_pattern: re.Pattern[str] | None = None  # built when needed
         self._short: re.Pattern[str] | None = None  # short secrets as whole quoted tokens
@@ -141,10 +158,16 @@ class SecretRegistry:
                     self._short = None
                     continue
                 for form in forms_of(secret):
+                    if len(form) < SUBSTRING_MIN:  # an unescaped spelling can be short
+                        continue
                     if len(form) >= ANCHORED:
                         for offset in range(GRAM):
                             gram = form[offset : offset + GRAM]
-                            self._anchors.setdefault(gram, []).append((form, offset))
+                            self._anchors.setdefault(gram, set()).add(offset)
+                        same = self._by_prefix.setdefault(form[:ANCHORED], [])
+                        if form not in same:
+                            same.append(form)
+                            same.sort(key=len, reverse=True)
                     elif form not in self._medium:
                         self._medium.add(form)
                         self._medium_pattern = None
@@ -159,6 +182,7 @@ class SecretRegistry:
         with self._lock:
             self._secrets.clear()
             self._anchors.clear()
+            self._by_prefix.clear()
             self._medium.clear()
             self._medium_pattern = self._short = None
 
@@ -189,23 +213,29 @@ class SecretRegistry:
 
         A form of length L >= 2k-1 that starts at p covers the k-gram at the first multiple
         of k at or after p, wholly, at an offset below k: so only the k-grams at multiples of
-        k are looked up (a C-speed ``findall`` and set lookups), and only a hit is checked."""
+        k are looked up (a C-speed ``findall`` and set lookups). A hit is checked at each
+        offset it stands at in some form, by the forms that begin as the text does there."""
         spans: list[tuple[int, int]] = []
-        anchors = self._anchors
+        anchors, by_prefix = self._anchors, self._by_prefix
         if anchors and len(text) >= ANCHORED:
             for start in range(0, len(text), CHUNK):
                 grams = _GRAMS.findall(text, start, start + CHUNK)
                 if anchors.keys().isdisjoint(grams):
                     continue
                 for i, gram in enumerate(grams):
-                    found = anchors.get(gram)
-                    if found is None:
+                    offsets = anchors.get(gram)
+                    if offsets is None:
                         continue
                     at = start + i * GRAM
-                    for form, offset in list(found):
+                    for offset in tuple(offsets):
                         begin = at - offset
-                        if begin >= 0 and text.startswith(form, begin):
-                            spans.append((begin, begin + len(form)))
+                        forms = (
+                            by_prefix.get(text[begin : begin + ANCHORED]) if begin >= 0 else None
+                        )
+                        for form in forms or ():
+                            if text.startswith(form, begin):  # the longest first
+                                spans.append((begin, begin + len(form)))
+                                break
         medium, _ = self._patterns()
         if medium is not None:
             spans += [m.span() for m in medium.finditer(text)]
