@@ -191,7 +191,9 @@ def reproduces(failure: dict[str, Any], steps: list[Step]) -> tuple[bool, str]:
     return True, ""
 
 
-OTHER_ORGANISATION = re.compile(r"^# note: some requests use the keys of another organisation[^(]*\(([^)]*)\)", re.M)
+OTHER_ORGANISATION = re.compile(
+    r"^# note: some requests use the keys of another organisation[^(]*\(([^)]*)\)", re.M
+)
 
 
 @contextmanager

@@ -238,7 +238,8 @@ def test_a_single_rule_fault_reads_at_a_glance(suite_runs):
     assert len(lines) <= 60, "\n".join(lines)
     text = "\n".join(lines)
     assert "[error-envelope]" in text and "distinct message(s)" in text
-    assert "first response: 404" in text and "reproduce: curl -X " in text
+    assert "first response: 404" in text and "curl -X " in text
+    assert "reproduce (bash):" in text and "statuspage-contract serve --fault " in text
     assert "Traceback" not in text and "ContractClient object at" not in text
 
 

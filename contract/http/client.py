@@ -127,8 +127,7 @@ class ContractClient:
         """Auth headers; pass ``None`` for a key to leave that header out."""
         api = self.api_key if api_key is _UNSET else api_key
         app = self.app_key if app_key is _UNSET else app_key
-        # Not registered as secrets: keys other than the client's own are the run's test
-        # data (a sentinel, another organisation's on the mock), shown in reproductions.
+        SECRETS.add(*(() if self.recorder.keys_are_test_data else (api, app)))
         headers = {}
         if api is not None:
             headers[self.contract.api_key_header] = api
@@ -234,7 +233,8 @@ class ContractClient:
 
     def _note_secret(self, body: Any) -> str | None:
         key = self.contract.secret_of(body)
-        if key is not None:  # test data, not a secret (contract/redact.py)
+        if key is not None:
+            SECRETS.add(*(() if self.recorder.keys_are_test_data else (key,)))
             self.submitted_keys.add(key)
             return key
         return None

@@ -117,6 +117,10 @@ class Recorder:
         self._changes: deque[tuple[int, Exchange]] = deque(maxlen=MAX_CHANGES)
         #: Where reproductions replay (None: against the URL the run reached).
         self.replay: Replay | None = None
+        #: Whether the keys requests carry besides the client's own (a body's api_key, other
+        #: auth keys) are test data the run generated (the suite's: shown in reproductions),
+        #: not the user's secrets (a notebook user's own: registered, redacted everywhere).
+        self.keys_are_test_data = False
         #: Edge inputs by category: how many passed, failed, were skipped (contract.edges).
         self.edges: dict[str, Counter[str]] = defaultdict(Counter)
 

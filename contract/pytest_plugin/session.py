@@ -121,6 +121,7 @@ class ContractSession:
             run.client.on_effect = undo_effect
         run.client.budget_exhausted = BudgetSpent
         run.client.say = self.say
+        run.recorder.keys_are_test_data = True  # the suite's keys: shown in reproductions
         if target.mock is not None:  # gone after the run: replay on `serve` with its faults
             run.recorder.replay = mock_replay(target.base_url, target.mock)
         run.recorder.current_test = self.current_test
