@@ -137,6 +137,7 @@ class SecretRegistry:
         self._medium: set[str] = set()  # forms too short to anchor, at least SUBSTRING_MIN long
         self._medium_pattern: re.Pattern[str] | None = None  # built when needed
         self._short: re.Pattern[str] | None = None  # short secrets as whole quoted tokens
+        self._longest = 0  # the longest spelling registered
 
     def declare_public(self, *names: str) -> None:
         """Names every report prints (the rules'): a string equal to one, or inside one, is
@@ -154,10 +155,12 @@ class SecretRegistry:
                 if any(secret in name for name in self._public):
                     continue
                 self._secrets.add(secret)
+                forms = forms_of(secret)
+                self._longest = max(self._longest, *(len(f) for f in forms))
                 if len(secret) < SUBSTRING_MIN:
                     self._short = None
                     continue
-                for form in forms_of(secret):
+                for form in forms:
                     if len(form) < SUBSTRING_MIN:  # an unescaped spelling can be short
                         continue
                     if len(form) >= ANCHORED:
@@ -185,6 +188,13 @@ class SecretRegistry:
             self._by_prefix.clear()
             self._medium.clear()
             self._medium_pattern = self._short = None
+            self._longest = 0
+
+    @property
+    def longest(self) -> int:
+        """The length of the longest spelling of any secret (a text cut this much past where
+        it is shown is redacted whole)."""
+        return self._longest
 
     @property
     def secrets(self) -> frozenset[str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from contract.redact import REDACTED, SUBSTRING_MIN, redact
+from contract.redact import REDACTED, SECRETS, SUBSTRING_MIN, redact
 
 #: Response bodies longer than this are cut in reports and messages.
 BODY_PREVIEW = 2000
@@ -148,21 +148,30 @@ class Exchange:
         return refs
 
     def summary(self) -> dict[str, Any]:
-        """A redacted, JSON-ready view of the response for reports."""
+        """A redacted, JSON-ready view of the response for reports (the body cut, its size
+        said)."""
         return {
             "status": self.status,
             "headers": {k: redact(v) for k, v in self.response_headers.items()},
-            "body": _preview(redact(self.text), BODY_PREVIEW),
+            "body": self.body_preview(BODY_PREVIEW),
         }
 
     def describe(self) -> str:
-        body = _preview(redact(self.text), 300)
+        body = self.body_preview(300)
         return f"{self.operation or self.method + ' ' + self.url} -> {self.status} {body}"
 
-
-def _preview(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters (cut after redaction, so no secret is split)."""
-    return text[:limit] + ("…" if len(text) > limit else "")
+    def body_preview(self, limit: int) -> str:
+        """The body, redacted, cut to ``limit`` characters with its size said when cut. Only
+        its start is decoded and redacted: ``limit`` characters and more than the longest
+        spelling of any secret (so no secret is cut in two), whatever the body's size."""
+        window = limit + SECRETS.longest + 1
+        raw = self.response_body[: window * 4]  # at most 4 bytes a character in UTF-8
+        text = raw.decode("utf-8", "replace")[:window]
+        whole = len(raw) == len(self.response_body) and len(text) <= limit
+        text = redact(text)
+        if whole and len(text) <= limit:
+            return text
+        return f"{text[:limit]}… ({len(self.response_body):,} bytes in all)"
 
 
 def _shell_word(text: str, refs: dict[str, str]) -> str:

@@ -30,8 +30,8 @@ def finding_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"[{rule}] {checks} failed check(s), {len(failures)} distinct message(s){more}:"
         )
-        for failure in failures[:PER_RULE]:
-            lines += _one(failure)
+        for i, failure in enumerate(failures[:PER_RULE]):
+            lines += _one(failure, script=i == 0)
         if len(failures) > PER_RULE:
             lines.append(f"  ... {len(failures) - PER_RULE} more (see contract-report.html)")
     errors = list((report.get("tests") or {}).get("errors_without_rule") or [])
@@ -41,7 +41,7 @@ def finding_lines(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _one(failure: Mapping[str, Any]) -> list[str]:
+def _one(failure: Mapping[str, Any], *, script: bool = True) -> list[str]:
     count = int(failure.get("occurrences") or 1)
     tests = int(failure.get("tests") or 1)
     where = f"{failure.get('operation')}: " if failure.get("operation") else ""
@@ -54,9 +54,12 @@ def _one(failure: Mapping[str, Any]) -> list[str]:
         body = shorten(body, 160)
         out.append(f"    first response: {response.get('status')} {body}")
     reproduction = str(failure.get("reproduction") or "")
-    if "\n" in reproduction:  # a script: a sequence, or the command that serves the site
+    if "\n" in reproduction and script:  # a sequence, or the command that serves the site
         out.append("    reproduce (bash):")
         out += [f"      {line}" for line in reproduction.splitlines()]
+    elif "\n" in reproduction:  # one script per rule is enough on the console
+        lines = len(reproduction.splitlines())
+        out.append(f"    reproduce: a {lines}-line bash script (in contract-report.html)")
     elif reproduction:
         out.append(f"    reproduce: {reproduction}")
     return out

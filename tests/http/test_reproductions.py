@@ -181,7 +181,7 @@ def test_the_base_url_becomes_a_shell_expression_the_user_sets():
     assert f"http://127.0.0.1:1234{CONTRACT.account_path}".encode() in args
 
 
-# -- sequences and the site to replay on ----------------------------------------------------------
+# -- sequences and the site to replay on -----------------------------------------------------------
 def recorder_with(*steps: Exchange, test: str = "test_x") -> Recorder:
     recorder = Recorder()
     recorder.current_test = test
@@ -267,7 +267,7 @@ def test_a_new_test_starts_a_new_sequence():
     assert recorder.failures[0]["reproduction"] == get.curl()
 
 
-# -- the proxy ------------------------------------------------------------------------------------
+# -- the proxy -------------------------------------------------------------------------------------
 def test_a_proxy_reproduction_replays_on_the_upstream_with_the_users_keys_as_variables():
     judge = ProxyJudge()
     api, app = secrets.token_hex(16), secrets.token_hex(20)
@@ -295,7 +295,7 @@ def test_a_proxy_reproduction_replays_on_the_upstream_with_the_users_keys_as_var
     assert sent_body(args) == body
 
 
-# -- against a real faulty site, with curl ---------------------------------------------------------
+# -- against a real faulty site, with curl --------------------------------------------------------
 @needs_curl
 @pytest.mark.parametrize("fault", ["unmasked-api-key", "delete-keeps-account"])
 def test_each_reproduction_in_a_report_replays_against_the_same_faulty_site(tmp_path, fault):
@@ -318,3 +318,20 @@ def test_each_reproduction_in_a_report_replays_against_the_same_faulty_site(tmp_
             steps = replay(failure["reproduction"], site.base_url, keys)
             ok, why = reproduces(failure, steps)
             assert ok, (why, failure["reproduction"])
+
+
+# -- bodies kept in reports ---------------------------------------------------------------------
+def test_a_huge_body_is_kept_cut_with_its_size_and_redacted_across_the_cut():
+    from contract.http.exchange import BODY_PREVIEW
+
+    keys = user_keys()
+    body = ("x" * (BODY_PREVIEW - 5) + keys[0]).encode() + b"y" * (33 * 2**20)
+    answer = Exchange("GET", URL, {}, None, 200, {}, body, own_keys=keys)
+    summary = answer.summary()["body"]
+    assert summary.endswith(f"… ({len(body):,} bytes in all)")
+    assert keys[0][:5] not in summary and len(summary) < BODY_PREVIEW + 40
+
+
+def test_a_short_body_is_kept_whole():
+    answer = Exchange("GET", URL, {}, None, 200, {}, b'{"a": 1}')
+    assert answer.summary()["body"] == '{"a": 1}'
