@@ -335,3 +335,33 @@ def test_a_huge_body_is_kept_cut_with_its_size_and_redacted_across_the_cut():
 def test_a_short_body_is_kept_whole():
     answer = Exchange("GET", URL, {}, None, 200, {}, b'{"a": 1}')
     assert answer.summary()["body"] == '{"a": 1}'
+
+
+@needs_curl
+def test_a_proxy_reports_reproduction_replays_on_the_upstream_site():
+    """Through the proxy to a faulty mock: the report's curl, run by bash with the client's
+    keys and submitted api_key exported, reaches the upstream site (not the proxy) and gets
+    the same broken answer."""
+    import requests
+
+    from contract.proxy import ContractProxy
+
+    with ContractProxy(site="mock", mock_faults=["unmasked-api-key"]) as proxy:
+        site = proxy.mock
+        key = secrets.token_hex(32)
+        sent = requests.post(
+            proxy.base_url + CONTRACT.account_path,
+            json=CONTRACT.with_secret(CONTRACT.request_example("POST"), key),
+            headers=site.headers(),
+            timeout=10,
+        )
+        assert sent.status_code == CONTRACT.create.success.status
+        failure = next(f for f in proxy.report()["failures"] if f["rule"] == "api-key-masked")
+        reproduction = failure["reproduction"]
+        assert proxy.base_url not in reproduction and site.base_url in reproduction
+        assert key not in reproduction and REDACTED not in reproduction
+        site.reset()
+        env = {"DD_API_KEY": site.api_key, "DD_APP_KEY": site.app_key}
+        steps = replay(reproduction, "unused", {**env, SUBMITTED_KEY_VARIABLE: key})
+    assert [s.status for s in steps] == [CONTRACT.create.success.status]
+    assert reproduces(failure, steps) == (True, "")
