@@ -131,9 +131,9 @@ class SecretRegistry:
         self._public: set[str] = {REDACTED}
         #: The GRAM-character pieces of the long forms at offsets 0..GRAM-1: piece -> the
         #: offsets it stands at in some form.
-        self._anchors: dict[str, set[int]] = {}
+        self._anchors: dict[str, frozenset[int]] = {}
         #: Long forms by their first ANCHORED characters, longest first.
-        self._by_prefix: dict[str, list[str]] = {}
+        self._by_prefix: dict[str, tuple[str, ...]] = {}
         self._medium: set[str] = set()  # forms too short to anchor, at least SUBSTRING_MIN long
         self._medium_pattern: re.Pattern[str] | None = None  # built when needed
         self._short: re.Pattern[str] | None = None  # short secrets as whole quoted tokens
@@ -163,14 +163,15 @@ class SecretRegistry:
                 for form in forms:
                     if len(form) < SUBSTRING_MIN:  # an unescaped spelling can be short
                         continue
-                    if len(form) >= ANCHORED:
+                    if len(form) >= ANCHORED:  # new values, never changed in place: a
+                        # redaction on another thread reads them without the lock
                         for offset in range(GRAM):
                             gram = form[offset : offset + GRAM]
-                            self._anchors.setdefault(gram, set()).add(offset)
-                        same = self._by_prefix.setdefault(form[:ANCHORED], [])
+                            self._anchors[gram] = self._anchors.get(gram, frozenset()) | {offset}
+                        same = self._by_prefix.get(form[:ANCHORED], ())
                         if form not in same:
-                            same.append(form)
-                            same.sort(key=len, reverse=True)
+                            longest_first = sorted((*same, form), key=len, reverse=True)
+                            self._by_prefix[form[:ANCHORED]] = tuple(longest_first)
                     elif form not in self._medium:
                         self._medium.add(form)
                         self._medium_pattern = None
@@ -198,7 +199,8 @@ class SecretRegistry:
 
     @property
     def secrets(self) -> frozenset[str]:
-        return frozenset(self._secrets)
+        with self._lock:
+            return frozenset(self._secrets)
 
     def _patterns(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
         """The medium forms' pattern and the short secrets' (None when there are none)."""
@@ -237,7 +239,7 @@ class SecretRegistry:
                     if offsets is None:
                         continue
                     at = start + i * GRAM
-                    for offset in tuple(offsets):
+                    for offset in offsets:
                         begin = at - offset
                         forms = (
                             by_prefix.get(text[begin : begin + ANCHORED]) if begin >= 0 else None
@@ -275,7 +277,7 @@ class SecretRegistry:
 
     def leaks(self, text: str) -> list[str]:
         """The registered secrets that occur in ``text`` (for self-checks and tests)."""
-        return [s for s in self._secrets if len(s) >= SUBSTRING_MIN and s in text]
+        return [s for s in self.secrets if len(s) >= SUBSTRING_MIN and s in text]
 
 
 def _cover(text: str, spans: list[tuple[int, int]]) -> str:
