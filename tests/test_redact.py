@@ -400,34 +400,52 @@ def long_in_every_spelling(key: str) -> bool:
     return key.strip() != "" and min(len(u) for u in undone) >= SUBSTRING_MIN
 
 
-def leaked(spellings: dict[str, list[str]], text: str) -> list[tuple[str, str]]:
-    """The spellings still in ``text`` (the redaction mark taken out first, so that it cannot
-    join with its neighbours into a key)."""
-    text = text.replace(REDACTED, "\0")
-    return [(s, f) for s, forms in spellings.items() for f in forms if f in text]
+MARK = "\0"  # stands for the redaction mark, and for "no secret here" in the baselines
+
+
+def leaked(spellings: dict[str, list[str]], out: str, baseline: str) -> list[tuple[str, str]]:
+    """The spellings more often in ``out`` than in ``baseline``: the same text written with
+    no secret in it (a writer's own escapes can spell a secret by themselves: "&quot;" then
+    "0000" holds "t;0000"; that reveals nothing)."""
+    return [
+        (s, f)
+        for s, forms in spellings.items()
+        for f in forms
+        if f in out and out.count(f) > baseline.count(f)
+    ]
+
+
+def echo(keys: list[str], filler: str) -> tuple[str, str]:
+    """What a site echoes: every key in every encoding between fillers, raw and as a JSON
+    document quoting it; the same with no key (MARK in each key's place)."""
+    out = []
+    for each in (keys, [MARK] * len(keys)):
+        echoed = "|".join(f"{filler}{enc(k)}{filler}" for k in each for enc in ENCODINGS.values())
+        out.append((echoed, json.dumps({"body": echoed, "message": f"got {echoed!r}"})))
+    return out[0], out[1]  # type: ignore[return-value]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(keys=adversarial_keys(), filler=st.text(max_size=30))
+@given(keys=adversarial_keys(), filler=st.text(max_size=30).filter(lambda f: MARK not in f))
 @example(keys=["a\"b\\c&<>'\u00e9%2F+x-0123456789", "0123456789"], filler="status")
 @example(keys=["a&amp;b-secret", "a&b-secret"], filler="")
 @example(keys=["status", "statuspage-key-01"], filler="account status")
+@example(keys=["00t;00000", "t;0000"], filler="0000")
 def test_no_spelling_of_any_secret_survives_any_echo_in_any_written_encoding(keys, filler):
     """300 examples draw about 1,500 distinct adversarial secrets (measured: 1,580)."""
     reg = SecretRegistry()
     reg.add(*keys)
     spellings = {k: [f for f in forms_of(k) if len(f) >= SUBSTRING_MIN] for k in keys if k in reg}
-    echoed = "|".join(
-        f"{filler}{encode(k)}{filler}" for k in spellings for encode in ENCODINGS.values()
-    )
-    document = json.dumps({"body": echoed, "message": f"got {echoed!r}"})
-    for source in (echoed, document):
-        redacted = reg.redact(source)
+    sources, baselines = echo(list(spellings), filler)
+    for source, baseline in zip(sources, baselines, strict=True):
+        redacted = reg.redact(source).replace(REDACTED, MARK)
         for name, write in ENCODINGS.items():
-            assert leaked(spellings, write(redacted)) == [], name
+            assert leaked(spellings, write(redacted), write(baseline)) == [], name
         tree = reg.redact_tree({"body": source, "keys": list(spellings)})
-        assert leaked(spellings, json.dumps(tree, ensure_ascii=False)) == []
-        assert leaked(spellings, json.dumps(tree)) == []
+        clean = {"body": baseline, "keys": [MARK] * len(spellings)}
+        for ascii_only in (True, False):
+            out = json.dumps(tree, ensure_ascii=ascii_only).replace(REDACTED, MARK)
+            assert leaked(spellings, out, json.dumps(clean, ensure_ascii=ascii_only)) == []
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
