@@ -47,48 +47,61 @@ _NOTHING = re.compile(r"(?!)")
 
 def _html_variants(text: str) -> set[str]:
     """``text`` as HTML and XML writers escape it: html.escape (``&quot;`` ``&#x27;``),
-    MarkupSafe/Jinja2 (``&#34;`` ``&#39;``), XML text (``& < >`` only) and attributes."""
+    MarkupSafe/Jinja2 (``&#34;`` ``&#39;``), XML text (``& < >`` only) and attributes
+    (``xml.sax.saxutils.quoteattr``, ElementTree)."""
     basic = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     out = {basic, html.escape(text, quote=True)}
     out.add(basic.replace('"', "&#34;").replace("'", "&#39;"))
     out.add(basic.replace('"', "&quot;").replace("'", "&apos;"))
     attribute = basic.replace('"', "&quot;")
-    out.add(attribute.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#09;"))
+    for tab in ("&#9;", "&#09;"):
+        out.add(attribute.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", tab))
     return out
 
 
-def _json_variants(text: str) -> set[str]:
-    return {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+def _string_escapes(text: str) -> set[str]:
+    """``text`` escaped inside a longer JSON string (ASCII or not) or Python repr (whose
+    quotes depend on the whole text: either kind)."""
+    return {
+        json.dumps(text)[1:-1],
+        json.dumps(text, ensure_ascii=False)[1:-1],
+        repr(text)[1:-1],
+        repr(f"\"{text}'")[2:-3],  # in a repr quoted with ' (the text has both quotes)
+    }
+
+
+#: How many string escapes (JSON, repr) in a row a spelling may have been through before it
+#: is marked up (a message quoting with repr a body that JSON-escaped the key is 2).
+STRING_DEPTH = 2
 
 
 def forms_of(secret: str) -> set[str]:
-    """Every spelling of ``secret`` the toolkit's outputs may hold: raw; JSON-escaped (ASCII
-    or not); repr-escaped; URL-encoded; shell single-quoted; each of those HTML/XML-escaped;
-    and every one of those JSON-escaped once more (a JSON report quoting an escaped body)."""
-    url = {
+    """Every spelling of ``secret`` the toolkit's outputs may hold, as the chain of writers
+    that made it (each stage optional, so every part of a chain is a spelling too): the value
+    as is, URL-encoded or in a shell single-quoted word; then escaped in JSON or repr strings
+    up to STRING_DEPTH times; then HTML/XML-escaped; then escaped in a string once more (a
+    JSON report of that). And the spellings a writer would turn into the secret."""
+    values = {
+        secret,
         quote(secret, safe="", errors="surrogatepass"),
         quote(secret, errors="surrogatepass"),
         quote_plus(secret, errors="surrogatepass"),
+        secret.replace("'", "'\"'\"'"),  # inside a shell single-quoted word
     }
-    first = {secret, repr(secret)[1:-1], *url}
-    first |= _json_variants(secret)
-    first.add(secret.replace("'", "'\"'\"'"))  # inside a shell single-quoted word
-    second = set(first)
-    for form in first:
-        second |= _html_variants(form)
-    third = set(second)
-    for form in second:
-        third |= _json_variants(form)
-    for form in _json_variants(secret):  # an HTML page showing a JSON text
-        third |= _html_variants(form)
+    strings, level = set(values), values
+    for _ in range(STRING_DEPTH):
+        level = {e for form in level for e in _string_escapes(form)}
+        strings |= level
+    marked = strings | {h for form in strings for h in _html_variants(form)}
+    out = marked | {e for form in marked for e in _string_escapes(form)}
     # What a writer turns into the secret: its spellings undone (a site answered
     # "a&b" where the secret is "a&amp;b"; the HTML report would write it back).
-    third |= {html.unescape(secret), unquote(secret), unquote_plus(secret)}
+    out |= {html.unescape(secret), unquote(secret), unquote_plus(secret)}
     with contextlib.suppress(ValueError):
         decoded = json.loads(f'"{secret}"')
         if isinstance(decoded, str):
-            third.add(decoded)
-    return {form for form in third if form}
+            out.add(decoded)
+    return {form for form in out if form}
 
 
 def _trie_pattern(words: list[str]) -> str:
