@@ -17,6 +17,7 @@ from contract.mock import MockSite
 from contract.mock.app import MAX_BODY_BYTES
 from contract.mock.logs import printable
 from contract.mock.protocol import MAX_HEAD_BYTES, MAX_HEADERS, MAX_URL_BYTES
+from contract.serving import ConnectionTimeouts
 from contract.spec import load_contract
 
 CONTRACT = load_contract()
@@ -261,9 +262,9 @@ def test_refusals_are_logged_at_info_without_request_data(site, caplog):
     assert logged and all("\x1b" not in m and "secret" not in m for m in logged)
 
 
-def test_a_body_that_stops_arriving_is_answered_408_and_closed(site, capfd, monkeypatch):
-    monkeypatch.setattr("contract.mock.app.BODY_TIMEOUT", 0.3)
-    head = b"POST " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site)
-    head += b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-    assert_refused(site, head + b'{"data": ', 408, capfd)
-    assert site.default_organisation.account_key is None
+def test_a_body_that_stops_arriving_is_answered_408_and_closed(capfd):
+    with MockSite(timeouts=ConnectionTimeouts(body_stall=0.3)) as site:
+        head = b"POST " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site)
+        head += b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        assert_refused(site, head + b'{"data": ', 408, capfd)
+        assert site.default_organisation.account_key is None
