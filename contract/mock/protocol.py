@@ -65,6 +65,7 @@ class MockHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with head limits, timeouts and JSON refusals."""
 
     timeouts: ConnectionTimeouts = TIMEOUTS
+    log = http_log  # refusals are logged here (uvicorn's own warnings too)
     max_url_bytes, max_headers, max_head_bytes = MAX_URL_BYTES, MAX_HEADERS, MAX_HEAD_BYTES
 
     @classmethod
@@ -76,7 +77,7 @@ class MockHttpProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.logger = http_log  # uvicorn's own warnings go to the mock's logger
+        self.logger = self.log
         self.timeout_keep_alive = self.timeouts.keep_alive
         self._in_head = True  # between two requests or inside a head
         self._head_bytes = 0  # bytes received since the head began (bounds unparsed input)
@@ -205,7 +206,7 @@ class MockHttpProtocol(HttpToolsProtocol):
     def refuse(self, status: HTTPStatus, message: str) -> None:
         """Answer ``status`` with the error envelope and close the connection: at once, or
         after the answer to a whole request in flight."""
-        http_log.info("refused with %d: %s", status, message)
+        self.log.info("refused with %d: %s", status, message)
         if self.transport.is_closing() or self._lingering:
             return
         cycle = self.cycle

@@ -257,7 +257,10 @@ def test_a_body_the_site_refuses_before_reading_it_gets_the_sites_answer() -> No
         report = proxy.report()
     assert direct.status_code == 413
     assert (via.status_code, via.content) == (direct.status_code, direct.content)
-    assert report["run"]["proxy"]["judged"] == 1
+    # a protective answer is reported as what it is, and judged by no rule
+    assert report["run"]["proxy"]["judged"] == 0
+    assert report["run"]["proxy"]["transport_refusals"] == {"requests": 1, "by_status": {"413": 1}}
+    assert report["decision"]["broken_rules"] == []
 
 
 def test_the_live_list_is_bounded() -> None:
