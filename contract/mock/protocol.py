@@ -78,7 +78,7 @@ class MockHttpProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.logger = self.log
-        self.timeout_keep_alive = self.timeouts.keep_alive
+        self.timeout_keep_alive = self.timeouts.keep_alive  # type: ignore[assignment]  # call_later takes a float
         self._in_head = True  # between two requests or inside a head
         self._head_bytes = 0  # bytes received since the head began (bounds unparsed input)
         self._lingering = False  # refused: what still arrives is dropped until the close

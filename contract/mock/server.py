@@ -18,7 +18,6 @@ from contract.mock.state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, Moc
 from contract.serving import GRACEFUL_STOP, TIMEOUTS, ConnectionTimeouts, ThreadedServer
 
 
-
 def default_keys() -> tuple[str, str, bool]:
     """The default organisation's keys: DD_API_KEY / DD_APP_KEY when set, else demo keys."""
     api, app = os.environ.get("DD_API_KEY"), os.environ.get("DD_APP_KEY")
