@@ -100,6 +100,20 @@ class MockHttpProtocol(HttpToolsProtocol):
             self._timer = None
         super().connection_lost(exc)
 
+    def eof_received(self) -> bool | None:
+        """The client closed its side (``printf ... | nc -N``): a whole request in flight is
+        still answered, then the connection closes; otherwise it closes now."""
+        cycle = self.cycle
+        if (
+            cycle is not None
+            and not cycle.response_complete
+            and (cycle.response_started or self._phase != _BODY)
+            and not self._lingering
+        ):
+            cycle.keep_alive = False
+            return True  # keep the transport open to write the answer
+        return None
+
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             return
@@ -231,9 +245,18 @@ class MockHttpProtocol(HttpToolsProtocol):
         content = [STATUS_LINE[status]]
         for name, value in [*self.server_state.default_headers, *head]:
             content += [name, b": ", value, b"\r\n"]
-        content += [b"\r\n", body]
+        content.append(b"\r\n")
+        if not self._refusing_head():  # an answer to HEAD has no body (RFC 9110, 9.3.2)
+            content.append(body)
         self.transport.write(b"".join(content))
         self._linger()
+
+    def _refusing_head(self) -> bool:
+        """Whether the refused request is a HEAD (known once its method is parsed)."""
+        try:
+            return bool(self.parser.get_method() == b"HEAD")
+        except httptools.HttpParserError:  # pragma: no cover - httptools gives a default
+            return False
 
     def _linger(self) -> None:
         """Close after the answer without losing it: send end-of-stream, drop what the client

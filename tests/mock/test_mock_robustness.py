@@ -415,3 +415,14 @@ def test_a_flood_of_slow_clients_does_not_delay_normal_requests(capfd):
             for sock in stalled:
                 sock.close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_client_that_closes_its_side_after_its_request_still_gets_the_answer(
+    mock_robust_site,
+):
+    """``printf 'GET ...' | nc -N``: the request is whole, so it is answered, then closed."""
+    head = f"GET {CONTRACT.account_path} HTTP/1.1\r\nHost: x\r\n".encode()
+    head += f"{CONTRACT.api_key_header}: {mock_robust_site.api_key}\r\n".encode()
+    head += f"{CONTRACT.app_key_header}: {mock_robust_site.app_key}\r\n\r\n".encode()
+    answer = raw_request(mock_robust_site, head)  # sends, shuts its side, reads until closed
+    assert answer.startswith(b"HTTP/1.1 404 ") and b"connection: close" in answer.lower()
