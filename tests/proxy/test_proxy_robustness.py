@@ -20,6 +20,7 @@ import requests
 from hostile_site import STOP_POLL
 
 from contract import ContractProxy
+from contract.redact import SECRETS
 from contract.serving import ConnectionTimeouts
 from contract.spec import JSON_MEDIA_TYPE as CONTRACT_JSON
 from contract.spec import load_contract
@@ -376,6 +377,12 @@ def test_a_gzip_bomb_is_forwarded_as_it_is_judged_and_bounded(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     bomb = gzip_bomb(256)  # 256 MiB in 260 KiB; the judge reads at most 64 MiB of it
+    # Only this test's secrets: redacting a failure's 64 MiB body costs (number of secrets) x
+    # (size) until redaction is one pass (issue 28, item 6); the module's earlier tests
+    # registered a hundred keys.
+    kept = SECRETS.secrets
+    SECRETS.clear()
+    request = f"GET {PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     answer_bytes = _answer(b"HTTP/1.1 200 OK", b"Content-Encoding: gzip", body=bomb)
     site = RawSite(answer_bytes)
     threading.Thread(target=site.serve_forever, args=(STOP_POLL,), daemon=True).start()
@@ -383,7 +390,6 @@ def test_a_gzip_bomb_is_forwarded_as_it_is_judged_and_bounded(
         with ContractProxy(site=site.base_url) as proxy:
             started = time.monotonic()
             with socket.create_connection(("127.0.0.1", _port(proxy)), timeout=30) as sock:
-                request = f"GET {PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                 sock.sendall(request.encode())
                 answer = _read_all(sock)
             waited = time.monotonic() - started
@@ -391,6 +397,7 @@ def test_a_gzip_bomb_is_forwarded_as_it_is_judged_and_bounded(
     finally:
         site.shutdown()
         site.server_close()
+        SECRETS.add(*kept)
     assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(bomb)
     assert waited < 10
     assert report["run"]["proxy"]["judged"] == 1
