@@ -318,3 +318,14 @@ def test_a_malformed_chunk_is_answered_400_with_the_envelope(site, capfd, chunks
     head += b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
     assert_refused(site, head + chunks, CONTRACT.status.invalid, capfd)
     assert site.default_organisation.account_key is None
+
+
+def test_junk_after_pipelined_requests_is_refused_after_every_one_is_answered(site, capfd):
+    request = b"GET " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site) + b"\r\n"
+    raw, closed = exchange(site, request * 3 + b"JUNK\r\n\r\n")
+    answers = responses(raw)
+    assert [code for code, _, _ in answers] == [CONTRACT.status.not_found] * 3 + [
+        CONTRACT.status.invalid
+    ]
+    _assert_envelope(*answers[-1][1:])
+    assert closed and "Traceback" not in capfd.readouterr().err
