@@ -100,7 +100,7 @@ class MockHttpProtocol(HttpToolsProtocol):
             self._timer = None
         super().connection_lost(exc)
 
-    def eof_received(self) -> bool | None:
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio allows True
         """The client closed its side (``printf ... | nc -N``): a whole request in flight is
         still answered, then the connection closes; otherwise it closes now."""
         cycle = self.cycle
