@@ -148,6 +148,7 @@ def proxy_main(args: argparse.Namespace) -> int:
     print(
         f"\nstopped ({server.stopped_by}): {tally['forwarded']} request(s) forwarded, "
         f"{tally['judged']} judged, {tally['outside_contract']['requests']} outside the contract,"
+        f" {tally['transport_refusals']['requests']} refused by the site's transport limits,"
         f" {tally['unanswered']['requests']} unanswered"
     )
     print(f"reports: {', '.join(str(p) for p in written)}")
