@@ -7,29 +7,89 @@ An untrustworthy report raises :class:`contract.errors.GateInputError` (one line
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from contract.errors import GateInputError
-from contract.report.build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION
+from contract.report.build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION, UNFINISHED_KIND
+from contract.report.invariants import check_combined, check_site
 from contract.report.outcomes import EDGE_OUTCOMES
 from contract.report.verdict import Verdict, decide_site
 
 COMBINED_KIND = "combined"
 RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
+#: The largest input the gate reads (a real report is well under 1 MB per site): anything
+#: bigger is refused, not read without bound.
+MAX_INPUT_BYTES = 32 * 1024 * 1024
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
-def read_input(path: Path, what: str) -> bytes:
-    """The bytes of an input file, or a one-line GateInputError saying why not."""
+def _not_regular(mode: int) -> str | None:
+    """What a file is when it is not a regular file (None for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of an input file, or a one-line GateInputError saying why not.
+
+    Only a regular file (a symlink counts by what it points to) of at most ``limit`` bytes is
+    read: a FIFO, a device or a socket is refused without opening it for reading (so nothing
+    hangs and nothing is read without bound), and a file that grows while read is cut off."""
     try:
-        return path.read_bytes()
+        info = os.stat(path)
     except FileNotFoundError:
         raise GateInputError(f"{what} {path} does not exist") from None
-    except IsADirectoryError:
-        raise GateInputError(f"{what} {path} is a directory") from None
+    except (OSError, ValueError) as exc:
+        raise GateInputError(f"cannot read {what} {path}: {_why(exc)}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise GateInputError(f"{what} {path} is a directory")
+    kind = _not_regular(info.st_mode)
+    if kind:
+        raise GateInputError(f"{what} {path} is {kind}, not a file: refused without reading it")
+    if info.st_size > limit:
+        raise GateInputError(f"{what} {path} is {info.st_size} bytes, more than {limit}: refused")
+    try:  # non-blocking: should the path become a FIFO after the check, opening cannot hang
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise GateInputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+        raise GateInputError(f"cannot read {what} {path}: {_why(exc)}") from None
+    try:
+        kind = _not_regular(os.fstat(fd).st_mode)
+        if kind:
+            raise GateInputError(f"{what} {path} is {kind}, not a file: refused")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise GateInputError(f"cannot read {what} {path}: {_why(exc)}") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise GateInputError(f"{what} {path} is more than {limit} bytes: refused")
+    return b"".join(chunks)
+
+
+def _why(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+
+
+#: A \\uD800-\\uDFFF escape: the only way a lone surrogate gets into decoded JSON.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def load_report(path: Path, what: str = "report") -> dict[str, Any]:
@@ -48,7 +108,7 @@ def load_report(path: Path, what: str = "report") -> dict[str, Any]:
     except _StrictJSONError as exc:
         raise GateInputError(f"{what} {path} is not strict JSON: {exc}") from None
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+        if _ends_early(text, exc):
             raise GateInputError(
                 f"{what} {path} is truncated: its JSON ends early (line {exc.lineno})"
             ) from None
@@ -57,7 +117,53 @@ def load_report(path: Path, what: str = "report") -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise GateInputError(f"{what} {path} is nested too deeply to be a report") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise GateInputError(f"{what} {path} is not a usable JSON report: {exc}") from None
+    if _SURROGATE_ESCAPE.search(text):
+        at = _lone_surrogate(data, "")
+        if at is not None:
+            raise GateInputError(
+                f"{what} {path}: {at or 'the report'} holds a lone surrogate escape (\\ud800-"
+                "\\udfff), which is not text: no toolkit writes it"
+            )
     return validate_report(data, f"{what} {path}")
+
+
+def _ends_early(text: str, exc: json.JSONDecodeError) -> bool:
+    """Whether JSON failed only because the text stops (inside a string or a literal)."""
+    rest = text[exc.pos :].rstrip()
+    return (
+        not rest
+        or exc.msg.startswith("Unterminated string")
+        or any(literal.startswith(rest) for literal in ("true", "false", "null"))
+    )
+
+
+def _lone_surrogate(value: Any, where: str) -> str | None:
+    """Where in a parsed JSON value a string (or key) holds a lone surrogate, or None."""
+    if isinstance(value, str):
+        return None if _utf8(value) else where
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _lone_surrogate(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not _utf8(key):
+                return f"{where} (a key)" if where else "a key"
+            found = _lone_surrogate(item, f"{where}.{key}" if where else key)
+            if found is not None:
+                return found
+    return None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _StrictJSONError(ValueError):
@@ -164,6 +270,7 @@ def _validate_site(data: Any, where: str) -> None:
         "tests.errors_without_rule must be a list of test ids",
     )
     _check_consistency(data, where)
+    check_site(data, where)
 
 
 def _check_edges(edges: Any, where: str) -> None:
@@ -260,6 +367,8 @@ def validate_report(data: Any, where: str = "report") -> dict[str, Any]:
     if kind is None:
         _validate_site(data, where)
         return dict(data)
+    if kind == UNFINISHED_KIND:
+        raise GateInputError(f"{where}: no decision to gate: {_unfinished(data)}")
     _shape(kind == COMBINED_KIND, where, f"has an unknown kind {kind!r}")
     _shape(data.get("verdict") in ("passed", "failed"), where, "verdict must be passed or failed")
     sites = data.get("sites")
@@ -272,7 +381,18 @@ def validate_report(data: Any, where: str = "report") -> dict[str, Any]:
         _validate_site(site, f"{where}: site {name}")
     names = [name for name, _ in _site_items(sites)]
     _shape(len(names) == len(set(names)), where, "names a site twice")
+    check_combined(data, _site_items(sites), where)
     return dict(data)
+
+
+def _unfinished(data: Mapping[str, Any]) -> str:
+    """Why a report folder holds the unfinished marker (contract.report.build.begin_run)."""
+    info = data.get("unfinished")
+    info = info if isinstance(info, dict) else {}
+    reason, since = info.get("reason"), info.get("since")
+    text = reason if isinstance(reason, str) and reason else "a run started and did not finish"
+    when = f" (run started {since})" if isinstance(since, str) and len(since) < 40 else ""
+    return " ".join(text.split())[:500] + when
 
 
 def _site_items(sites: Any) -> list[tuple[str, Any]]:
