@@ -113,3 +113,24 @@ def combined(*sites: dict[str, Any]) -> dict[str, Any]:
         "verdict": verdict,
         "sites": {s["run"]["site"]: s for s in sites},
     }
+
+
+def proxy_report() -> dict[str, Any]:
+    """A valid report of ``statuspage-contract proxy`` in front of the mock: 100 requests
+    forwarded, 10 judged (one test each), 90 outside the contract."""
+    report = site_report()
+    report["run"].update(
+        kind="proxy",
+        requests=100,
+        pytest_exit_status=0,
+        proxy={
+            "listen": "http://127.0.0.1:8127",
+            "stopped_by": "--requests 100",
+            "forwarded": 100,
+            "judged": 10,
+            "outside_contract": {"requests": 90, "by_path": {"GET /": 90}},
+            "unanswered": {"requests": 0, "by_reason": []},
+            "not_judged": 0,
+        },
+    )
+    return report
