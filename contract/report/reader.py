@@ -12,7 +12,7 @@ from typing import Any
 
 from contract.errors import GateInputError
 from contract.report.build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION, UNFINISHED_KIND
-from contract.report.invariants import check_combined, check_site
+from contract.report.invariants import check_combined, check_site, check_site_identity
 from contract.report.outcomes import EDGE_OUTCOMES
 from contract.report.strict_json import load_json
 
@@ -24,7 +24,12 @@ def load_report(path: Path, what: str = "report") -> dict[str, Any]:
     """Read and validate a report (a report directory means its contract-report.json)."""
     if path.is_dir():
         path = path / JSON_NAME
-    return validate_report(load_json(path, what), f"{what} {path}")
+    where = f"{what} {path}"
+    report = validate_report(load_json(path, what), where)
+    combined = is_combined(report)
+    for name, site in site_reports(report).items():  # a file names real sites (no labels)
+        check_site_identity(site["run"], f"{where}: site {name}" if combined else where)
+    return report
 
 
 def _is_count(value: Any) -> bool:
