@@ -16,13 +16,10 @@ from urllib.parse import urlsplit
 
 from contract.errors import GateInputError
 from contract.report.proxy_counts import check_proxy_counts
+from contract.report.recorded_decision import check_recorded_decision
+from contract.report.strict_json import need as _need
 from contract.report.verdict import (
     PROXY_KIND,
-    RUN_EXIT,
-    SiteDecision,
-    Verdict,
-    decide_site,
-    worst,
 )
 from contract.rules import site_kind
 
@@ -34,11 +31,6 @@ _STATUS_CODE = re.compile(r"[1-5][0-9][0-9]")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 #: pytest's exit statuses after which a run is complete: tests passed, or some failed.
 _FINISHED = (0, 1)
-
-
-def _need(ok: bool, where: str, message: str) -> None:
-    if not ok:
-        raise GateInputError(f"{where}: {message}")
 
 
 def _is_count(value: Any) -> bool:
@@ -54,6 +46,7 @@ def check_site(data: Mapping[str, Any], where: str) -> None:
     """Every cross-field invariant of one site's (shape-checked) report."""
     run = data["run"]
     _run_fields(run, where)
+    _reasons(data, where)
     judged_all = _judged_everything(run)
     _requests(data, where)
     _status_codes(data, where, judged_all=judged_all)
@@ -61,7 +54,7 @@ def check_site(data: Mapping[str, Any], where: str) -> None:
     _exit_status(data, where)
     if run.get("kind") == PROXY_KIND:
         check_proxy_counts(data, where)
-    _decision(data, where)
+    check_recorded_decision(data, where)
 
 
 def _run_fields(run: Mapping[str, Any], where: str) -> None:
@@ -84,6 +77,36 @@ def _run_fields(run: Mapping[str, Any], where: str) -> None:
     _need(kind in (None, PROXY_KIND), where, f"run.kind {kind!r} is unknown (only {PROXY_KIND!r})")
     status = run.get("pytest_exit_status")
     _need(status is None or _is_count(status), where, "run.pytest_exit_status must be an integer")
+    duration = run.get("duration_seconds", 0)
+    _need(
+        isinstance(duration, int | float) and not isinstance(duration, bool) and duration >= 0,
+        where,
+        "run.duration_seconds must be a number of seconds (>= 0)",
+    )
+    started, finished = run.get("started"), run.get("finished")
+    if started is not None or finished is not None:
+        _need(
+            isinstance(started, str) and isinstance(finished, str) and started <= finished,
+            where,
+            "run.started and run.finished must be timestamps, the start first",
+        )
+
+
+def _reasons(data: Mapping[str, Any], where: str) -> None:
+    """Skip reasons (which the decision quotes) are lists of strings."""
+    tests_reasons = data["tests"].get("skip_reasons", [])
+    _need(
+        isinstance(tests_reasons, list) and all(isinstance(r, str) for r in tests_reasons),
+        where,
+        "tests.skip_reasons must be a list of strings",
+    )
+    for name, rule in data["rules"].items():
+        reasons = rule.get("skip_reasons", [])
+        _need(
+            isinstance(reasons, list) and all(isinstance(r, str) for r in reasons),
+            where,
+            f"rules.{name}.skip_reasons must be a list of strings",
+        )
 
 
 def check_site_identity(run: Mapping[str, Any], where: str) -> None:
@@ -285,91 +308,4 @@ def _exit_status(data: Mapping[str, Any], where: str) -> None:
             where,
             f"run.pytest_exit_status is 0 (every test passed), but tests.failed is "
             f"{tests['failed']}",
-        )
-
-
-def _decision(data: Mapping[str, Any], where: str) -> None:
-    """The recorded decision is the one recomputed (with the waivers it says it applied),
-    and the verdict says passed exactly when it HOLDS."""
-    recorded = data.get("decision")
-    if recorded is None:  # reports written before the field: the verdict is checked alone
-        decision = decide_site(data)
-        _need(
-            (data["verdict"] == "passed") == (decision.verdict is Verdict.HOLDS),
-            where,
-            f"verdict {data['verdict']!r} contradicts the rules and tests it records "
-            f"(recomputed: {decision.verdict.value})",
-        )
-        return
-    _need(isinstance(recorded, Mapping), where, "'decision' must be an object")
-    waived = recorded.get("waived", [])
-    _need(
-        isinstance(waived, list) and all(isinstance(w, str) for w in waived),
-        where,
-        "decision.waived must be a list of rule names",
-    )
-    names = set(waived)
-    decision = decide_site(data, (lambda rule, site: rule in names) if names else None)
-    _same_decision(recorded, decision, where)
-    _need(
-        (data["verdict"] == "passed") == (decision.verdict is Verdict.HOLDS),
-        where,
-        f"verdict {data['verdict']!r} contradicts the rules and tests it records "
-        f"(recomputed: {decision.verdict.value})",
-    )
-
-
-def _same_decision(recorded: Mapping[str, Any], decision: SiteDecision, where: str) -> None:
-    expected = decision.to_dict()
-    for key in ("verdict", "exit_code", "broken_rules", "unexercised_required_rules", "waived"):
-        _need(
-            recorded.get(key) == expected[key],
-            where,
-            f"decision.{key} is {recorded.get(key)!r}, but the rules and tests it records "
-            f"decide {expected[key]!r}",
-        )
-    _need(
-        recorded.get("exit_code") == RUN_EXIT[decision.verdict],
-        where,
-        "decision.exit_code is not its verdict's exit code",
-    )
-    _need(isinstance(recorded.get("reason"), str), where, "decision.reason must be a string")
-
-
-# -- a combined report ----------------------------------------------------------------------
-def check_combined(
-    data: Mapping[str, Any], sites: list[tuple[str, Mapping[str, Any]]], where: str
-) -> None:
-    """A combined report's sites are named as they name themselves, and its verdict (and
-    decision, if recorded) is the worst of theirs."""
-    for name, site in sites:
-        _need(
-            name == site["run"]["site"],
-            where,
-            f"sites names {name!r} a report whose run.site is {site['run']['site']!r}",
-        )
-    decision = worst(decide_site(site) for _, site in sites)
-    failed = [name for name, site in sites if site["verdict"] != "passed"]
-    _need(
-        (data["verdict"] == "failed") == bool(failed),
-        where,
-        f"verdict {data['verdict']!r} contradicts its sites' verdicts"
-        f" ({'failed: ' + ', '.join(failed) if failed else 'every site passed'})",
-    )
-    _need(
-        (data["verdict"] == "passed") == (decision.verdict is Verdict.HOLDS),
-        where,
-        f"verdict {data['verdict']!r} contradicts the decision recomputed from its sites "
-        f"({decision.verdict.value} on {decision.site})",
-    )
-    recorded = data.get("decision")
-    if recorded is None:
-        return
-    _need(isinstance(recorded, Mapping), where, "'decision' must be an object")
-    if not recorded.get("waived"):
-        _same_decision(recorded, decision, where)
-        _need(
-            recorded.get("site") == decision.site,
-            where,
-            f"decision.site is {recorded.get('site')!r}, but the worst site is {decision.site!r}",
         )

@@ -7,12 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract.errors import GateInputError
-
-
-def _need(ok: bool, where: str, message: str) -> None:
-    if not ok:
-        raise GateInputError(f"{where}: {message}")
+from contract.report.strict_json import need as _need
 
 
 def _is_count(value: Any) -> bool:

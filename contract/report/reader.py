@@ -12,9 +12,11 @@ from typing import Any
 
 from contract.errors import GateInputError
 from contract.report.build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION, UNFINISHED_KIND
-from contract.report.invariants import check_combined, check_site, check_site_identity
+from contract.report.invariants import check_site, check_site_identity
 from contract.report.outcomes import EDGE_OUTCOMES
+from contract.report.recorded_decision import check_combined
 from contract.report.strict_json import load_json
+from contract.report.strict_json import need as _shape
 
 COMBINED_KIND = "combined"
 RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
@@ -34,11 +36,6 @@ def load_report(path: Path, what: str = "report") -> dict[str, Any]:
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _shape(ok: bool, where: str, message: str) -> None:
-    if not ok:
-        raise GateInputError(f"{where}: {message}")
 
 
 def _check_header(data: Any, where: str, *, required: bool) -> None:

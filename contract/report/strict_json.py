@@ -174,3 +174,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constant(name: str) -> Any:
     raise _StrictJSONError(f"{name} is not a JSON number")
+
+
+#: Characters that would break the one line an error is (a report's keys are untrusted).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def need(ok: bool, where: str, message: str) -> None:
+    """Raise a one-line GateInputError ``where: message`` unless ``ok`` (control characters
+    quoted from a report are shown escaped)."""
+    if not ok:
+        text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], f"{where}: {message}")
+        raise GateInputError(text)

@@ -190,6 +190,16 @@ CORRUPTIONS: dict[str, tuple[Callable[[Report], None], str]] = {
     "a passing pytest with failed tests": (_passed_tests_failed, "pytest_exit_status is 0"),
     "aborted but complete": (_set("run.aborted", "run aborted mid-run: x"), "aborted"),
     "an empty abort reason": (_set("run.aborted", ""), "run.aborted must be null or a reason"),
+    "a negative duration": (_set("run.duration_seconds", -1), "run.duration_seconds"),
+    "finished before it started": (
+        _set("run.finished", "2000-01-01T00:00:00+00:00"),
+        "the start first",
+    ),
+    "skip reasons not a list": (_set("tests.skip_reasons", 5), "tests.skip_reasons must be"),
+    "a rule's skip reasons of no text": (
+        _set("rules.auth-enforced.skip_reasons", [1]),
+        "rules.auth-enforced.skip_reasons",
+    ),
     # failures against the rules
     "more occurrences than failed checks": (_count_failure, "records 5 occurrence(s)"),
     "a failure seen 0 times": (
