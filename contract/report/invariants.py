@@ -1,8 +1,10 @@
 """What one report's fields must say of each other: the gate trusts only what it recomputes.
 
-:func:`check_site` and :func:`check_combined` run after ``contract.report.reader`` has checked
-the shape (types, counts, rule statuses against their counts); each invariant here ties one
-field to the others it follows from (reports/README.md, "What the gate refuses"). A broken
+:func:`check_site` runs after ``contract.report.reader`` has checked the shape (types, counts,
+rule statuses against their counts); each invariant here ties one field to the others it
+follows from (reports/README.md, "The release gate"); the recorded decision is checked by
+``contract.report.recorded_decision``, a proxy's own counts by ``contract.report.proxy_counts``,
+and :func:`check_site_identity` on every report read from a file. A broken
 invariant raises :class:`contract.errors.GateInputError` naming the field: an inconsistent
 report is untrustworthy (exit 2), never guessed at.
 """
@@ -18,9 +20,7 @@ from contract.errors import GateInputError
 from contract.report.proxy_counts import check_proxy_counts
 from contract.report.recorded_decision import check_recorded_decision
 from contract.report.strict_json import need as _need
-from contract.report.verdict import (
-    PROXY_KIND,
-)
+from contract.report.verdict import PROXY_KIND
 from contract.rules import site_kind
 
 #: The response rule judged on every response, and the one judged on every response to an
