@@ -83,13 +83,17 @@ def _run_fields(run: Mapping[str, Any], where: str) -> None:
         where,
         "run.duration_seconds must be a number of seconds (>= 0)",
     )
-    started, finished = run.get("started"), run.get("finished")
-    if started is not None or finished is not None:
-        _need(
-            isinstance(started, str) and isinstance(finished, str) and started <= finished,
-            where,
-            "run.started and run.finished must be timestamps, the start first",
-        )
+    started, finished = run.get("started", ""), run.get("finished", "")
+    _need(
+        isinstance(started, str) and isinstance(finished, str),
+        where,
+        "run.started and run.finished must be timestamps",
+    )
+    _need(
+        not (started and finished) or started <= finished,
+        where,
+        f"run.finished {finished!r} comes before run.started {started!r}",
+    )
 
 
 def _reasons(data: Mapping[str, Any], where: str) -> None:

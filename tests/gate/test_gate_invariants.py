@@ -193,7 +193,7 @@ CORRUPTIONS: dict[str, tuple[Callable[[Report], None], str]] = {
     "a negative duration": (_set("run.duration_seconds", -1), "run.duration_seconds"),
     "finished before it started": (
         _set("run.finished", "2000-01-01T00:00:00+00:00"),
-        "the start first",
+        "comes before run.started",
     ),
     "skip reasons not a list": (_set("tests.skip_reasons", 5), "tests.skip_reasons must be"),
     "a rule's skip reasons of no text": (
