@@ -100,6 +100,7 @@ def build_report(run: RunRecord, *, profile: str, seed: Any, exitstatus: int) ->
             "left_behind": run.left_behind,
             "account_at_preflight": info.get("account_at_preflight"),
             "safety_events": info.get("safety_events", []),
+            "budget_spent": info.get("budget_spent"),
             "pytest_exit_status": exitstatus,
         },
         "rules": rec.rules_summary(site_kind(site)),
@@ -148,6 +149,7 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if statuses:
             run["pytest_exit_status"] = max(statuses)
         run["aborted"] = run["aborted"] or other["aborted"]
+        run["budget_spent"] = run.get("budget_spent") or other.get("budget_spent")
         run["left_behind"] = run.get("left_behind") or other.get("left_behind")
         run["safety_events"] = run.get("safety_events", []) + other.get("safety_events", [])
         for name, rule in report["rules"].items():
