@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.errors import UsageError
-from contract.report.build import JSON_NAME
+from contract.report.build import JUNIT_NAME
 from contract.suite import SUITE_DIR
 
 Waived = Callable[[str, str], bool]
@@ -90,7 +90,7 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         # PYTHONDONTWRITEBYTECODE is set, as on these machines).
         "--assert=plain",
         "--report-dir", str(report_dir),
-        "--junitxml", str(report_dir / "junit.xml"),
+        "--junitxml", str(report_dir / JUNIT_NAME),
     ]  # fmt: skip
     args_for_suite = argparse.Namespace(**{**vars(args), "site": sites})
     argv += pytest_argv(args_for_suite)
@@ -234,31 +234,66 @@ def _waivers(path: str) -> Waived:
     return lambda rule, site: any(w.covers(rule, site) and not w.expired(today) for w in waivers)
 
 
+def claim_report_dir(value: str) -> Path:
+    """The report folder, resolved, its earlier reports removed and the unfinished marker in
+    their place (contract.report.build.begin_run): the first thing a run does, so that a
+    run refused, aborted or killed at any moment never leaves the previous verdict."""
+    from contract.report.build import begin_run, remove_scratch
+
+    report_dir = Path(value).resolve()
+    try:
+        begin_run(report_dir)
+        remove_scratch(report_dir)
+    except OSError as exc:
+        raise UsageError(f"--report-dir {value}: {exc.strerror or exc}") from None
+    return report_dir
+
+
+def _refuse(report_dir: Path, why: str) -> None:
+    """Record in the marker why this run ended without reports (the gate quotes it)."""
+    from contract.report.build import mark_unfinished
+
+    with contextlib.suppress(OSError):
+        mark_unfinished(report_dir, why)
+
+
+@contextlib.contextmanager
+def _hypothesis_storage(report_dir: Path) -> Iterator[None]:
+    """Hypothesis keeps a storage directory, by default .hypothesis/ in the working directory:
+    keep `run` from writing where it was started. The command line points it at a per-user
+    cache (contract.hypothesis_cache); otherwise a scratch folder in the report folder, which
+    the next run removes should a kill leave it (nothing in the system's temporary folder)."""
+    from contract.report.build import SCRATCH_PREFIX
+
+    key = "HYPOTHESIS_STORAGE_DIRECTORY"
+    if key in os.environ:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=report_dir) as scratch:
+        os.environ[key] = scratch
+        try:
+            yield
+        finally:
+            del os.environ[key]
+
+
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
-    sites = validate(args)
-    waived = _waivers(args.waivers) if args.waivers else None
-    report_dir = Path(args.report_dir).resolve()
-    stale = report_dir / JSON_NAME
-    if stale.exists():
-        stale.unlink()  # never mistake an old report for this run's
-    # Hypothesis keeps a storage directory, by default .hypothesis/ in the working directory:
-    # keep `run` from writing where it was started. The command line points it at a per-user
-    # cache (contract.hypothesis_cache); otherwise a temporary directory.
-    key = "HYPOTHESIS_STORAGE_DIRECTORY"
+    report_dir = claim_report_dir(args.report_dir)
+    try:
+        sites = validate(args)
+        waived = _waivers(args.waivers) if args.waivers else None
+    except UsageError as exc:
+        _refuse(report_dir, f"the last run here was refused before it sent anything: {exc}")
+        raise
     final = _FinalReports()
-    with tempfile.TemporaryDirectory(prefix="statuspage-contract-") as scratch:
-        chosen = key in os.environ
-        os.environ.setdefault(key, scratch)
-        try:
-            with _lean_gc():
-                plugins = [final, _LeanGarbageCollection()]
-                status = int(pytest.main(pytest_arguments(args, sites), plugins=plugins))
-        finally:
-            if not chosen:
-                del os.environ[key]
+    with _hypothesis_storage(report_dir), _lean_gc():
+        plugins = [final, _LeanGarbageCollection()]
+        status = int(pytest.main(pytest_arguments(args, sites), plugins=plugins))
     code, reason = outcome(status, final.report(), waived)
+    if not final.reports:
+        _refuse(report_dir, f"the last run here wrote no report: {reason}")
     label = ", ".join(sites)
     print(f"statuspage-contract run ({label}): {reason}", file=sys.stderr if code else sys.stdout)
     if final.reports:

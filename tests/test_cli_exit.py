@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from importlib.metadata import entry_points
 
 import pytest
@@ -25,9 +26,15 @@ def run_entry(prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
         "print('not reached')\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
-    )
+    with tempfile.TemporaryDirectory() as cwd:  # even a refused `run` clears ./reports
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            cwd=cwd,
+        )
 
 
 def test_the_console_script_is_the_prompt_entry() -> None:

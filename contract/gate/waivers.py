@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.errors import GateInputError
-from contract.report.reader import read_input
+from contract.report.strict_json import read_input
 from contract.rules import RULES
 
 WAIVER_KEYS = {"rule", "site", "reason", "expires"}

@@ -33,11 +33,15 @@ from contract.pytest_plugin.session import (
     contract_session,
 )
 from contract.redact import SECRETS, redact
+from contract.report.build import JUNIT_NAME
 from contract.report.console import finding_lines
 from contract.rules import ContractViolation
 from contract.sites import resolve_site
 from contract.suite import SUITE_DIR, order_for_the_mock
 from contract.target import Target, TargetError
+
+#: The top contract-report.json and its text, written last (pytest_unconfigure).
+_LAST_FILE = pytest.StashKey[tuple[Path, str]]()
 
 for _name, _values in PROFILES.items():
     settings.register_profile(f"statuspage-{_name}", **SAFE_SETTINGS, **_values)
@@ -85,9 +89,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mutating: creates, changes or deletes an account")
     config.addinivalue_line("markers", "mock_only: needs the embedded mock's private controls")
     config.addinivalue_line("markers", "slow: thorough runs, excluded by default")
+    report_dir = report_dir_of(config)
+    wants_junit = report_dir is not None and _selects_suite(config)
+    if wants_junit and not hasattr(config, "workerinput"):
+        assert report_dir is not None
+        _start_reports(report_dir)  # first: even a refused run leaves no earlier verdict
     try:  # validate before anything is sent, so a usage error is one clear line
         check_options(lambda dest: config.getoption(dest, None))
     except OptionError as exc:
+        if wants_junit and not hasattr(config, "workerinput"):
+            assert report_dir is not None
+            _refused(report_dir, str(exc))
         raise pytest.UsageError(str(exc)) from None
     session = ContractSession(config)
     config.stash[SESSION_KEY] = session
@@ -101,14 +113,10 @@ def pytest_configure(config: pytest.Config) -> None:
             max_examples=examples,
         )
         settings.load_profile("statuspage-custom")
-    report_dir = report_dir_of(config)
-    wants_junit = report_dir is not None and _selects_suite(config)
     if wants_junit and not hasattr(config, "workerinput"):
         assert report_dir is not None
-        _remove_stale_reports(report_dir)
         if not config.option.xmlpath:
-            report_dir.mkdir(parents=True, exist_ok=True)
-            config.option.xmlpath = str(report_dir / "junit.xml")
+            config.option.xmlpath = str(report_dir / JUNIT_NAME)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -118,6 +126,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    last = config.stash.get(_LAST_FILE, None)
+    if last is not None:  # after junit.xml: the report the gate reads is the last file written
+        from contract.report.build import write_files
+
+        del config.stash[_LAST_FILE]
+        write_files([last])
     cs = config.stash.get(SESSION_KEY, None)
     if cs is not None and cs.old_sigterm is not None:
         import signal
@@ -216,13 +230,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not reports and _selects_suite(session.config):  # nothing ran: say so, never go stale
         reports = [_nothing_tested(cs, site, int(exitstatus)) for site in cs.sites]
     _junit_properties(session.config, reports)
-    from contract.report.build import merge_same_site, write_all
+    from contract.report.build import merge_same_site, render_all, write_files
 
     cs.final_reports = merge_same_site(reports)
     report_dir = report_dir_of(session.config)
     if report_dir is None or not reports:
         return
-    cs.written = write_all(cs.final_reports, report_dir, multi_site=cs.multi_site)
+    files = render_all(cs.final_reports, report_dir, multi_site=cs.multi_site)
+    # Everything but the top contract-report.json now; that one replaces the unfinished
+    # marker in pytest_unconfigure, once pytest has written junit.xml too.
+    cs.written = [*write_files(files[:-1]), files[-1][0]]
+    session.config.stash[_LAST_FILE] = files[-1]
 
 
 def _utf8(text: str) -> bool:
@@ -242,13 +260,22 @@ def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str
     return build_report(run, profile=cs.profile, seed=cs.seed, exitstatus=exitstatus)
 
 
-def _remove_stale_reports(report_dir: Path) -> None:
-    """Delete the reports an earlier run left, so a run that writes none leaves none."""
-    from contract.report.build import REPORT_FILES
+def _start_reports(report_dir: Path) -> None:
+    """Delete the reports an earlier run left and mark the folder unfinished
+    (contract.report.build.begin_run), so a run that writes none leaves none."""
+    from contract.report.build import begin_run
 
-    for folder in (report_dir, *(p for p in report_dir.glob("*") if p.is_dir())):
-        for name in REPORT_FILES:
-            (folder / name).unlink(missing_ok=True)
+    try:
+        begin_run(report_dir)
+    except OSError as exc:
+        raise pytest.UsageError(f"--report-dir {report_dir}: {exc.strerror or exc}") from None
+
+
+def _refused(report_dir: Path, why: str) -> None:
+    """Say in the unfinished marker that this run was refused (the gate quotes it)."""
+    from contract.report.build import mark_unfinished
+
+    mark_unfinished(report_dir, f"the last run here was refused before it sent anything: {why}")
 
 
 def _junit_properties(config: pytest.Config, reports: list[dict[str, Any]]) -> None:
