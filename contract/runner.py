@@ -44,12 +44,6 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="where reports are written (default: %(default)s)",
     )
     parser.add_argument(
-        "--waivers",
-        metavar="FILE",
-        help="TOML waivers, as for 'gate': a waived rule's failure or absence does not decide "
-        "the exit code (so run and gate agree)",
-    )
-    parser.add_argument(
         "--workers",
         type=int,
         metavar="N",
@@ -65,14 +59,38 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def validate(args: argparse.Namespace) -> list[str]:
     """Check the options before pytest starts; raise UsageError with one clear line."""
     from contract.pytest_plugin.options import OptionError, check
+    from contract.report.directory import check_report_dir
 
     try:
         sites = check(lambda dest: getattr(args, dest))
     except OptionError as exc:
         raise UsageError(str(exc)) from None
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    if args.workers is not None and not 1 <= args.workers <= max(len(sites), 1):
+        raise UsageError(
+            f"--workers must be 1 to {max(len(sites), 1)} (at most one per site;"
+            f" {len(sites)} site(s) chosen), not {args.workers}"
+        )
+    if args.keyword is not None:
+        _check_keyword(args.keyword)
+    try:  # last: it creates the directory when it is missing
+        check_report_dir(args.report_dir)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
     return sites
+
+
+def _check_keyword(expression: str) -> None:
+    """A ``-k`` expression pytest can parse (pytest's own message is several lines)."""
+    try:
+        from _pytest.mark.expression import Expression
+    except ImportError:  # pragma: no cover - pytest moved it; pytest itself still says it
+        return
+    try:
+        Expression.compile(expression)
+    except SyntaxError as exc:  # pytest's ParseError (a SyntaxError since pytest 8.4)
+        raise UsageError(f"-k {expression!r} is not a valid expression: {exc.msg}") from None
+    except Exception as exc:  # older pytest: ParseError is its own type
+        raise UsageError(f"-k {expression!r} is not a valid expression: {exc}") from None
 
 
 def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
@@ -218,27 +236,10 @@ def outcome(
     return decision.exit_code, f"{decision.verdict.value}{where}: {decision.reason}"
 
 
-def _waivers(path: str) -> Waived:
-    """Load a waivers file as the gate does; a waiver in force today covers (rule, site)."""
-    from datetime import UTC, datetime
-
-    from contract.errors import GateInputError
-    from contract.gate.waivers import load_waivers
-    from contract.rules import RULES
-
-    try:
-        waivers = load_waivers(Path(path), RULES)
-    except GateInputError as exc:
-        raise UsageError(str(exc)) from None
-    today = datetime.now(UTC).date()
-    return lambda rule, site: any(w.covers(rule, site) and not w.expired(today) for w in waivers)
-
-
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
     sites = validate(args)
-    waived = _waivers(args.waivers) if args.waivers else None
     report_dir = Path(args.report_dir).resolve()
     stale = report_dir / JSON_NAME
     if stale.exists():
@@ -258,7 +259,7 @@ def run_suite(args: argparse.Namespace) -> int:
         finally:
             if not chosen:
                 del os.environ[key]
-    code, reason = outcome(status, final.report(), waived)
+    code, reason = outcome(status, final.report())
     label = ", ".join(sites)
     print(f"statuspage-contract run ({label}): {reason}", file=sys.stderr if code else sys.stdout)
     if final.reports:

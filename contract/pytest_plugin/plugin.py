@@ -34,6 +34,7 @@ from contract.pytest_plugin.session import (
 )
 from contract.redact import SECRETS, redact
 from contract.report.console import finding_lines
+from contract.report.directory import check_report_dir
 from contract.rules import ContractViolation
 from contract.sites import resolve_site
 from contract.suite import SUITE_DIR, order_for_the_mock
@@ -85,8 +86,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mutating: creates, changes or deletes an account")
     config.addinivalue_line("markers", "mock_only: needs the embedded mock's private controls")
     config.addinivalue_line("markers", "slow: thorough runs, excluded by default")
+    report_dir = report_dir_of(config)
+    wants_junit = report_dir is not None and _selects_suite(config)
     try:  # validate before anything is sent, so a usage error is one clear line
         check_options(lambda dest: config.getoption(dest, None))
+        if wants_junit and not hasattr(config, "workerinput"):
+            assert report_dir is not None
+            report_dir = check_report_dir(report_dir)
     except OptionError as exc:
         raise pytest.UsageError(str(exc)) from None
     session = ContractSession(config)
@@ -101,8 +107,6 @@ def pytest_configure(config: pytest.Config) -> None:
             max_examples=examples,
         )
         settings.load_profile("statuspage-custom")
-    report_dir = report_dir_of(config)
-    wants_junit = report_dir is not None and _selects_suite(config)
     if wants_junit and not hasattr(config, "workerinput"):
         assert report_dir is not None
         _remove_stale_reports(report_dir)
@@ -239,7 +243,9 @@ def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str
 
     run = SiteRun(site, finished=time.time())
     run.target_info = {"site": site, "base_url": ""}
-    return build_report(run, profile=cs.profile, seed=cs.seed, exitstatus=exitstatus)
+    return build_report(
+        run, profile=cs.profile, seed=cs.seed, exitstatus=exitstatus, waivers=cs.waivers
+    )
 
 
 def _remove_stale_reports(report_dir: Path) -> None:

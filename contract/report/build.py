@@ -8,6 +8,7 @@ import re
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -46,8 +47,16 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
-def build_report(run: RunRecord, *, profile: str, seed: Any, exitstatus: int) -> dict[str, Any]:
-    """The machine-readable report of one site's run."""
+def build_report(
+    run: RunRecord,
+    *,
+    profile: str,
+    seed: Any,
+    exitstatus: int,
+    waivers: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The machine-readable report of one site's run (``waivers``: those in force for the run,
+    as ``Waiver.to_dict`` gives them; the report records those that cover its site)."""
     from contract.rules import site_kind
     from contract.spec import load_contract  # here: `gate` reads reports without the contract
 
@@ -90,6 +99,7 @@ def build_report(run: RunRecord, *, profile: str, seed: Any, exitstatus: int) ->
             "left_behind": run.left_behind,
             "account_at_preflight": info.get("account_at_preflight"),
             "safety_events": info.get("safety_events", []),
+            "waivers": [dict(w) for w in waivers if w.get("site") in (None, site)],
             "pytest_exit_status": exitstatus,
         },
         "rules": rec.rules_summary(site_kind(site)),
