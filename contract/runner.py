@@ -215,6 +215,7 @@ def outcome(
 ) -> tuple[int, str]:
     """The run's exit code and one-line reason: the decision of contract.report.verdict over the
     report this run wrote (pytest's own status only when there is no report)."""
+    from contract.report.console import decision_line
     from contract.report.reader import site_reports
     from contract.report.verdict import decide_site, worst
 
@@ -232,8 +233,8 @@ def outcome(
         decide_site(r, waived) if waived else decide_site(r) for r in site_reports(report).values()
     ]
     decision = worst(decisions)
-    where = f" on {decision.site}" if len(decisions) > 1 else ""
-    return decision.exit_code, f"{decision.verdict.value}{where}: {decision.reason}"
+    line = decision_line({**decision.to_dict(), "site": decision.site}, several=len(decisions) > 1)
+    return decision.exit_code, line
 
 
 def run_suite(args: argparse.Namespace) -> int:

@@ -33,8 +33,9 @@ from contract.pytest_plugin.session import (
     contract_session,
 )
 from contract.redact import SECRETS, redact
-from contract.report.console import finding_lines
+from contract.report.console import decision_line, finding_lines
 from contract.report.directory import check_report_dir
+from contract.report.presentation import collapse_repeats
 from contract.rules import ContractViolation
 from contract.sites import resolve_site
 from contract.suite import SUITE_DIR, order_for_the_mock
@@ -219,10 +220,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reports += cs.worker_reports
     if not reports and _selects_suite(session.config):  # nothing ran: say so, never go stale
         reports = [_nothing_tested(cs, site, int(exitstatus)) for site in cs.sites]
-    _junit_properties(session.config, reports)
     from contract.report.build import merge_same_site, write_all
 
     cs.final_reports = merge_same_site(reports)
+    _junit_properties(session.config, cs.final_reports)
     report_dir = report_dir_of(session.config)
     if report_dir is None or not reports:
         return
@@ -271,6 +272,24 @@ def _junit_properties(config: pytest.Config, reports: list[dict[str, Any]]) -> N
         for key in ("aborted", "left_behind"):
             if run.get(key):
                 xml.add_global_property(f"statuspage-contract.{key}", redact(run[key]))
+    if not reports:
+        return
+    from contract.report.build import combine
+
+    # the one decision, as the console's last line and every other report say it
+    whole = reports[0] if len(reports) == 1 else combine(reports)
+    decision = whole["decision"]
+    line = decision_line(decision, several=len(reports) > 1)
+    xml.add_global_property("statuspage-contract.decision", redact(line))
+    waivers = sorted(
+        {
+            f"{w['rule']}" + (f" on {w['site']}" if w.get("site") else "")
+            for r in reports
+            for w in r["run"].get("waivers") or ()
+        }
+    )
+    if waivers:
+        xml.add_global_property("statuspage-contract.waivers", ", ".join(waivers))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -303,7 +322,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"{run['requests']} requests; profile {run['hypothesis_profile']}"
         )
         terminalreporter.write_line(f"  {decision.reason}")
-        for event in run.get("safety_events") or ():
+        for event in collapse_repeats(run.get("safety_events") or ()):
             terminalreporter.write_line(f"  state change: {event}")
         for line in finding_lines(report):
             terminalreporter.write_line(f"  {line}")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from contract import __version__
 from contract.redact import SECRETS, redact
+from contract.report.presentation import collapse_repeats
 
 if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
     from contract.http.recorder import Recorder
@@ -98,7 +99,7 @@ def build_report(
             "aborted": run.aborted,
             "left_behind": run.left_behind,
             "account_at_preflight": info.get("account_at_preflight"),
-            "safety_events": info.get("safety_events", []),
+            "safety_events": collapse_repeats(info.get("safety_events", [])),
             "waivers": [dict(w) for w in waivers if w.get("site") in (None, site)],
             "pytest_exit_status": exitstatus,
         },
@@ -145,7 +146,9 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
         run["complete"] = run["complete"] and other["complete"]
         run["aborted"] = run["aborted"] or other["aborted"]
         run["left_behind"] = run.get("left_behind") or other.get("left_behind")
-        run["safety_events"] = run.get("safety_events", []) + other.get("safety_events", [])
+        run["safety_events"] = collapse_repeats(
+            run.get("safety_events", []) + other.get("safety_events", [])
+        )
         for name, rule in report["rules"].items():
             mine = into["rules"][name]
             for key in ("passed", "failed", "skipped"):
