@@ -257,6 +257,8 @@ def run_suite(args: argparse.Namespace) -> int:
             with _lean_gc():
                 plugins = [final, _LeanGarbageCollection()]
                 status = int(pytest.main(pytest_arguments(args, sites), plugins=plugins))
+        except ImportError as exc:  # a plugin named after '--' (-p NAME) that does not load
+            raise UsageError(f"pytest could not start: {exc}") from None
         finally:
             if not chosen:
                 del os.environ[key]

@@ -101,6 +101,10 @@ CASES: list[tuple[tuple[str, ...], str]] = [
     (("run", "--site", "{url}", "--mock-fault", "unmasked-api-key"), "--site mock only"),
     (("run", "--site", "{url}", "-k", "reference and ("), "-k"),
     (("run", "--site", "{url}", "--bogus"), "unrecognized arguments"),
+    (
+        ("run", "--site", "{url}", "--report-dir", "{base}/r", "--", "-p", "no_such_plugin_x"),
+        "pytest could not start",
+    ),
     # waivers files
     (("run", "--site", "{url}", "--waivers", "{base}/missing.toml"), "does not exist"),
     (("run", "--site", "{url}", "--waivers", "{base}/empty-dir"), "is a directory"),
