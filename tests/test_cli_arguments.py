@@ -34,6 +34,7 @@ AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Files and directories the cases name, and a listening socket that must stay silent."""
+    run_cli(["--version"])  # start the process the commands are forked from: not timed
     base = tmp_path_factory.mktemp("args")
     (base / "a-file.txt").write_text("not a directory\n")
     (base / "empty-dir").mkdir()
