@@ -25,7 +25,13 @@ from report_factory import site_report
 from contract.errors import GateInputError
 from contract.gate import decide, load_report
 from contract.gate.waivers import parse_waivers
-from contract.report.build import JSON_NAME, SUMMARY_NAME, with_decision, write_reports
+from contract.report.build import (
+    JSON_NAME,
+    SUMMARY_NAME,
+    combine,
+    with_decision,
+    write_reports,
+)
 from contract.report.console import decision_line
 from contract.report.verdict import Verdict
 from contract.rules import RULES, site_kind
@@ -61,7 +67,6 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "errors": draw(st.sampled_from([(), ("contract/suite/test_x.py::test_y",)])),
         "aborted": draw(st.booleans()) and draw(st.booleans()),
         "empty": draw(st.booleans()) and draw(st.booleans()),
-        "baseline": draw(st.sampled_from([None, "healthy", "itself"])),
     }
 
 
@@ -100,8 +105,6 @@ def _report(case: dict[str, Any]) -> dict[str, Any]:
 def _unwaived_baseline_regression(case: dict[str, Any], report: dict[str, Any]) -> bool:
     """What only the gate's baseline sees: a rule that passed there is not exercised now and
     is not required on this kind of site (a required one decides the run too)."""
-    if case["baseline"] != "healthy":
-        return False
     kind = site_kind(case["site"])
     waived = {
         w["rule"] for w in report["run"]["waivers"] if date.fromisoformat(w["expires"]) >= GATE_DAY
@@ -117,56 +120,70 @@ def _unwaived_baseline_regression(case: dict[str, Any], report: dict[str, Any]) 
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(case=scenarios())
-def test_every_output_and_the_gate_carry_one_decision(case: dict[str, Any], tmp_path: Path):
-    report = _report(case)
-    folder = tmp_path / f"r{abs(hash(json.dumps(case, sort_keys=True)))}"
+@given(
+    cases=st.lists(scenarios(), min_size=1, max_size=2, unique_by=lambda c: c["site"]),
+    baseline=st.sampled_from([None, "healthy", "itself"]),
+)
+def test_every_output_and_the_gate_carry_one_decision(
+    cases: list[dict[str, Any]], baseline: str | None, tmp_path: Path
+):
+    sites = [_report(case) for case in cases]
+    several = len(sites) > 1
+    report = combine(sites) if several else sites[0]
+    folder = tmp_path / f"r{abs(hash(json.dumps([cases, baseline], sort_keys=True)))}"
     write_reports(copy.deepcopy(report), folder)
     written = json.loads((folder / JSON_NAME).read_text(encoding="utf-8"))
     summary = (folder / SUMMARY_NAME).read_text(encoding="utf-8")
     html = (folder / "contract-report.html").read_text(encoding="utf-8")
 
     # the console's last line and the exit code: the run decides over what it wrote
-    code, line = outcome(1 if case["failing"] else 0, written)
-    verdict = Verdict(written["decision"]["verdict"])
+    code, line = outcome(1, written)
+    decision = written["decision"]
+    verdict = Verdict(decision["verdict"])
     holds = verdict is Verdict.HOLDS
-    assert (
-        line == decision_line(written["decision"]) == f"{verdict}: {written['decision']['reason']}"
-    )
-    assert code == written["decision"]["exit_code"]
+    assert line == decision_line(decision, several=several)
+    assert line.startswith(f"{verdict}") and line.endswith(f": {decision['reason']}")
+    assert code == decision["exit_code"]
     assert written["verdict"] == ("passed" if holds else "failed")
     # the renderers
-    assert summary.splitlines()[0] == (
-        f"## {'✅' if holds else '❌'} Statuspage contract: {verdict} — {case['site']}"
-    )
+    where = f"({len(sites)} sites)" if several else f"— {cases[0]['site']}"
+    mark = "✅" if holds else "❌"
+    assert summary.splitlines()[0] == f"## {mark} Statuspage contract: {verdict} {where}"
     assert f'<div class="big">{verdict}</div>' in html
     assert ('class="verdict ok"' in html) is holds
-    for waived in written["decision"]["waived"]:
-        assert f"Waived:** {waived}" in summary.replace("\\", "")
+    flat = summary.replace("\\", "")
+    for site in sites:
+        for waived in site["decision"]["waived"]:
+            assert f"Waived:** {waived}" in flat
     # the gate, on the JSON written, with the waivers the run recorded
     path = folder / JSON_NAME
-    baseline = None
-    if case["baseline"] == "healthy":
-        healthy = with_decision(site_report(case["site"]))
-        write_reports(healthy, tmp_path / "healthy")
-        baseline = load_report(tmp_path / "healthy" / JSON_NAME)
-    elif case["baseline"] == "itself":
-        baseline = load_report(path)
+    before = None
+    if baseline == "healthy":
+        healthy = [with_decision(site_report(case["site"])) for case in cases]
+        write_reports(combine(healthy) if several else healthy[0], tmp_path / "healthy")
+        before = load_report(tmp_path / "healthy" / JSON_NAME)
+    elif baseline == "itself":
+        before = load_report(path)
     try:
-        gate = decide(load_report(path), baseline=baseline, today=GATE_DAY)
+        gate = decide(load_report(path), baseline=before, today=GATE_DAY)
     except GateInputError:
         assert verdict in (Verdict.ABORTED, Verdict.NOTHING_TESTED), verdict
         return
-    expired_since = any(
-        w["expires"] == RUN_DAY.isoformat() for w in written["run"]["waivers"]
-    ) and bool(written["decision"]["waived"])
-    if expired_since:  # a waiver that counted for the run expired before the gate's day
+    if any(_expired_since(site) for site in sites):
         assert not (gate.passed and not holds)
         return
-    regression = _unwaived_baseline_regression(case, written)
+    regression = baseline == "healthy" and any(
+        _unwaived_baseline_regression(case, site) for case, site in zip(cases, sites, strict=True)
+    )
     assert gate.passed == (holds and not regression), (verdict, gate.summary)
     if verdict in (Verdict.VIOLATED, Verdict.INCOMPLETE):
         assert gate.exit_code == 1
+
+
+def _expired_since(site: dict[str, Any]) -> bool:
+    """A waiver that counted for the run expires before the gate's day."""
+    ending = {w["rule"] for w in site["run"]["waivers"] if w["expires"] == RUN_DAY.isoformat()}
+    return bool(ending & set(site["decision"]["waived"]))
 
 
 def test_a_waiver_that_expired_since_the_run_blocks_at_the_gate(tmp_path: Path) -> None:
@@ -178,7 +195,6 @@ def test_a_waiver_that_expired_since_the_run_blocks_at_the_gate(tmp_path: Path) 
         "errors": (),
         "aborted": False,
         "empty": False,
-        "baseline": None,
     }
     report = _report(case)
     assert report["decision"]["verdict"] == "HOLDS"
