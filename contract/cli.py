@@ -85,7 +85,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
     from contract.mock.faults import UnknownFaultError, describe_faults
-    from contract.mock.server import MockSite
+    from contract.mock.server import READ_ONLY_APP_KEY_ENV, MockSite
 
     if args.list_faults:
         print(describe_faults())
@@ -112,6 +112,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     print(f"statuspage-contract mock site at {site.base_url}", flush=True)
     if site.keys_from_environment:
         print("keys: DD_API_KEY / DD_APP_KEY from the environment (not shown)")
+        if os.environ.get(READ_ONLY_APP_KEY_ENV):
+            print(f"  and {READ_ONLY_APP_KEY_ENV}: an application key that may only read")
     else:
         print("demo keys (paste into the shell that runs the suite):")
         print(f"  export DD_API_KEY={site.api_key}")
@@ -206,6 +208,25 @@ def gate_main(args: argparse.Namespace) -> int:
     return decision.exit_code
 
 
+def _cmd_drift(args: argparse.Namespace) -> int:
+    """Compare the contract with Datadog's installed Python client; name each difference."""
+    from contract.drift import ClientMissing, client_version, drift
+
+    try:
+        found = drift()
+    except ClientMissing as exc:
+        print(f"statuspage-contract drift: error: {exc}", file=sys.stderr)
+        return 2
+    against = f"datadog-api-client {client_version()}"
+    for line in found:
+        print(line)
+    if found:
+        print(f"drift: {len(found)} difference(s) between the contract and {against}")
+        return 1
+    print(f"no drift: the contract matches {against}")
+    return 0
+
+
 def _cmd_proxy(args: argparse.Namespace) -> int:
     from contract.proxy.cli import proxy_main
 
@@ -285,6 +306,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
         add_proxy_arguments(proxy)
     proxy.set_defaults(func=_cmd_proxy)
+
+    drift = sub.add_parser(
+        "drift",
+        help="compare the contract with Datadog's own Python client (datadog-api-client)",
+        description="Compare the contract with the installed datadog-api-client's Statuspage "
+        "API: operations, methods, paths, authentication, success bodies, schema names and "
+        "fields (type, required, length bounds, enum values). Exit 0: no drift; 1: "
+        "differences, one per line; 2: the client is not installed.",
+    )
+    drift.set_defaults(func=_cmd_drift)
 
     gate = sub.add_parser("gate", help="decide from a contract report whether a release may go")
     if command in (None, "gate"):

@@ -10,7 +10,7 @@ from requests.adapters import BaseAdapter
 
 from contract.errors import TargetError
 from contract.http.loopback import LoopbackAdapter
-from contract.mock.server import MockSite
+from contract.mock.server import READ_ONLY_APP_KEY_ENV, MockSite
 from contract.redact import SECRETS
 from contract.sites import Site, resolve_site
 
@@ -28,6 +28,9 @@ class Target:
     replace_existing_account: bool = False
     existing_account: bool | None = None  # learned by the preflight GET
     notes: list[str] = field(default_factory=list)
+    #: An application key of the same organisation that may only read (DD_APP_KEY_READ_ONLY),
+    #: for checking that writes are refused; the embedded mock makes its own.
+    read_only_app_key: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -84,11 +87,14 @@ def open_target(
     api_key, app_key = os.environ.get("DD_API_KEY"), os.environ.get("DD_APP_KEY")
     if not api_key or not app_key:
         raise TargetError(f"site {site.name} needs DD_API_KEY and DD_APP_KEY in the environment")
-    SECRETS.add(api_key, app_key)
+    read_only = os.environ.get(READ_ONLY_APP_KEY_ENV) or None
+    SECRETS.add(api_key, app_key, read_only)
     assert site.base_url is not None
-    return Target(
+    target = Target(
         site, site.base_url, api_key, app_key, None, allow_mutations, replace_existing_account
     )
+    target.read_only_app_key = read_only
+    return target
 
 
 def _env_suffix(site: str) -> str:

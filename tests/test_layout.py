@@ -29,6 +29,7 @@ ALLOWED_WORDS = {
     ("contract/mock/app.py", "type"): "the key of ASGI scopes and messages",
     ("contract/proxy/forward.py", "type"): "the key of ASGI scopes and messages",
     ("contract/pytest_plugin/options.py", "type"): "argparse's type= argument",
+    ("contract/drift.py", "type"): "the JSON Schema keyword, and a compared field's own name",
 }
 
 

@@ -438,7 +438,11 @@ ABORTED = "run aborted at the preflight: cannot reach 127.0.0.1:9: connection re
         (1, None, (EXIT_ERROR, "ABORTED: pytest exited with status 1")),
         (2, site_report(aborted=ABORTED), (EXIT_ERROR, f"ABORTED: {ABORTED}")),
         (0, site_report(aborted=ABORTED), (EXIT_ERROR, f"ABORTED: {ABORTED}")),
-        (1, site_report("api-key-masked", aborted=ABORTED), (EXIT_ERROR, f"ABORTED: {ABORTED}")),
+        (
+            1,
+            site_report("api-key-masked", aborted=ABORTED),
+            (EXIT_VIOLATED, "VIOLATED: the contract is violated: broken rules: api-key-masked; "),
+        ),
         (
             0,
             combined(site_report(site="a"), site_report(aborted=ABORTED, site="b")),
@@ -458,7 +462,7 @@ ABORTED = "run aborted at the preflight: cannot reach 127.0.0.1:9: connection re
         "failed-without-report",
         "aborted",
         "aborted-though-pytest-passed",
-        "aborted-wins-over-violated",
+        "violated-wins-over-aborted",
         "one-site-aborted",
         "interrupted",
         "internal-error",
@@ -471,6 +475,12 @@ def test_outcome_maps_the_report_to_the_exit_code(status, report, expected):
     assert code == expected[0]
     assert reason.startswith(expected[1])
     assert "\n" not in reason
+
+
+def test_a_violation_outranks_an_abort_and_still_says_what_stopped_the_run():
+    code, reason = outcome(1, site_report("api-key-masked", aborted=ABORTED))
+    assert code == EXIT_VIOLATED
+    assert reason.endswith(f"; also: {ABORTED}")
 
 
 def test_outcome_reports_a_broken_rule_even_when_every_test_passed():

@@ -8,50 +8,35 @@ verdict of every response rule; violations raise :class:`ContractViolation` unle
 from __future__ import annotations
 
 import contextlib
-import functools
 import json as jsonlib
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
 
-from contract.errors import BudgetExhausted, SiteUnreachable
+from contract.errors import BudgetExhausted, SafetyError, SiteUnreachable
 from contract.http.exchange import Exchange, Verdict
 from contract.http.recorder import Recorder
+from contract.http.wire import failure_kind, prepare, rate_header, to_stderr
 from contract.live.safety import Ownership, RunAborted
 from contract.redact import SECRETS
-from contract.rules import ContractViolation, Finding, Rule, RuleContext, check_exchange
+from contract.rules import (
+    NO_SERVER_ERROR,
+    ContractViolation,
+    Finding,
+    Rule,
+    RuleContext,
+    check_exchange,
+)
 from contract.spec import JSON_MEDIA_TYPE, Contract, could_be_json_object, load_contract
 
 _UNSET: Any = object()
-#: With ``pace`` on, a response whose X-RateLimit-Remaining is at most this makes the client
-#: wait for X-RateLimit-Reset (at most ``max_rate_wait``) before its next request.
+ANNOUNCED_WAIT = 1.0  #: waits longer than this many seconds are said (ContractClient.wait)
+#: With ``pace`` on, X-RateLimit-Remaining at most this makes the next request wait for
+#: X-RateLimit-Reset (at most ``max_rate_wait``).
 PACE_REMAINING = 1
-
-
-def _failure_kind(exc: requests.RequestException) -> str:
-    """A short, secret-free name for a transport failure."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS handshake failed (SSLError; a plain-HTTP site, such as the mock, needs http://)"
-    if isinstance(exc, requests.Timeout):
-        return f"no answer in time ({type(exc).__name__})"
-    if isinstance(exc, requests.ConnectionError):
-        text = str(exc)
-        if "reset" in text.lower() or "aborted" in text.lower():
-            return "the connection was reset (ConnectionError)"
-        if "refused" in text.lower():
-            return "connection refused (ConnectionError)"
-    return type(exc).__name__
-
-
-@functools.lru_cache(maxsize=64)
-def _prepared_url(url: str) -> str:
-    """``url`` as requests prepares it (a client sends to one URL, or a few)."""
-    prepared = requests.PreparedRequest()
-    prepared.prepare_url(url, None)
-    return str(prepared.url)
 
 
 class ContractClient:
@@ -105,6 +90,17 @@ class ContractClient:
         self.pace = pace
         self._paced_until = 0.0
         self._bookkeeping = 0
+        #: Undoes at once what a read-only run's own request made (live.preflight.undo_effect).
+        self.on_effect: Callable[[ContractClient], None] | None = None
+        #: After a request got no answer, ask a GET: broken on that input, or unreachable?
+        self.probe_after_no_answer = True
+        #: What a spent ``budget`` raises (the suite's is a skip too), and what it said.
+        self.budget_exhausted: Callable[[str], BaseException] = BudgetExhausted
+        #: Where a wait of more than a second is announced, with its reason and length (the
+        #: suite's goes to the terminal past pytest's capture).
+        self.say: Callable[[str], None] = to_stderr
+        self.budget_spent: str | None = None
+        self._probing = False
         SECRETS.add(api_key, app_key)
 
     @contextlib.contextmanager
@@ -222,7 +218,10 @@ class ContractClient:
             if exchange.status != too_many:
                 return exchange
             self.check(exchange, raise_on_violation=False)
-            self.sleep(self._rate_wait(exchange))
+            self.wait(
+                self._rate_wait(exchange),
+                f"the site answered {too_many} to {method}; retrying after its rate-limit reset",
+            )
             exchange = self._send(method, headers, body, url=url)
         if exchange.status == too_many and retry and self.pace:
             self.check(exchange, raise_on_violation=False)
@@ -244,7 +243,11 @@ class ContractClient:
         self, method: str, headers: dict[str, str], body: bytes | None, url: str | None = None
     ) -> Exchange:
         if self.budget is not None and self.sent >= self.budget:
-            raise BudgetExhausted(f"the request budget of {self.budget} requests is spent")
+            self.budget_spent = (
+                f"the request budget of {self.budget} requests ran out before every test ran "
+                "(raise it with --request-budget N; 0: unlimited)"
+            )
+            raise self.budget_exhausted(self.budget_spent)
         url = url or self.url
         changing = self.ownership.check(method, body)  # SafetyError for a forbidden request
         self._wait_for_pace()
@@ -253,21 +256,28 @@ class ContractClient:
         if could_be_json_object(body):  # no other body carries a secret
             with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
                 submitted = self._note_secret(jsonlib.loads(body))
+        prepared = prepare(self.session, method, url, headers, body)
         try:
-            response = self.session.send(
-                self._prepare(method, url, headers, body),
-                timeout=self.timeout,
-                **self._send_settings,
-            )
+            response = self.session.send(prepared, timeout=self.timeout, **self._send_settings)
         except requests.RequestException as exc:
             host = urlsplit(url).hostname or "the site"
             port = urlsplit(url).port
             where = f"{host}:{port}" if port else host
-            raise SiteUnreachable(f"cannot reach {where}: {_failure_kind(exc)}") from None
-        path = urlsplit(url).path
-        operation = None
-        if path.rstrip("/") == self.contract.account_path and method in self.contract.operations:
-            operation = self.contract.operation(method).label
+            failure = SiteUnreachable(f"cannot reach {where}: {failure_kind(exc)}")
+            lost = Exchange(
+                method=method,
+                url=url,
+                request_headers=dict(prepared.headers),
+                request_body=body,
+                status=0,
+                response_headers={},
+                response_body=b"",
+                operation=self._operation_of(method, url),
+                submitted_key=submitted,
+                own_keys=(self.api_key, self.app_key),
+            )
+            self._no_answer(lost, failure, failure_kind(exc))
+        operation = self._operation_of(method, url)
         exchange = Exchange(
             method=method,
             url=url,
@@ -286,52 +296,63 @@ class ContractClient:
         self._note_pace(exchange)
         if operation is not None:
             self.ownership.observe(method, body, exchange.status, changing=changing)
+            if self.on_effect is not None and self.ownership.undo_owed:
+                self.on_effect(self)
         return exchange
 
-    def _prepare(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None
-    ) -> requests.PreparedRequest:
-        """The request as Session.request prepares it (the session's headers and cookies
-        under the call's own headers), without its per-call merging of settings: a quarter of
-        the client's time per request on the mock."""
-        prepared = requests.PreparedRequest()
-        # PreparedRequest.prepare, step by step, with the URL's preparation (parsing, IDNA,
-        # re-quoting: a tenth of the client's time per request) done once per URL.
-        prepared.prepare_method(method)
-        prepared.url = _prepared_url(url)
-        prepared.prepare_headers({**self.session.headers, **headers})
-        prepared.prepare_cookies(self.session.cookies)
-        prepared.prepare_body(body, None)
-        prepared.prepare_auth(None, url)
-        prepared.prepare_hooks(self.session.hooks)
-        return prepared
-
-    # -- pace -----------------------------------------------------------------------------
-    def _rate_header(self, exchange: Exchange, suffix: str) -> int | None:
-        for name in self.contract.rate_limit_headers:
-            if name.lower().endswith(suffix):
-                try:
-                    return int((exchange.header(name) or "").strip())
-                except ValueError:
-                    return None
+    def _operation_of(self, method: str, url: str) -> str | None:
+        """The contract operation's label when ``url`` is the account path, else None."""
+        path = urlsplit(url).path
+        if path.rstrip("/") == self.contract.account_path and method in self.contract.operations:
+            return self.contract.operation(method).label
         return None
 
+    def _no_answer(self, lost: Exchange, failure: SiteUnreachable, kind: str) -> NoReturn:
+        """No answer: if a plain GET (which also settles the ledger) is answered, the site is
+        broken on this input (``no-server-error``); else ``failure`` stops the run."""
+        __tracebackhide__ = True
+        if self._probing or not self.probe_after_no_answer or not self.raise_on_violation:
+            raise failure
+        self._probing = True
+        try:
+            with self.bookkeeping():
+                self.get()
+        except (SiteUnreachable, RunAborted, BudgetExhausted, SafetyError):
+            raise failure from None
+        finally:
+            self._probing = False
+        self.recorder.record_unanswered()
+        finding = Finding(
+            NO_SERVER_ERROR,
+            f"{kind} on this input, while the site answered other requests "
+            "(a GET right after it was answered)",
+        )
+        self.recorder.failed(finding, lost)
+        raise ContractViolation([finding], lost)
+
+    # -- pace -----------------------------------------------------------------------------
     def _note_pace(self, exchange: Exchange) -> None:
         """When the site says the allowance is (nearly) spent, wait for its reset before the
         next request instead of provoking a 429."""
         if not self.pace:
             return
-        remaining = self._rate_header(exchange, "remaining")
+        remaining = rate_header(exchange, "remaining")
         if remaining is None or remaining > PACE_REMAINING:
             return
-        reset = self._rate_header(exchange, "reset")
+        reset = rate_header(exchange, "reset")
         wait = min(max(0, reset if reset is not None else 1), self.max_rate_wait)
         self._paced_until = max(self._paced_until, time.monotonic() + wait)
 
     def _wait_for_pace(self) -> None:
         wait = self._paced_until - time.monotonic()
         if wait > 0:
-            self.sleep(wait)
+            self.wait(wait, "the site's rate limit is (nearly) spent; waiting for its reset")
+
+    def wait(self, seconds: float, reason: str) -> None:
+        """Sleep; a wait over a second is announced first, in one line with its reason."""
+        if seconds > ANNOUNCED_WAIT:
+            self.say(f"waiting {seconds:.1f} s: {reason}")
+        self.sleep(seconds)
 
     def check(self, exchange: Exchange, *, raise_on_violation: bool | None = None) -> Exchange:
         """Run every response rule on ``exchange``; record, and raise on a violation when
@@ -370,7 +391,7 @@ class ContractClient:
             raise ContractViolation([finding], exchange)
 
     def _rate_wait(self, exchange: Exchange) -> float:
-        reset = self._rate_header(exchange, "reset")
+        reset = rate_header(exchange, "reset")
         if reset is None:
             return min(1.0, self.max_rate_wait)
         return float(min(max(0, reset), self.max_rate_wait))

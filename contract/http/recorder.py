@@ -36,6 +36,7 @@ class Recorder:
         self._failure_tests: dict[tuple[str, str, str], set[str]] = {}
         self.tests: list[dict[str, Any]] = []
         self.requests = 0
+        self.unanswered = 0  # requests that got no answer while the site answered others
         self.current_test: str | None = None
         #: Edge inputs by category: how many passed, failed, were skipped (contract.edges).
         self.edges: dict[str, Counter[str]] = defaultdict(Counter)
@@ -45,6 +46,12 @@ class Recorder:
             self.requests += 1
             if exchange.operation is not None:
                 self.statuses[exchange.operation][exchange.status] += 1
+
+    def record_unanswered(self) -> None:
+        """A request that got no answer (a finding of its own; no status to count)."""
+        with self._lock:
+            self.requests += 1
+            self.unanswered += 1
 
     def record_edge(self, category: str, outcome: str) -> None:
         """One edge input's outcome: ``passed``, ``failed`` or ``skipped``."""

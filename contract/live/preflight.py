@@ -13,8 +13,7 @@ import contextlib
 import signal
 import sys
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from typing import Any
 
@@ -70,21 +69,73 @@ def preflight(client: ContractClient, site: str) -> str | None:
     )
 
 
-def cleanup(client: ContractClient, site: str, *, sleep: Any = time.sleep) -> str | None:
-    """Delete the account this run created, if any, and check that it is gone.
+def cleanup(
+    client: ContractClient, site: str, *, sleep: Callable[[float], None] | None = None
+) -> str | None:
+    """Delete the account this run created, if any, and check that it is gone; say what the
+    run did to an account it found and cannot restore.
 
     Returns None when nothing is left, else one line saying what was left behind where.
     """
+    left = _cleanup(client, site, sleep)
+    damage = client.ownership.unrestorable
+    if damage:
+        more = f" (and {len(damage) - 1} more such answers)" if len(damage) > 1 else ""
+        said = f"left behind on {site}: {damage[0]}{more}"
+        left = f"{left}; {said}" if left else said
+    return left
+
+
+def _cleanup(
+    client: ContractClient, site: str, sleep: Callable[[float], None] | None
+) -> str | None:
     ledger = client.ownership
     if not ledger.may_hold_ours:
         return None
     client.raise_on_violation = False
     client.budget = None  # cleanup is owed whatever the budget says
+    with ledger.undoing():  # the run's own effect: deleted in every mode
+        last = _delete_ours(client, sleep)
+    if last is None:
+        return None
+    path = client.contract.account_path
+    return (
+        f"left behind on {site}: a Statuspage account this run created could not be deleted "
+        f"({last}); delete it yourself (DELETE {path})"
+    )
+
+
+def undo_effect(client: ContractClient) -> None:
+    """Undo, right away, an account that a read-only run's own request made (a site that
+    accepted what it must refuse): the one state change a read-only run sends. What cannot
+    be undone now stays in the ledger, for :func:`cleanup` at the end."""
+    ledger = client.ownership
+    saved = client.raise_on_violation, client.budget
+    client.raise_on_violation, client.budget = False, None
+    try:
+        with ledger.undoing(), client.bookkeeping():
+            left = _delete_ours(client, None)
+    finally:
+        client.raise_on_violation, client.budget = saved
+    if left is None:
+        ledger.events.append("undid it: the account this run's request made was deleted")
+    else:  # not now: the cleanup at the end tries again (or says what was left)
+        client.on_effect = None
+
+
+def _delete_ours(client: ContractClient, sleep: Callable[[float], None] | None) -> str | None:
+    """Delete the account the ledger says this run owns, and check it is gone: None when it
+    is, else the last thing the site said."""
+    ledger = client.ownership
     last = "no answer"
     not_found = client.contract.status.not_found
     for attempt in range(CLEANUP_ATTEMPTS):
         if attempt:
-            sleep(CLEANUP_BACKOFF * 2 ** (attempt - 1))
+            pause = CLEANUP_BACKOFF * 2 ** (attempt - 1)
+            if sleep is None:
+                client.wait(pause, f"deleting what this run made did not work ({last}); again")
+            else:
+                sleep(pause)
         try:
             if ledger.state is not State.OURS:  # an unanswered create: look before deleting
                 client.get()
@@ -103,11 +154,7 @@ def cleanup(client: ContractClient, site: str, *, sleep: Any = time.sleep) -> st
                 return None
         except (SiteUnreachable, SafetyError, RunAborted, BudgetExhausted) as exc:
             last = str(exc)
-    path = client.contract.account_path
-    return (
-        f"left behind on {site}: a Statuspage account this run created could not be deleted "
-        f"({last}); delete it yourself (DELETE {path})"
-    )
+    return last
 
 
 @contextlib.contextmanager

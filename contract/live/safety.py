@@ -7,16 +7,22 @@ Two things live here, both derived from the contract:
   could turn it into an account: it has no request body to get wrong (a delete), or its body,
   read as JSON whatever its Content-Type says, is schema-valid or carries the secret.
 * :class:`Ownership` is the run's ledger of the account: absent or present at preflight,
-  created by this run (a 2xx it received itself, or a change it caused by a request the site
-  should have refused), or present but not this run's. The client asks it before sending:
-  a read-only run sends nothing that could change state, and a mutating run deletes or
-  changes only what it can prove it created, unless ``--replace-existing-account``.
+  created by this run, or present but not this run's. Ownership goes by *effect*, not by
+  intention: whatever a site did in answer to one of the run's own requests is the run's —
+  a 2xx to any write, valid body or not, in any mode, or an account that appears right
+  after one of its writes (even one the site refused or never answered). The client asks
+  it before sending: a read-only run sends nothing that could change state, and a mutating
+  run deletes or changes only what it can prove it created, unless
+  ``--replace-existing-account``. The one request a read-only run may send that changes
+  state is the DELETE that undoes its own effect (:meth:`Ownership.undoing`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -86,9 +92,12 @@ class Ownership:
     state: State = State.UNKNOWN
     found: State = State.UNKNOWN  # the state at preflight
     pending: bool = False  # a state-changing request was sent and got no answer
-    recent_change: str | None = None  # "METHOD -> status" of the last answered request
-    # that could have changed state, until the next read
+    recent_change: str | None = None  # "METHOD (answered status)" of the last write, any
+    # body, any answer, until the next read: what an account that appears is put down to
     events: list[str] = field(default_factory=list)
+    #: What the run did to the account that existed before it and cannot restore, in words.
+    unrestorable: list[str] = field(default_factory=list)
+    _undoing: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- before a request ----------------------------------------------------------------
@@ -103,6 +112,8 @@ class Ownership:
             changing = could_change_state(method, body)
         if not changing:
             return None
+        if self._undoing and method.upper() == "DELETE" and self.state is State.OURS:
+            return None  # undoing the run's own effect: allowed in every mode
         if not self.mutations:
             return (
                 f"read-only run: refusing {method.upper()} that a lenient site could turn "
@@ -116,6 +127,24 @@ class Ownership:
                 "(pass --replace-existing-account to allow it)"
             )
         return None
+
+    @contextlib.contextmanager
+    def undoing(self) -> Iterator[None]:
+        """While this holds, a DELETE of an account this run owns may be sent in any mode:
+        the one state change a read-only run makes, because it undoes the run's own."""
+        self._undoing += 1
+        try:
+            yield
+        finally:
+            self._undoing -= 1
+
+    @property
+    def undo_owed(self) -> bool:
+        """A read-only run whose request created an account owes its undoing now (a
+        mutating run deletes what it owns as its tests go, and at the end)."""
+        return not (self.mutations or self.unrestricted or self._undoing) and (
+            self.state is State.OURS
+        )
 
     def check(self, method: str, body: bytes | None) -> bool:
         """Raise :class:`SafetyError` for a forbidden request; note a state-changing one.
@@ -153,15 +182,27 @@ class Ownership:
                 ok_status = contract.operation(method).success.status
                 self._observe_read(status, ok_status, cause=cause)
                 return
-            self.recent_change = f"{method} (answered {status})" if changing else None
-            if changing and ok:
-                if method == "DELETE":
-                    if self.state is State.FOREIGN:
-                        self.events.append("deleted the account that existed before the run")
-                    self.state = State.ABSENT
-                elif self.state in (State.ABSENT, State.OURS, State.UNKNOWN):
-                    self.state = State.OURS
-            # a refused request (4xx) changes nothing in the ledger; the GET after it tells
+            self.recent_change = f"{method} (answered {status})"
+            if not ok:
+                return  # a refused write changes nothing in the ledger; the GET after it tells
+            accepted = "" if changing else f"the site accepted a {method} it must refuse"
+            if method == "DELETE":
+                if self.state is State.FOREIGN:
+                    self.events.append("deleted the account that existed before the run")
+                self.state = State.ABSENT
+            elif self.state in (State.ABSENT, State.OURS, State.UNKNOWN):
+                if accepted and self.state is not State.OURS:
+                    self.events.append(
+                        f"{accepted} (answered {status}): the account it made is this run's, "
+                        "so the run deletes it"
+                    )
+                self.state = State.OURS
+            elif accepted:  # FOREIGN: the account that existed may have been changed
+                self.unrestorable.append(
+                    f"{accepted} (answered {status}) while the account that existed before "
+                    "the run was there: it may have been changed, and cannot be restored "
+                    "(its api_key is returned masked); check it"
+                )
 
     def _observe_read(self, status: int, ok_status: int, *, cause: str | None) -> None:
         if status == ok_status and self.state is State.ABSENT:

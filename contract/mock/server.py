@@ -23,6 +23,11 @@ KEEP_ALIVE_TIMEOUT = 30
 #: Seconds ``start()`` waits for the server to serve.
 
 
+#: An application key of the default organisation that may only read (no write permission):
+#: ``serve`` registers it, and the suite checks with it that writes are refused.
+READ_ONLY_APP_KEY_ENV = "DD_APP_KEY_READ_ONLY"
+
+
 def default_keys() -> tuple[str, str, bool]:
     """The default organisation's keys: DD_API_KEY / DD_APP_KEY when set, else demo keys."""
     api, app = os.environ.get("DD_API_KEY"), os.environ.get("DD_APP_KEY")
@@ -55,7 +60,8 @@ class MockSite(ThreadedServer):
             self.keys_from_environment = False
         self.api_key = api_key or env_api
         self.app_key = app_key or env_app
-        self.state = MockState(self.api_key, self.app_key)
+        read_only = os.environ.get(READ_ONLY_APP_KEY_ENV) if self.keys_from_environment else None
+        self.state = MockState(self.api_key, self.app_key, read_only)
         self.state.set_rate_limit(rate_limit, rate_period)
         self.app = MockApp(self.state, faults)
         self._init_serving(host, port)

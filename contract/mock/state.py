@@ -47,11 +47,13 @@ class RateDecision:
 class MockState:
     """Thread-safe store behind the mock site. Every mutation holds one lock."""
 
-    def __init__(self, api_key: str, app_key: str) -> None:
+    def __init__(self, api_key: str, app_key: str, read_only_app_key: str | None = None) -> None:
         self.lock = threading.RLock()
         self.organisations: dict[str, Organisation] = {}
         self.rate_limit: RateLimit | None = None
         self._default_keys = (api_key, app_key)
+        #: An application key of the default organisation that may only read, if given.
+        self._read_only_app_key = read_only_app_key
         self.reset()
 
     # -- set-up -------------------------------------------------------------------------
@@ -62,6 +64,8 @@ class MockState:
             org = self.add_organisation("default")
             org.api_keys.add(self._default_keys[0])
             org.app_keys[self._default_keys[1]] = ALL_PERMISSIONS
+            if self._read_only_app_key:
+                org.app_keys[self._read_only_app_key] = load_contract().read_permissions
 
     @property
     def default(self) -> Organisation:

@@ -7,20 +7,28 @@ Used by the pytest plugin (contract.pytest_plugin.plugin), which owns the hooks 
 from __future__ import annotations
 
 import os
+import sys
 import time
+import unittest
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contract.errors import BudgetExhausted
 from contract.http.client import ContractClient
 from contract.http.recorder import Recorder
-from contract.live.preflight import cleanup, preflight, signals_deferred
+from contract.live.preflight import cleanup, preflight, signals_deferred, undo_effect
 from contract.live.safety import Ownership, State
-from contract.pytest_plugin.options import DEFAULT_BUDGET_LIVE, run_waivers
+from contract.pytest_plugin.options import LIVE_BUDGETS, run_waivers
 from contract.sites import expand_sites
 from contract.target import Target, open_target
+
+
+class BudgetSpent(BudgetExhausted, unittest.SkipTest):
+    """The request budget ran out: the test that meets it is skipped, and so is every later
+    one — never a failure, nor a Hypothesis error (Hypothesis lets a skip through)."""
 
 
 def requested_sites(config: pytest.Config) -> list[str]:
@@ -92,7 +100,7 @@ class ContractSession:
         )
         budget = opt.request_budget
         if budget is None:
-            budget = None if target.is_mock else DEFAULT_BUDGET_LIVE
+            budget = None if target.is_mock else LIVE_BUDGETS[self.profile]
         run.target, run.client = (
             target,
             ContractClient(
@@ -112,9 +120,24 @@ class ContractSession:
                 transport=target.transport(),
             ),
         )
+        if not target.is_mock:  # a read-only run undoes at once what its own request made
+            run.client.on_effect = undo_effect
+        run.client.budget_exhausted = BudgetSpent
+        run.client.say = self.say
         run.recorder.current_test = self.current_test
         self.preflight(run)
         return run
+
+    def say(self, line: str) -> None:
+        """One line on the terminal now, past pytest's output capture (a wait's reason)."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None or capture is None:
+            print(line, file=sys.stderr, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(line)
 
     def preflight(self, run: SiteRun) -> None:
         """Learn whether an account exists; stop the site's run when that is uncertain."""
@@ -180,6 +203,7 @@ def _target_info(target: Target, client: ContractClient) -> dict[str, Any]:
         "existing_account": target.existing_account,
         "account_at_preflight": ledger.found.value,
         "safety_events": list(ledger.events),
+        "budget_spent": client.budget_spent,
     }
 
 

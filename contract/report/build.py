@@ -100,6 +100,7 @@ def build_report(
             "left_behind": run.left_behind,
             "account_at_preflight": info.get("account_at_preflight"),
             "safety_events": collapse_repeats(info.get("safety_events", [])),
+            "budget_spent": info.get("budget_spent"),
             "waivers": [dict(w) for w in waivers if w.get("site") in (None, site)],
             "pytest_exit_status": exitstatus,
         },
@@ -145,6 +146,7 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
         run["requests"] += other["requests"]
         run["complete"] = run["complete"] and other["complete"]
         run["aborted"] = run["aborted"] or other["aborted"]
+        run["budget_spent"] = run.get("budget_spent") or other.get("budget_spent")
         run["left_behind"] = run.get("left_behind") or other.get("left_behind")
         run["safety_events"] = collapse_repeats(
             run.get("safety_events", []) + other.get("safety_events", [])

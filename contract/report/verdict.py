@@ -1,7 +1,8 @@
 """The one decision: what a recorded run says of the contract, for run, reports and gate.
 
 From one site's report (see reports/README.md) :func:`decide_site` computes the verdict —
-HOLDS, VIOLATED, INCOMPLETE (nothing failed, but required rules were not exercised),
+HOLDS, VIOLATED (which outranks an abort: the reason then also says what stopped the run or
+was left behind), INCOMPLETE (nothing failed, but required rules were not exercised),
 ABORTED (with its reason) or NOTHING TESTED — taking each rule's requiredness from this
 toolkit's registry for the kind of site (never from the report), and applying waivers when
 given. ``statuspage-contract run`` exits with :data:`RUN_EXIT` of it, every report shows it,
@@ -128,11 +129,29 @@ def decide_site(report: Mapping[str, Any], waived: Waived | None = None) -> Site
     kind = site_kind(site)
     rules: Mapping[str, Any] = report.get("rules") or {}
     tests: Mapping[str, Any] = report.get("tests") or {}
-    for key in ("left_behind", "aborted"):
-        if run.get(key):
-            return SiteDecision(site, Verdict.ABORTED, str(run[key]))
-    if run.get("complete") is False and run.get("pytest_exit_status") == 2:
-        return SiteDecision(site, Verdict.ABORTED, "the run was interrupted; it is not complete")
+    failing = [n for n, r in rules.items() if (r or {}).get("failed")]
+    broken = tuple(n for n in failing if not waived(n, site))
+    # What stopped the run, or what it left: ABORTED on its own, one more line after a
+    # violation (a broken rule outranks an abort: the site is what broke the run).
+    stopped = [str(run[key]) for key in ("left_behind", "aborted") if run.get(key)]
+    if run.get("complete") is False and run.get("pytest_exit_status") == 2 and not stopped:
+        stopped = ["the run was interrupted; it is not complete"]
+    required = [n for n, rule in RULES.items() if rule.is_required(kind)]
+    idle = [n for n in required if not _checks(rules.get(n))]
+    unexercised = tuple(n for n in idle if not waived(n, site))
+    waived_names = tuple(n for n in [*failing, *idle] if n not in broken + unexercised)
+    if broken:
+        also = "".join(f"; also: {line}" for line in stopped)
+        return SiteDecision(
+            site,
+            Verdict.VIOLATED,
+            f"the contract is violated: broken rules: {', '.join(broken)}{also}",
+            broken,
+            unexercised,
+            waived_names,
+        )
+    if stopped:
+        return SiteDecision(site, Verdict.ABORTED, stopped[0])
     if not tests.get("total") or not run.get("requests"):
         why = (
             "nothing was judged: no request went through the proxy"
@@ -141,22 +160,7 @@ def decide_site(report: Mapping[str, Any], waived: Waived | None = None) -> Site
             "(check -k and the pytest arguments)"
         )
         return SiteDecision(site, Verdict.NOTHING_TESTED, why)
-    failing = [n for n, r in rules.items() if (r or {}).get("failed")]
-    broken = tuple(n for n in failing if not waived(n, site))
-    required = [n for n, rule in RULES.items() if rule.is_required(kind)]
-    idle = [n for n in required if not _checks(rules.get(n))]
-    unexercised = tuple(n for n in idle if not waived(n, site))
-    waived_names = tuple(n for n in [*failing, *idle] if n not in broken + unexercised)
     errors = list(tests.get("errors_without_rule") or [])
-    if broken:
-        return SiteDecision(
-            site,
-            Verdict.VIOLATED,
-            f"the contract is violated: broken rules: {', '.join(broken)}",
-            broken,
-            unexercised,
-            waived_names,
-        )
     if errors:
         shown = ", ".join(errors[:3]) + (", ..." if len(errors) > 3 else "")
         return SiteDecision(
@@ -169,6 +173,10 @@ def decide_site(report: Mapping[str, Any], waived: Waived | None = None) -> Site
         status = run.get("pytest_exit_status")
         why = "the run was interrupted" if status == 2 else f"pytest exited with {status}"
         return SiteDecision(site, Verdict.ABORTED, f"{why}; the run is not complete")
+    if run.get("budget_spent"):
+        return SiteDecision(
+            site, Verdict.INCOMPLETE, str(run["budget_spent"]), (), unexercised, waived_names
+        )
     if unexercised:
         return SiteDecision(
             site,

@@ -23,10 +23,11 @@ from contract.rules.registry import (
     scenario_rule,
     site_kind,
 )
-from contract.rules.response import ECHO_MIN
+from contract.rules.response import ECHO_MIN, NO_SERVER_ERROR
 
 __all__ = [
     "ECHO_MIN",
+    "NO_SERVER_ERROR",
     "RULES",
     "SCHEMATHESIS_CHECKS",
     "SITE_KINDS",

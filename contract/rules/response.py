@@ -69,8 +69,13 @@ def _key_facts(keys: set[str]) -> _KeyFacts:
         return facts
 
 
+#: The rule a site breaks by failing on an input: a 5xx, or no answer at all to one request
+#: while it answers others (contract.http.client judges that one).
+NO_SERVER_ERROR = "no-server-error"
+
+
 # -- response rules -----------------------------------------------------------------------
-@response_rule("no-server-error", "No request, valid or not, makes the site answer 5xx.")
+@response_rule(NO_SERVER_ERROR, "No request, valid or not, makes the site answer 5xx.")
 def _no_server_error(ex: Exchange, ctx: RuleContext) -> str | None:
     return f"server error {ex.status}" if ex.status >= 500 else None
 

@@ -24,6 +24,7 @@ from contract.http import client as client_module
 from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
 from contract.http.exchange import Exchange
 from contract.http.recorder import Recorder
+from contract.http.wire import prepare
 from contract.mock import MockSite
 from contract.redact import REDACTED, SECRETS
 from contract.rules import ContractViolation, rules_of
@@ -455,7 +456,7 @@ def test_a_request_is_prepared_as_requests_prepares_it(url: str) -> None:
     client = ContractClient("http://127.0.0.1:1", "a" * 32, "b" * 40)
     headers, body = {"Content-Type": "application/json", "X-Extra": "1"}, b'{"a": 1}'
     for method, data in (("POST", body), ("GET", None)):
-        ours = client._prepare(method, url, headers, data)
+        ours = prepare(client.session, method, url, headers, data)
         theirs = client.session.prepare_request(
             client_module.requests.Request(method, url, headers=headers, data=data)
         )

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from cli_runner import modules_in_junit_order, run_cli
 from hostile_site import Behaviour, HostileSite
+from selection import selected_combinations
 
 from contract.live.safety import could_change_state
 
@@ -60,6 +61,7 @@ RUNNING: dict[str, Behaviour] = {
     "429-storm-nth-then-calm": Behaviour(fail="429", fail_at=N, fail_times=6),
     "timeout-nth": Behaviour(fail="timeout", fail_at=N),
     "reset-from-nth": Behaviour(fail="reset", fail_at=N, fail_times=None),
+    "reset-nth": Behaviour(fail="reset", fail_at=N),  # one input dropped, the rest answered
     "timeout-on-third": Behaviour(fail="timeout", fail_at=3),  # the first create, in mutations
     "429-storm-after-create": Behaviour(fail="429", fail_at=4, fail_times=None),
     "slow": Behaviour(delay=0.01),
@@ -128,26 +130,20 @@ DEFAULT = {
     ("429-storm-after-create", "mutations"),
     ("429-storm-nth", "mutations"),
     ("reset-from-nth", "mutations"),
+    ("reset-nth", "read-only"),
+    ("reset-nth", "mutations"),
 }
 
 
-def _selected(session: pytest.Session) -> list[tuple[str, str]]:
-    """The combinations the selected tests of this module need."""
-    wanted: dict[tuple[str, str], None] = {}
-    for item in session.items:
-        params = getattr(item, "callspec", None)
-        if item.module is not None and item.module.__name__ == __name__ and params:
-            combo = (params.params.get("behaviour"), params.params.get("mode"))
-            if None not in combo:
-                wanted[combo] = None  # type: ignore[index]
-    for fixed in (
-        ("absent", "mutations"),
-        ("exists", "replace"),
-        ("timeout-on-third", "mutations"),
-        ("429-storm-nth", "mutations"),
-    ):
-        wanted[fixed] = None
-    return list(wanted)
+#: What the tests that are not parametrised read.
+ALWAYS = (
+    ("absent", "mutations"),
+    ("exists", "replace"),
+    ("timeout-on-third", "mutations"),
+    ("429-storm-nth", "mutations"),
+    ("reset-nth", "read-only"),
+    ("reset-nth", "mutations"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +151,7 @@ def outcomes(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[tuple[str, str], Outcome]]:
     """The selected behaviours in their modes, run concurrently (each against its own site)."""
-    combos = _selected(request.session)
+    combos = selected_combinations(request.session, __name__, ("behaviour", "mode"), ALWAYS)
 
     # Folders are made here, not in the threads: TempPathFactory is not thread-safe.
     folders = {(name, mode): tmp_path_factory.mktemp(f"{name}-{mode}") for name, mode in combos}
@@ -223,17 +219,29 @@ REASONS = {
 }
 
 
+#: Preflight answers that also break a rule (a 5xx, an undocumented 401, a body the contract
+#: does not accept): a violation outranks the abort, so these end VIOLATED (exit 1), the
+#: abort said after it; the others (no answer, a 429 storm) end ABORTED (exit 2).
+PREFLIGHT_VIOLATIONS = {"503-first", "500-first", "401-first", "non-conforming-200-first"}
+
+
 @pytest.mark.parametrize(("behaviour", "mode"), PREFLIGHT)
 def test_an_uncertain_preflight_aborts_with_exit_2_and_one_reason_everywhere(
     outcomes, behaviour, mode
 ):
     run = outcomes[behaviour, mode]
-    assert run.returncode == 2, run.stdout[-2000:]
+    violated = behaviour in PREFLIGHT_VIOLATIONS
+    assert run.returncode == (1 if violated else 2), run.stdout[-2000:]
     assert {e.method for e in run.site.log} == {"GET"}  # only the preflight (and its retries)
     reason = run.report["run"]["aborted"]
     assert reason.startswith("run aborted at the preflight: ")
     assert REASONS[behaviour] in reason
-    assert run.last_line == f"statuspage-contract run ({run.site.base_url}): ABORTED: {reason}"
+    prefix = f"statuspage-contract run ({run.site.base_url}): "
+    if violated:
+        assert run.last_line.startswith(prefix + "VIOLATED: the contract is violated: ")
+        assert run.last_line.endswith(f"; also: {reason}")
+    else:
+        assert run.last_line == f"{prefix}ABORTED: {reason}"
     assert "Traceback" not in run.stdout + run.stderr
     for name in ("contract-report.html", "summary.md", "junit.xml"):
         text = (run.report_dir / name).read_text()
@@ -250,9 +258,11 @@ EXPECTED_EXIT = {  # 0 HOLDS, 1 VIOLATED, 2 ABORTED, 3 INCOMPLETE (mutating rule
     "500-nth": {"read-only": 1, "mutations": 1, "replace": 1},
     "429-storm-nth": {"read-only": 2, "mutations": 2, "replace": 2},
     "429-storm-nth-then-calm": {"read-only": 2, "mutations": 2, "replace": 2},
-    "timeout-nth": {"read-only": 2, "mutations": 2, "replace": 2},
+    # one request unanswered while the site answers the next: broken on that input (exit 1)
+    "timeout-nth": {"read-only": 1, "mutations": 1, "replace": 1},
+    "reset-nth": {"read-only": 1, "mutations": 1, "replace": 1},
     "reset-from-nth": {"read-only": 2, "mutations": 2, "replace": 2},
-    "timeout-on-third": {"read-only": 2, "mutations": 2, "replace": 2},
+    "timeout-on-third": {"read-only": 1, "mutations": 1, "replace": 1},
     "429-storm-after-create": {"read-only": 2, "mutations": 2, "replace": 2},
     "slow": {"read-only": 3, "mutations": 0, "replace": 0},
 }
@@ -281,16 +291,35 @@ def test_mutating_runs_really_create_and_delete_on_a_correct_site(outcomes):
 
 
 def test_an_answer_lost_after_the_site_created_the_account_is_cleaned_up(outcomes):
+    """The first create's answer is lost (the site made the account): the GET right after it
+    shows the account, which the run takes as its own; the lost answer is a finding, the run
+    goes on, and nothing is left at the end."""
     run = outcomes["timeout-on-third", "mutations"]
-    assert [(e.method, e.effect) for e in run.site.effects()] == [
-        ("POST", "created"),
-        ("DELETE", "deleted"),
-    ]
     assert run.site.log[2].status == "timeout"
-    assert run.report["run"]["safety_events"] == [
+    effects = [(e.n, e.method, e.effect) for e in run.site.effects()]
+    assert effects[0] == (3, "POST", "created")
+    assert effects[1][1:] == ("DELETE", "deleted")
+    assert run.site.account is None
+    assert run.report["run"]["safety_events"][0] == (
         "an account was there after a request that got no answer: taken as created by this "
         "run, so it is deleted at the end"
-    ]
+    )
+    failure = next(f for f in run.report["failures"] if f["rule"] == "no-server-error")
+    assert "no answer in time" in failure["message"]
+    assert failure["reproduction"].startswith("curl -X POST ")
+
+
+def test_one_dropped_connection_is_a_finding_with_its_reproduction_not_an_abort(outcomes):
+    for mode in ("read-only", "mutations"):
+        run = outcomes["reset-nth", mode]
+        assert run.returncode == 1, run.last_line
+        assert run.report["run"]["aborted"] is None
+        assert run.site.log[N - 1].status == "reset"
+        assert len(run.site.log) > N + 10  # the run went on
+        failure = next(f for f in run.report["failures"] if f["rule"] == "no-server-error")
+        assert "the connection was reset" in failure["message"]
+        assert failure["reproduction"].startswith(f"curl -X {run.site.log[N - 1].method} ")
+        assert (run.site.account is not None) == BEHAVIOURS["reset-nth"].exists
 
 
 def test_a_429_storm_stops_the_run_instead_of_hammering_the_site(outcomes):

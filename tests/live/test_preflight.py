@@ -7,7 +7,7 @@ import pytest
 from hostile_site import Behaviour, HostileSite
 
 from contract.http.client import ContractClient
-from contract.live.preflight import cleanup, preflight
+from contract.live.preflight import cleanup, preflight, undo_effect
 from contract.live.safety import Ownership, State
 
 
@@ -125,3 +125,28 @@ def test_cleanup_holds_when_the_request_budget_is_spent():
             client.get()
         assert cleanup(client, "s") is None  # cleanup is owed whatever the budget says
         assert site.account is None
+
+
+def test_a_read_only_run_undoes_at_once_what_the_site_made_of_its_request():
+    """The ledger owns what a 2xx made, whatever the body; the undo is a DELETE and a GET that
+    shows it gone, sent by a read-only client, and said in one event."""
+    with HostileSite(Behaviour()) as site:
+        client = _client(site, mutations=False)
+        client.on_effect = undo_effect
+        assert preflight(client, "s") is None
+        client.ownership.observe("POST", b"{}", 201)  # as if the site had accepted "{}"
+        assert client.ownership.undo_owed
+        undo_effect(client)
+        assert client.ownership.state is State.ABSENT
+        assert client.ownership.events[-1].startswith("undid it")
+        assert [e.method for e in site.log] == ["GET", "DELETE", "GET"]
+
+
+def test_cleanup_says_what_the_run_did_to_the_account_it_found_and_cannot_restore():
+    with HostileSite(Behaviour(exists=True)) as site:
+        client = _client(site, mutations=False)
+        assert preflight(client, "s") is None
+        client.ownership.observe("POST", b"{}", 201)
+        left = cleanup(client, "mysite", sleep=lambda s: None)
+        assert left is not None and left.startswith("left behind on mysite: the site accepted")
+        assert site.original_intact  # nothing was sent to it

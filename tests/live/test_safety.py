@@ -119,3 +119,53 @@ def test_the_embedded_mock_is_unrestricted():
     ledger = Ownership(unrestricted=True)
     ledger.check("DELETE", None)
     ledger.check("POST", VALID)
+
+
+# -- ownership by effect ------------------------------------------------------------------
+KEYLESS = json.dumps(
+    {"data": {"type": CONTRACT.account_type, "attributes": {}}}  # no api_key: cannot be valid
+).encode()
+
+
+@pytest.mark.parametrize("mutations", [False, True])
+def test_a_2xx_to_a_write_the_site_must_refuse_makes_the_run_the_owner(mutations):
+    assert not could_change_state("POST", KEYLESS)
+    ledger = Ownership(mutations=mutations)
+    ledger.preflight(exists=False)
+    changing = ledger.check("POST", KEYLESS)  # sent in either mode: it cannot be valid
+    ledger.observe("POST", KEYLESS, 201, changing=changing)
+    assert ledger.state is State.OURS and ledger.may_hold_ours
+    assert ledger.undo_owed is (not mutations)  # read-only undoes at once; mutating later
+    assert "accepted a POST it must refuse (answered 201)" in ledger.events[0]
+
+
+def test_a_read_only_ledger_lets_only_the_undoing_delete_through():
+    ledger = Ownership(mutations=False)
+    ledger.preflight(exists=False)
+    ledger.observe("POST", KEYLESS, 201)
+    with pytest.raises(SafetyError, match="read-only run"):
+        ledger.check("DELETE", None)  # not outside the undoing
+    with ledger.undoing():
+        assert not ledger.undo_owed
+        ledger.check("DELETE", None)
+        ledger.observe("DELETE", None, 204)
+    assert ledger.state is State.ABSENT and not ledger.undo_owed
+    with ledger.undoing(), pytest.raises(SafetyError):
+        ledger.check("DELETE", None)  # nothing of the run's is there any more
+
+
+def test_an_account_after_any_write_of_the_run_is_adopted_not_blamed_on_someone_else():
+    ledger = Ownership(mutations=False)
+    ledger.preflight(exists=False)
+    ledger.observe("POST", b"{not json", 400)  # refused, but the site kept something
+    ledger.observe("GET", None, 200)
+    assert ledger.state is State.OURS
+    assert "its own POST (answered 400)" in ledger.events[0]
+
+
+def test_a_write_accepted_over_the_account_found_is_said_to_be_beyond_undoing():
+    ledger = Ownership(mutations=False)
+    ledger.preflight(exists=True)
+    ledger.observe("POST", KEYLESS, 201)
+    assert ledger.state is State.FOREIGN and not ledger.undo_owed
+    assert "cannot be restored" in ledger.unrestorable[0]
