@@ -140,7 +140,9 @@ CASES: list[tuple[tuple[str, ...], str]] = [
     (("gate", "{base}/report.json", "--today", "2024-02-30"), "expected a date"),
     (("gate", "{base}/report.json", "--today", "2024-01-01", "--today", "2024-01-02"), "twice"),
     (("gate", "{base}/report.json", "--baseline", "{base}/missing.json"), ""),
-    # the command itself
+    # sites, drift (no options of their own) and the command itself
+    (("sites", "--all"), "unrecognized arguments"),
+    (("drift", "--client", "x"), "unrecognized arguments"),
     ((), "required: COMMAND"),
     (("deploy",), "invalid choice"),
 ]
