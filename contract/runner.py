@@ -44,12 +44,6 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="where reports are written (default: %(default)s)",
     )
     parser.add_argument(
-        "--waivers",
-        metavar="FILE",
-        help="TOML waivers, as for 'gate': a waived rule's failure or absence does not decide "
-        "the exit code (so run and gate agree)",
-    )
-    parser.add_argument(
         "--workers",
         type=int,
         metavar="N",
@@ -65,14 +59,38 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def validate(args: argparse.Namespace) -> list[str]:
     """Check the options before pytest starts; raise UsageError with one clear line."""
     from contract.pytest_plugin.options import OptionError, check
+    from contract.report.directory import check_report_dir
 
     try:
         sites = check(lambda dest: getattr(args, dest))
     except OptionError as exc:
         raise UsageError(str(exc)) from None
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    if args.workers is not None and not 1 <= args.workers <= max(len(sites), 1):
+        raise UsageError(
+            f"--workers must be 1 to {max(len(sites), 1)} (at most one per site;"
+            f" {len(sites)} site(s) chosen), not {args.workers}"
+        )
+    if args.keyword is not None:
+        _check_keyword(args.keyword)
+    try:  # last: it creates the directory when it is missing
+        check_report_dir(args.report_dir)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
     return sites
+
+
+def _check_keyword(expression: str) -> None:
+    """A ``-k`` expression pytest can parse (pytest's own message is several lines)."""
+    try:
+        from _pytest.mark.expression import Expression
+    except ImportError:  # pragma: no cover - pytest moved it; pytest itself still says it
+        return
+    try:
+        Expression.compile(expression)
+    except SyntaxError as exc:  # pytest's ParseError (a SyntaxError since pytest 8.4)
+        raise UsageError(f"-k {expression!r} is not a valid expression: {exc.msg}") from None
+    except Exception as exc:  # older pytest: ParseError is its own type
+        raise UsageError(f"-k {expression!r} is not a valid expression: {exc}") from None
 
 
 def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
@@ -197,6 +215,7 @@ def outcome(
 ) -> tuple[int, str]:
     """The run's exit code and one-line reason: the decision of contract.report.verdict over the
     report this run wrote (pytest's own status only when there is no report)."""
+    from contract.report.console import decision_line
     from contract.report.reader import site_reports
     from contract.report.verdict import decide_site, worst
 
@@ -214,33 +233,22 @@ def outcome(
         decide_site(r, waived) if waived else decide_site(r) for r in site_reports(report).values()
     ]
     decision = worst(decisions)
-    where = f" on {decision.site}" if len(decisions) > 1 else ""
-    return decision.exit_code, f"{decision.verdict.value}{where}: {decision.reason}"
-
-
-def _waivers(path: str) -> Waived:
-    """Load a waivers file as the gate does; a waiver in force today covers (rule, site)."""
-    from datetime import UTC, datetime
-
-    from contract.errors import GateInputError
-    from contract.gate.waivers import load_waivers
-    from contract.rules import RULES
-
-    try:
-        waivers = load_waivers(Path(path), RULES)
-    except GateInputError as exc:
-        raise UsageError(str(exc)) from None
-    today = datetime.now(UTC).date()
-    return lambda rule, site: any(w.covers(rule, site) and not w.expired(today) for w in waivers)
+    line = decision_line({**decision.to_dict(), "site": decision.site}, several=len(decisions) > 1)
+    return decision.exit_code, line
 
 
 def claim_report_dir(value: str) -> Path:
     """The report folder, resolved, its earlier reports removed and the unfinished marker in
     their place (contract.report.build.begin_run): the first thing a run does, so that a
     run refused, aborted or killed at any moment never leaves the previous verdict."""
+    from contract.errors import OptionError
     from contract.report.build import begin_run, remove_scratch
+    from contract.report.directory import check_report_dir
 
-    report_dir = Path(value).resolve()
+    try:  # a file, an uncreatable or unwritable folder: one line, before anything else
+        report_dir = check_report_dir(value)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
     try:
         begin_run(report_dir)
         remove_scratch(report_dir)
@@ -283,15 +291,18 @@ def run_suite(args: argparse.Namespace) -> int:
     report_dir = claim_report_dir(args.report_dir)
     try:
         sites = validate(args)
-        waived = _waivers(args.waivers) if args.waivers else None
     except UsageError as exc:
         _refuse(report_dir, f"the last run here was refused before it sent anything: {exc}")
         raise
     final = _FinalReports()
     with _hypothesis_storage(report_dir), _lean_gc():
         plugins = [final, _LeanGarbageCollection()]
-        status = int(pytest.main(pytest_arguments(args, sites), plugins=plugins))
-    code, reason = outcome(status, final.report(), waived)
+        try:
+            status = int(pytest.main(pytest_arguments(args, sites), plugins=plugins))
+        except ImportError as exc:  # a plugin named after '--' (-p NAME) that does not load
+            _refuse(report_dir, f"the last run here was refused: pytest could not start: {exc}")
+            raise UsageError(f"pytest could not start: {exc}") from None
+    code, reason = outcome(status, final.report())
     if not final.reports:
         _refuse(report_dir, f"the last run here wrote no report: {reason}")
     label = ", ".join(sites)

@@ -55,7 +55,7 @@ def test_output_reaches_a_pipe_and_exit_handlers_run() -> None:
     [
         (("--version",), 0, "statuspage-contract"),
         (("run", "--site", "nowhere.example"), 2, "unknown site"),
-        (("run", "--examples", "0"), 2, "--examples must be at least 1"),
+        (("run", "--examples", "0"), 2, "--examples must be 1 to"),
     ],
 )
 def test_the_exit_code_is_the_commands(args: tuple[str, ...], code: int, message: str) -> None:

@@ -17,7 +17,6 @@ from contract.mock.protocol import MockHttpProtocol
 from contract.mock.state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
 from contract.serving import GRACEFUL_STOP, TIMEOUTS, ConnectionTimeouts, ThreadedServer
 
-
 #: An application key of the default organisation that may only read (no write permission):
 #: ``serve`` registers it, and the suite checks with it that writes are refused.
 READ_ONLY_APP_KEY_ENV = "DD_APP_KEY_READ_ONLY"

@@ -34,7 +34,9 @@ from contract.pytest_plugin.session import (
 )
 from contract.redact import SECRETS, redact
 from contract.report.build import JUNIT_NAME
-from contract.report.console import finding_lines
+from contract.report.console import decision_line, finding_lines
+from contract.report.directory import check_report_dir
+from contract.report.presentation import collapse_repeats
 from contract.rules import ContractViolation
 from contract.sites import resolve_site
 from contract.suite import SUITE_DIR, order_for_the_mock
@@ -91,9 +93,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: thorough runs, excluded by default")
     report_dir = report_dir_of(config)
     wants_junit = report_dir is not None and _selects_suite(config)
-    if wants_junit and not hasattr(config, "workerinput"):
+    claims = wants_junit and not hasattr(config, "workerinput")
+    if claims:  # first: even a refused run leaves no earlier verdict
         assert report_dir is not None
-        _start_reports(report_dir)  # first: even a refused run leaves no earlier verdict
+        try:
+            report_dir = check_report_dir(report_dir)
+        except OptionError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        _start_reports(report_dir)
     try:  # validate before anything is sent, so a usage error is one clear line
         check_options(lambda dest: config.getoption(dest, None))
     except OptionError as exc:
@@ -229,10 +236,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reports += cs.worker_reports
     if not reports and _selects_suite(session.config):  # nothing ran: say so, never go stale
         reports = [_nothing_tested(cs, site, int(exitstatus)) for site in cs.sites]
-    _junit_properties(session.config, reports)
     from contract.report.build import merge_same_site, render_all, write_files
 
     cs.final_reports = merge_same_site(reports)
+    _junit_properties(session.config, cs.final_reports)
     report_dir = report_dir_of(session.config)
     if report_dir is None or not reports:
         return
@@ -257,7 +264,9 @@ def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str
 
     run = SiteRun(site, finished=time.time())
     run.target_info = {"site": site, "base_url": ""}
-    return build_report(run, profile=cs.profile, seed=cs.seed, exitstatus=exitstatus)
+    return build_report(
+        run, profile=cs.profile, seed=cs.seed, exitstatus=exitstatus, waivers=cs.waivers
+    )
 
 
 def _start_reports(report_dir: Path) -> None:
@@ -292,6 +301,24 @@ def _junit_properties(config: pytest.Config, reports: list[dict[str, Any]]) -> N
         for key in ("aborted", "left_behind"):
             if run.get(key):
                 xml.add_global_property(f"statuspage-contract.{key}", redact(run[key]))
+    if not reports:
+        return
+    from contract.report.build import combine
+
+    # the one decision, as the console's last line and every other report say it
+    whole = reports[0] if len(reports) == 1 else combine(reports)
+    decision = whole["decision"]
+    line = decision_line(decision, several=len(reports) > 1)
+    xml.add_global_property("statuspage-contract.decision", redact(line))
+    waivers = sorted(
+        {
+            f"{w['rule']}" + (f" on {w['site']}" if w.get("site") else "")
+            for r in reports
+            for w in r["run"].get("waivers") or ()
+        }
+    )
+    if waivers:
+        xml.add_global_property("statuspage-contract.waivers", ", ".join(waivers))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -324,7 +351,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"{run['requests']} requests; profile {run['hypothesis_profile']}"
         )
         terminalreporter.write_line(f"  {decision.reason}")
-        for event in run.get("safety_events") or ():
+        for event in collapse_repeats(run.get("safety_events") or ()):
             terminalreporter.write_line(f"  state change: {event}")
         for line in finding_lines(report):
             terminalreporter.write_line(f"  {line}")

@@ -9,12 +9,14 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from contract import __version__
 from contract.redact import SECRETS, redact
+from contract.report.presentation import collapse_repeats
 
 if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
     from contract.http.recorder import Recorder
@@ -56,8 +58,16 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
-def build_report(run: RunRecord, *, profile: str, seed: Any, exitstatus: int) -> dict[str, Any]:
-    """The machine-readable report of one site's run."""
+def build_report(
+    run: RunRecord,
+    *,
+    profile: str,
+    seed: Any,
+    exitstatus: int,
+    waivers: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The machine-readable report of one site's run (``waivers``: those in force for the run,
+    as ``Waiver.to_dict`` gives them; the report records those that cover its site)."""
     from contract.rules import site_kind
     from contract.spec import load_contract  # here: `gate` reads reports without the contract
 
@@ -99,8 +109,9 @@ def build_report(run: RunRecord, *, profile: str, seed: Any, exitstatus: int) ->
             "aborted": run.aborted,
             "left_behind": run.left_behind,
             "account_at_preflight": info.get("account_at_preflight"),
-            "safety_events": info.get("safety_events", []),
+            "safety_events": collapse_repeats(info.get("safety_events", [])),
             "budget_spent": info.get("budget_spent"),
+            "waivers": [dict(w) for w in waivers if w.get("site") in (None, site)],
             "pytest_exit_status": exitstatus,
         },
         "rules": rec.rules_summary(site_kind(site)),
@@ -151,7 +162,9 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
         run["aborted"] = run["aborted"] or other["aborted"]
         run["budget_spent"] = run.get("budget_spent") or other.get("budget_spent")
         run["left_behind"] = run.get("left_behind") or other.get("left_behind")
-        run["safety_events"] = run.get("safety_events", []) + other.get("safety_events", [])
+        run["safety_events"] = collapse_repeats(
+            run.get("safety_events", []) + other.get("safety_events", [])
+        )
         for name, rule in report["rules"].items():
             mine = into["rules"][name]
             for key in ("passed", "failed", "skipped"):

@@ -10,10 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract.report.presentation import shorten
+from contract.report.build import HTML_NAME
+from contract.report.presentation import elide, shorten
 
 #: Distinct messages shown per rule (the HTML report has them all, up to its cap).
 PER_RULE = 3
+#: The longest line of a reproduction on the console, and the most lines of one.
+LINE_LIMIT = 600
+REPRO_LINES = 12
+
+
+def decision_line(decision: Mapping[str, Any], *, several: bool = False) -> str:
+    """The decision in one line, as the run's last line and junit.xml's property say it:
+    ``VERDICT: reason`` (``VERDICT on SITE: reason`` for the deciding site of several)."""
+    where = f" on {decision.get('site')}" if several else ""
+    return f"{decision.get('verdict')}{where}: {decision.get('reason')}"
 
 
 def finding_lines(report: Mapping[str, Any]) -> list[str]:
@@ -54,5 +65,15 @@ def _one(failure: Mapping[str, Any]) -> list[str]:
         body = shorten(body, 160)
         out.append(f"    first response: {response.get('status')} {body}")
     if failure.get("reproduction"):
-        out.append(f"    reproduce: {failure['reproduction']}")
+        out += _reproduction(str(failure["reproduction"]))
     return out
+
+
+def _reproduction(text: str) -> list[str]:
+    """The reproduction, each line at most :data:`LINE_LIMIT` characters (a long body is
+    elided with its size; the HTML report has it whole), at most :data:`REPRO_LINES` lines."""
+    lines = text.splitlines() or [""]
+    shown = [elide(line, LINE_LIMIT, HTML_NAME) for line in lines[:REPRO_LINES]]
+    if len(lines) > REPRO_LINES:
+        shown.append(f"... {len(lines) - REPRO_LINES} more line(s): see {HTML_NAME}")
+    return [f"    reproduce: {shown[0]}", *(f"      {line}" for line in shown[1:])]
