@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from contract.errors import UsageError
+from contract.errors import OptionError, UsageError
 from contract.report.build import JUNIT_NAME
 from contract.suite import SUITE_DIR
 
@@ -59,7 +59,6 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def validate(args: argparse.Namespace) -> list[str]:
     """Check the options before pytest starts; raise UsageError with one clear line."""
     from contract.pytest_plugin.options import OptionError, check
-    from contract.report.directory import check_report_dir
 
     try:
         sites = check(lambda dest: getattr(args, dest))
@@ -72,10 +71,6 @@ def validate(args: argparse.Namespace) -> list[str]:
         )
     if args.keyword is not None:
         _check_keyword(args.keyword)
-    try:  # last: it creates the directory when it is missing
-        check_report_dir(args.report_dir)
-    except OptionError as exc:
-        raise UsageError(str(exc)) from None
     return sites
 
 
@@ -237,26 +232,6 @@ def outcome(
     return decision.exit_code, line
 
 
-def claim_report_dir(value: str) -> Path:
-    """The report folder, resolved, its earlier reports removed and the unfinished marker in
-    their place (contract.report.build.begin_run): the first thing a run does, so that a
-    run refused, aborted or killed at any moment never leaves the previous verdict."""
-    from contract.errors import OptionError
-    from contract.report.build import begin_run, remove_scratch
-    from contract.report.directory import check_report_dir
-
-    try:  # a file, an uncreatable or unwritable folder: one line, before anything else
-        report_dir = check_report_dir(value)
-    except OptionError as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        begin_run(report_dir)
-        remove_scratch(report_dir)
-    except OSError as exc:
-        raise UsageError(f"--report-dir {value}: {exc.strerror or exc}") from None
-    return report_dir
-
-
 def _refuse(report_dir: Path, why: str) -> None:
     """Record in the marker why this run ended without reports (the gate quotes it)."""
     from contract.report.build import mark_unfinished
@@ -288,12 +263,12 @@ def _hypothesis_storage(report_dir: Path) -> Iterator[None]:
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
-    report_dir = claim_report_dir(args.report_dir)
+    from contract.report.directory import claim_report_dir
+
     try:
-        sites = validate(args)
-    except UsageError as exc:
-        _refuse(report_dir, f"the last run here was refused before it sent anything: {exc}")
-        raise
+        report_dir, sites = claim_report_dir(args.report_dir, lambda: validate(args))
+    except OptionError as exc:  # the report folder itself
+        raise UsageError(str(exc)) from None
     final = _FinalReports()
     with _hypothesis_storage(report_dir), _lean_gc():
         plugins = [final, _LeanGarbageCollection()]

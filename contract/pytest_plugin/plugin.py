@@ -9,21 +9,28 @@ in parallel; each worker sends its per-site reports to the controller, which wri
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings
 
-from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
+from contract.http.client import BudgetExhausted, SiteUnreachable
 from contract.live.preflight import (
     ABORTED_MID_RUN,
     sigterm_as_interrupt,
 )
 from contract.live.safety import RunAborted
-from contract.mock.server import MockSite
 from contract.profiles import PROFILES, SAFE_SETTINGS
+from contract.pytest_plugin.fixtures import (  # noqa: F401  (registered with the plugin)
+    contract_client,
+    contract_guard,
+    contract_mock_site,
+    contract_run,
+    contract_site_name,
+    contract_target,
+)
 from contract.pytest_plugin.options import PROFILE_NAMES, OptionError, add_pytest_options
 from contract.pytest_plugin.options import check as check_options
 from contract.pytest_plugin.session import (
@@ -35,12 +42,11 @@ from contract.pytest_plugin.session import (
 from contract.redact import SECRETS, redact
 from contract.report.build import JUNIT_NAME
 from contract.report.console import decision_line, finding_lines
-from contract.report.directory import check_report_dir
+from contract.report.directory import claim_report_dir
 from contract.report.presentation import collapse_repeats
 from contract.rules import ContractViolation
 from contract.sites import resolve_site
 from contract.suite import SUITE_DIR, order_for_the_mock
-from contract.target import Target, TargetError
 
 #: The top contract-report.json and its text, written last (pytest_unconfigure).
 _LAST_FILE = pytest.StashKey[tuple[Path, str]]()
@@ -94,19 +100,17 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = report_dir_of(config)
     wants_junit = report_dir is not None and _selects_suite(config)
     claims = wants_junit and not hasattr(config, "workerinput")
-    if claims:  # first: even a refused run leaves no earlier verdict
-        assert report_dir is not None
-        try:
-            report_dir = check_report_dir(report_dir)
-        except OptionError as exc:
-            raise pytest.UsageError(str(exc)) from None
-        _start_reports(report_dir)
-    try:  # validate before anything is sent, so a usage error is one clear line
+
+    def check() -> None:  # before anything is sent, so a usage error is one clear line
         check_options(lambda dest: config.getoption(dest, None))
-    except OptionError as exc:
-        if wants_junit and not hasattr(config, "workerinput"):
+
+    try:  # an existing report folder first: even a refused run leaves no earlier verdict
+        if claims:
             assert report_dir is not None
-            _refused(report_dir, str(exc))
+            report_dir, _ = claim_report_dir(report_dir, check)
+        else:
+            check()
+    except OptionError as exc:
         raise pytest.UsageError(str(exc)) from None
     session = ContractSession(config)
     config.stash[SESSION_KEY] = session
@@ -170,15 +174,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     session.current_test = item.nodeid
     for run in session.runs.values():
         run.recorder.current_test = item.nodeid
-
-
-def _skip_if_not_allowed(item: pytest.Item, target: Target) -> None:
-    if item.get_closest_marker("mock_only") and not target.is_mock:
-        pytest.skip(f"needs the embedded mock's controls; {target.name} is not the mock")
-    if item.get_closest_marker("mutating"):
-        reason = target.mutation_skip_reason
-        if reason:
-            pytest.skip(reason)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -269,24 +264,6 @@ def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str
     )
 
 
-def _start_reports(report_dir: Path) -> None:
-    """Delete the reports an earlier run left and mark the folder unfinished
-    (contract.report.build.begin_run), so a run that writes none leaves none."""
-    from contract.report.build import begin_run
-
-    try:
-        begin_run(report_dir)
-    except OSError as exc:
-        raise pytest.UsageError(f"--report-dir {report_dir}: {exc.strerror or exc}") from None
-
-
-def _refused(report_dir: Path, why: str) -> None:
-    """Say in the unfinished marker that this run was refused (the gate quotes it)."""
-    from contract.report.build import mark_unfinished
-
-    mark_unfinished(report_dir, f"the last run here was refused before it sent anything: {why}")
-
-
 def _junit_properties(config: pytest.Config, reports: list[dict[str, Any]]) -> None:
     """Carry why a run stopped, and what it left behind, into junit.xml as properties."""
     try:
@@ -357,62 +334,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"  {line}")
     for path in cs.written:
         terminalreporter.write_line(f"report: {path}")
-
-
-# -- fixtures -----------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def contract_run(request: pytest.FixtureRequest) -> ContractSession:
-    """The process's contract state (per-site runs, recorders, settings)."""
-    return contract_session(request.config)
-
-
-@pytest.fixture(scope="session")
-def contract_site_name(request: pytest.FixtureRequest, contract_run: ContractSession) -> str:
-    """The site under test (parametrised when several sites are asked for)."""
-    return str(getattr(request, "param", contract_run.sites[0]))
-
-
-@pytest.fixture(scope="session")
-def contract_target(contract_site_name: str, contract_run: ContractSession) -> Iterator[Target]:
-    """The site under test, opened (and for the mock, started) once per session and site."""
-    try:
-        run = contract_run.open(contract_site_name)
-    except TargetError as exc:
-        pytest.exit(f"usage error: {exc}", returncode=4)
-    assert run.target is not None
-    yield run.target
-    contract_run.close(run)
-
-
-@pytest.fixture(scope="session")
-def contract_client(
-    contract_target: Target, contract_run: ContractSession, contract_site_name: str
-) -> ContractClient:
-    """A checking client for the target's account operations."""
-    run = contract_run.run_for(contract_site_name)
-    assert run.client is not None
-    return run.client
-
-
-@pytest.fixture
-def contract_guard(
-    request: pytest.FixtureRequest,
-    contract_target: Target,
-    contract_run: ContractSession,
-    contract_site_name: str,
-) -> None:
-    """Applies the safety markers (mutating, mock_only) once the target is known, and stops
-    a site's tests once its run was aborted."""
-    aborted = contract_run.run_for(contract_site_name).aborted
-    if aborted:
-        pytest.skip(aborted)
-    _skip_if_not_allowed(request.node, contract_target)
-
-
-@pytest.fixture
-def contract_mock_site(contract_target: Target) -> Iterator[MockSite]:
-    """The embedded mock's controls (skips on other sites); restores its settings after."""
-    if contract_target.mock is None:
-        pytest.skip(f"needs the embedded mock's controls; {contract_target.name} is not the mock")
-    yield contract_target.mock
-    contract_target.mock.set_rate_limit(None)

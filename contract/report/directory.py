@@ -7,11 +7,19 @@ error, exit 2), never a traceback after the whole suite ran.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from contract.errors import OptionError
+from contract.errors import ContractError, OptionError
+
+T = TypeVar("T")
+
+#: What the marker says of a run refused before it sent anything (the gate quotes it).
+REFUSED = "the last run here was refused before it sent anything: "
 
 
 def check_report_dir(path: str | os.PathLike[str], flag: str = "--report-dir") -> Path:
@@ -46,3 +54,42 @@ def check_report_dir(path: str | os.PathLike[str], flag: str = "--report-dir") -
             f"{flag} {text}: cannot write into the directory ({exc.strerror or exc})"
         ) from None
     return folder
+
+
+def claim_report_dir(
+    path: str | os.PathLike[str], validate: Callable[[], T], flag: str = "--report-dir"
+) -> tuple[Path, T]:
+    """The report folder claimed for a run, and what ``validate`` (the run's other checks)
+    returned. An existing folder is claimed first — its earlier reports removed, the
+    unfinished marker in their place (contract.report.build.begin_run) — so that a run refused,
+    aborted or killed at any moment never leaves the previous verdict; a refusal is then
+    recorded in the marker. A missing folder is made only once ``validate`` passed: a refused
+    run writes nothing where there was nothing."""
+    existed = os.path.lexists(os.fspath(path))
+    folder = _claim(path, flag) if existed else None
+    try:
+        checked = validate()
+    except ContractError as exc:
+        if folder is not None:
+            _mark(folder, REFUSED + str(exc))
+        raise
+    return (folder or _claim(path, flag)), checked
+
+
+def _claim(path: str | os.PathLike[str], flag: str) -> Path:
+    from contract.report.build import begin_run, remove_scratch
+
+    folder = check_report_dir(path, flag)
+    try:
+        begin_run(folder)
+        remove_scratch(folder)
+    except OSError as exc:
+        raise OptionError(f"{flag} {os.fspath(path)}: {exc.strerror or exc}") from None
+    return folder
+
+
+def _mark(folder: Path, why: str) -> None:
+    from contract.report.build import mark_unfinished
+
+    with contextlib.suppress(OSError):  # else the claim's marker stays: refused all the same
+        mark_unfinished(folder, why)
