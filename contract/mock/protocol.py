@@ -141,6 +141,8 @@ class MockHttpProtocol(HttpToolsProtocol):
         elif self._phase == _BODY:  # the body moves on: the next pause may be as long again
             now = self.loop.time()
             self._deadline = min(now + self.timeouts.body_stall, self._body_deadline)
+            if self._timer is None or self._deadline < self._timer_at:  # a shorter pause
+                self._arm(self._deadline)
 
     # -- parser callbacks -------------------------------------------------------------------
     def on_message_begin(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 
 import pytest
 
@@ -266,7 +267,10 @@ def test_a_body_that_stops_arriving_is_answered_408_and_closed(capfd):
     with MockSite(timeouts=ConnectionTimeouts(body_stall=0.3)) as site:
         head = b"POST " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site)
         head += b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        started = time.monotonic()
         assert_refused(site, head + b'{"data": ', 408, capfd)
+        # the pause's own 0.3 s, not the 10 s the body's start may take
+        assert time.monotonic() - started < 5
         assert site.default_organisation.account_key is None
 
 
