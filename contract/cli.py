@@ -11,12 +11,56 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from contract import __version__
 from contract.errors import UsageError
 
 Command = Callable[[argparse.Namespace], int]
+
+
+class _StoreOnce(argparse._StoreAction):
+    """An option that takes one value: given twice with different values, it is refused
+    (argparse would silently keep the last one)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given: dict[str, Any] = namespace.__dict__.setdefault(_GIVEN, {})
+        if option_string and self.dest in given and given[self.dest] != values:
+            parser.error(
+                f"{option_string} was given twice ({given[self.dest]!r}, then {values!r}):"
+                " give it once"
+            )
+        given[self.dest] = values
+        super().__call__(parser, namespace, values, option_string)
+
+
+_GIVEN = "_statuspage_contract_given"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a mistake reported in one line (not the whole usage) and an option of
+    one value refused when it is given twice with different values."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extra = super().parse_known_args(args, namespace)
+        parsed.__dict__.pop(_GIVEN, None)
+        return parsed, extra
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
@@ -206,7 +250,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     The options of ``run`` and ``gate`` live in their modules; importing those only for the
     command that runs keeps ``--version``, ``--help`` and ``sites`` fast.
     """
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="statuspage-contract",
         description="Contract tests for Datadog's Statuspage integration API.",
     )

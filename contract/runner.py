@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from contract.errors import UsageError
-from contract.report.build import JSON_NAME
+from contract.errors import OptionError, UsageError
+from contract.report.build import JUNIT_NAME
 from contract.suite import SUITE_DIR
 
 Waived = Callable[[str, str], bool]
@@ -44,12 +44,6 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="where reports are written (default: %(default)s)",
     )
     parser.add_argument(
-        "--waivers",
-        metavar="FILE",
-        help="TOML waivers, as for 'gate': a waived rule's failure or absence does not decide "
-        "the exit code (so run and gate agree)",
-    )
-    parser.add_argument(
         "--workers",
         type=int,
         metavar="N",
@@ -70,9 +64,28 @@ def validate(args: argparse.Namespace) -> list[str]:
         sites = check(lambda dest: getattr(args, dest))
     except OptionError as exc:
         raise UsageError(str(exc)) from None
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    if args.workers is not None and not 1 <= args.workers <= max(len(sites), 1):
+        raise UsageError(
+            f"--workers must be 1 to {max(len(sites), 1)} (at most one per site;"
+            f" {len(sites)} site(s) chosen), not {args.workers}"
+        )
+    if args.keyword is not None:
+        _check_keyword(args.keyword)
     return sites
+
+
+def _check_keyword(expression: str) -> None:
+    """A ``-k`` expression pytest can parse (pytest's own message is several lines)."""
+    try:
+        from _pytest.mark.expression import Expression
+    except ImportError:  # pragma: no cover - pytest moved it; pytest itself still says it
+        return
+    try:
+        Expression.compile(expression)
+    except SyntaxError as exc:  # pytest's ParseError (a SyntaxError since pytest 8.4)
+        raise UsageError(f"-k {expression!r} is not a valid expression: {exc.msg}") from None
+    except Exception as exc:  # older pytest: ParseError is its own type
+        raise UsageError(f"-k {expression!r} is not a valid expression: {exc}") from None
 
 
 def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
@@ -90,7 +103,7 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         # PYTHONDONTWRITEBYTECODE is set, as on these machines).
         "--assert=plain",
         "--report-dir", str(report_dir),
-        "--junitxml", str(report_dir / "junit.xml"),
+        "--junitxml", str(report_dir / JUNIT_NAME),
     ]  # fmt: skip
     args_for_suite = argparse.Namespace(**{**vars(args), "site": sites})
     argv += pytest_argv(args_for_suite)
@@ -197,6 +210,7 @@ def outcome(
 ) -> tuple[int, str]:
     """The run's exit code and one-line reason: the decision of contract.report.verdict over the
     report this run wrote (pytest's own status only when there is no report)."""
+    from contract.report.console import decision_line
     from contract.report.reader import site_reports
     from contract.report.verdict import decide_site, worst
 
@@ -214,51 +228,58 @@ def outcome(
         decide_site(r, waived) if waived else decide_site(r) for r in site_reports(report).values()
     ]
     decision = worst(decisions)
-    where = f" on {decision.site}" if len(decisions) > 1 else ""
-    return decision.exit_code, f"{decision.verdict.value}{where}: {decision.reason}"
+    line = decision_line({**decision.to_dict(), "site": decision.site}, several=len(decisions) > 1)
+    return decision.exit_code, line
 
 
-def _waivers(path: str) -> Waived:
-    """Load a waivers file as the gate does; a waiver in force today covers (rule, site)."""
-    from datetime import UTC, datetime
+def _refuse(report_dir: Path, why: str) -> None:
+    """Record in the marker why this run ended without reports (the gate quotes it)."""
+    from contract.report.build import mark_unfinished
 
-    from contract.errors import GateInputError
-    from contract.gate.waivers import load_waivers
-    from contract.rules import RULES
+    with contextlib.suppress(OSError):
+        mark_unfinished(report_dir, why)
 
-    try:
-        waivers = load_waivers(Path(path), RULES)
-    except GateInputError as exc:
-        raise UsageError(str(exc)) from None
-    today = datetime.now(UTC).date()
-    return lambda rule, site: any(w.covers(rule, site) and not w.expired(today) for w in waivers)
+
+@contextlib.contextmanager
+def _hypothesis_storage(report_dir: Path) -> Iterator[None]:
+    """Hypothesis keeps a storage directory, by default .hypothesis/ in the working directory:
+    keep `run` from writing where it was started. The command line points it at a per-user
+    cache (contract.hypothesis_cache); otherwise a scratch folder in the report folder, which
+    the next run removes should a kill leave it (nothing in the system's temporary folder)."""
+    from contract.report.build import SCRATCH_PREFIX
+
+    key = "HYPOTHESIS_STORAGE_DIRECTORY"
+    if key in os.environ:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=report_dir) as scratch:
+        os.environ[key] = scratch
+        try:
+            yield
+        finally:
+            del os.environ[key]
 
 
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
-    sites = validate(args)
-    waived = _waivers(args.waivers) if args.waivers else None
-    report_dir = Path(args.report_dir).resolve()
-    stale = report_dir / JSON_NAME
-    if stale.exists():
-        stale.unlink()  # never mistake an old report for this run's
-    # Hypothesis keeps a storage directory, by default .hypothesis/ in the working directory:
-    # keep `run` from writing where it was started. The command line points it at a per-user
-    # cache (contract.hypothesis_cache); otherwise a temporary directory.
-    key = "HYPOTHESIS_STORAGE_DIRECTORY"
+    from contract.report.directory import claim_report_dir
+
+    try:
+        report_dir, sites = claim_report_dir(args.report_dir, lambda: validate(args))
+    except OptionError as exc:  # the report folder itself
+        raise UsageError(str(exc)) from None
     final = _FinalReports()
-    with tempfile.TemporaryDirectory(prefix="statuspage-contract-") as scratch:
-        chosen = key in os.environ
-        os.environ.setdefault(key, scratch)
+    with _hypothesis_storage(report_dir), _lean_gc():
+        plugins = [final, _LeanGarbageCollection()]
         try:
-            with _lean_gc():
-                plugins = [final, _LeanGarbageCollection()]
-                status = int(pytest.main(pytest_arguments(args, sites), plugins=plugins))
-        finally:
-            if not chosen:
-                del os.environ[key]
-    code, reason = outcome(status, final.report(), waived)
+            status = int(pytest.main(pytest_arguments(args, sites), plugins=plugins))
+        except ImportError as exc:  # a plugin named after '--' (-p NAME) that does not load
+            _refuse(report_dir, f"the last run here was refused: pytest could not start: {exc}")
+            raise UsageError(f"pytest could not start: {exc}") from None
+    code, reason = outcome(status, final.report())
+    if not final.reports:
+        _refuse(report_dir, f"the last run here wrote no report: {reason}")
     label = ", ".join(sites)
     print(f"statuspage-contract run ({label}): {reason}", file=sys.stderr if code else sys.stdout)
     if final.reports:

@@ -12,7 +12,7 @@ from contract.http.client import ContractClient
 from contract.http.exchange import Exchange
 from contract.live.safety import State
 from contract.rules.verdicts import status_verdict
-from contract.spec import JSON_MEDIA_TYPE, load_contract, with_value
+from contract.spec import JSON_MEDIA_TYPE, load_contract, loads_json, with_value
 from contract.spec import property_paths as _paths
 from contract.spec.validators import schema_errors
 from contract.target import sentinel_key
@@ -137,7 +137,7 @@ def is_valid_create_body(body: Any) -> bool:
     """Whether ``body`` (an object, or raw bytes) is a valid create request body."""
     if isinstance(body, bytes | bytearray):
         try:
-            body = json.loads(body)
+            body = loads_json(body)  # UTF-8 only, as the media type says (RFC 8259)
         except (ValueError, RecursionError):
             return False
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
@@ -19,6 +20,34 @@ import uvicorn
 GRACEFUL_STOP = 2
 #: Seconds a server may take to start serving.
 START_TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class ConnectionTimeouts:
+    """How long a client of the mock or the proxy may take over each phase of a connection
+    (seconds): the one home of these values. A client past one is answered 408 with the
+    error envelope when an answer is possible (inside a request), else closed (idle)."""
+
+    #: A new connection that has not sent the first byte of a request: closed.
+    idle: float = 10.0
+    #: Between two requests on a kept-alive connection: closed.
+    keep_alive: float = 30.0
+    #: From the first byte of a request head to its end: 408.
+    head: float = 10.0
+    #: From the end of the head to the first byte of an announced body: 408.
+    body_start: float = 10.0
+    #: The longest pause between two parts of a body: 408.
+    body_stall: float = 10.0
+    #: The whole body, however steadily it arrives: 408.
+    body: float = 60.0
+
+    @property
+    def shortest(self) -> float:
+        return min(self.idle, self.keep_alive, self.head, self.body_start, self.body_stall)
+
+
+#: The timeouts both servers use unless told otherwise (tests pass short ones).
+TIMEOUTS = ConnectionTimeouts()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -82,7 +82,14 @@ def resolve_site(value: str | None = None) -> Site:
     if text.lower() == MOCK:
         return MOCK_SITE
     if "://" in text:
-        parsed = urlparse(text)
+        try:
+            if any(c.isspace() or not c.isprintable() or "\ud800" <= c <= "\udfff" for c in text):
+                raise ValueError("spaces, control characters or bytes that are not UTF-8")
+            parsed = urlparse(text)
+            parsed.port  # noqa: B018 - raises ValueError on a port out of range
+            (parsed.hostname or "").encode("idna")
+        except (ValueError, UnicodeError) as exc:
+            raise UnknownSiteError(f"not a valid http(s) URL: {text!r} ({exc})") from None
         if parsed.username is not None or parsed.password is not None:
             raise UnknownSiteError(
                 f"credentials in a site URL are refused ({_without_credentials(parsed)}): they "

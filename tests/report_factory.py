@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from contract.rules import RULES, site_kind
+from contract.sites import resolve_site
 from contract.spec import load_contract
 
 POST = load_contract().create.label
+NO_SERVER_ERROR = "no-server-error"
 
 
 def site_report(
@@ -50,6 +52,18 @@ def site_report(
         counts = {str(s): 1 for s in op.statuses}
         counts.update((seen or {}).get(op.label, {}))
         status_codes[op.label] = {"documented": counts, "undocumented": {}}
+    # no-server-error judges every answer: as many checks as status_codes counts
+    answered = sum(sum(e["documented"].values()) for e in status_codes.values())
+    judged = rules[NO_SERVER_ERROR]
+    if judged["passed"] or judged["failed"]:
+        judged["passed"] = max(answered - judged["failed"], 0)
+        judged["status"] = (
+            "failed"
+            if judged["failed"]
+            else "passed"
+            if judged["passed"]
+            else ("skipped" if judged["skipped"] else "not-run")
+        )
     failures = [
         {
             "rule": name,
@@ -70,7 +84,7 @@ def site_report(
         "verdict": "failed" if failing or errors or idle else "passed",
         "run": {
             "site": site,
-            "base_url": f"https://api.{site}",
+            "base_url": resolve_site(site).base_url or "http://127.0.0.1:8126",
             "contract_sha256": "abc",
             "requests": 100,
             "complete": True,
@@ -99,3 +113,24 @@ def combined(*sites: dict[str, Any]) -> dict[str, Any]:
         "verdict": verdict,
         "sites": {s["run"]["site"]: s for s in sites},
     }
+
+
+def proxy_report() -> dict[str, Any]:
+    """A valid report of ``statuspage-contract proxy`` in front of the mock: 100 requests
+    forwarded, 10 judged (one test each), 90 outside the contract."""
+    report = site_report()
+    report["run"].update(
+        kind="proxy",
+        requests=100,
+        pytest_exit_status=0,
+        proxy={
+            "listen": "http://127.0.0.1:8127",
+            "stopped_by": "--requests 100",
+            "forwarded": 100,
+            "judged": 10,
+            "outside_contract": {"requests": 90, "by_path": {"GET /": 90}},
+            "unanswered": {"requests": 0, "by_reason": []},
+            "not_judged": 0,
+        },
+    )
+    return report

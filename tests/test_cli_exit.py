@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from importlib.metadata import entry_points
 
 import pytest
@@ -25,9 +26,15 @@ def run_entry(prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
         "print('not reached')\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
-    )
+    with tempfile.TemporaryDirectory() as cwd:  # even a refused `run` clears ./reports
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            cwd=cwd,
+        )
 
 
 def test_the_console_script_is_the_prompt_entry() -> None:
@@ -48,7 +55,7 @@ def test_output_reaches_a_pipe_and_exit_handlers_run() -> None:
     [
         (("--version",), 0, "statuspage-contract"),
         (("run", "--site", "nowhere.example"), 2, "unknown site"),
-        (("run", "--examples", "0"), 2, "--examples must be at least 1"),
+        (("run", "--examples", "0"), 2, "--examples must be 1 to"),
     ],
 )
 def test_the_exit_code_is_the_commands(args: tuple[str, ...], code: int, message: str) -> None:

@@ -239,7 +239,7 @@ def test_a_single_rule_fault_reads_at_a_glance(suite_runs):
     text = "\n".join(lines)
     assert "[error-envelope]" in text and "distinct message(s)" in text
     assert "first response: 404" in text and "curl -X " in text
-    assert "reproduce (bash):" in text and "statuspage-contract serve --fault " in text
+    assert "reproduce: # replay against: statuspage-contract serve --fault " in text
     assert "Traceback" not in text and "ContractClient object at" not in text
 
 
@@ -337,7 +337,9 @@ def assert_usage_error(run: Run, *fragments: str) -> None:
     assert lines[0].startswith("statuspage-contract run: error: ")
     for fragment in fragments:
         assert fragment in lines[0]
-    assert not (run.report_dir / "contract-report.json").exists()
+    report = run.report_dir / "contract-report.json"
+    if report.exists():  # only the unfinished marker, which the gate refuses (no decision)
+        assert json.loads(report.read_text())["kind"] == "unfinished"
 
 
 @pytest.fixture
@@ -576,24 +578,31 @@ def test_the_gate_never_lets_a_corrupted_or_inconsistent_report_go(suite_runs, t
             assert code == EXIT_INVALID, name
 
 
-def test_run_waivers_decide_like_the_gate(tmp_path):
-    from contract.runner import _waivers
+def test_run_waivers_are_recorded_in_the_report_and_decide_the_run(tmp_path):
+    from contract.pytest_plugin.options import run_waivers
 
     waivers = tmp_path / "waivers.toml"
     waivers.write_text(
         '[[waiver]]\nrule = "single-account"\nsite = "mock"\n'
-        'reason = "tracked in TICKET-1"\nexpires = 2999-12-31\n'
+        'reason = "tracked in TICKET-1"\nexpires = 2999-12-31\n\n'
+        '[[waiver]]\nrule = "api-key-masked"\nreason = "old"\nexpires = 2001-01-01\n'
     )
-    waived = _waivers(str(waivers))
+    recorded = run_waivers(str(waivers))
+    assert [w["rule"] for w in recorded] == ["single-account"]  # the expired one is not applied
     idle = site_report(idle=("single-account",))
     assert outcome(0, idle)[0] == EXIT_INCOMPLETE
-    assert outcome(0, idle, waived) == (
+    idle["run"]["waivers"] = recorded
+    assert outcome(0, idle) == (
         EXIT_HOLDS,
         "HOLDS: the contract holds (1 waived: single-account)",
     )
     broken = site_report("single-account")
     assert outcome(1, broken)[0] == EXIT_VIOLATED
-    assert outcome(1, broken, waived)[0] == EXIT_HOLDS
+    broken["run"]["waivers"] = recorded
+    assert outcome(1, broken)[0] == EXIT_HOLDS
+    elsewhere = site_report("single-account", site="datadoghq.eu")
+    elsewhere["run"]["waivers"] = recorded  # the waiver names another site
+    assert outcome(1, elsewhere)[0] == EXIT_VIOLATED
 
 
 def test_an_invalid_waivers_file_is_a_one_line_usage_error(tmp_path):

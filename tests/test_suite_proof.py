@@ -26,6 +26,8 @@ from cli_runner import run_cli
 from replay import replay, replay_site, reproduces
 
 from contract.mock.faults import FAULTS
+from contract.report.build import UNFINISHED_KIND
+from contract.report.reader import load_report
 from contract.rules import RULES
 
 HERE = Path(__file__).parent
@@ -45,6 +47,7 @@ class Run:
     exit_code: int
     report: dict[str, Any] | None
     output: str
+    folder: Path | None = None
 
     @property
     def failed_rules(self) -> set[str]:
@@ -65,7 +68,11 @@ def run_suite(report_dir: Path, *args: str, env: dict[str, str] | None = None) -
         report = json.loads((report_dir / "contract-report.json").read_text())
     except (OSError, ValueError):
         report = None
-    return Run(done.returncode, report, done.stdout + done.stderr)
+    if report is not None and report.get("kind") == UNFINISHED_KIND:
+        report = None  # the run wrote no report
+    if report is not None:  # every real report meets every invariant the gate checks
+        load_report(report_dir)
+    return Run(done.returncode, report, done.stdout + done.stderr, report_dir)
 
 
 def _serve(cmd: list[str], env: dict[str, str]) -> Iterator[str]:
@@ -153,6 +160,29 @@ def test_each_fault_fails_the_suite_naming_the_rule_it_breaks(
     assert expected in run.failed_rules
     assert run.own_failed_rules <= {expected} | COMPANIONS.get(expected, set())
     assert expected in run.output.splitlines()[-2] + run.output.splitlines()[-1]
+
+
+#: What one fault's run may print: a screenful, and no line a terminal cannot show.
+MAX_LINES, MAX_LINE = 80, 2000
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_fault_reads_at_a_glance(mock_runs: dict[str, Run], fault: str) -> None:
+    """At most 80 lines, none over 2,000 characters (a long body is elided with its size),
+    and an event that repeats is one line with its count in every output."""
+    run = mock_runs[fault]
+    lines = run.output.splitlines()
+    assert len(lines) <= MAX_LINES, f"{len(lines)} lines:\n" + "\n".join(lines[:120])
+    longest = max(lines, key=len)
+    assert len(longest) <= MAX_LINE, longest[:300]
+    assert run.report is not None and run.folder is not None
+    events = run.report["run"]["safety_events"]
+    assert len(events) == len(set(events)), events
+    for name in ("summary.md", "contract-report.html"):
+        text = (run.folder / name).read_text(encoding="utf-8")
+        assert text.count("State change:") == len(events), name
+    repeated = [line for line in lines if line.strip() and lines.count(line) > 1]
+    assert not [line for line in repeated if "state change" in line], repeated
 
 
 def test_detection_score_is_complete(mock_runs: dict[str, Run]) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from contract.errors import GateInputError
-from contract.gate.waivers import Waiver, load_waivers
+from contract.gate.waivers import Waiver, load_waivers, recorded_waivers
 from contract.report.presentation import shorten
 from contract.report.reader import (
     check_gateable,
@@ -370,5 +370,16 @@ def decide(
         if r is not None:
             for site in site_reports(r).values():
                 known |= set(site["rules"])
-    found = load_waivers(Path(waivers), known) if waivers is not None else []
-    return evaluate(current, baseline=baseline, waivers=found, today=today)
+    if waivers is not None:
+        found = load_waivers(Path(waivers), known)
+        return evaluate(current, baseline=baseline, waivers=found, today=today)
+    # No waivers file: the waivers the run recorded as applied (run --waivers), so that the
+    # gate decides as the run and its reports did (their expiry is checked against today).
+    found = recorded_waivers(current, known)
+    decision = evaluate(current, baseline=baseline, waivers=found, today=today)
+    if found:
+        decision.notes.append(
+            f"{len(found)} waiver(s) recorded in the report by its run (run --waivers) were"
+            " applied; give --waivers FILE to decide with a file instead"
+        )
+    return decision

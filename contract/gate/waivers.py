@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from contract.errors import GateInputError
-from contract.report.reader import read_input
+from contract.report.reader import site_reports
+from contract.report.strict_json import read_input
 from contract.rules import RULES
 
 WAIVER_KEYS = {"rule", "site", "reason", "expires"}
@@ -79,6 +80,14 @@ def parse_waivers(
     entries = document.get("waiver", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise GateInputError(f"{source}: 'waiver' must be an array of tables ([[waiver]])")
+    return waivers_from_entries(entries, valid, source)
+
+
+def waivers_from_entries(
+    entries: list[dict[str, Any]], valid_rules: Iterable[str], source: str
+) -> list[Waiver]:
+    """Validate waiver tables (a file's ``[[waiver]]``, or what a report records)."""
+    valid = sorted(set(valid_rules))
     waivers: list[Waiver] = []
     seen: set[tuple[str, str | None]] = set()
     for number, entry in enumerate(entries, start=1):
@@ -127,3 +136,17 @@ def load_waivers(path: Path, valid_rules: Iterable[str] | None = None) -> list[W
     except UnicodeDecodeError:
         raise GateInputError(f"waivers file {path} is not UTF-8 text") from None
     return parse_waivers(text, valid_rules, source=f"waivers file {path}")
+
+
+def recorded_waivers(report: Mapping[str, Any], valid_rules: Iterable[str]) -> list[Waiver]:
+    """The waivers a report records as applied by its run (``run.waivers`` of each site,
+    written by ``run --waivers``), validated as strictly as a waivers file."""
+    found: dict[tuple[str, str | None], Waiver] = {}
+    for site, entry in site_reports(report).items():
+        recorded = (entry.get("run") or {}).get("waivers", [])
+        where = f"site {site}: run.waivers"
+        if not isinstance(recorded, list) or not all(isinstance(w, dict) for w in recorded):
+            raise GateInputError(f"{where} must be a list of waivers")
+        for waiver in waivers_from_entries(recorded, valid_rules, where):
+            found.setdefault((waiver.rule, waiver.site), waiver)
+    return list(found.values())

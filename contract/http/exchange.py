@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from contract.redact import REDACTED, SECRETS, SUBSTRING_MIN, redact
+from contract.spec import loads_json
 
 #: Response bodies longer than this are cut in reports and messages.
 BODY_PREVIEW = 2000
@@ -93,8 +93,8 @@ class Exchange:
 
     @cached_property
     def json(self) -> Any:
-        """The parsed body; raises ValueError when it is not JSON."""
-        return json.loads(self.response_body)
+        """The parsed body; raises ValueError when it is not JSON in UTF-8 (RFC 8259)."""
+        return loads_json(self.response_body)
 
     @property
     def is_json(self) -> bool:

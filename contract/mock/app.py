@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -17,10 +16,9 @@ from contract.mock.state import MockState, Organisation, RateDecision
 from contract.mock.validation import BodyProblem, parse_json_body, validate_body
 from contract.spec import JSON_MEDIA_TYPE, Contract, Operation, load_contract, value_at
 
-#: Bodies larger than this are refused with 413 before they are read whole.
+#: Bodies larger than this are refused with 413 before they are read whole. (A body that
+#: stops arriving is answered 408 by the HTTP layer: contract.mock.protocol.)
 MAX_BODY_BYTES = 32 * 1024 * 1024
-#: Seconds a client may take to send a request body before it is answered 408.
-BODY_TIMEOUT = 30.0
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -124,9 +122,6 @@ class MockApp:
         except _BodyTooLarge:
             close = True  # do not read what is left of the body
             reply = self.error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
-        except TimeoutError:
-            close = True
-            reply = self.error(HTTPStatus.REQUEST_TIMEOUT, "Request body not received in time")
         except Exception:  # never die: the contract wants envelopes, not tracebacks
             close = True
             reply = self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
@@ -147,7 +142,8 @@ class MockApp:
     async def read_body(
         self, headers: dict[bytes, bytes], receive: Receive
     ) -> bytes | bytearray | None:
-        """The whole body, or None when the client went away; refuses one over the limit."""
+        """The whole body, or None when the client went away (or was answered 408 by the HTTP
+        layer); refuses one over the limit."""
         length = headers.get(b"content-length")  # the parser checked it is a number
         if (length is None and b"transfer-encoding" not in headers) or length == b"0":
             return b""  # no body: nothing to wait for
@@ -158,20 +154,18 @@ class MockApp:
             return None
         if not message.get("more_body"):
             return message["body"]
-        # One growing buffer: a list of chunks joined at the end held the body twice.
+        # One growing buffer: a list of chunks joined at the end held the body twice. A
+        # sender that stalls is answered 408 by the HTTP layer, and receive() says so.
         body = bytearray(message["body"])
-        # A body still arriving: a sender that stalls gets 408 (a timer costs ~5% of a request,
-        # so only bodies that did not come with their head pay for one).
-        async with asyncio.timeout(BODY_TIMEOUT):
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    return None
-                if len(body) + len(message["body"]) > MAX_BODY_BYTES:  # chunked: no length
-                    raise _BodyTooLarge
-                body += message["body"]
-                if not message.get("more_body"):
-                    return body
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            if len(body) + len(message["body"]) > MAX_BODY_BYTES:  # chunked: no length
+                raise _BodyTooLarge
+            body += message["body"]
+            if not message.get("more_body"):
+                return body
 
     # -- responses ----------------------------------------------------------------------
     def json(self, status: int, body: Any, headers: list[Header] | None = None) -> Reply:

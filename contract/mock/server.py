@@ -15,13 +15,7 @@ import uvicorn
 from contract.mock.app import MockApp
 from contract.mock.protocol import MockHttpProtocol
 from contract.mock.state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
-from contract.serving import GRACEFUL_STOP, ThreadedServer
-
-#: Seconds an idle keep-alive connection stays open.
-KEEP_ALIVE_TIMEOUT = 30
-#: Seconds ``stop()`` waits for requests in progress before cancelling them.
-#: Seconds ``start()`` waits for the server to serve.
-
+from contract.serving import GRACEFUL_STOP, TIMEOUTS, ConnectionTimeouts, ThreadedServer
 
 #: An application key of the default organisation that may only read (no write permission):
 #: ``serve`` registers it, and the suite checks with it that writes are refused.
@@ -54,6 +48,7 @@ class MockSite(ThreadedServer):
         rate_period: int = 60,
         api_key: str | None = None,
         app_key: str | None = None,
+        timeouts: ConnectionTimeouts = TIMEOUTS,
     ) -> None:
         env_api, env_app, self.keys_from_environment = default_keys()
         if api_key or app_key:
@@ -64,6 +59,7 @@ class MockSite(ThreadedServer):
         self.state = MockState(self.api_key, self.app_key, read_only)
         self.state.set_rate_limit(rate_limit, rate_period)
         self.app = MockApp(self.state, faults)
+        self.timeouts = timeouts  # how long a client may take (contract.serving)
         self._init_serving(host, port)
 
     # -- lifecycle (start, stop, bind: contract.serving) ---------------------------------
@@ -84,7 +80,7 @@ class MockSite(ThreadedServer):
         assert self._socket is not None
         config = uvicorn.Config(
             self.app,
-            http=MockHttpProtocol,
+            http=MockHttpProtocol.configured(self.timeouts),
             loop="auto",  # uvloop when installed
             ws="none",
             lifespan="off",
@@ -93,7 +89,7 @@ class MockSite(ThreadedServer):
             access_log=False,  # the app logs requests itself, escaped, when INFO is enabled
             proxy_headers=False,
             server_header=False,
-            timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+            timeout_keep_alive=int(self.timeouts.keep_alive),  # the protocol's value counts
             timeout_graceful_shutdown=GRACEFUL_STOP,
         )
         self._server = uvicorn.Server(config)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from contract.notebook import plots
 from contract.notebook.display import clean, frame, rule_kind
 from contract.notebook.html import badge, code, render, status_badge
-from contract.report.build import JSON_NAME, combine
+from contract.report.build import JSON_NAME, combine, with_decision
 from contract.report.reader import is_combined, site_reports, validate_report
 from contract.report.reader import load_report as read_report
 
@@ -272,5 +272,5 @@ def compare_reports(reports: Mapping[str, str | Path | ContractReport]) -> Contr
             raise ValueError(f"{label}: compare single-site reports, not a combined one")
         data = copy.deepcopy(report.data)
         data["run"]["site"] = label
-        parts.append(data)
+        parts.append(with_decision(data))  # the label is the site the decision judges
     return ContractReport(combine(parts))

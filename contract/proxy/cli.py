@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import signal
 import sys
 import threading
@@ -14,12 +13,16 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from contract.errors import UsageError
+from contract.errors import OptionError, UsageError
 
 if TYPE_CHECKING:
     from contract.proxy.server import ProxyServer
 
 DEFAULT_PORT = 8898
+
+
+#: The largest value each number accepts (beyond it, a typo; a timer would overflow).
+_LARGEST = {"seconds": 86_400 * 366, "requests": 1_000_000_000}
 
 
 def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], int | float]:
@@ -28,8 +31,10 @@ def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], int |
             number = kind(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number of {what}: {value!r}") from None
-        if not number > 0:
-            raise argparse.ArgumentTypeError(f"must be a positive number of {what}, not {value}")
+        if not 0 < number <= _LARGEST[what]:
+            raise argparse.ArgumentTypeError(
+                f"must be a positive number of {what}, at most {_LARGEST[what]:,}, not {value}"
+            )
         return number
 
     return parse
@@ -90,6 +95,7 @@ def proxy_main(args: argparse.Namespace) -> int:
     from contract.mock.faults import UnknownFaultError
     from contract.proxy.server import ProxyServer
     from contract.proxy.session import write_proxy_report
+    from contract.report.directory import check_report_dir
     from contract.report.verdict import RUN_EXIT, Verdict
     from contract.sites import UnknownSiteError
 
@@ -104,15 +110,11 @@ def proxy_main(args: argparse.Namespace) -> int:
         )
     except (UnknownSiteError, UnknownFaultError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    try:
-        args.report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write reports into {args.report_dir}: {exc.strerror or exc}"
-        ) from None
-    if not os.access(args.report_dir, os.W_OK):
-        raise UsageError(f"cannot write reports into {args.report_dir}: permission denied")
     server.bind_or_refuse()
+    try:  # after the address: a refused proxy creates no directory
+        check_report_dir(args.report_dir)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
     caught: list[str] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -148,6 +150,7 @@ def proxy_main(args: argparse.Namespace) -> int:
     print(
         f"\nstopped ({server.stopped_by}): {tally['forwarded']} request(s) forwarded, "
         f"{tally['judged']} judged, {tally['outside_contract']['requests']} outside the contract,"
+        f" {tally['transport_refusals']['requests']} refused by the site's transport limits,"
         f" {tally['unanswered']['requests']} unanswered"
     )
     print(f"reports: {', '.join(str(p) for p in written)}")

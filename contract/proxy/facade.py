@@ -11,6 +11,7 @@ from contract.proxy.forward import DEFAULT_TIMEOUT
 from contract.proxy.judge import LIVE_LIMIT, JudgedExchange
 from contract.proxy.server import ProxyServer
 from contract.proxy.session import write_proxy_report
+from contract.serving import TIMEOUTS, ConnectionTimeouts
 
 #: The latest exchanges a notebook shows.
 SHOWN_ROWS = 200
@@ -92,6 +93,7 @@ class ContractProxy:
         timeout: float = DEFAULT_TIMEOUT,
         mock_faults: Iterable[str] = (),
         live_limit: int = LIVE_LIMIT,
+        timeouts: ConnectionTimeouts = TIMEOUTS,
     ) -> None:
         self.server = ProxyServer(
             site,
@@ -100,6 +102,7 @@ class ContractProxy:
             timeout=timeout,
             mock_faults=mock_faults,
             live_limit=live_limit,
+            timeouts=timeouts,
         )
 
     def start(self) -> ContractProxy:

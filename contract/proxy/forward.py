@@ -18,8 +18,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 from yarl import URL
 
+from contract.mock.app import Reply
 from contract.proxy.judge import JudgedExchange, ProxyJudge
 from contract.spec import JSON_MEDIA_TYPE, load_contract
 
@@ -52,6 +54,13 @@ MAX_CONNECTIONS = 128
 AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 #: Longest response head line and field the proxy reads from the site.
 MAX_FIELD = 64 * 1024
+#: Every answer the proxy gives itself names it.
+SELF = "statuspage-contract proxy"
+_JSON = JSON_MEDIA_TYPE.encode()
+
+
+class Unforwardable(Exception):
+    """An answer of the site that HTTP/1.1 cannot carry to the client as it is."""
 
 
 class ProxyApp:
@@ -102,6 +111,10 @@ class ProxyApp:
         target = (scope.get("raw_path") or scope["path"].encode("latin-1")).decode("latin-1")
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")
+        if not target.startswith("/"):  # "*" or an authority: nothing of the site's
+            why = f"request target {target[:40]!r} is not a path; nothing was forwarded"
+            await self._refuse(send, self.contract.status.invalid, why)
+            return
         url = self._origin + target
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         headers = _as_dict(raw_headers)
@@ -127,12 +140,21 @@ class ProxyApp:
             self._judged(ticket, request, None, started, why)
             await self._refuse(send, HTTPStatus.BAD_GATEWAY, why)
             return
-        out = _answered_headers(resp_headers, len(raw))
+        try:
+            out = _answered_headers(status, resp_headers, len(raw), method)
+        except Unforwardable as exc:
+            why = f"the site's answer cannot be forwarded ({exc})"
+            self._judged(ticket, request, None, started, why)
+            await self._refuse(send, HTTPStatus.BAD_GATEWAY, why)
+            return
         # judged before it is answered: a client that got its answer finds it in the report,
         # and a client's next call is judged after this one
         self._judged(ticket, request, (status, _as_dict(resp_headers), raw), started, None)
-        await send({"type": "http.response.start", "status": status, "headers": out})
-        await send({"type": "http.response.body", "body": raw})
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            await send({"type": "http.response.body", "body": raw})
+        except Exception as exc:  # a last guard: never a traceback; the report names it
+            self.judge.failed_to_judge(method, f"answer not sent: {type(exc).__name__}")
 
     async def _forward(
         self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
@@ -173,15 +195,17 @@ class ProxyApp:
         if self.after is not None:
             self.after(judged)
 
-    async def _refuse(self, send: Send, status: HTTPStatus, message: str) -> None:
+    def error(self, status: int, message: str) -> Reply:
+        """The proxy's own answer: the contract's error envelope, naming the proxy (also the
+        HTTP layer's refusals: contract.mock.protocol)."""
+        body = self.contract.error_envelope(f"{SELF}: {message}")
+        return Reply(int(status), body, _JSON)
+
+    async def _refuse(self, send: Send, status: int, message: str) -> None:
         """The proxy's own answer when the site gave none: the contract's error envelope."""
-        body = self.contract.error_envelope(f"statuspage-contract proxy: {message}")
-        headers = [
-            (b"content-type", JSON_MEDIA_TYPE.encode()),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": int(status), "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        reply = self.error(status, message)
+        await send({"type": "http.response.start", "status": reply.status, "headers": reply.head()})
+        await send({"type": "http.response.body", "body": reply.body})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -224,18 +248,35 @@ def _as_dict(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
-def _answered_headers(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+def _answered_headers(
+    status: int, headers: list[tuple[bytes, bytes]], length: int, method: str
+) -> list[tuple[bytes, bytes]]:
     """The site's headers as the client gets them: less the hop-by-hop ones, with a
-    Content-Length (the body is sent whole)."""
+    Content-Length (the body is sent whole). Unforwardable when HTTP/1.1 cannot carry the
+    answer: a status that is no final three-digit one, a control character in a field."""
+    if not 200 <= status <= 599:
+        raise Unforwardable(f"status {status} is not a final HTTP status")
     out = []
-    sized = False
+    sized = None
     for key, value in headers:
         name = key.lower()
         if name not in HOP_BY_HOP:
             out.append((key, value))
-            sized = sized or name == b"content-length"
-    if not sized:
+            if name == b"content-length":
+                sized = value
+    # one search of all names and one of all values: uvicorn refuses what these find
+    if HEADER_RE.search(b"".join(k for k, _ in out)):
+        raise Unforwardable("a header name with a character HTTP does not allow")
+    if HEADER_VALUE_RE.search(b"\t".join(v for _, v in out)):
+        raise Unforwardable("a header value with a control character")
+    if sized is None:
         out.append((b"content-length", b"%d" % length))
+    elif method != "HEAD" and sized.strip() != b"%d" % length:
+        # a bodiless answer (1xx, 204, 304) sized for what a GET would get: what is sent is
+        # framed by what it has (none), as uvicorn cannot send a length it does not send
+        if length:
+            raise Unforwardable("a body that is not as long as its Content-Length")
+        out = [(k, v) for k, v in out if k.lower() != b"content-length"]
     return out
 
 

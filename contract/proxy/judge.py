@@ -52,6 +52,7 @@ class JudgedExchange:
     passed: tuple[str, ...] = ()
     violations: tuple[tuple[str, str], ...] = ()  # (rule, message)
     upstream_error: str | None = None
+    transport_refusal: bool = False  # a 408, 413, 414 or 431: judged by no rule
 
     @property
     def outside_contract(self) -> bool:
@@ -61,6 +62,8 @@ class JudgedExchange:
     def verdict(self) -> str:
         if self.upstream_error:
             return f"no answer: {self.upstream_error}"
+        if self.transport_refusal:
+            return f"refused by the site's transport limits ({self.status})"
         if self.operation is None:
             return "outside the contract"
         if self.violations:
@@ -91,6 +94,7 @@ class Tally:
     violating: int = 0
     outside: int = 0
     outside_paths: Counter[str] = field(default_factory=Counter)
+    transport_refusals: Counter[int] = field(default_factory=Counter)  # by status
     upstream_errors: Counter[tuple[str, str]] = field(default_factory=Counter)
     judge_errors: Counter[str] = field(default_factory=Counter)
 
@@ -119,6 +123,7 @@ class ProxyJudge:
         # derived once: the contract's properties compute them again on every call
         self._account_path = self.contract.account_path
         self._labels = {m: self.contract.operation(m).label for m in self.contract.operations}
+        self._protective = self.contract.protective_statuses
         #: The api_key (or None) of request bodies seen before (up to MEMO_BODY bytes): a
         #: client sends the same body again and again. Called from the event loop only.
         self._secret_of: OrderedDict[bytes, str | None] = OrderedDict()
@@ -178,7 +183,8 @@ class ProxyJudge:
         path = urlsplit(url).path
         operation = self.operation_of(method, path)
         status = response[0] if response else None
-        seq = self.sequence.end(ticket, method, status) if operation else []
+        refused = status in self._protective  # the site's transport limits, not the contract
+        seq = self.sequence.end(ticket, method, None if refused else status) if operation else []
         passed: list[str] = []
         violations: list[tuple[str, str]] = []
         exchange: Exchange | None = None
@@ -198,7 +204,7 @@ class ProxyJudge:
             )
             self.recorder.record_exchange(exchange)
         results: list[tuple[str, Finding | None]] = []
-        if exchange is not None and operation is not None:
+        if exchange is not None and operation is not None and not refused:
             results += self._response_rules(exchange)
             results += self.request_rules.judge(method, req_headers, body, exchange.status)
             results += seq
@@ -211,7 +217,7 @@ class ProxyJudge:
         if passed:
             self.recorder.passed_each(passed)
         return self._keep(
-            method, path, operation, status, elapsed, passed, violations, upstream_error
+            method, path, operation, status, elapsed, passed, violations, upstream_error, refused
         )
 
     def _replay_refs(self, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -263,6 +269,7 @@ class ProxyJudge:
         passed: list[str],
         violations: list[tuple[str, str]],
         upstream_error: str | None,
+        refused: bool = False,
     ) -> JudgedExchange:
         shown = redact(path)[:PATH_PREVIEW]
         with self.lock:
@@ -270,6 +277,8 @@ class ProxyJudge:
             t.forwarded += 1
             if upstream_error is not None:
                 t.upstream_errors[(operation or "outside the contract", upstream_error)] += 1
+            elif refused:
+                t.transport_refusals[status or 0] += 1
             elif operation is None:
                 t.outside += 1
                 where = f"{method[:16]} {shown}"
@@ -292,6 +301,7 @@ class ProxyJudge:
                 tuple(passed),
                 tuple(violations),
                 upstream_error,
+                refused,
             )
             self.live.append(judged)
         return judged

@@ -4,6 +4,7 @@ foreground, in front of a site (the embedded mock is started behind it when aske
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from collections.abc import Iterable
@@ -11,17 +12,26 @@ from typing import Any
 
 import uvicorn
 
+from contract.mock.protocol import MockHttpProtocol
 from contract.mock.server import MockSite
 from contract.proxy.forward import DEFAULT_TIMEOUT, ProxyApp
 from contract.proxy.judge import LIVE_LIMIT, JudgedExchange, ProxyJudge
 from contract.proxy.session import build_proxy_report
 from contract.redact import SECRETS, redact
-from contract.serving import ThreadedServer
+from contract.serving import TIMEOUTS, ConnectionTimeouts, ThreadedServer
 from contract.sites import resolve_site
 
 #: Seconds ``start()`` waits for the server to serve.
 #: Seconds ``stop()`` lets requests in progress finish.
 GRACEFUL_STOP = 3
+
+
+class ProxyHttpProtocol(MockHttpProtocol):
+    """The mock's HTTP layer (timeouts, refusals with the envelope) with room for what a
+    client may send a site: longer request targets and heads than the mock accepts."""
+
+    max_url_bytes, max_headers, max_head_bytes = 64 * 1024, 256, 256 * 1024
+    log = logging.getLogger("statuspage_contract.proxy.http")
 
 
 class ProxyServer(ThreadedServer):
@@ -40,6 +50,7 @@ class ProxyServer(ThreadedServer):
         mock_faults: Iterable[str] = (),
         max_requests: int | None = None,
         live_limit: int = LIVE_LIMIT,
+        timeouts: ConnectionTimeouts = TIMEOUTS,
     ) -> None:
         self.site = resolve_site(site)  # raises UnknownSiteError
         faults = tuple(mock_faults)
@@ -48,6 +59,7 @@ class ProxyServer(ThreadedServer):
         self.mock = MockSite(faults=faults) if self.site.is_mock else None
         self._init_serving(host, port)
         self.timeout = timeout
+        self.timeouts = timeouts  # how long a client may take (contract.serving)
         self.max_requests = max_requests
         self.judge = ProxyJudge(live_limit)
         self.stopped_by = "on demand"
@@ -115,7 +127,7 @@ class ProxyServer(ThreadedServer):
         self.bind()
         assert self._socket is not None
         app = ProxyApp(self.upstream, self.judge, timeout=self.timeout, after=self._after)
-        config = uvicorn_config(app)
+        config = uvicorn_config(app, self.timeouts)
         self._server = uvicorn.Server(config)
         return self._server, self._socket
 
@@ -132,12 +144,12 @@ class ProxyServer(ThreadedServer):
         )
 
 
-def uvicorn_config(app: Any) -> uvicorn.Config:
+def uvicorn_config(app: Any, timeouts: ConnectionTimeouts = TIMEOUTS) -> uvicorn.Config:
     """How uvicorn serves the proxy (shared with the benchmarks' bare forwarder)."""
     return uvicorn.Config(
         app,
         loop="auto",  # uvloop when installed
-        http="auto",  # httptools when installed
+        http=ProxyHttpProtocol.configured(timeouts),  # httptools, timeouts, JSON refusals
         ws="none",
         lifespan="on",  # closes the upstream connection pool on shutdown
         interface="asgi3",
@@ -146,7 +158,7 @@ def uvicorn_config(app: Any) -> uvicorn.Config:
         proxy_headers=False,
         server_header=False,  # the site's own headers only
         date_header=False,
-        timeout_keep_alive=30,
+        timeout_keep_alive=int(timeouts.keep_alive),  # the protocol's value counts
         timeout_graceful_shutdown=GRACEFUL_STOP,
         backlog=1024,
     )

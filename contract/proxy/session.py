@@ -56,6 +56,7 @@ def build_proxy_report(
         forwarded, judged = tally.forwarded, tally.judged
         conforming, violating = tally.conforming, tally.violating
         outside, outside_paths = tally.outside, dict(tally.outside_paths.most_common())
+        refusals = {str(code): n for code, n in sorted(tally.transport_refusals.items())}
         unanswered = dict(tally.upstream_errors)
         unjudged = dict(tally.judge_errors)
         report = build_report(
@@ -82,6 +83,8 @@ def build_proxy_report(
         "forwarded": forwarded,
         "judged": judged,
         "outside_contract": {"requests": outside, "by_path": outside_paths},
+        # the site's protective answers (408, 413, 414, 431): what they are, judged by no rule
+        "transport_refusals": {"requests": sum(refusals.values()), "by_status": refusals},
         "unanswered": {"requests": sum(unanswered.values()), "by_reason": errors},
         "not_judged": sum(unjudged.values()),
     }

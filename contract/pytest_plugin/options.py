@@ -7,6 +7,7 @@ Only the standard library is imported here, so ``statuspage-contract --help`` st
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,11 @@ PROFILE_NAMES = ("fast", "ci", "thorough")
 LIVE_BUDGETS = {"fast": 1500, "ci": 2000, "thorough": 12000}
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RATE_WAIT = 60.0
+#: The largest values the numeric options accept: beyond them a value is a typo (a run of a
+#: day per request, a billion examples), and some would overflow a timer or a socket timeout.
+MAX_SECONDS = 86_400.0
+MAX_EXAMPLES = 1_000_000
+MAX_COUNT = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,16 @@ OPTIONS: tuple[Option, ...] = (
         },
     ),
     Option(
+        "--contract-waivers",
+        {
+            "metavar": "FILE",
+            "help": "TOML waivers, as for 'gate': a waived rule's failure or absence does not "
+            "decide the verdict; the reports record the waivers applied, so every output and "
+            "the gate decide alike",
+        },
+        run_flag="--waivers",
+    ),
+    Option(
         "--mock-fault",
         {
             "action": "append",
@@ -170,14 +186,38 @@ def check(get: Callable[[str], Any]) -> list[str]:
         raise OptionError(str(exc)) from None
     if get("mock_fault") and sites != [MOCK]:
         raise OptionError("--mock-fault applies to --site mock only")
+    if get("contract_waivers") is not None:
+        run_waivers(get("contract_waivers"))
     budget = get("request_budget")
-    if budget is not None and budget < 0:
-        raise OptionError("--request-budget must be 0 (unlimited) or more")
+    if budget is not None and not 0 <= budget <= MAX_COUNT:
+        raise OptionError(f"--request-budget must be 0 (unlimited) to {MAX_COUNT:,}, not {budget}")
     examples = get("contract_examples")
-    if examples is not None and examples < 1:
-        raise OptionError("--examples must be at least 1")
-    if get("request_timeout") <= 0:
-        raise OptionError("--request-timeout must be more than 0 seconds")
-    if get("max_rate_wait") < 0:
-        raise OptionError("--max-rate-wait must be 0 or more seconds")
+    if examples is not None and not 1 <= examples <= MAX_EXAMPLES:
+        raise OptionError(f"--examples must be 1 to {MAX_EXAMPLES:,}, not {examples}")
+    timeout = get("request_timeout")
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_SECONDS):
+        raise OptionError(
+            f"--request-timeout must be more than 0 and at most {MAX_SECONDS:g} seconds,"
+            f" not {timeout:g}"
+        )
+    wait = get("max_rate_wait")
+    if not (math.isfinite(wait) and 0 <= wait <= MAX_SECONDS):
+        raise OptionError(f"--max-rate-wait must be 0 to {MAX_SECONDS:g} seconds, not {wait:g}")
     return sites
+
+
+def run_waivers(path: str) -> list[dict[str, Any]]:
+    """The waivers of a ``--waivers`` file in force today, as a report records them (see
+    contract.gate.waivers.Waiver.to_dict); a file that cannot be used is an OptionError."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from contract.errors import GateInputError
+    from contract.gate.waivers import load_waivers
+
+    try:
+        waivers = load_waivers(Path(path))
+    except GateInputError as exc:
+        raise OptionError(str(exc)) from None
+    today = datetime.now(UTC).date()
+    return [w.to_dict() for w in waivers if not w.expired(today)]

@@ -9,21 +9,28 @@ in parallel; each worker sends its per-site reports to the controller, which wri
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings
 
-from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
+from contract.http.client import BudgetExhausted, SiteUnreachable
 from contract.live.preflight import (
     ABORTED_MID_RUN,
     sigterm_as_interrupt,
 )
 from contract.live.safety import RunAborted
-from contract.mock.server import MockSite
 from contract.profiles import PROFILES, SAFE_SETTINGS
+from contract.pytest_plugin.fixtures import (  # noqa: F401  (registered with the plugin)
+    contract_client,
+    contract_guard,
+    contract_mock_site,
+    contract_run,
+    contract_site_name,
+    contract_target,
+)
 from contract.pytest_plugin.options import PROFILE_NAMES, OptionError, add_pytest_options
 from contract.pytest_plugin.options import check as check_options
 from contract.pytest_plugin.session import (
@@ -33,11 +40,16 @@ from contract.pytest_plugin.session import (
     contract_session,
 )
 from contract.redact import SECRETS, redact
-from contract.report.console import finding_lines
+from contract.report.build import JUNIT_NAME
+from contract.report.console import decision_line, finding_lines
+from contract.report.directory import claim_report_dir
+from contract.report.presentation import collapse_repeats
 from contract.rules import ContractViolation
 from contract.sites import resolve_site
 from contract.suite import SUITE_DIR, order_for_the_mock
-from contract.target import Target, TargetError
+
+#: The top contract-report.json and its text, written last (pytest_unconfigure).
+_LAST_FILE = pytest.StashKey[tuple[Path, str]]()
 
 for _name, _values in PROFILES.items():
     settings.register_profile(f"statuspage-{_name}", **SAFE_SETTINGS, **_values)
@@ -85,8 +97,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mutating: creates, changes or deletes an account")
     config.addinivalue_line("markers", "mock_only: needs the embedded mock's private controls")
     config.addinivalue_line("markers", "slow: thorough runs, excluded by default")
-    try:  # validate before anything is sent, so a usage error is one clear line
+    report_dir = report_dir_of(config)
+    wants_junit = report_dir is not None and _selects_suite(config)
+    claims = wants_junit and not hasattr(config, "workerinput")
+
+    def check() -> None:  # before anything is sent, so a usage error is one clear line
         check_options(lambda dest: config.getoption(dest, None))
+
+    try:  # an existing report folder first: even a refused run leaves no earlier verdict
+        if claims:
+            assert report_dir is not None
+            report_dir, _ = claim_report_dir(report_dir, check)
+        else:
+            check()
     except OptionError as exc:
         raise pytest.UsageError(str(exc)) from None
     session = ContractSession(config)
@@ -101,14 +124,10 @@ def pytest_configure(config: pytest.Config) -> None:
             max_examples=examples,
         )
         settings.load_profile("statuspage-custom")
-    report_dir = report_dir_of(config)
-    wants_junit = report_dir is not None and _selects_suite(config)
     if wants_junit and not hasattr(config, "workerinput"):
         assert report_dir is not None
-        _remove_stale_reports(report_dir)
         if not config.option.xmlpath:
-            report_dir.mkdir(parents=True, exist_ok=True)
-            config.option.xmlpath = str(report_dir / "junit.xml")
+            config.option.xmlpath = str(report_dir / JUNIT_NAME)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -118,6 +137,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    last = config.stash.get(_LAST_FILE, None)
+    if last is not None:  # after junit.xml: the report the gate reads is the last file written
+        from contract.report.build import write_files
+
+        del config.stash[_LAST_FILE]
+        write_files([last])
     cs = config.stash.get(SESSION_KEY, None)
     if cs is not None and cs.old_sigterm is not None:
         import signal
@@ -149,15 +174,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     session.current_test = item.nodeid
     for run in session.runs.values():
         run.recorder.current_test = item.nodeid
-
-
-def _skip_if_not_allowed(item: pytest.Item, target: Target) -> None:
-    if item.get_closest_marker("mock_only") and not target.is_mock:
-        pytest.skip(f"needs the embedded mock's controls; {target.name} is not the mock")
-    if item.get_closest_marker("mutating"):
-        reason = target.mutation_skip_reason
-        if reason:
-            pytest.skip(reason)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -215,14 +231,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reports += cs.worker_reports
     if not reports and _selects_suite(session.config):  # nothing ran: say so, never go stale
         reports = [_nothing_tested(cs, site, int(exitstatus)) for site in cs.sites]
-    _junit_properties(session.config, reports)
-    from contract.report.build import merge_same_site, write_all
+    from contract.report.build import merge_same_site, render_all, write_files
 
     cs.final_reports = merge_same_site(reports)
+    _junit_properties(session.config, cs.final_reports)
     report_dir = report_dir_of(session.config)
     if report_dir is None or not reports:
         return
-    cs.written = write_all(cs.final_reports, report_dir, multi_site=cs.multi_site)
+    files = render_all(cs.final_reports, report_dir, multi_site=cs.multi_site)
+    # Everything but the top contract-report.json now; that one replaces the unfinished
+    # marker in pytest_unconfigure, once pytest has written junit.xml too.
+    cs.written = [*write_files(files[:-1]), files[-1][0]]
+    session.config.stash[_LAST_FILE] = files[-1]
 
 
 def _utf8(text: str) -> bool:
@@ -239,16 +259,9 @@ def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str
 
     run = SiteRun(site, finished=time.time())
     run.target_info = {"site": site, "base_url": ""}
-    return build_report(run, profile=cs.profile, seed=cs.seed, exitstatus=exitstatus)
-
-
-def _remove_stale_reports(report_dir: Path) -> None:
-    """Delete the reports an earlier run left, so a run that writes none leaves none."""
-    from contract.report.build import REPORT_FILES
-
-    for folder in (report_dir, *(p for p in report_dir.glob("*") if p.is_dir())):
-        for name in REPORT_FILES:
-            (folder / name).unlink(missing_ok=True)
+    return build_report(
+        run, profile=cs.profile, seed=cs.seed, exitstatus=exitstatus, waivers=cs.waivers
+    )
 
 
 def _junit_properties(config: pytest.Config, reports: list[dict[str, Any]]) -> None:
@@ -265,6 +278,24 @@ def _junit_properties(config: pytest.Config, reports: list[dict[str, Any]]) -> N
         for key in ("aborted", "left_behind"):
             if run.get(key):
                 xml.add_global_property(f"statuspage-contract.{key}", redact(run[key]))
+    if not reports:
+        return
+    from contract.report.build import combine
+
+    # the one decision, as the console's last line and every other report say it
+    whole = reports[0] if len(reports) == 1 else combine(reports)
+    decision = whole["decision"]
+    line = decision_line(decision, several=len(reports) > 1)
+    xml.add_global_property("statuspage-contract.decision", redact(line))
+    waivers = sorted(
+        {
+            f"{w['rule']}" + (f" on {w['site']}" if w.get("site") else "")
+            for r in reports
+            for w in r["run"].get("waivers") or ()
+        }
+    )
+    if waivers:
+        xml.add_global_property("statuspage-contract.waivers", ", ".join(waivers))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -297,68 +328,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"{run['requests']} requests; profile {run['hypothesis_profile']}"
         )
         terminalreporter.write_line(f"  {decision.reason}")
-        for event in run.get("safety_events") or ():
+        for event in collapse_repeats(run.get("safety_events") or ()):
             terminalreporter.write_line(f"  state change: {event}")
         for line in finding_lines(report):
             terminalreporter.write_line(f"  {line}")
     for path in cs.written:
         terminalreporter.write_line(f"report: {path}")
-
-
-# -- fixtures -----------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def contract_run(request: pytest.FixtureRequest) -> ContractSession:
-    """The process's contract state (per-site runs, recorders, settings)."""
-    return contract_session(request.config)
-
-
-@pytest.fixture(scope="session")
-def contract_site_name(request: pytest.FixtureRequest, contract_run: ContractSession) -> str:
-    """The site under test (parametrised when several sites are asked for)."""
-    return str(getattr(request, "param", contract_run.sites[0]))
-
-
-@pytest.fixture(scope="session")
-def contract_target(contract_site_name: str, contract_run: ContractSession) -> Iterator[Target]:
-    """The site under test, opened (and for the mock, started) once per session and site."""
-    try:
-        run = contract_run.open(contract_site_name)
-    except TargetError as exc:
-        pytest.exit(f"usage error: {exc}", returncode=4)
-    assert run.target is not None
-    yield run.target
-    contract_run.close(run)
-
-
-@pytest.fixture(scope="session")
-def contract_client(
-    contract_target: Target, contract_run: ContractSession, contract_site_name: str
-) -> ContractClient:
-    """A checking client for the target's account operations."""
-    run = contract_run.run_for(contract_site_name)
-    assert run.client is not None
-    return run.client
-
-
-@pytest.fixture
-def contract_guard(
-    request: pytest.FixtureRequest,
-    contract_target: Target,
-    contract_run: ContractSession,
-    contract_site_name: str,
-) -> None:
-    """Applies the safety markers (mutating, mock_only) once the target is known, and stops
-    a site's tests once its run was aborted."""
-    aborted = contract_run.run_for(contract_site_name).aborted
-    if aborted:
-        pytest.skip(aborted)
-    _skip_if_not_allowed(request.node, contract_target)
-
-
-@pytest.fixture
-def contract_mock_site(contract_target: Target) -> Iterator[MockSite]:
-    """The embedded mock's controls (skips on other sites); restores its settings after."""
-    if contract_target.mock is None:
-        pytest.skip(f"needs the embedded mock's controls; {contract_target.name} is not the mock")
-    yield contract_target.mock
-    contract_target.mock.set_rate_limit(None)

@@ -21,7 +21,7 @@ from contract.http.client import ContractClient
 from contract.http.recorder import Recorder, mock_replay
 from contract.live.preflight import cleanup, preflight, signals_deferred, undo_effect
 from contract.live.safety import Ownership, State
-from contract.pytest_plugin.options import LIVE_BUDGETS
+from contract.pytest_plugin.options import LIVE_BUDGETS, run_waivers
 from contract.sites import expand_sites
 from contract.target import Target, open_target
 
@@ -72,6 +72,9 @@ class ContractSession:
         self.current_test: str | None = None
         self.session: pytest.Session | None = None
         self.old_sigterm: Any = None
+        #: The waivers in force (``--waivers``), recorded in every report this session builds.
+        chosen = config.getoption("contract_waivers", None)
+        self.waivers: list[dict[str, Any]] = run_waivers(chosen) if chosen else []
 
     @property
     def multi_site(self) -> bool:
@@ -181,7 +184,13 @@ class ContractSession:
         from contract.report.build import build_report
 
         return [
-            build_report(run, profile=self.profile, seed=self.seed, exitstatus=exitstatus)
+            build_report(
+                run,
+                profile=self.profile,
+                seed=self.seed,
+                exitstatus=exitstatus,
+                waivers=self.waivers,
+            )
             for run in self.runs.values()
             if run.target_info is not None
         ]

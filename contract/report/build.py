@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from contract import __version__
 from contract.redact import SECRETS, redact
+from contract.report.presentation import collapse_repeats
 
 if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
     from contract.http.recorder import Recorder
@@ -37,17 +40,34 @@ REPORT_VERSION = 1
 JSON_NAME = "contract-report.json"
 HTML_NAME = "contract-report.html"
 SUMMARY_NAME = "summary.md"
-#: What can become of one edge input (the report's edges table counts each per category).
+JUNIT_NAME = "junit.xml"
 #: Every file a run writes into its report folder (junit.xml is pytest's own).
 REPORT_FILES = (JSON_NAME, HTML_NAME, SUMMARY_NAME)
+#: What a run removes before it starts: every report an earlier run may have left.
+STALE_FILES = (*REPORT_FILES, JUNIT_NAME)
+#: ``kind`` of the marker a run puts in place of contract-report.json until its reports are
+#: written: the gate refuses it (no decision), so a refused, aborted or killed run never
+#: leaves an earlier run's verdict behind.
+UNFINISHED_KIND = "unfinished"
+#: Prefix of the scratch folders a run keeps in its report folder (removed by the next run
+#: if a kill left one).
+SCRATCH_PREFIX = ".scratch-"
 
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
-def build_report(run: RunRecord, *, profile: str, seed: Any, exitstatus: int) -> dict[str, Any]:
-    """The machine-readable report of one site's run."""
+def build_report(
+    run: RunRecord,
+    *,
+    profile: str,
+    seed: Any,
+    exitstatus: int,
+    waivers: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The machine-readable report of one site's run (``waivers``: those in force for the run,
+    as ``Waiver.to_dict`` gives them; the report records those that cover its site)."""
     from contract.rules import site_kind
     from contract.spec import load_contract  # here: `gate` reads reports without the contract
 
@@ -89,8 +109,9 @@ def build_report(run: RunRecord, *, profile: str, seed: Any, exitstatus: int) ->
             "aborted": run.aborted,
             "left_behind": run.left_behind,
             "account_at_preflight": info.get("account_at_preflight"),
-            "safety_events": info.get("safety_events", []),
+            "safety_events": collapse_repeats(info.get("safety_events", [])),
             "budget_spent": info.get("budget_spent"),
+            "waivers": [dict(w) for w in waivers if w.get("site") in (None, site)],
             "pytest_exit_status": exitstatus,
         },
         "rules": rec.rules_summary(site_kind(site)),
@@ -134,10 +155,16 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
         run["duration_seconds"] = max(run["duration_seconds"], other["duration_seconds"])
         run["requests"] += other["requests"]
         run["complete"] = run["complete"] and other["complete"]
+        # the worst worker's status (0 passed, 1 tests failed, 2+ interrupted or errors)
+        statuses = [r["pytest_exit_status"] for r in (run, other) if "pytest_exit_status" in r]
+        if statuses:
+            run["pytest_exit_status"] = max(statuses)
         run["aborted"] = run["aborted"] or other["aborted"]
         run["budget_spent"] = run.get("budget_spent") or other.get("budget_spent")
         run["left_behind"] = run.get("left_behind") or other.get("left_behind")
-        run["safety_events"] = run.get("safety_events", []) + other.get("safety_events", [])
+        run["safety_events"] = collapse_repeats(
+            run.get("safety_events", []) + other.get("safety_events", [])
+        )
         for name, rule in report["rules"].items():
             mine = into["rules"][name]
             for key in ("passed", "failed", "skipped"):
@@ -188,23 +215,106 @@ def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it (named so that the next
+    run's :func:`begin_run` removes it if a kill left it), then one rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def unfinished_marker(reason: str) -> dict[str, Any]:
+    """What stands in contract-report.json while a run has not written its reports."""
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "kind": UNFINISHED_KIND,
+        "verdict": "failed",
+        "unfinished": {"since": _iso(time.time()), "pid": os.getpid(), "reason": reason},
+    }
+
+
+#: The marker's reason while the run is under way (or after it was killed).
+UNDER_WAY = (
+    "the run writing this report has not finished: it is still running, or it was killed or "
+    "stopped before it could write its reports"
+)
+
+
+def mark_unfinished(report_dir: Path, reason: str = UNDER_WAY) -> None:
+    """Put the unfinished marker, with ``reason``, in place of ``report_dir``'s report."""
+    _atomic_write(report_dir / JSON_NAME, json.dumps(unfinished_marker(redact(reason))) + "\n")
+
+
+def _is_stale(entry: Path) -> bool:
+    name = entry.name
+    return name in STALE_FILES or any(name.startswith(f".{n}.") for n in STALE_FILES)
+
+
+def begin_run(report_dir: Path) -> None:
+    """Before a run may be refused, stopped or killed: no earlier report survives in
+    ``report_dir`` or its per-site folders, only the unfinished marker (which the gate
+    refuses) until :func:`write_all` has written every new file.
+
+    First every contract-report.json becomes the marker (one atomic rename each), then
+    every other report file and interrupted write goes, then the per-site markers:
+    whenever the run dies, the gate finds no decision, never the previous one.
+    Raises OSError when the folder cannot be made or written."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    folders = [report_dir, *(p for p in sorted(report_dir.iterdir()) if _plain_dir(p))]
+    for folder in folders:
+        if folder == report_dir or (folder / JSON_NAME).exists():
+            mark_unfinished(folder)
+    for folder in folders:
+        for entry in list(folder.iterdir()):
+            if entry.name != JSON_NAME and _is_stale(entry) and not entry.is_dir():
+                entry.unlink(missing_ok=True)
+    for folder in folders[1:]:
+        (folder / JSON_NAME).unlink(missing_ok=True)
+
+
+def remove_scratch(report_dir: Path) -> None:
+    """Remove the scratch folders (:data:`SCRATCH_PREFIX`) a killed run left in
+    ``report_dir``; ``run`` calls it before it makes its own."""
+    for entry in report_dir.glob(f"{SCRATCH_PREFIX}*"):
+        if _plain_dir(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _plain_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 def write_all(reports: list[dict[str, Any]], report_dir: Path, *, multi_site: bool) -> list[Path]:
     """Write one site's reports into ``report_dir``, or with several sites one folder per
-    site plus the combined report at the top."""
+    site plus the combined report at the top; the top contract-report.json last."""
+    return write_files(render_all(reports, report_dir, multi_site=multi_site))
+
+
+def render_all(
+    reports: list[dict[str, Any]], report_dir: Path, *, multi_site: bool
+) -> list[tuple[Path, str]]:
+    """Every file :func:`write_all` writes, with its text, in the order to write them: the
+    top contract-report.json (which replaces the unfinished marker) comes last."""
     reports = merge_same_site(reports)
     if not multi_site and len(reports) == 1:
-        return write_reports(reports[0], report_dir)
-    written: list[Path] = []
+        return render_reports(reports[0], report_dir)
+    files: list[tuple[Path, str]] = []
     for report in reports:
-        written += write_reports(report, report_dir / site_dir_name(report["run"]["site"]))
-    return written + write_reports(combine(reports), report_dir)
+        files += render_reports(report, report_dir / site_dir_name(report["run"]["site"]))
+    return files + render_reports(combine(reports), report_dir)
+
+
+def write_files(files: list[tuple[Path, str]]) -> list[Path]:
+    """Write each (path, text), atomically, in order; the paths written."""
+    for path, text in files:
+        _atomic_write(path, text)
+    return [path for path, _ in files]
 
 
 def site_dir_name(site: str) -> str:
@@ -213,18 +323,21 @@ def site_dir_name(site: str) -> str:
 
 def write_reports(report: dict[str, Any], report_dir: Path) -> list[Path]:
     """Write every report format into ``report_dir``; returns the paths written."""
+    return write_files(render_reports(report, report_dir))
+
+
+def render_reports(report: dict[str, Any], report_dir: Path) -> list[tuple[Path, str]]:
+    """Every report format of one report, with its text; contract-report.json last, so that
+    the JSON the gate reads never stands beside another run's HTML or summary."""
     text = json.dumps(SECRETS.redact_tree(report), indent=2, ensure_ascii=False)
     leaks = SECRETS.leaks(text)
     if leaks:  # pragma: no cover - redact() makes this impossible; fail closed anyway
         raise RuntimeError("refusing to write a report that contains a secret")
-    path = report_dir / JSON_NAME
-    _atomic_write(path, text + "\n")
-    written = [path]
     from contract.report.html import render_html  # Jinja2: only to write reports
     from contract.report.markdown import render_markdown
 
-    for name, render in ((HTML_NAME, render_html), (SUMMARY_NAME, render_markdown)):
-        target = report_dir / name
-        _atomic_write(target, redact(render(report)))
-        written.append(target)
-    return written
+    files = [
+        (report_dir / name, redact(render(report)))
+        for name, render in ((HTML_NAME, render_html), (SUMMARY_NAME, render_markdown))
+    ]
+    return [*files, (report_dir / JSON_NAME, text + "\n")]

@@ -10,10 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract.report.presentation import shorten
+from contract.report.build import HTML_NAME
+from contract.report.presentation import elide, shorten
 
 #: Distinct messages shown per rule (the HTML report has them all, up to its cap).
 PER_RULE = 3
+#: The longest line of a reproduction on the console, and the most lines of one.
+LINE_LIMIT = 600
+REPRO_LINES = 12
+
+
+def decision_line(decision: Mapping[str, Any], *, several: bool = False) -> str:
+    """The decision in one line, as the run's last line and junit.xml's property say it:
+    ``VERDICT: reason`` (``VERDICT on SITE: reason`` for the deciding site of several)."""
+    where = f" on {decision.get('site')}" if several else ""
+    return f"{decision.get('verdict')}{where}: {decision.get('reason')}"
 
 
 def finding_lines(report: Mapping[str, Any]) -> list[str]:
@@ -54,12 +65,19 @@ def _one(failure: Mapping[str, Any], *, script: bool = True) -> list[str]:
         body = shorten(body, 160)
         out.append(f"    first response: {response.get('status')} {body}")
     reproduction = str(failure.get("reproduction") or "")
-    if "\n" in reproduction and script:  # a sequence, or the command that serves the site
-        out.append("    reproduce (bash):")
-        out += [f"      {line}" for line in reproduction.splitlines()]
-    elif "\n" in reproduction:  # one script per rule is enough on the console
+    if "\n" in reproduction and not script:  # one script per rule is enough on the console
         lines = len(reproduction.splitlines())
-        out.append(f"    reproduce: a {lines}-line bash script (in contract-report.html)")
+        out.append(f"    reproduce: a {lines}-line bash script (in {HTML_NAME})")
     elif reproduction:
-        out.append(f"    reproduce: {reproduction}")
+        out += _reproduction(reproduction)
     return out
+
+
+def _reproduction(text: str) -> list[str]:
+    """The reproduction, each line at most :data:`LINE_LIMIT` characters (a long body is
+    elided with its size; the HTML report has it whole), at most :data:`REPRO_LINES` lines."""
+    lines = text.splitlines() or [""]
+    shown = [elide(line, LINE_LIMIT, HTML_NAME) for line in lines[:REPRO_LINES]]
+    if len(lines) > REPRO_LINES:
+        shown.append(f"... {len(lines) - REPRO_LINES} more line(s): see {HTML_NAME}")
+    return [f"    reproduce: {shown[0]}", *(f"      {line}" for line in shown[1:])]

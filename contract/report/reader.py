@@ -6,84 +6,36 @@ An untrustworthy report raises :class:`contract.errors.GateInputError` (one line
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from contract.errors import GateInputError
-from contract.report.build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION
+from contract.report.build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION, UNFINISHED_KIND
+from contract.report.invariants import check_site, check_site_identity
 from contract.report.outcomes import EDGE_OUTCOMES
-from contract.report.verdict import Verdict, decide_site
+from contract.report.recorded_decision import check_combined
+from contract.report.strict_json import load_json
+from contract.report.strict_json import need as _shape
 
 COMBINED_KIND = "combined"
 RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
-
-
-def read_input(path: Path, what: str) -> bytes:
-    """The bytes of an input file, or a one-line GateInputError saying why not."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise GateInputError(f"{what} {path} does not exist") from None
-    except IsADirectoryError:
-        raise GateInputError(f"{what} {path} is a directory") from None
-    except OSError as exc:
-        raise GateInputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
 def load_report(path: Path, what: str = "report") -> dict[str, Any]:
     """Read and validate a report (a report directory means its contract-report.json)."""
     if path.is_dir():
         path = path / JSON_NAME
-    raw = read_input(path, what)
-    if not raw.strip():
-        raise GateInputError(f"{what} {path} is empty")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise GateInputError(f"{what} {path} is not UTF-8 text, so not a JSON report") from None
-    try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except _StrictJSONError as exc:
-        raise GateInputError(f"{what} {path} is not strict JSON: {exc}") from None
-    except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
-            raise GateInputError(
-                f"{what} {path} is truncated: its JSON ends early (line {exc.lineno})"
-            ) from None
-        raise GateInputError(
-            f"{what} {path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except RecursionError:
-        raise GateInputError(f"{what} {path} is nested too deeply to be a report") from None
-    return validate_report(data, f"{what} {path}")
-
-
-class _StrictJSONError(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _StrictJSONError(f"the key {key!r} appears twice in one object")
-        seen[key] = value
-    return seen
-
-
-def _no_constant(name: str) -> Any:
-    raise _StrictJSONError(f"{name} is not a JSON number")
+    where = f"{what} {path}"
+    report = validate_report(load_json(path, what), where)
+    combined = is_combined(report)
+    for name, site in site_reports(report).items():  # a file names real sites (no labels)
+        check_site_identity(site["run"], f"{where}: site {name}" if combined else where)
+    return report
 
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _shape(ok: bool, where: str, message: str) -> None:
-    if not ok:
-        raise GateInputError(f"{where}: {message}")
 
 
 def _check_header(data: Any, where: str, *, required: bool) -> None:
@@ -164,6 +116,7 @@ def _validate_site(data: Any, where: str) -> None:
         "tests.errors_without_rule must be a list of test ids",
     )
     _check_consistency(data, where)
+    check_site(data, where)
 
 
 def _check_edges(edges: Any, where: str) -> None:
@@ -230,13 +183,6 @@ def _check_consistency(data: dict[str, Any], where: str) -> None:
         where,
         "run.complete is true, but the run says it was aborted",
     )
-    decision = decide_site(data)
-    _shape(
-        (data["verdict"] == "passed") == (decision.verdict is Verdict.HOLDS),
-        where,
-        f"verdict {data['verdict']!r} contradicts the rules and tests it records "
-        f"(recomputed: {decision.verdict.value})",
-    )
 
 
 def check_gateable(report: Mapping[str, Any], where: str) -> None:
@@ -260,6 +206,8 @@ def validate_report(data: Any, where: str = "report") -> dict[str, Any]:
     if kind is None:
         _validate_site(data, where)
         return dict(data)
+    if kind == UNFINISHED_KIND:
+        raise GateInputError(f"{where}: no decision to gate: {_unfinished(data)}")
     _shape(kind == COMBINED_KIND, where, f"has an unknown kind {kind!r}")
     _shape(data.get("verdict") in ("passed", "failed"), where, "verdict must be passed or failed")
     sites = data.get("sites")
@@ -272,7 +220,18 @@ def validate_report(data: Any, where: str = "report") -> dict[str, Any]:
         _validate_site(site, f"{where}: site {name}")
     names = [name for name, _ in _site_items(sites)]
     _shape(len(names) == len(set(names)), where, "names a site twice")
+    check_combined(data, _site_items(sites), where)
     return dict(data)
+
+
+def _unfinished(data: Mapping[str, Any]) -> str:
+    """Why a report folder holds the unfinished marker (contract.report.build.begin_run)."""
+    info = data.get("unfinished")
+    info = info if isinstance(info, dict) else {}
+    reason, since = info.get("reason"), info.get("since")
+    text = reason if isinstance(reason, str) and reason else "a run started and did not finish"
+    when = f" (run started {since})" if isinstance(since, str) and len(since) < 40 else ""
+    return " ".join(text.split())[:500] + when
 
 
 def _site_items(sites: Any) -> list[tuple[str, Any]]:

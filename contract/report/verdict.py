@@ -106,9 +106,24 @@ def _hint(report: Mapping[str, Any], names: Iterable[str]) -> str:
     return " (run without -k, and with a profile that runs every test, to exercise them)"
 
 
+def recorded_waivers(report: Mapping[str, Any]) -> Waived:
+    """The waivers a site's report records as applied (``run.waivers``, written by ``run
+    --waivers``): every reader of the report decides with the waivers the run decided with."""
+    entries = (report.get("run") or {}).get("waivers") or []
+    covered = {
+        (entry.get("rule"), entry.get("site"))
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, Mapping)
+    }
+    if not covered:
+        return _never
+    return lambda rule, site: (rule, None) in covered or (rule, site) in covered
+
+
 def decide_site(report: Mapping[str, Any], waived: Waived | None = None) -> SiteDecision:
-    """The verdict of one site's report (``waived`` says whether a rule is waived on a site)."""
-    waived = waived or _never
+    """The verdict of one site's report (``waived`` says whether a rule is waived on a site;
+    by default, the waivers the report records as applied)."""
+    waived = waived or recorded_waivers(report)
     run: Mapping[str, Any] = report.get("run") or {}
     site = str(run.get("site") or "unknown site")
     kind = site_kind(site)

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from contract.http.recorder import MAX_FAILURES_PER_RULE
+from contract.report.presentation import collapse_repeats
 from contract.report.reader import is_combined, site_reports
 
 #: Longest failure message quoted in the Markdown summary.
@@ -53,7 +54,7 @@ def _pretty_body(body: Any) -> str:
     text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
     try:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to pretty-print
         return text
 
 
@@ -141,8 +142,21 @@ def _notices(run: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("Aborted", str(run["aborted"])))
     if run.get("left_behind"):
         out.append(("Left behind", str(run["left_behind"])))
-    for event in _list(run.get("safety_events")):
-        out.append(("State change", str(event)))
+    for event in collapse_repeats(str(e) for e in _list(run.get("safety_events"))):
+        out.append(("State change", event))
+    return out
+
+
+def _waiver_notices(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """The waivers the run applied (``run --waivers``): what the decision did not count."""
+    waived = {str(n) for n in _list(_dict(report.get("decision")).get("waived"))}
+    out = []
+    for raw in _list(_dict(report.get("run")).get("waivers")):
+        w = _dict(raw)
+        rule = str(w.get("rule") or "")
+        where = f" on {w['site']}" if w.get("site") else ""
+        label = "Waived" if rule in waived else "Waiver not needed"
+        out.append((label, f"{rule}{where} until {w.get('expires')}: {w.get('reason')}"))
     return out
 
 
@@ -211,7 +225,7 @@ def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]
     return {
         "name": name,
         "anchor": f"{prefix}site",
-        "notices": _notices(run),
+        "notices": _notices(run) + _waiver_notices(report),
         "verdict": str(report.get("verdict") or "unknown"),
         "word": _word(report),
         "reason": str(_dict(report.get("decision")).get("reason") or ""),

@@ -18,6 +18,7 @@ from typing import Literal
 
 from contract.http.exchange import Exchange
 from contract.redact import SECRETS, redact
+from contract.spec import load_contract
 
 Kind = Literal["response", "scenario", "schemathesis"]
 
@@ -115,8 +116,12 @@ def rules_of(kind: Kind) -> list[Rule]:
 
 
 def check_exchange(exchange: Exchange, ctx: RuleContext) -> list[tuple[Rule, Finding | None]]:
-    """Run every response rule; return (rule, finding or None for a pass), skipping N/A ones."""
+    """Run every response rule; return (rule, finding or None for a pass), skipping N/A ones.
+    A transport-level protective answer (408, 413, 414, 431: ``protective_statuses``) is no
+    answer of the contract: no rule judges it."""
     results: list[tuple[Rule, Finding | None]] = []
+    if exchange.status in load_contract().protective_statuses:
+        return results
     for rule in rules_of("response"):
         assert rule.check is not None
         try:

@@ -4,6 +4,7 @@ schema by path. No knowledge of this contract's operations: see :mod:`contract.s
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeGuard
 
@@ -46,8 +47,25 @@ def property_paths(
 _NOT_AN_OBJECT = frozenset(b'"[-0123456789tfn')
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+#: One strict decoder (json.loads builds a new one per call when given options).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def loads_json(body: bytes | bytearray | str) -> Any:
+    """A body read as the contract's media type defines JSON (RFC 8259): UTF-8 without a
+    byte order mark, no NaN or Infinity. Raises ValueError (UnicodeDecodeError is one) or
+    RecursionError. ``json.loads`` of bytes would also read UTF-16 and UTF-32, and a BOM:
+    a judge that does so calls a body valid that a strict site rightly refuses."""
+    text = body if isinstance(body, str) else body.decode("utf-8")
+    return _DECODER.decode(text)
+
+
 def could_be_json_object(body: bytes | bytearray | None) -> TypeGuard[bytes | bytearray]:
-    """Whether ``body``, read as JSON (``json.loads``: UTF-8, -16 or -32), could be an object:
+    """Whether ``body``, read as JSON (even leniently: UTF-8, -16 or -32), could be an object:
     its first byte tells, without parsing (a 1 MiB edge body, parsed, took 2 MB at once)."""
     return body is not None and len(body) > 0 and body[0] not in _NOT_AN_OBJECT
 

@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 from functools import cache, cached_property
+from http import HTTPStatus
 from importlib import resources
 from typing import Any
 
@@ -27,6 +28,14 @@ from contract.spec.bodies import (
 from contract.spec.model import Operation, Response, Statuses
 
 DOCUMENT_NAME = "openapi.yaml"
+#: Answers a server gives to protect itself from a request's transport, whatever the API:
+#: too slow (408), a body too large (413), a target too long (414), a head too large (431).
+TRANSPORT_REFUSALS = (
+    HTTPStatus.REQUEST_TIMEOUT,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    HTTPStatus.REQUEST_URI_TOO_LONG,
+    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+)
 
 
 class Contract:
@@ -51,6 +60,13 @@ class Contract:
     @property
     def title(self) -> str:
         return str(self.document["info"]["title"])
+
+    @cached_property
+    def protective_statuses(self) -> frozenset[int]:
+        """Transport-level protective answers (:data:`TRANSPORT_REFUSALS`) the contract does
+        not document: reported as what they are, never judged by a contract rule."""
+        documented = {s for op in self.operations.values() for s in op.responses}
+        return frozenset(int(s) for s in TRANSPORT_REFUSALS) - documented
 
     @cached_property
     def status(self) -> Statuses:

@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
+pytest.importorskip(
+    "datadog_api_client",
+    reason="needs Datadog's official client: the test extra, pip install -e '.[test]'",
+)
+
 from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ApiException, ForbiddenException, NotFoundException
 from datadog_api_client.v2.api.statuspage_integration_api import StatuspageIntegrationApi

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 
 import pytest
 
@@ -17,6 +18,7 @@ from contract.mock import MockSite
 from contract.mock.app import MAX_BODY_BYTES
 from contract.mock.logs import printable
 from contract.mock.protocol import MAX_HEAD_BYTES, MAX_HEADERS, MAX_URL_BYTES
+from contract.serving import ConnectionTimeouts
 from contract.spec import load_contract
 
 CONTRACT = load_contract()
@@ -261,9 +263,73 @@ def test_refusals_are_logged_at_info_without_request_data(site, caplog):
     assert logged and all("\x1b" not in m and "secret" not in m for m in logged)
 
 
-def test_a_body_that_stops_arriving_is_answered_408_and_closed(site, capfd, monkeypatch):
-    monkeypatch.setattr("contract.mock.app.BODY_TIMEOUT", 0.3)
+def test_a_body_that_stops_arriving_is_answered_408_and_closed(capfd):
+    with MockSite(timeouts=ConnectionTimeouts(body_stall=0.3)) as site:
+        head = b"POST " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site)
+        head += b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        started = time.monotonic()
+        assert_refused(site, head + b'{"data": ', 408, capfd)
+        # the pause's own 0.3 s, not the 10 s the body's start may take
+        assert time.monotonic() - started < 5
+        assert site.default_organisation.account_key is None
+
+
+# -- junk after a request, malformed chunks -----------------------------------------------------
+
+
+def _assert_envelope(headers: dict[str, str], body: bytes) -> None:
+    assert headers["content-type"] == "application/json"
+    envelope = json.loads(body)
+    assert list(envelope) == [ERRORS_KEY] and all(isinstance(m, str) for m in envelope[ERRORS_KEY])
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        pytest.param(b'{"data": {"type": "x"}}', id="a-body-without-content-length"),
+        pytest.param(b"\x00\x01\x02 binary", id="binary"),
+        pytest.param(b"GET / HTTP/1.1 extra\r\n\r\n", id="a-malformed-second-request"),
+    ],
+)
+def test_junk_after_a_request_in_the_same_packet_keeps_its_answer_and_gets_400(site, capfd, junk):
+    """The request is answered, then what follows it is refused: nothing is lost to a close."""
     head = b"POST " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site)
-    head += b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-    assert_refused(site, head + b'{"data": ', 408, capfd)
+    head += b"Content-Type: application/json\r\n\r\n"  # no Content-Length: no body
+    raw, closed = exchange(site, head + junk)
+    answers = responses(raw)
+    assert [code for code, _, _ in answers] == [CONTRACT.status.invalid] * 2, raw[:400]
+    for _, headers, body in answers:
+        _assert_envelope(headers, body)
+    assert "close" not in answers[0][1].get("connection", "")
+    assert answers[1][1]["connection"] == "close"
+    assert closed
+    assert "Traceback" not in capfd.readouterr().err
     assert site.default_organisation.account_key is None
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        pytest.param(b"zz\r\n{}\r\n0\r\n\r\n", id="a-size-that-is-no-number"),
+        pytest.param(b"2\r\n{}}}\r\n0\r\n\r\n", id="data-longer-than-its-size"),
+        pytest.param(b"2\r\n{}0\r\n\r\n", id="no-crlf-after-the-data"),
+        pytest.param(b"2;\x01=x\r\n{}\r\n0\r\n\r\n", id="a-control-character-in-an-extension"),
+        pytest.param(b"2\r\n{}\r\n0\r\nX: \x01\r\n\r\n", id="a-malformed-trailer"),
+    ],
+)
+def test_a_malformed_chunk_is_answered_400_with_the_envelope(site, capfd, chunks):
+    head = b"POST " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site)
+    head += b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert_refused(site, head + chunks, CONTRACT.status.invalid, capfd)
+    assert site.default_organisation.account_key is None
+
+
+def test_junk_after_pipelined_requests_is_refused_after_every_one_is_answered(site, capfd):
+    request = b"GET " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site) + b"\r\n"
+    raw, closed = exchange(site, request * 3 + b"JUNK\r\n\r\n")
+    answers = responses(raw)
+    assert [code for code, _, _ in answers] == [CONTRACT.status.not_found] * 3 + [
+        CONTRACT.status.invalid
+    ]
+    _assert_envelope(*answers[-1][1:])
+    assert closed and "Traceback" not in capfd.readouterr().err

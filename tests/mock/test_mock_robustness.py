@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 from contract.mock import MockSite
+from contract.serving import ConnectionTimeouts
 from contract.spec import load_contract
 
 CONTRACT = load_contract()
@@ -244,3 +247,182 @@ def test_requests_from_a_dead_client_do_not_block_other_clients(mock_robust_site
     with socket.create_connection((mock_robust_site.host, mock_robust_site.port)) as stalled:
         stalled.sendall(post_head(mock_robust_site, 100))
         assert mock_robust_api.get(timeout=5).status_code == 404
+
+
+# -- slow clients ---------------------------------------------------------------------------
+
+#: Short timeouts, so that the slow clients below are dealt with in well under a second.
+SHORT = ConnectionTimeouts(
+    idle=0.4, keep_alive=0.4, head=0.4, body_start=0.4, body_stall=0.4, body=1.2
+)
+#: How late past its timeout a stalled client may be answered or closed (a loaded machine).
+SLACK = 1.5
+
+
+@pytest.fixture(scope="module")
+def mock_impatient_site():
+    with MockSite(timeouts=SHORT) as site:
+        yield site
+
+
+def _post_head(site, framing: str) -> bytes:
+    return (
+        f"POST {CONTRACT.account_path} HTTP/1.1\r\nHost: x\r\n"
+        f"Content-Type: application/json\r\n{framing}\r\n\r\n"
+    ).encode()
+
+
+def _stalled(site) -> dict[str, tuple[bytes, float]]:
+    """What each kind of slow client sends before it stalls, and the timeout it meets."""
+    get = f"GET {CONTRACT.account_path} HTTP/1.1\r\n".encode()
+    return {
+        "sends-nothing": (b"", SHORT.idle),
+        "partial-request-line": (get[:8], SHORT.head),
+        "head-never-ends": (get + b"Host: x\r\n", SHORT.head),
+        "content-length-and-no-body": (_post_head(site, "Content-Length: 10"), SHORT.body_start),
+        "chunked-and-nothing": (_post_head(site, "Transfer-Encoding: chunked"), SHORT.body_start),
+        "body-stops-midway": (
+            _post_head(site, "Content-Length: 100") + b'{"data"',
+            SHORT.body_stall,
+        ),
+        "chunk-stops-midway": (
+            _post_head(site, "Transfer-Encoding: chunked") + b'10\r\n{"da',
+            SHORT.body_stall,
+        ),
+    }
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _assert_timed_out(answer: bytes, kind: str) -> None:
+    """Idle: closed without a word; inside a request: 408 with the envelope, then closed."""
+    if kind == "sends-nothing":
+        assert answer == b""
+        return
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert b"connection: close" in head.lower()
+    assert list(json.loads(body)) == [CONTRACT.errors_field]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "sends-nothing",
+        "partial-request-line",
+        "head-never-ends",
+        "content-length-and-no-body",
+        "chunked-and-nothing",
+        "body-stops-midway",
+        "chunk-stops-midway",
+    ],
+)
+def test_a_stalled_client_is_answered_408_or_closed_on_time(mock_impatient_site, capfd, kind):
+    site = mock_impatient_site
+    data, timeout = _stalled(site)[kind]
+    with socket.create_connection((site.host, site.port), timeout=timeout + 5) as sock:
+        started = time.monotonic()
+        sock.sendall(data)
+        answer = _read_until_closed(sock)
+        waited = time.monotonic() - started
+    assert timeout * 0.9 <= waited <= timeout + SLACK, waited
+    _assert_timed_out(answer, kind)
+    assert "Traceback" not in capfd.readouterr().err
+    assert site.default_organisation.account_key is None
+
+
+def test_a_trickling_body_meets_the_whole_body_timeout(mock_impatient_site):
+    """One byte at a time, each pause under the stall timeout: the body's own limit ends it."""
+    site = mock_impatient_site
+    with socket.create_connection((site.host, site.port), timeout=10) as sock:
+        sock.sendall(_post_head(site, "Content-Length: 1000"))
+        started = time.monotonic()
+        answer = b""
+        while time.monotonic() - started < SHORT.body + SLACK:
+            try:
+                sock.sendall(b" ")
+            except OSError:
+                break
+            sock.settimeout(SHORT.body_stall / 2)
+            try:
+                answer += sock.recv(65536)
+            except TimeoutError:
+                continue
+            if answer:
+                break
+        waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
+    assert SHORT.body * 0.9 <= waited <= SHORT.body + SLACK
+
+
+def test_an_idle_kept_alive_connection_is_closed_after_its_timeout(mock_impatient_site):
+    site = mock_impatient_site
+    with socket.create_connection((site.host, site.port), timeout=10) as sock:
+        sock.sendall(f"GET {CONTRACT.account_path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        first = sock.recv(65536)
+        started = time.monotonic()
+        rest = _read_until_closed(sock)
+        waited = time.monotonic() - started
+    assert first.startswith(b"HTTP/1.1 403 ") and rest == b""
+    assert SHORT.keep_alive * 0.9 <= waited <= SHORT.keep_alive + SLACK
+
+
+def test_a_client_that_keeps_sending_requests_is_never_timed_out(mock_impatient_site):
+    """The timeouts bound each phase, not the connection: a busy client keeps it."""
+    site = mock_impatient_site
+    request = f"GET {CONTRACT.account_path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    with socket.create_connection((site.host, site.port), timeout=10) as sock:
+        started = time.monotonic()
+        while time.monotonic() - started < SHORT.idle * 3:
+            sock.sendall(request)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 403 ")
+            time.sleep(SHORT.keep_alive / 4)
+
+
+#: Stalled connections in the flood (each costs two descriptors here: keep under `ulimit -n`).
+FLOOD = 200
+
+
+def test_a_flood_of_slow_clients_does_not_delay_normal_requests(capfd):
+    timeouts = ConnectionTimeouts(
+        idle=1.5, keep_alive=1.5, head=1.5, body_start=1.5, body_stall=1.5, body=3
+    )
+    with MockSite(timeouts=timeouts) as site, requests.Session() as session:
+        kinds = list(_stalled(site).values())
+        stalled = []
+        for i in range(FLOOD):
+            sock = socket.create_connection((site.host, site.port), timeout=10)
+            sock.sendall(kinds[i % len(kinds)][0])
+            stalled.append(sock)
+        flood_started = time.monotonic()
+        try:
+            for _ in range(20):  # normal clients, while the flood holds its connections
+                started = time.monotonic()
+                reply = session.get(site.base_url + CONTRACT.account_path, headers=site.headers())
+                assert reply.status_code == 404 and time.monotonic() - started < 1.0
+            assert time.monotonic() - flood_started < timeouts.idle  # the flood still stalls
+            for sock in stalled:  # then every stalled client is answered or closed in time
+                sock.settimeout(
+                    max(0.1, timeouts.body_stall + SLACK - (time.monotonic() - flood_started))
+                )
+                _read_until_closed(sock)
+        finally:
+            for sock in stalled:
+                sock.close()
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_client_that_closes_its_side_after_its_request_still_gets_the_answer(
+    mock_robust_site,
+):
+    """``printf 'GET ...' | nc -N``: the request is whole, so it is answered, then closed."""
+    head = f"GET {CONTRACT.account_path} HTTP/1.1\r\nHost: x\r\n".encode()
+    head += f"{CONTRACT.api_key_header}: {mock_robust_site.api_key}\r\n".encode()
+    head += f"{CONTRACT.app_key_header}: {mock_robust_site.app_key}\r\n\r\n".encode()
+    answer = raw_request(mock_robust_site, head)  # sends, shuts its side, reads until closed
+    assert answer.startswith(b"HTTP/1.1 404 ")

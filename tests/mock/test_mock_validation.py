@@ -11,7 +11,7 @@ import pytest
 from contract.mock import validation
 from contract.mock.app import Request
 from contract.mock.validation import parse_json_body
-from contract.spec import JSON_MEDIA_TYPE
+from contract.spec import JSON_MEDIA_TYPE, loads_json
 
 
 class _Body(bytearray):
@@ -27,12 +27,11 @@ def test_the_raw_body_is_let_go_before_its_values_are_built(
     watched = weakref.ref(request.body)
     alive_while_parsing: list[bool] = []
 
-    class Watching(json.JSONDecoder):
-        def decode(self, s: str, *args: Any, **kwargs: Any) -> Any:
-            alive_while_parsing.append(watched() is not None)
-            return super().decode(s)
+    def watching(text: str) -> Any:
+        alive_while_parsing.append(watched() is not None)
+        return loads_json(text)
 
-    monkeypatch.setattr(validation, "_DECODER", Watching())
+    monkeypatch.setattr(validation, "loads_json", watching)
     data, problem = parse_json_body(request.take_body(), JSON_MEDIA_TYPE)
     assert (data, problem) == ("k" * 1000, None)
     assert request.body == b""
@@ -44,6 +43,8 @@ def test_the_raw_body_is_let_go_before_its_values_are_built(
     [
         (b"", "request body is empty"),
         (b"\xff{}", "request body is not valid UTF-8"),
+        (json.dumps({}).encode("utf-16"), "request body is not valid UTF-8"),
+        (b"\xef\xbb\xbf{}", "request body is not valid JSON"),  # a UTF-8 byte order mark
         (b"[NaN]", "request body is not valid JSON"),
         (b"[" * 100_000, "request body is nested too deeply"),
     ],

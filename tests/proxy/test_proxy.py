@@ -14,6 +14,12 @@ from typing import Any
 
 import pytest
 import requests
+
+pytest.importorskip(
+    "datadog_api_client",
+    reason="needs Datadog's official client: the test extra, pip install -e '.[test]'",
+)
+
 from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import NotFoundException
 from datadog_api_client.v2.api.statuspage_integration_api import StatuspageIntegrationApi

@@ -10,6 +10,7 @@ import socket
 import socketserver
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,6 +20,8 @@ import requests
 from hostile_site import STOP_POLL
 
 from contract import ContractProxy
+from contract.redact import SECRETS
+from contract.serving import ConnectionTimeouts
 from contract.spec import JSON_MEDIA_TYPE as CONTRACT_JSON
 from contract.spec import load_contract
 
@@ -32,9 +35,9 @@ class RawSite(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, answer: bytes, delay: float = 0.0) -> None:
+    def __init__(self, answer: bytes, delay: float = 0.0, close: bool = False) -> None:
         super().__init__(("127.0.0.1", 0), _RawHandler)
-        self.answer, self.delay = answer, delay
+        self.answer, self.delay, self.close = answer, delay, close
         self.requests: list[bytes] = []
 
     @property
@@ -61,12 +64,14 @@ class _RawHandler(socketserver.StreamRequestHandler):
             time.sleep(self.server.delay)
             self.wfile.write(self.server.answer)
             self.wfile.flush()
+            if self.server.close:
+                return
 
 
 @pytest.fixture
 def raw_site(request: pytest.FixtureRequest) -> Iterator[RawSite]:
-    answer, delay = request.param
-    site = RawSite(answer, delay)
+    answer, delay, *close = request.param
+    site = RawSite(answer, delay, *close)
     thread = threading.Thread(target=site.serve_forever, args=(STOP_POLL,), daemon=True)
     thread.start()
     yield site
@@ -257,7 +262,10 @@ def test_a_body_the_site_refuses_before_reading_it_gets_the_sites_answer() -> No
         report = proxy.report()
     assert direct.status_code == 413
     assert (via.status_code, via.content) == (direct.status_code, direct.content)
-    assert report["run"]["proxy"]["judged"] == 1
+    # a protective answer is reported as what it is, and judged by no rule
+    assert report["run"]["proxy"]["judged"] == 0
+    assert report["run"]["proxy"]["transport_refusals"] == {"requests": 1, "by_status": {"413": 1}}
+    assert report["decision"]["broken_rules"] == []
 
 
 def test_the_live_list_is_bounded() -> None:
@@ -285,3 +293,191 @@ def test_a_judging_error_never_costs_the_client_its_answer(monkeypatch: pytest.M
     assert report["run"]["proxy"]["not_judged"] == 1
     assert report["decision"]["verdict"] == "ABORTED"
     assert "not judged (a proxy error: GET: RuntimeError)" in report["decision"]["reason"]
+
+
+# -- a hostile site -----------------------------------------------------------------------------
+
+
+def _answer(status_line: bytes, *headers: bytes, body: bytes = b"{}", length: int | None = None):
+    size = len(body) if length is None else length
+    head = status_line + b"\r\n" + b"".join(h + b"\r\n" for h in headers)
+    return head + b"Content-Length: %d\r\n\r\n" % size + body
+
+
+@pytest.mark.parametrize(
+    ("raw_site", "why"),
+    [
+        pytest.param(
+            (_answer(b"HTTP/1.1 999 Odd"), 0.0), "status 999 is not a final", id="status-999"
+        ),
+        pytest.param(
+            (_answer(b"HTTP/1.1 600 Odd"), 0.0), "status 600 is not a final", id="status-600"
+        ),
+        pytest.param(
+            (_answer(b"HTTP/1.1 200 OK", b"X-Odd: a\x01b"), 0.0),
+            "a header value with a control character",
+            id="control-character-in-a-header",
+        ),
+        pytest.param(
+            (_answer(b"HTTP/1.1 200 OK", b"X-Odd: a\x7fb"), 0.0),
+            "a header value with a control character",
+            id="delete-character-in-a-header",
+        ),
+        pytest.param(
+            (_answer(b"HTTP/1.1 200 OK", length=100), 0.0, True),
+            "could not be reached",
+            id="a-truncated-body",
+        ),
+        pytest.param(
+            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{}", 0.0, True),
+            "could not be reached",
+            id="a-truncated-chunked-body",
+        ),
+        pytest.param((b"SMTP ready\r\n\r\n", 0.0, True), "could not be reached", id="not-http"),
+        pytest.param((b"", 0.0, True), "could not be reached", id="closes-without-a-word"),
+    ],
+    indirect=["raw_site"],
+)
+def test_an_answer_that_cannot_be_forwarded_is_a_502_counted_as_unanswered(
+    raw_site: RawSite, why: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with ContractProxy(site=raw_site.base_url, timeout=5) as proxy:
+        with socket.create_connection(("127.0.0.1", _port(proxy)), timeout=10) as sock:
+            sock.sendall(f"GET {PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            answer = _read_all(sock)
+        again = requests.get(proxy.base_url + PATH, timeout=10)  # the proxy still serves
+        report = proxy.report()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 502 "), answer[:300]
+    assert b"content-type: application/json" in head.lower()
+    (message,) = json.loads(body)[CONTRACT.errors_field]
+    assert message.startswith("statuspage-contract proxy: ") and why in message
+    assert again.status_code == 502
+    unanswered = report["run"]["proxy"]["unanswered"]
+    assert unanswered["requests"] == 2 and why in unanswered["by_reason"][0]
+    assert report["run"]["proxy"]["judged"] == 0
+    assert report["decision"]["verdict"] == "ABORTED"
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def gzip_bomb(mebibytes: int) -> bytes:
+    """A valid gzip stream of ``mebibytes`` MiB of zeros, in about a thousandth of that: one
+    compressed MiB repeated (each ends with a full flush), made in a fraction of a second."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    zeros = b"\0" * 2**20
+    block = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(mebibytes):
+        crc = zlib.crc32(zeros, crc)
+    trailer = crc.to_bytes(4, "little") + (mebibytes * 2**20 % 2**32).to_bytes(4, "little")
+    return b"\x1f\x8b\x08\0\0\0\0\0\x02\xff" + block * mebibytes + deflate.flush() + trailer
+
+
+def test_a_gzip_bomb_is_forwarded_as_it_is_judged_and_bounded(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    bomb = gzip_bomb(256)  # 256 MiB in 260 KiB; the judge reads at most 64 MiB of it
+    # Only this test's secrets: redacting a failure's 64 MiB body costs (number of secrets) x
+    # (size) until redaction is one pass (issue 28, item 6); the module's earlier tests
+    # registered a hundred keys.
+    kept = SECRETS.secrets
+    SECRETS.clear()
+    request = f"GET {PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    answer_bytes = _answer(b"HTTP/1.1 200 OK", b"Content-Encoding: gzip", body=bomb)
+    site = RawSite(answer_bytes)
+    threading.Thread(target=site.serve_forever, args=(STOP_POLL,), daemon=True).start()
+    try:
+        with ContractProxy(site=site.base_url) as proxy:
+            started = time.monotonic()
+            with socket.create_connection(("127.0.0.1", _port(proxy)), timeout=30) as sock:
+                sock.sendall(request.encode())
+                answer = _read_all(sock)
+            waited = time.monotonic() - started
+            report = proxy.report()
+    finally:
+        site.shutdown()
+        site.server_close()
+        SECRETS.add(*kept)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(bomb)
+    assert waited < 10
+    assert report["run"]["proxy"]["judged"] == 1
+    assert "json-content-type" in report["decision"]["broken_rules"]  # no JSON in it
+    assert "Traceback" not in capfd.readouterr().err
+
+
+# -- slow and malformed clients ------------------------------------------------------------------
+
+SHORT = ConnectionTimeouts(idle=0.4, keep_alive=0.4, head=0.4, body_start=0.4, body_stall=0.4)
+
+
+def _port(proxy: ContractProxy) -> int:
+    return int(proxy.base_url.rsplit(":", 1)[1])
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_slow_clients_of_the_proxy_are_answered_408_or_closed_on_time(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    post = f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: {CONTRACT_JSON}\r\n".encode()
+    stalls = {
+        b"": None,
+        b"GET /ap": 408,
+        f"GET {PATH} HTTP/1.1\r\nHost: x\r\n".encode(): 408,
+        post + b"Content-Length: 10\r\n\r\n": 408,
+        post + b"Transfer-Encoding: chunked\r\n\r\n": 408,
+        post + b"Content-Length: 10\r\n\r\n{": 408,
+    }
+    with ContractProxy(site="mock", timeouts=SHORT) as proxy:
+        for data, status in stalls.items():
+            with socket.create_connection(("127.0.0.1", _port(proxy)), timeout=5) as sock:
+                started = time.monotonic()
+                sock.sendall(data)
+                answer = _read_all(sock)
+                assert time.monotonic() - started < SHORT.head + 1.5, data
+            if status is None:
+                assert answer == b""
+                continue
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 408 "), (data, answer[:200])
+            assert list(json.loads(body)) == [CONTRACT.errors_field]
+        report = proxy.report()
+    proxy_run = report["run"]["proxy"]
+    assert proxy_run["forwarded"] == 0 and proxy_run["unanswered"]["requests"] == 0
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        pytest.param(b"NOT HTTP AT ALL\r\n\r\n", 400, id="not-http"),
+        pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400, id="tls-hello"),
+        pytest.param(b"GET / HTTP/2.0\r\n\r\n", 400, id="http-2"),
+        pytest.param(b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414, id="long-uri"),
+        pytest.param(b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 300 + b"\r\n", 431, id="headers"),
+        pytest.param(b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, id="star"),
+        pytest.param(b"GET example.com:443 HTTP/1.1\r\n\r\n", 400, id="authority"),
+    ],
+)
+def test_every_answer_the_proxy_gives_itself_has_the_envelope_and_is_not_the_sites(
+    request_bytes: bytes, status: int, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with ContractProxy(site="mock") as proxy:
+        with socket.create_connection(("127.0.0.1", _port(proxy)), timeout=10) as sock:
+            sock.sendall(request_bytes)
+            sock.shutdown(socket.SHUT_WR)
+            answer = _read_all(sock)
+        report = proxy.report()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 %d " % status), answer[:300]
+    assert b"content-type: application/json" in head.lower()
+    (message,) = json.loads(body)[CONTRACT.errors_field]
+    assert message.startswith("statuspage-contract proxy: ")
+    proxy_run = report["run"]["proxy"]
+    assert proxy_run["forwarded"] == 0 and proxy_run["unanswered"]["requests"] == 0
+    assert "Traceback" not in capfd.readouterr().err

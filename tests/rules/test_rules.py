@@ -607,3 +607,30 @@ def test_a_key_submitted_after_earlier_checks_is_still_looked_for():
     echoed = dict(check_exchange(response(400, errors(f"bad key {later}")), RuleContext(keys)))
     assert [r.name for r, f in unmasked.items() if f] == ["api-key-masked"]
     assert [r.name for r, f in echoed.items() if f] == ["no-key-echo"]
+
+
+# -- transport refusals and the contract's encoding ----------------------------------------------
+
+
+@pytest.mark.parametrize("status", sorted(CONTRACT.protective_statuses))
+def test_a_transport_refusal_is_judged_by_no_response_rule(status: int) -> None:
+    """A 408, 413, 414 or 431 (in any media type: a front server's HTML page) is the site
+    protecting itself, not an answer of the contract."""
+    refusal = response(status, raw=b"<html>too large</html>", content_type="text/html")
+    assert check_exchange(fresh(refusal), RuleContext(set())) == []
+    # the same body on a contract status is judged, and fails
+    broken = response(CONTRACT.status.invalid, raw=b"<html>bad</html>", content_type="text/html")
+    failed = {rule.name for rule, finding in check_exchange(fresh(broken), RuleContext(set()))}
+    assert {"error-envelope", "json-content-type"} <= failed
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-8-sig"])
+def test_a_body_in_another_encoding_than_utf_8_is_not_json(encoding: str) -> None:
+    """RFC 8259: JSON between systems is UTF-8 (no byte order mark); json.loads of bytes would
+    have read these."""
+    sent = response(CONTRACT.status.ok, raw=json.dumps(account()).encode(encoding), method="GET")
+    results = {
+        rule.name: finding for rule, finding in check_exchange(fresh(sent), RuleContext(set()))
+    }
+    assert results["json-content-type"] is not None
+    assert results["response-schema"] is not None
