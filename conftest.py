@@ -1,3 +1,3 @@
 """Repository conftest: load the contract suite's pytest plugin for `pytest` runs from here."""
 
-pytest_plugins = ["contract.pytest_plugin.plugin"]
+pytest_plugins = ["statuspage_contract.pytest_plugin.plugin"]

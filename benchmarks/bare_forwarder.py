@@ -28,10 +28,10 @@ import httptools  # noqa: E402
 import uvicorn  # noqa: E402
 from yarl import URL  # noqa: E402
 
-from contract.proxy.forward import HOP_BY_HOP, ProxyApp  # noqa: E402
-from contract.proxy.judge import ProxyJudge  # noqa: E402
-from contract.proxy.server import uvicorn_config  # noqa: E402
-from contract.serving import listening_socket  # noqa: E402
+from statuspage_contract.proxy.forward import HOP_BY_HOP, ProxyApp  # noqa: E402
+from statuspage_contract.proxy.judge import ProxyJudge  # noqa: E402
+from statuspage_contract.proxy.server import uvicorn_config  # noqa: E402
+from statuspage_contract.serving import listening_socket  # noqa: E402
 
 
 async def _read_body(receive: Any) -> bytes:

@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     driver = wrk if shutil.which("wrk") else python_client
     client = "wrk -t1" if driver is wrk else "python http.client (wrk not installed)"
-    cli = [sys.executable, "-m", "contract.cli"]
+    cli = [sys.executable, "-m", "statuspage_contract.cli"]
     mock_port, proxy_port, bare_port, lean_port = (_free_port() for _ in range(4))
     work = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     script = work / "post.lua"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contract.redact import REDACTED, SecretRegistry
+from statuspage_contract.redact import REDACTED, SecretRegistry
 
 BOUND = 1.0  # seconds for 33 MiB with 400 secrets (issue 28)
 

@@ -85,7 +85,7 @@ def _announce(port: int, headers: dict[str, str]) -> None:
 
 def serve(kind: str, port: int) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    from contract.mock import DEMO_API_KEY, DEMO_APP_KEY, MockSite
+    from statuspage_contract.mock import DEMO_API_KEY, DEMO_APP_KEY, MockSite
 
     # Explicit demo keys: never pick up (and print) DD_API_KEY / DD_APP_KEY. Every server gets
     # the same headers, so every server reads the same request.

@@ -1,7 +1,7 @@
 """statuspage-contract: contract tests for Datadog's Statuspage integration account API.
 
 The curated public API. Each name is imported from its room on first use, so that
-``import contract`` stays cheap for the command line (``statuspage-contract --version``).
+``import statuspage_contract`` stays cheap for the command line (``statuspage-contract --version``).
 """
 
 from __future__ import annotations
@@ -18,30 +18,30 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 #: public name -> the module that defines it
 _EXPORTS = {
     # the contract
-    "Contract": "contract.spec",
-    "load_contract": "contract.spec",
+    "Contract": "statuspage_contract.spec",
+    "load_contract": "statuspage_contract.spec",
     # sites and sending
-    "MockSite": "contract.mock.server",
-    "Target": "contract.target",
-    "open_target": "contract.target",
-    "ContractClient": "contract.http.client",
-    "Exchange": "contract.http.exchange",
+    "MockSite": "statuspage_contract.mock.server",
+    "Target": "statuspage_contract.target",
+    "open_target": "statuspage_contract.target",
+    "ContractClient": "statuspage_contract.http.client",
+    "Exchange": "statuspage_contract.http.exchange",
     # rules and verdicts
-    "RULES": "contract.rules",
-    "ContractViolation": "contract.rules",
+    "RULES": "statuspage_contract.rules",
+    "ContractViolation": "statuspage_contract.rules",
     # the gate
-    "GateDecision": "contract.gate",
-    "evaluate": "contract.gate",
-    "gate": "contract.gate",
+    "GateDecision": "statuspage_contract.gate",
+    "evaluate": "statuspage_contract.gate",
+    "gate": "statuspage_contract.gate",
     # real traffic
-    "ContractProxy": "contract.proxy",
+    "ContractProxy": "statuspage_contract.proxy",
     # notebooks
-    "Explorer": "contract.notebook",
-    "explore": "contract.notebook",
-    "load_report": "contract.notebook",
+    "Explorer": "statuspage_contract.notebook",
+    "explore": "statuspage_contract.notebook",
+    "load_report": "statuspage_contract.notebook",
     # errors
-    "ContractError": "contract.errors",
-    "UsageError": "contract.errors",
+    "ContractError": "statuspage_contract.errors",
+    "UsageError": "statuspage_contract.errors",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -50,7 +50,7 @@ __all__ = ["__version__", *sorted(_EXPORTS)]
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'contract' has no attribute {name!r}")
+        raise AttributeError(f"module 'statuspage_contract' has no attribute {name!r}")
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value

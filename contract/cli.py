@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, NoReturn
 
-from contract import __version__
-from contract.errors import UsageError
+from . import __version__
+from .errors import UsageError
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -64,7 +64,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
-    from contract.sites import all_sites
+    from .sites import all_sites
 
     rows = [("SITE", "API BASE URL", "UI HOST", "NOTE")]
     for site in all_sites():
@@ -84,8 +84,8 @@ def _cmd_sites(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
-    from contract.mock.faults import UnknownFaultError, describe_faults
-    from contract.mock.server import READ_ONLY_APP_KEY_ENV, MockSite
+    from .mock.faults import UnknownFaultError, describe_faults
+    from .mock.server import READ_ONLY_APP_KEY_ENV, MockSite
 
     if args.list_faults:
         print(describe_faults())
@@ -131,8 +131,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from contract.hypothesis_cache import use_hypothesis_cache
-    from contract.runner import run_suite
+    from .hypothesis_cache import use_hypothesis_cache
+    from .runner import run_suite
 
     use_hypothesis_cache()
     return run_suite(args)
@@ -180,8 +180,8 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def gate_main(args: argparse.Namespace) -> int:
     """Run the gate for parsed arguments; print the decision; return the exit code."""
-    from contract.errors import GateInputError
-    from contract.gate import EXIT_INVALID, gate
+    from .errors import GateInputError
+    from .gate import EXIT_INVALID, gate
 
     try:
         decision = gate(args.report, args.baseline, args.waivers, args.today)
@@ -210,7 +210,7 @@ def gate_main(args: argparse.Namespace) -> int:
 
 def _cmd_drift(args: argparse.Namespace) -> int:
     """Compare the contract with Datadog's installed Python client; name each difference."""
-    from contract.drift import ClientMissing, client_version, drift
+    from .drift import ClientMissing, client_version, drift
 
     try:
         found = drift()
@@ -228,7 +228,7 @@ def _cmd_drift(args: argparse.Namespace) -> int:
 
 
 def _cmd_proxy(args: argparse.Namespace) -> int:
-    from contract.proxy.cli import proxy_main
+    from .proxy.cli import proxy_main
 
     return proxy_main(args)
 
@@ -293,7 +293,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the contract suite against a site and write reports")
     if command in (None, "run"):
-        from contract.runner import add_run_arguments
+        from .runner import add_run_arguments
 
         add_run_arguments(run)
     run.set_defaults(func=_cmd_run)
@@ -302,7 +302,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "proxy", help="forward real traffic to a site, judge it against the contract, report"
     )
     if command in (None, "proxy"):
-        from contract.proxy.cli import add_proxy_arguments
+        from .proxy.cli import add_proxy_arguments
 
         add_proxy_arguments(proxy)
     proxy.set_defaults(func=_cmd_proxy)
@@ -333,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = _command(argv)
     if command == "run":  # before the run's imports (they free large blocks already)
-        from contract.allocator import return_large_blocks
+        from .allocator import return_large_blocks
 
         return_large_blocks()
     parser = build_parser(command)

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.errors import ContractError
+from .errors import ContractError
 
 CLIENT_PACKAGE = "datadog_api_client"
 CLIENT_API = "datadog_api_client.v2.api.statuspage_integration_api"
@@ -279,7 +279,7 @@ def _shown(value: Any) -> str:
 def drift(document: Mapping[str, Any] | None = None) -> list[str]:
     """Every difference between the contract (or ``document``) and the installed client."""
     if document is None:
-        from contract.spec import load_contract
+        from .spec import load_contract
 
         document = load_contract().document
     return list(differences(contract_operations(document), client_operations()))

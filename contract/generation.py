@@ -1,8 +1,8 @@
 """Contract-driven Hypothesis strategies (via Schemathesis) and the bridge to the client.
 
 Schemathesis turns the contract into strategies of cases; each case is sent by
-:class:`~contract.http.client.ContractClient` (so budgets, redaction and the toolkit's rules
-apply) and then judged by Schemathesis' applicable built-in checks.
+:class:`~statuspage_contract.http.client.ContractClient` (so budgets, redaction and the toolkit's
+rules apply) and then judged by Schemathesis' applicable built-in checks.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
-from contract.http.client import ContractClient
-from contract.http.exchange import Exchange
-from contract.redact import redact
-from contract.rules import SCHEMATHESIS_CHECKS, ContractViolation, Finding
-from contract.spec import JSON_MEDIA_TYPE, document_copy, load_contract
+from .http.client import ContractClient
+from .http.exchange import Exchange
+from .redact import redact
+from .rules import SCHEMATHESIS_CHECKS, ContractViolation, Finding
+from .spec import JSON_MEDIA_TYPE, document_copy, load_contract
 
 #: Headers Schemathesis adds that are not part of what the contract is about.
 _DROP_HEADERS = {"user-agent", "x-schemathesis-testcaseid"}

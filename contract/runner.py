@@ -1,7 +1,8 @@
 """``statuspage-contract run``: the contract suite (and only it) against chosen sites.
 
 Exit codes: 0 the contract HOLDS, 1 it is VIOLATED, 3 INCOMPLETE (nothing failed, but required
-rules were not exercised), 2 ABORTED, NOTHING TESTED, or a usage error (contract.report.verdict).
+rules were not exercised), 2 ABORTED, NOTHING TESTED, or a usage error
+(statuspage_contract.report.verdict).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from contract.errors import OptionError, UsageError
-from contract.report.build import JUNIT_NAME
-from contract.suite import SUITE_DIR
+from .errors import OptionError, UsageError
+from .report.build import JUNIT_NAME
+from .suite import SUITE_DIR
 
 Waived = Callable[[str, str], bool]
 
@@ -34,7 +35,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "Exit 0: HOLDS; 1: VIOLATED; 3: INCOMPLETE (nothing failed, but required rules were "
         "not exercised); 2: ABORTED, NOTHING TESTED or a usage error."
     )
-    from contract.pytest_plugin.options import add_run_options
+    from .pytest_plugin.options import add_run_options
 
     add_run_options(parser)
     parser.add_argument(
@@ -58,7 +59,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def validate(args: argparse.Namespace) -> list[str]:
     """Check the options before pytest starts; raise UsageError with one clear line."""
-    from contract.pytest_plugin.options import OptionError, check
+    from .pytest_plugin.options import OptionError, check
 
     try:
         sites = check(lambda dest: getattr(args, dest))
@@ -90,14 +91,14 @@ def _check_keyword(expression: str) -> None:
 
 def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     """The pytest command line that runs the shipped suite with ``run``'s options."""
-    from contract.pytest_plugin.options import pytest_argv
+    from .pytest_plugin.options import pytest_argv
 
     report_dir = Path(args.report_dir).resolve()
     argv = [
         str(SUITE_DIR),
         "-c", str(SUITE_DIR / "run.ini"),
         "--rootdir", str(SUITE_DIR),
-        "-p", "contract.pytest_plugin.plugin",
+        "-p", "statuspage_contract.pytest_plugin.plugin",
         # The suite judges with its own rules, not bare asserts; plain asserts spare pytest
         # from rewriting every plugin module on each start (several seconds when
         # PYTHONDONTWRITEBYTECODE is set, as on these machines).
@@ -113,7 +114,7 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         argv += ["-" + "v" * args.verbose, "--tb=short"]
     else:
         # Each distinct violation is shown once, with counts, in the contract summary (see
-        # contract.report.console); per-test tracebacks and summary lines only repeat it.
+        # statuspage_contract.report.console); per-test tracebacks and summary lines only repeat it.
         argv += ["--tb=no", "-rs"]
     extra = list(args.pytest_args or [])
     if extra[:1] == ["--"]:
@@ -191,14 +192,14 @@ class _FinalReports:
         self.reports: list[dict[str, Any]] = []
 
     def pytest_sessionfinish(self, session: Any) -> None:  # after the plugin's (tryfirst)
-        from contract.pytest_plugin.session import SESSION_KEY
+        from .pytest_plugin.session import SESSION_KEY
 
         cs = session.config.stash.get(SESSION_KEY, None)
         self.reports = list(cs.final_reports) if cs is not None else []
 
     def report(self) -> dict[str, Any] | None:
         """The run's report: one site's, or the combination of several; None if none."""
-        from contract.report.build import combine
+        from .report.build import combine
 
         if not self.reports:
             return None
@@ -208,11 +209,11 @@ class _FinalReports:
 def outcome(
     pytest_status: int, report: dict[str, Any] | None, waived: Waived | None = None
 ) -> tuple[int, str]:
-    """The run's exit code and one-line reason: the decision of contract.report.verdict over the
-    report this run wrote (pytest's own status only when there is no report)."""
-    from contract.report.console import decision_line
-    from contract.report.reader import site_reports
-    from contract.report.verdict import decide_site, worst
+    """The run's exit code and one-line reason: the decision of statuspage_contract.report.verdict
+    over the report this run wrote (pytest's own status only when there is no report)."""
+    from .report.console import decision_line
+    from .report.reader import site_reports
+    from .report.verdict import decide_site, worst
 
     if report is None:
         reasons = {
@@ -234,7 +235,7 @@ def outcome(
 
 def _refuse(report_dir: Path, why: str) -> None:
     """Record in the marker why this run ended without reports (the gate quotes it)."""
-    from contract.report.build import mark_unfinished
+    from .report.build import mark_unfinished
 
     with contextlib.suppress(OSError):
         mark_unfinished(report_dir, why)
@@ -244,9 +245,9 @@ def _refuse(report_dir: Path, why: str) -> None:
 def _hypothesis_storage(report_dir: Path) -> Iterator[None]:
     """Hypothesis keeps a storage directory, by default .hypothesis/ in the working directory:
     keep `run` from writing where it was started. The command line points it at a per-user
-    cache (contract.hypothesis_cache); otherwise a scratch folder in the report folder, which
-    the next run removes should a kill leave it (nothing in the system's temporary folder)."""
-    from contract.report.build import SCRATCH_PREFIX
+    cache (statuspage_contract.hypothesis_cache); otherwise a scratch folder in the report folder,
+    which the next run removes should a kill leave it (nothing in the system's temporary folder)."""
+    from .report.build import SCRATCH_PREFIX
 
     key = "HYPOTHESIS_STORAGE_DIRECTORY"
     if key in os.environ:
@@ -263,7 +264,7 @@ def _hypothesis_storage(report_dir: Path) -> Iterator[None]:
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
-    from contract.report.directory import claim_report_dir
+    from .report.directory import claim_report_dir
 
     try:
         report_dir, sites = claim_report_dir(args.report_dir, lambda: validate(args))

@@ -8,14 +8,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.http.client import ContractClient
-from contract.http.exchange import Exchange
-from contract.live.safety import State
-from contract.rules.verdicts import status_verdict
-from contract.spec import JSON_MEDIA_TYPE, load_contract, loads_json, with_value
-from contract.spec import property_paths as _paths
-from contract.spec.validators import schema_errors
-from contract.target import sentinel_key
+from .http.client import ContractClient
+from .http.exchange import Exchange
+from .live.safety import State
+from .rules.verdicts import status_verdict
+from .spec import JSON_MEDIA_TYPE, load_contract, loads_json, with_value
+from .spec import property_paths as _paths
+from .spec.validators import schema_errors
+from .target import sentinel_key
 
 
 @dataclass(frozen=True)
@@ -153,8 +153,9 @@ def expect_status(
     expected: int | Collection[int],
     what: str,
 ) -> bool:
-    """Judge ``rule`` by one answer's status (see :func:`contract.rules.verdicts.status_verdict`,
-    the one verdict helper of the suite, the scenarios and the notebook)."""
+    """Judge ``rule`` by one answer's status (see
+    :func:`statuspage_contract.rules.verdicts.status_verdict`, the one verdict helper of the suite,
+    the scenarios and the notebook)."""
     __tracebackhide__ = True
     verdict = status_verdict(rule, exchange.status, expected, what)
     client.expect(verdict.rule, verdict.passed, verdict.message, exchange)
@@ -181,7 +182,8 @@ def ensure_no_account(client: ContractClient) -> None:
 
     On a guarded site whose ledger says no account exists, only look (GET): the run deletes
     nothing it cannot prove it created. An account that shows up there is adopted when the
-    run's own last request caused it, and otherwise stops the run (see contract.live.safety)."""
+    run's own last request caused it, and otherwise stops the run (see
+    statuspage_contract.live.safety)."""
     ledger = client.ownership
     guarded_and_absent = not ledger.unrestricted and ledger.state is State.ABSENT
     if guarded_and_absent and not ledger.pending and not account_exists(client):
@@ -217,7 +219,7 @@ def expect_unchanged(client: ContractClient, existed: bool, rejected: Exchange) 
 def valid_create_then_conflict(client: ContractClient, case: Any) -> None:
     """A generated valid create from a clean state: 201, then 409 for the same body, and
     the 409 changes nothing. Schemathesis' built-in checks judge the first response."""
-    from contract import generation
+    from . import generation
 
     ensure_no_account(client)
     created = generation.send_and_judge(client, case)
@@ -243,7 +245,7 @@ def invalid_create_rejected(client: ContractClient, case: Any, *, clean: bool = 
     cases a lenient site could turn into an account."""
     from hypothesis import reject
 
-    from contract import generation
+    from . import generation
 
     if generation.refusal(client, case):
         reject()

@@ -106,7 +106,7 @@ class ThreadedServer:
     def bind_or_refuse(self) -> Self:
         """:meth:`bind` for a command line: an address that cannot be used is a usage error
         (one line), not a traceback."""
-        from contract.errors import UsageError
+        from .errors import UsageError
 
         host, port = self.host, self.port
         try:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import ParseResult, urlparse
 
-from contract.errors import UnknownSiteError
+from .errors import UnknownSiteError
 
 MOCK = "mock"
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from requests.adapters import BaseAdapter
 
-from contract.errors import TargetError
-from contract.http.loopback import LoopbackAdapter
-from contract.mock.server import READ_ONLY_APP_KEY_ENV, MockSite
-from contract.redact import SECRETS
-from contract.sites import Site, resolve_site
+from .errors import TargetError
+from .http.loopback import LoopbackAdapter
+from .mock.server import READ_ONLY_APP_KEY_ENV, MockSite
+from .redact import SECRETS
+from .sites import Site, resolve_site
 
 
 @dataclass

@@ -1,11 +1,11 @@
 """Run ``statuspage-contract`` commands for the tests, without paying Python's start-up each time.
 
-A suite run started as ``python -m contract.cli run ...`` spends about 2.5 CPU-seconds importing
-pytest, Schemathesis, Hypothesis and the toolkit before it sends a request, and the proof tests
-start dozens of them. Here one *zygote* process per test process imports all that once, then
+A suite run started as ``python -m statuspage_contract.cli run ...`` spends about 2.5 CPU-seconds
+importing pytest, Schemathesis, Hypothesis and the toolkit before it sends a request, and the proof
+tests start dozens of them. Here one *zygote* process per test process imports all that once, then
 forks a child for each command, as many at a time as the test's threads ask for: the child is
-the same program (``contract.cli.main``) in a fresh process of its own, with its own working
-directory, environment, stdout and stderr, and exit code. Only the imports are shared,
+the same program (``statuspage_contract.cli.main``) in a fresh process of its own, with its own
+working directory, environment, stdout and stderr, and exit code. Only the imports are shared,
 copy-on-write.
 
 ``run_cli`` has the shape of ``subprocess.run(..., capture_output=True, text=True)``. Tests that
@@ -38,14 +38,14 @@ REPO = Path(__file__).resolve().parents[1]
 #: than rewriting them). Not the suite's test modules: Hypothesis fixes a test's settings when
 #: it decorates it, and each run loads its own profile before collecting.
 PRELOAD = (
-    "contract.cli",
-    "contract.runner",
-    "contract.generation",
-    "contract.scenarios",
-    "contract.mock.server",
-    "contract.report.build",
-    "contract.report.html",
-    "contract.pytest_plugin.plugin",
+    "statuspage_contract.cli",
+    "statuspage_contract.runner",
+    "statuspage_contract.generation",
+    "statuspage_contract.scenarios",
+    "statuspage_contract.mock.server",
+    "statuspage_contract.report.build",
+    "statuspage_contract.report.html",
+    "statuspage_contract.pytest_plugin.plugin",
     "_hypothesis_pytestplugin",
     "hypothesis",
     "jsonschema_rs",
@@ -72,7 +72,7 @@ def _child(job: dict[str, Any]) -> None:
             os.close(handle)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         sys.argv = ["statuspage-contract", *job["args"]]
-        from contract.cli import main
+        from statuspage_contract.cli import main
 
         code = main(job["args"])
     except SystemExit as exc:
@@ -96,7 +96,7 @@ def _warm_hypothesis() -> None:
     constants of the loaded local modules (it adds those of modules loaded later)."""
     from hypothesis import HealthCheck, Phase, find, settings
 
-    from contract import generation
+    from statuspage_contract import generation
 
     generation.schema()  # the contract as a Schemathesis schema: imports most of Schemathesis
     once = settings(

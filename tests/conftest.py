@@ -51,16 +51,16 @@ gc.set_threshold(50_000, *_GC_THRESHOLDS[1:])
 # Hypothesis builds its Unicode tables once per storage directory (~4 s of CPU, 200 MB): let
 # these tests, the suite runs they start and the notebook kernels share the per-user cache that
 # `run` uses, instead of one .hypothesis/ per working directory.
-from contract.hypothesis_cache import use_hypothesis_cache  # noqa: E402
+from statuspage_contract.hypothesis_cache import use_hypothesis_cache  # noqa: E402
 
 use_hypothesis_cache()
 
 import requests  # noqa: E402
 
-from contract.http.loopback import LoopbackAdapter  # noqa: E402
-from contract.mock import MockSite  # noqa: E402
-from contract.redact import SECRETS  # noqa: E402
-from contract.spec import load_contract  # noqa: E402
+from statuspage_contract.http.loopback import LoopbackAdapter  # noqa: E402
+from statuspage_contract.mock import MockSite  # noqa: E402
+from statuspage_contract.redact import SECRETS  # noqa: E402
+from statuspage_contract.spec import load_contract  # noqa: E402
 
 CONTRACT = load_contract()
 ACCOUNT_PATH = CONTRACT.account_path

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from contract.http.exchange import Exchange, Verdict
-from contract.notebook import CallResult
-from contract.redact import SECRETS
-from contract.report.build import JSON_NAME
-from contract.rules import RULES
-from contract.spec import JSON_MEDIA_TYPE, load_contract
+from statuspage_contract.http.exchange import Exchange, Verdict
+from statuspage_contract.notebook import CallResult
+from statuspage_contract.redact import SECRETS
+from statuspage_contract.report.build import JSON_NAME
+from statuspage_contract.rules import RULES
+from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract
 
 CONTRACT = load_contract()
 POST = CONTRACT.create.label

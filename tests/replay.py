@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contract.http.exchange import Exchange
-from contract.rules import RULES, RuleContext, check_exchange
-from contract.spec import load_contract
+from statuspage_contract.http.exchange import Exchange
+from statuspage_contract.rules import RULES, RuleContext, check_exchange
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 SERVE_LINE = re.compile(r"^# replay against: (statuspage-contract serve[^(]*?)\s+\(", re.M)
@@ -87,7 +87,7 @@ def serve_command(reproduction: str) -> list[str] | None:
         return None
     words = found.group(1).split()
     assert words[:2] == ["statuspage-contract", "serve"], words
-    return [sys.executable, "-m", "contract.cli", *words[1:]]
+    return [sys.executable, "-m", "statuspage_contract.cli", *words[1:]]
 
 
 @contextmanager
@@ -210,7 +210,7 @@ def replay_site(reproduction: str, keys: dict[str, str]) -> Iterator[str]:
         with served(command, keys) as url:
             yield url
         return
-    from contract.mock import MockSite
+    from statuspage_contract.mock import MockSite
 
     options = command[command.index("serve") + 1 :]
     faults = [options[i + 1] for i, o in enumerate(options) if o == "--fault"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.rules import RULES, site_kind
-from contract.sites import resolve_site
-from contract.spec import load_contract
+from statuspage_contract.rules import RULES, site_kind
+from statuspage_contract.sites import resolve_site
+from statuspage_contract.spec import load_contract
 
 POST = load_contract().create.label
 NO_SERVER_ERROR = "no-server-error"

@@ -1,4 +1,4 @@
-"""contract.allocator: a run fixes glibc's threshold for handing large blocks back."""
+"""statuspage_contract.allocator: a run fixes glibc's threshold for handing large blocks back."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from contract import allocator, cli
+from statuspage_contract import allocator, cli
 
 
 class FakeLibc:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from cli_runner import REPO, run_cli
 
-from contract.suite import SUITE_DIR
+from statuspage_contract.suite import SUITE_DIR
 
 #: A refused command answers in well under this (the forked process does not import anew).
 QUICK = 1.0

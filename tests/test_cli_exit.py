@@ -1,4 +1,5 @@
-"""The console script ends promptly, and loses nothing on the way out (``contract.cli.entry``).
+"""The console script ends promptly, and loses nothing on the way out
+(``statuspage_contract.cli.entry``).
 
 It skips the interpreter's teardown, so these tests check what that teardown would have done
 for a program: its output is flushed into a pipe, exit handlers run, the exit code is the
@@ -17,10 +18,10 @@ import pytest
 
 
 def run_entry(prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """``statuspage-contract ARGS`` through ``contract.cli.entry``, after ``prelude``."""
+    """``statuspage-contract ARGS`` through ``statuspage_contract.cli.entry``, after ``prelude``."""
     code = (
         f"import sys\n{prelude}\n"
-        "from contract.cli import entry\n"
+        "from statuspage_contract.cli import entry\n"
         f"sys.argv = ['statuspage-contract', *{list(args)!r}]\n"
         "entry()\n"
         "print('not reached')\n"
@@ -39,7 +40,7 @@ def run_entry(prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_console_script_is_the_prompt_entry() -> None:
     (script,) = entry_points(group="console_scripts", name="statuspage-contract")
-    assert script.value == "contract.cli:entry"
+    assert script.value == "statuspage_contract.cli:entry"
 
 
 def test_output_reaches_a_pipe_and_exit_handlers_run() -> None:

@@ -17,8 +17,8 @@ import pytest
 import requests
 from cli_runner import run_cli as zygote_run_cli
 
-from contract.mock import DEMO_API_KEY, DEMO_APP_KEY, FAULTS
-from contract.sites import site_names
+from statuspage_contract.mock import DEMO_API_KEY, DEMO_APP_KEY, FAULTS
+from statuspage_contract.sites import site_names
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT_PATH = "/api/v2/integration/statuspage/account"
@@ -47,7 +47,7 @@ class Served:
 
     def __init__(self, *args: str, env: dict[str, str] | None = None):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "contract.cli", "serve", "--port", "0", *args],
+            [sys.executable, "-m", "statuspage_contract.cli", "serve", "--port", "0", *args],
             cwd=REPO_ROOT,
             env=env or cli_env(),
             stdout=subprocess.PIPE,

@@ -33,9 +33,9 @@ HEAVY = {
     "jsonschema_rs",
     "rfc3987_syntax",
     "lark",
-    "contract.mock",
-    "contract.http.client",
-    "contract.generation",
+    "statuspage_contract.mock",
+    "statuspage_contract.http.client",
+    "statuspage_contract.generation",
 }
 IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| ( *)(\S+)$")
 
@@ -43,7 +43,7 @@ IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| ( *)(\S+)$")
 def imported_modules(*args: str, cwd: Path) -> set[str]:
     """Every module ``statuspage-contract ARGS`` imports, read from ``python -X importtime``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
-    cmd = [sys.executable, "-X", "importtime", "-m", "contract.cli", *args]
+    cmd = [sys.executable, "-X", "importtime", "-m", "statuspage_contract.cli", *args]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     modules = set()
@@ -51,7 +51,9 @@ def imported_modules(*args: str, cwd: Path) -> set[str]:
         match = IMPORT_LINE.match(line)
         if match:
             modules.add(match.group(2))
-    assert "contract.cli" in modules or "contract" in modules, done.stderr[-2000:]
+    assert "statuspage_contract.cli" in modules or "statuspage_contract" in modules, done.stderr[
+        -2000:
+    ]
     return modules
 
 
@@ -71,17 +73,22 @@ def test_quick_commands_import_nothing_heavy(args: tuple[str, ...], tmp_path: Pa
     modules = imported_modules(*args, cwd=tmp_path)
     assert heavy_in(modules) == set()
     # Nor the modules of the commands that did not run.
-    assert {"contract.gate", "contract.runner", "contract.report.build", "yaml"} & modules == set()
+    assert {
+        "statuspage_contract.gate",
+        "statuspage_contract.runner",
+        "statuspage_contract.report.build",
+        "yaml",
+    } & modules == set()
 
 
 def test_gate_imports_nothing_heavy(report: Path) -> None:
     modules = imported_modules("gate", str(report), cwd=report.parent)
-    assert "contract.gate" in modules
+    assert "statuspage_contract.gate" in modules
     assert heavy_in(modules) == set()
 
 
 def test_run_help_needs_no_mock(tmp_path: Path) -> None:
     """``run --help`` builds the run options without loading the suite or the mock."""
     modules = imported_modules("run", "--help", cwd=tmp_path)
-    assert "contract.runner" in modules
+    assert "statuspage_contract.runner" in modules
     assert heavy_in(modules) == set()

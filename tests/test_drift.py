@@ -1,4 +1,4 @@
-"""Drift watch (contract.drift): the contract against Datadog's own Python client.
+"""Drift watch (statuspage_contract.drift): the contract against Datadog's own Python client.
 
 Each kind of difference is planted in a copy of the contract document and must be named;
 the real comparison names exactly what the contract still lacks or names otherwise."""
@@ -14,8 +14,8 @@ pytest.importorskip(
     "datadog_api_client", reason="drift compares with datadog-api-client (test extra)"
 )
 
-from contract import cli, drift
-from contract.spec import load_contract
+from statuspage_contract import cli, drift
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 PATH = CONTRACT.account_path

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, find, settings
 from schemathesis import GenerationMode
 
-from contract import generation
-from contract.http.client import ContractClient
-from contract.mock import MockSite
-from contract.rules import SCHEMATHESIS_CHECKS, ContractViolation
-from contract.spec import load_contract
+from statuspage_contract import generation
+from statuspage_contract.http.client import ContractClient
+from statuspage_contract.mock import MockSite
+from statuspage_contract.rules import SCHEMATHESIS_CHECKS, ContractViolation
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 SETTINGS = settings(database=None, max_examples=20, suppress_health_check=list(HealthCheck))
@@ -89,7 +89,7 @@ def test_own_rules_and_built_ins_are_reported_together() -> None:
 FIRST_CASES = """
 import ast
 from hypothesis import HealthCheck, Phase, find, settings
-from contract import generation
+from statuspage_contract import generation
 parsed = [0]
 real_parse = ast.parse
 def counting_parse(source, *args, **kwargs):

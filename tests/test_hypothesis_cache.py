@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from contract.hypothesis_cache import STORAGE_VARIABLE, use_hypothesis_cache
+from statuspage_contract.hypothesis_cache import STORAGE_VARIABLE, use_hypothesis_cache
 
 
 @pytest.fixture
@@ -54,7 +54,10 @@ def test_drawing_in_a_notebook_writes_nothing_beside_it(tmp_path: Path) -> None:
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k != STORAGE_VARIABLE}
     env["XDG_CACHE_HOME"] = str(cache)
-    code = "from contract.notebook import sample_payloads; print(len(sample_payloads(3, seed=1)))"
+    code = (
+        "from statuspage_contract.notebook import sample_payloads; print(len(sample_payloads(3, "
+        "seed=1)))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True
     )

@@ -135,7 +135,7 @@ def test_no_contract_fact_is_spelled_outside_the_spec_layer() -> None:
         for line, literal in contract_literals(path.read_text(encoding="utf-8")):
             if (_rel(path), literal) not in ALLOWED_WORDS:
                 found.append(f"{_rel(path)}:{line}: {literal!r}")
-    assert not found, "read these from contract.spec instead:\n" + "\n".join(found)
+    assert not found, "read these from statuspage_contract.spec instead:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize(
@@ -263,9 +263,9 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 @pytest.mark.parametrize(
     ("module", "absent"),
     [
-        ("contract.gate", ("jinja2", "werkzeug", "contract.report.html")),
-        ("contract.scenarios", ("werkzeug",)),
-        ("contract.cli", ("jinja2", "werkzeug", "jsonschema", "schemathesis", "pytest")),
+        ("statuspage_contract.gate", ("jinja2", "werkzeug", "statuspage_contract.report.html")),
+        ("statuspage_contract.scenarios", ("werkzeug",)),
+        ("statuspage_contract.cli", ("jinja2", "werkzeug", "jsonschema", "schemathesis", "pytest")),
     ],
 )
 def test_importing_a_room_loads_only_what_it_needs(module: str, absent: tuple[str, ...]) -> None:

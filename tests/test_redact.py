@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape as jinja_escape
 
-from contract.redact import REDACTED, SUBSTRING_MIN, SecretRegistry, forms_of
+from statuspage_contract.redact import REDACTED, SUBSTRING_MIN, SecretRegistry, forms_of
 
 LONG = "sp-9f8e7d6c5b4a"  # comfortably above SUBSTRING_MIN
 SHORT = "ab12"  # below SUBSTRING_MIN
@@ -286,7 +286,7 @@ def test_adding_secrets_one_by_one_while_redacting_compiles_no_pattern(monkeypat
     """A run registers a key per generated body and redacts between two: secrets long enough
     to be searched as substrings never go into a regular expression (compiling one of every
     secret again after each new key cost seconds a run)."""
-    import contract.redact as module
+    import statuspage_contract.redact as module
 
     compiled: list[str] = []
     real = module.re.compile
@@ -324,8 +324,8 @@ def test_a_public_name_or_a_part_of_one_is_never_a_secret():
 
 
 def test_every_rule_name_is_public_in_the_process_wide_registry():
-    from contract.redact import SECRETS
-    from contract.rules import RULES
+    from statuspage_contract.redact import SECRETS
+    from statuspage_contract.rules import RULES
 
     for name in RULES:
         SECRETS.add(name)
@@ -491,7 +491,7 @@ def test_redaction_time_hardly_grows_with_the_number_of_secrets():
 
 
 def test_adding_secrets_compiles_nothing_for_long_secrets(monkeypatch):
-    import contract.redact as module
+    import statuspage_contract.redact as module
 
     compiled: list[str] = []
     real = module.re.compile

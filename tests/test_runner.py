@@ -26,16 +26,26 @@ from typing import Any
 import pytest
 from cli_runner import modules_in_junit_order, submit_cli
 
-from contract.mock import MockSite
-from contract.rules import RULES
-from contract.runner import EXIT_ERROR, EXIT_HOLDS, EXIT_INCOMPLETE, EXIT_VIOLATED, outcome
+from statuspage_contract.mock import MockSite
+from statuspage_contract.rules import RULES
+from statuspage_contract.runner import (
+    EXIT_ERROR,
+    EXIT_HOLDS,
+    EXIT_INCOMPLETE,
+    EXIT_VIOLATED,
+    outcome,
+)
 
 TIMEOUT = 180
 REPORT_FILES = ("contract-report.json", "junit.xml", "contract-report.html", "summary.md")
-#: ``python -m contract.cli``: how the brief and the CI examples start the command.
-MODULE = (sys.executable, "-m", "contract.cli")
+#: ``python -m statuspage_contract.cli``: how the brief and the CI examples start the command.
+MODULE = (sys.executable, "-m", "statuspage_contract.cli")
 #: What the installed ``statuspage-contract`` console script does.
-SCRIPT = (sys.executable, "-c", "import sys; from contract.cli import main; sys.exit(main())")
+SCRIPT = (
+    sys.executable,
+    "-c",
+    "import sys; from statuspage_contract.cli import main; sys.exit(main())",
+)
 
 
 def cli_env(api_key: str | None = None, app_key: str | None = None, **extra: str) -> dict[str, str]:
@@ -84,7 +94,8 @@ def start(
     """
     cwd = tmp / "cwd"
     cwd.mkdir(parents=True)
-    if launcher is None:  # `python -m contract.cli`, forked from a process that imported it
+    # `python -m statuspage_contract.cli`, forked from a process that imported it
+    if launcher is None:
         future = submit_cli(
             ["run", *args, "--report-dir", "out"], cwd=cwd, env=env, timeout=TIMEOUT
         )
@@ -206,7 +217,8 @@ def test_a_healthy_mock_run_exits_0_and_writes_every_report(suite_runs):
     assert report["tests"]["passed"] > 60 and report["tests"]["failed"] == 0
     assert "HOLDS: the contract holds" in run.stdout
     assert "Traceback" not in run.stderr
-    # On the embedded mock the edges follow the example tests (contract.suite.MOCK_ORDER).
+    # On the embedded mock the edges follow the example tests
+    # (statuspage_contract.suite.MOCK_ORDER).
     assert modules_in_junit_order(run.report_dir) == [
         "test_examples.py", "test_unusual_inputs.py", "test_lifecycle.py", "test_properties.py"
     ]  # fmt: skip
@@ -553,7 +565,7 @@ def _variants(real: dict[str, Any]) -> dict[str, str]:
 
 
 def test_the_gate_never_lets_a_corrupted_or_inconsistent_report_go(suite_runs, tmp_path):
-    from contract.gate import EXIT_INVALID, EXIT_PASS
+    from statuspage_contract.gate import EXIT_INVALID, EXIT_PASS
 
     real = suite_runs.runs["healthy-mock"].report
     clean = tmp_path / "clean.json"
@@ -566,10 +578,10 @@ def test_the_gate_never_lets_a_corrupted_or_inconsistent_report_go(suite_runs, t
     for name, text in variants.items():
         path = tmp_path / f"{name}.json"
         path.write_text(text)
-        from contract.cli import gate_main
+        from statuspage_contract.cli import gate_main
 
         parser = __import__("argparse").ArgumentParser()
-        from contract.cli import add_gate_arguments
+        from statuspage_contract.cli import add_gate_arguments
 
         add_gate_arguments(parser)
         code = gate_main(parser.parse_args([str(path)]))
@@ -579,7 +591,7 @@ def test_the_gate_never_lets_a_corrupted_or_inconsistent_report_go(suite_runs, t
 
 
 def test_run_waivers_are_recorded_in_the_report_and_decide_the_run(tmp_path):
-    from contract.pytest_plugin.options import run_waivers
+    from statuspage_contract.pytest_plugin.options import run_waivers
 
     waivers = tmp_path / "waivers.toml"
     waivers.write_text(
@@ -614,8 +626,8 @@ def test_an_invalid_waivers_file_is_a_one_line_usage_error(tmp_path):
 
 # -- what run asks of pytest and of the interpreter ----------------------------------------------
 def _argv(*words: str) -> list[str]:
-    from contract.cli import build_parser
-    from contract.runner import pytest_arguments
+    from statuspage_contract.cli import build_parser
+    from statuspage_contract.runner import pytest_arguments
 
     args = build_parser().parse_args(["run", *words])
     sites = list(args.site or ["mock"])
@@ -654,7 +666,7 @@ def test_the_garbage_collector_is_restored_after_the_run() -> None:
     happens in the run, the process gets its collector back as it was."""
     import gc
 
-    from contract.runner import _lean_gc, _LeanGarbageCollection
+    from statuspage_contract.runner import _lean_gc, _LeanGarbageCollection
 
     before = (gc.isenabled(), gc.get_threshold())
     with pytest.raises(RuntimeError), _lean_gc():

@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from cli_runner import run_cli
 
-from contract.errors import UsageError
-from contract.report.build import JSON_NAME, STALE_FILES, UNFINISHED_KIND
+from statuspage_contract.errors import UsageError
+from statuspage_contract.report.build import JSON_NAME, STALE_FILES, UNFINISHED_KIND
 
 TIMEOUT = 120
-RUN = (sys.executable, "-m", "contract.cli", "run", "--site", "mock")
+RUN = (sys.executable, "-m", "statuspage_contract.cli", "run", "--site", "mock")
 
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -90,8 +90,8 @@ def assert_no_decision(report_dir: Path, *expected: str) -> None:
 def test_keys_left_empty_are_refused_before_anything_is_sent():
     """The premise of the next test, checked in-process: the refusal comes from argument
     validation, which runs before pytest starts (so before any request)."""
-    from contract.cli import build_parser
-    from contract.runner import validate
+    from statuspage_contract.cli import build_parser
+    from statuspage_contract.runner import validate
 
     args = build_parser("run").parse_args(["run", "--site", "datadoghq.eu"])
     env = {"DD_API_KEY": "", "DD_APP_KEY": ""}

@@ -42,8 +42,8 @@ from xml.sax.saxutils import quoteattr
 import pytest
 from cli_runner import submit_cli
 
-from contract.mock import MockSite
-from contract.spec import load_contract
+from statuspage_contract.mock import MockSite
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 TIMEOUT = 300

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract.sites import (
+from statuspage_contract.sites import (
     DATADOG_SITES,
     MOCK,
     MOCK_SITE,
@@ -145,7 +145,7 @@ def test_site_names_are_mock_then_the_nine_datadog_sites():
 
 
 def test_expand_sites_resolves_dedupes_and_expands_all(monkeypatch):
-    from contract.sites import all_sites, expand_sites
+    from statuspage_contract.sites import all_sites, expand_sites
 
     monkeypatch.delenv("DD_SITE", raising=False)
     assert expand_sites(None) == ["mock"]

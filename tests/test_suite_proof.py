@@ -25,10 +25,10 @@ import pytest
 from cli_runner import run_cli
 from replay import replay, replay_site, reproduces
 
-from contract.mock.faults import FAULTS
-from contract.report.build import UNFINISHED_KIND
-from contract.report.reader import load_report
-from contract.rules import RULES
+from statuspage_contract.mock.faults import FAULTS
+from statuspage_contract.report.build import UNFINISHED_KIND
+from statuspage_contract.report.reader import load_report
+from statuspage_contract.rules import RULES
 
 HERE = Path(__file__).parent
 #: Examples per property-based test in the runs against a fault (PROOF_FAULT_EXAMPLES=40 runs
@@ -93,7 +93,7 @@ def new_keys() -> dict[str, str]:
     return {"DD_API_KEY": secrets.token_hex(16), "DD_APP_KEY": secrets.token_hex(20)}
 
 
-SERVE_MOCK = (sys.executable, "-m", "contract.cli", "serve", "--port", "0", "--quiet")
+SERVE_MOCK = (sys.executable, "-m", "statuspage_contract.cli", "serve", "--port", "0", "--quiet")
 #: The sites reached by URL: (command that serves it and prints its URL, given its keys).
 URL_SITES: dict[str, Callable[[dict[str, str]], list[str]]] = {
     "mock-by-url": lambda keys: [*SERVE_MOCK],
@@ -202,7 +202,7 @@ EDGE_FAULTS = sorted(name for name, fault in FAULTS.items() if fault.edge)
 
 
 def test_the_healthy_mock_passes_every_edge_of_every_category(mock_runs: dict[str, Run]) -> None:
-    from contract.edges import CATEGORIES
+    from statuspage_contract.edges import CATEGORIES
 
     report = mock_runs["healthy"].report
     assert report is not None

@@ -1,8 +1,8 @@
 """Edge inputs by category, derived from the request schemas of the contract.
 
-Every field name, enum value and media type comes from :mod:`contract.spec`; whether an
+Every field name, enum value and media type comes from :mod:`statuspage_contract.spec`; whether an
 input must be accepted or refused is what the request schema says of it. Inputs that the
-example tests already send (:func:`contract.scenarios.bad_inputs`) are not sent twice.
+example tests already send (:func:`statuspage_contract.scenarios.bad_inputs`) are not sent twice.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from contract.edges.model import PLACEHOLDER, Edge, Expect, KeyUse
-from contract.edges.values import KIB, filled, near_misses, string_values
-from contract.spec import (
+from ..spec import (
     JSON_MEDIA_TYPE,
     OTHER_MEDIA_TYPES,
     is_json_media_type,
@@ -24,6 +22,8 @@ from contract.spec import (
     property_paths,
     with_value,
 )
+from .model import PLACEHOLDER, Edge, Expect, KeyUse
+from .values import KIB, filled, near_misses, string_values
 
 #: A wrong value of each JSON type (the same values as the example tests' bad inputs).
 WRONG_TYPES: tuple[tuple[str, str, Any], ...] = (
@@ -62,7 +62,7 @@ def example(method: str) -> dict[str, Any]:
 
 def expect_of(method: str, body: Any) -> Expect:
     """What the request schema says of a JSON body."""
-    from contract.spec.validators import schema_errors
+    from ..spec.validators import schema_errors
 
     schema = load_contract().operation(method).request_schema or {}
     return "refuse" if schema_errors(body, schema) else "accept"
@@ -229,7 +229,7 @@ CATEGORIES: dict[str, Callable[[bool], list[Edge]]] = {
 @cache
 def _already_sent() -> frozenset[tuple[str, str, str | None]]:
     """What the example tests' bad inputs send (as signatures)."""
-    from contract.scenarios import bad_inputs
+    from ..scenarios import bad_inputs
 
     out = set()
     for method in body_methods():

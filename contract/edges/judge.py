@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.edges.derive import derive
-from contract.edges.model import Edge, KeyUse
-from contract.http.client import BudgetExhausted, ContractClient
-from contract.http.exchange import Exchange
-from contract.rules import ContractViolation, Finding
-from contract.scenarios import (
+from ..http.client import BudgetExhausted, ContractClient
+from ..http.exchange import Exchange
+from ..rules import ContractViolation, Finding
+from ..scenarios import (
     account_exists,
     ensure_no_account,
     expect_status,
     expect_unchanged,
 )
-from contract.spec import UNAUTHORIZED_STATUS, load_contract
-from contract.target import Target, sentinel_key
+from ..spec import UNAUTHORIZED_STATUS, load_contract
+from ..target import Target, sentinel_key
+from .derive import derive
+from .model import Edge, KeyUse
 
 #: Methods in the order their edges run: reads, then creates (from no account), then the
 #: operations that need an account.

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from contract.target import sentinel_key
+from ..target import sentinel_key
 
 #: ``accept``: the schema says the request is valid; ``refuse``: it says it is not;
 #: ``either``: JSON leaves it open (duplicate keys, lone surrogates), so either answer is

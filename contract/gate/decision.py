@@ -19,16 +19,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from contract.errors import GateInputError
-from contract.gate.waivers import Waiver, load_waivers, recorded_waivers
-from contract.report.presentation import shorten
-from contract.report.reader import (
+from ..errors import GateInputError
+from ..report.presentation import shorten
+from ..report.reader import (
     check_gateable,
     is_combined,
     load_report,
     site_reports,
 )
-from contract.rules import RULES, site_kind
+from ..rules import RULES, site_kind
+from .waivers import Waiver, load_waivers, recorded_waivers
 
 EXIT_PASS = 0
 EXIT_BLOCKED = 1

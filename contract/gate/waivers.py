@@ -14,10 +14,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from contract.errors import GateInputError
-from contract.report.reader import site_reports
-from contract.report.strict_json import read_input
-from contract.rules import RULES
+from ..errors import GateInputError
+from ..report.reader import site_reports
+from ..report.strict_json import read_input
+from ..rules import RULES
 
 WAIVER_KEYS = {"rule", "site", "reason", "expires"}
 

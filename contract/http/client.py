@@ -16,13 +16,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from contract.errors import BudgetExhausted, SafetyError, SiteUnreachable
-from contract.http.exchange import Exchange, Verdict
-from contract.http.recorder import Recorder
-from contract.http.wire import failure_kind, prepare, rate_header, to_stderr
-from contract.live.safety import Ownership, RunAborted
-from contract.redact import SECRETS
-from contract.rules import (
+from ..errors import BudgetExhausted, SafetyError, SiteUnreachable
+from ..live.safety import Ownership, RunAborted
+from ..redact import SECRETS
+from ..rules import (
     NO_SERVER_ERROR,
     ContractViolation,
     Finding,
@@ -30,7 +27,10 @@ from contract.rules import (
     RuleContext,
     check_exchange,
 )
-from contract.spec import JSON_MEDIA_TYPE, Contract, could_be_json_object, load_contract
+from ..spec import JSON_MEDIA_TYPE, Contract, could_be_json_object, load_contract
+from .exchange import Exchange, Verdict
+from .recorder import Recorder
+from .wire import failure_kind, prepare, rate_header, to_stderr
 
 _UNSET: Any = object()
 ANNOUNCED_WAIT = 1.0  #: waits longer than this many seconds are said (ContractClient.wait)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from contract.redact import REDACTED, SECRETS, SUBSTRING_MIN, redact
-from contract.spec import loads_json
+from ..redact import REDACTED, SECRETS, SUBSTRING_MIN, redact
+from ..spec import loads_json
 
 #: Response bodies longer than this are cut in reports and messages.
 BODY_PREVIEW = 2000

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.http.exchange import Exchange
-from contract.redact import redact
-from contract.report.outcomes import EDGE_OUTCOMES
-from contract.rules import RULES, Finding, SiteKind
+from ..redact import redact
+from ..report.outcomes import EDGE_OUTCOMES
+from ..rules import RULES, Finding, SiteKind
+from .exchange import Exchange
 
 MAX_FAILURES_PER_RULE = 20
 #: Requests of one test a sequence reproduction shows at most (the last ones).
@@ -65,7 +65,7 @@ def mock_replay(base_url: str, site: Any) -> Replay:
         return " ".join(words)
 
     def notes(steps: list[Exchange]) -> list[str]:
-        from contract.spec import load_contract
+        from ..spec import load_contract
 
         contract = load_contract()
         state = getattr(site, "state", None)
@@ -121,7 +121,8 @@ class Recorder:
         #: auth keys) are test data the run generated (the suite's: shown in reproductions),
         #: not the user's secrets (a notebook user's own: registered, redacted everywhere).
         self.keys_are_test_data = False
-        #: Edge inputs by category: how many passed, failed, were skipped (contract.edges).
+        #: Edge inputs by category: how many passed, failed, were skipped
+        #: (statuspage_contract.edges).
         self.edges: dict[str, Counter[str]] = defaultdict(Counter)
 
     @property
@@ -316,7 +317,7 @@ class Recorder:
 
 
 def _rate_limited() -> int:
-    from contract.spec import load_contract
+    from ..spec import load_contract
 
     return load_contract().status.rate_limited
 

@@ -1,4 +1,4 @@
-"""The wire under :class:`contract.http.client.ContractClient`: a request prepared as
+"""The wire under :class:`statuspage_contract.http.client.ContractClient`: a request prepared as
 requests prepares it, a transport failure named without secrets, a rate-limit header read."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import sys
 
 import requests
 
-from contract.http.exchange import Exchange
-from contract.spec import load_contract
+from ..spec import load_contract
+from .exchange import Exchange
 
 
 def failure_kind(exc: requests.RequestException) -> str:

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from typing import Any
 
-from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
-from contract.live.safety import RunAborted, SafetyError, State
+from ..http.client import BudgetExhausted, ContractClient, SiteUnreachable
+from .safety import RunAborted, SafetyError, State
 
 ABORTED_AT_PREFLIGHT = "run aborted at the preflight"
 ABORTED_MID_RUN = "run aborted mid-run"

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from contract.errors import RunAborted, SafetyError
-from contract.spec import could_be_json_object, load_contract
+from ..errors import RunAborted, SafetyError
+from ..spec import could_be_json_object, load_contract
 
 
 def parse_body(body: bytes | None) -> Any:
@@ -60,7 +60,7 @@ def could_change_state(method: str, body: bytes | None) -> bool:
         return False
     if contract.secret_of(parsed) is not None:
         return True
-    from contract.spec.validators import schema_errors
+    from ..spec.validators import schema_errors
 
     try:
         return not schema_errors(parsed, op.request_schema)

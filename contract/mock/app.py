@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from contract.mock.faults import check_faults
-from contract.mock.logs import access_log, printable
-from contract.mock.misbehaviour import Misbehaviour
-from contract.mock.state import MockState, Organisation, RateDecision
-from contract.mock.validation import BodyProblem, parse_json_body, validate_body
-from contract.spec import JSON_MEDIA_TYPE, Contract, Operation, load_contract, value_at
+from ..spec import JSON_MEDIA_TYPE, Contract, Operation, load_contract, value_at
+from .faults import check_faults
+from .logs import access_log, printable
+from .misbehaviour import Misbehaviour
+from .state import MockState, Organisation, RateDecision
+from .validation import BodyProblem, parse_json_body, validate_body
 
 #: Bodies larger than this are refused with 413 before they are read whole. (A body that
-#: stops arriving is answered 408 by the HTTP layer: contract.mock.protocol.)
+#: stops arriving is answered 408 by the HTTP layer: statuspage_contract.mock.protocol.)
 MAX_BODY_BYTES = 32 * 1024 * 1024
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]

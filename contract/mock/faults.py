@@ -8,15 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from contract.errors import UnknownFaultError
+from ..errors import UnknownFaultError
 
 
 @dataclass(frozen=True)
 class Fault:
     name: str
-    breaks: str  # the name of the contract rule (contract.rules) this fault violates
+    breaks: str  # the name of the contract rule (statuspage_contract.rules) this fault violates
     description: str
-    #: The edge category (contract.edges) that exists to catch it, if one does.
+    #: The edge category (statuspage_contract.edges) that exists to catch it, if one does.
     edge: str | None = None
 
 

@@ -1,12 +1,12 @@
 """What the mock's fault modes change about how a body is judged: each predicate answers
-"does this fault apply here?" for the request handling in :mod:`contract.mock.app`."""
+"does this fault apply here?" for the request handling in :mod:`statuspage_contract.mock.app`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from contract.mock.validation import BodyProblem
-from contract.spec import Contract, value_at
+from ..spec import Contract, value_at
+from .validation import BodyProblem
 
 #: Strings at least this long crash the server-error-on-long-string fault mode.
 LONG_STRING = 1024

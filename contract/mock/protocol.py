@@ -7,7 +7,8 @@ through: conflicting or malformed ``Content-Length``, both ``Content-Length`` an
 
 * limits on the request head (URL length, header count, head size), so a client cannot make
   the server buffer an unbounded head;
-* a timeout on every phase of a connection (:class:`contract.serving.ConnectionTimeouts`):
+* a timeout on every phase of a connection
+(:class:`statuspage_contract.serving.ConnectionTimeouts`):
   idle before a request, the head, the start of the body, each pause in it, the whole body.
   A client past one is answered 408 inside a request, and closed when idle;
 * HTTP/1.0 and HTTP/1.1 only;
@@ -31,9 +32,9 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from contract.mock.logs import http_log
-from contract.serving import TIMEOUTS, ConnectionTimeouts
-from contract.spec import load_contract
+from ..serving import TIMEOUTS, ConnectionTimeouts
+from ..spec import load_contract
+from .logs import http_log
 
 #: Malformed HTTP is answered as the contract answers any bad request.
 _BAD_REQUEST = HTTPStatus(load_contract().status.invalid)

@@ -1,7 +1,8 @@
 """Serve the mock over real HTTP on loopback: ``with MockSite() as site: site.base_url``.
 
-The server is uvicorn (its httptools protocol, subclassed in :mod:`contract.mock.protocol`)
-on its own event loop, in a background thread or on the calling thread.
+The server is uvicorn (its httptools protocol, subclassed in
+:mod:`statuspage_contract.mock.protocol`) on its own event loop, in a background thread or on the
+calling thread.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Iterable
 
 import uvicorn
 
-from contract.mock.app import MockApp
-from contract.mock.protocol import MockHttpProtocol
-from contract.mock.state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
-from contract.serving import GRACEFUL_STOP, TIMEOUTS, ConnectionTimeouts, ThreadedServer
+from ..serving import GRACEFUL_STOP, TIMEOUTS, ConnectionTimeouts, ThreadedServer
+from .app import MockApp
+from .protocol import MockHttpProtocol
+from .state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
 
 #: An application key of the default organisation that may only read (no write permission):
 #: ``serve`` registers it, and the suite checks with it that writes are refused.
@@ -59,10 +60,10 @@ class MockSite(ThreadedServer):
         self.state = MockState(self.api_key, self.app_key, read_only)
         self.state.set_rate_limit(rate_limit, rate_period)
         self.app = MockApp(self.state, faults)
-        self.timeouts = timeouts  # how long a client may take (contract.serving)
+        self.timeouts = timeouts  # how long a client may take (statuspage_contract.serving)
         self._init_serving(host, port)
 
-    # -- lifecycle (start, stop, bind: contract.serving) ---------------------------------
+    # -- lifecycle (start, stop, bind: statuspage_contract.serving) --------------------------------
     def serve_forever(self) -> None:
         """Serve on the calling thread until interrupted (used by ``statuspage-contract serve``).
 

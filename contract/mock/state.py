@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from contract.spec import load_contract
+from ..spec import load_contract
 
 #: Permissions a default application key has.
 #: Every permission the contract's operations ask for (``x-permission``).

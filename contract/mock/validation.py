@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contract.spec import JSON_MEDIA_TYPE, is_json_media_type, loads_json
-from contract.spec.validators import Violation, violations
+from ..spec import JSON_MEDIA_TYPE, is_json_media_type, loads_json
+from ..spec.validators import Violation, violations
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ def parse_json_body(
 ) -> tuple[Any, BodyProblem | None]:
     """Decode a request body as strict JSON (UTF-8, no NaN/Infinity, bounded nesting).
 
-    Given the only reference to ``raw`` (:meth:`contract.mock.app.Request.take_body`), it lets
-    the bytes go once they are decoded: a large body is never held three times at once."""
+    Given the only reference to ``raw`` (:meth:`statuspage_contract.mock.app.Request.take_body`), it
+    lets the bytes go once they are decoded: a large body is never held three times at once."""
     if not is_json_media_type(content_type):
         return None, BodyProblem(
             "", f"Content-Type must be {JSON_MEDIA_TYPE}, got {content_type or 'none'!r}"

@@ -4,14 +4,14 @@ Every object a notebook cell returns renders as escaped, redacted HTML (``_repr_
 made with Jinja2 from ``templates/``) and, where it is tabular, converts to a pandas
 DataFrame (``to_frame()``). A cell needs one import and one call::
 
-    from contract.notebook import explore
+    from . import explore
     ex = explore()          # starts the embedded mock; explore("datadoghq.eu") uses DD keys
     ex.create()             # the reference example, checked rule by rule
 
 pandas and matplotlib are imported lazily, only by ``to_frame()``/``*_frame()`` and
 ``plot_*()``, so the core package does not need them (``pip install -e ".[notebooks]"``).
 Nothing shown here ever contains a DD key or a submitted ``api_key``: every text passes
-through :func:`contract.redact.redact` and curl reproductions use ``${DD_API_KEY}``
+through :func:`statuspage_contract.redact.redact` and curl reproductions use ``${DD_API_KEY}``
 placeholders.
 
 The rooms, one job each: ``explorer`` (calls; ``account_state`` is what they show of the
@@ -22,20 +22,20 @@ property-based run), ``reports`` (with ``plots`` and ``report_index``), ``demo``
 
 from __future__ import annotations
 
-from contract.notebook.demo import DemoReports, ensure_demo_reports
-from contract.notebook.explorer import Explorer, MutationNotAllowed, SiteStateUncertain, explore
-from contract.notebook.gate_views import GateResult, gate_decision
-from contract.notebook.payloads import PayloadSample, sample_payloads
-from contract.notebook.report_index import ReportIndex, list_reports
-from contract.notebook.reports import ContractReport, compare_reports, load_report
-from contract.notebook.results import (
+from .demo import DemoReports, ensure_demo_reports
+from .explorer import Explorer, MutationNotAllowed, SiteStateUncertain, explore
+from .gate_views import GateResult, gate_decision
+from .payloads import PayloadSample, sample_payloads
+from .report_index import ReportIndex, list_reports
+from .reports import ContractReport, compare_reports, load_report
+from .results import (
     CallResult,
     Catalogue,
     RuleVerdicts,
     invalid_inputs,
     mock_faults,
 )
-from contract.notebook.session import SessionSummary, Violation, property_session
+from .session import SessionSummary, Violation, property_session
 
 __all__ = [
     "CallResult",
@@ -66,10 +66,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """``ContractProxy`` (contract.proxy), loaded on first use: the notebook API itself never
-    needs the proxy's HTTP client."""
+    """``ContractProxy`` (statuspage_contract.proxy), loaded on first use: the notebook API itself
+    never needs the proxy's HTTP client."""
     if name == "ContractProxy":
-        from contract.proxy import ContractProxy
+        from ..proxy import ContractProxy
 
         return ContractProxy
-    raise AttributeError(f"module 'contract.notebook' has no attribute {name!r}")
+    raise AttributeError(f"module 'statuspage_contract.notebook' has no attribute {name!r}")

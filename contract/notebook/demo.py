@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contract.mock.faults import FAULTS, check_faults
-from contract.notebook.display import clean
-from contract.notebook.html import code, render
-from contract.notebook.reports import ContractReport, compare_reports, reports_root
-from contract.report.build import JSON_NAME
+from ..mock.faults import FAULTS, check_faults
+from ..report.build import JSON_NAME
+from .display import clean
+from .html import code, render
+from .reports import ContractReport, compare_reports, reports_root
 
 __all__ = ["DEMO_DIR", "DEMO_FAULT", "DemoReports", "ensure_demo_reports"]
 
@@ -58,7 +58,16 @@ class DemoReports:
 
 def _run_suite(report_dir: Path, fault: str | None, timeout: float) -> None:
     """``statuspage-contract run --site mock`` into ``report_dir``, in a subprocess."""
-    cmd = [sys.executable, "-m", "contract.cli", "run", "--site", "mock", "--profile", "fast"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "statuspage_contract.cli",
+        "run",
+        "--site",
+        "mock",
+        "--profile",
+        "fast",
+    ]
     cmd += ["--examples", str(DEMO_EXAMPLES)]
     cmd += ["--report-dir", str(report_dir.resolve())]
     if fault:

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from contract.redact import SECRETS, redact
-from contract.report.presentation import shorten
-from contract.rules import RULES
+from ..redact import SECRETS, redact
+from ..report.presentation import shorten
+from ..rules import RULES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -1,7 +1,7 @@
 """Try calls one cell at a time: :func:`explore` opens a site, each call returns a
-:class:`~contract.notebook.results.CallResult` judged by the response rules and, from what
-the explorer knows of the account, by the scenario rules (:mod:`contract.rules.verdicts`,
-the suite's own verdicts)."""
+:class:`~statuspage_contract.notebook.results.CallResult` judged by the response rules and, from
+what the explorer knows of the account, by the scenario rules
+(:mod:`statuspage_contract.rules.verdicts`, the suite's own verdicts)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,20 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from contract.errors import MutationNotAllowed, SiteStateUncertain
-from contract.http.client import ContractClient
-from contract.live.preflight import preflight
-from contract.live.safety import Ownership, State
-from contract.mock.faults import check_faults
-from contract.notebook.account_state import MUTATING, AccountState
-from contract.notebook.display import clean, frame
-from contract.notebook.html import render
-from contract.notebook.results import CallResult
-from contract.rules.verdicts import status_verdict
-from contract.scenarios import bad_create_inputs, is_valid_create_body, materialise
-from contract.scenarios import valid_create_body as _valid_create_body
-from contract.spec import load_contract
-from contract.target import Target, open_target, sentinel_key
+from ..errors import MutationNotAllowed, SiteStateUncertain
+from ..http.client import ContractClient
+from ..live.preflight import preflight
+from ..live.safety import Ownership, State
+from ..mock.faults import check_faults
+from ..rules.verdicts import status_verdict
+from ..scenarios import bad_create_inputs, is_valid_create_body, materialise
+from ..scenarios import valid_create_body as _valid_create_body
+from ..spec import load_contract
+from ..target import Target, open_target, sentinel_key
+from .account_state import MUTATING, AccountState
+from .display import clean, frame
+from .html import render
+from .results import CallResult
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -266,7 +266,7 @@ def explore(
 
     Other sites (``"datadoghq.eu"``, a URL, ...) use ``DD_API_KEY`` / ``DD_APP_KEY`` from the
     environment and are read-only unless ``allow_mutations=True``. ``faults`` and
-    ``rate_limit`` configure the mock (see ``contract.mock.faults.FAULTS``).
+    ``rate_limit`` configure the mock (see ``statuspage_contract.mock.faults.FAULTS``).
     """
     faults = tuple(check_faults(faults))
     target = open_target(site, allow_mutations=allow_mutations, mock_faults=faults)

@@ -1,8 +1,9 @@
 """The release gate's decision in a notebook: :func:`gate_decision` and :class:`GateResult`.
 
-The decision is :func:`contract.gate.decide`'s, unchanged; this module only shows it (a
-DataFrame, redacted HTML). :class:`GateResult` stays a :class:`~contract.gate.GateDecision`
-(subclass, no new state) so that code written for the gate's decision accepts it.
+The decision is :func:`statuspage_contract.gate.decide`'s, unchanged; this module only shows it (a
+DataFrame, redacted HTML). :class:`GateResult` stays a
+:class:`~statuspage_contract.gate.GateDecision` (subclass, no new state) so that code written for
+the gate's decision accepts it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contract.gate import GateDecision, decide
-from contract.notebook.display import clean, frame
-from contract.notebook.html import render
-from contract.notebook.reports import ContractReport, resolve_report_path
-from contract.report.presentation import AMBER, GREEN, RED
-from contract.report.reader import load_report as read_report
+from ..gate import GateDecision, decide
+from ..report.presentation import AMBER, GREEN, RED
+from ..report.reader import load_report as read_report
+from .display import clean, frame
+from .html import render
+from .reports import ContractReport, resolve_report_path
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,7 +31,7 @@ STATUS_COLOURS = {"PASS": GREEN, "FAIL": RED, "WAIVED": AMBER}
 
 @dataclass
 class GateResult(GateDecision):
-    """:class:`contract.gate.GateDecision` with ``to_frame()`` and redacted HTML."""
+    """:class:`statuspage_contract.gate.GateDecision` with ``to_frame()`` and redacted HTML."""
 
     @classmethod
     def of(cls, decision: GateDecision) -> GateResult:
@@ -76,9 +77,11 @@ def gate_decision(
     waivers: str | Path | None = None,
     today: date | None = None,
 ) -> GateResult:
-    """The release gate's decision (``contract.gate``) on a report file, directory or object.
+    """The release gate's decision (``statuspage_contract.gate``) on a report file, directory or
+    object.
 
-    Raises :class:`contract.gate.GateInputError` on an untrustworthy input, as the CLI does.
+    Raises :class:`statuspage_contract.gate.GateInputError` on an untrustworthy input, as the CLI
+    does.
     """
     current = _as_report_dict(report if report is not None else resolve_report_path(None))
     before = _as_report_dict(baseline) if baseline is not None else None

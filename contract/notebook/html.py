@@ -15,10 +15,10 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from contract.notebook.display import clean
-from contract.redact import redact
-from contract.report.presentation import AMBER, GREEN, GREY, RED
-from contract.report.templating import environment
+from ..redact import redact
+from ..report.presentation import AMBER, GREEN, GREY, RED
+from ..report.templating import environment
+from .display import clean
 
 __all__ = ["Markup", "badge", "code", "render", "status_badge"]
 

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from contract.notebook.display import cell_text, clean, frame, json_text
-from contract.notebook.html import badge, code, render
-from contract.notebook.sampling import draw
-from contract.redact import REDACTED
-from contract.spec import load_contract, value_at
-from contract.spec.validators import schema_errors
+from ..redact import REDACTED
+from ..spec import load_contract, value_at
+from ..spec.validators import schema_errors
+from .display import cell_text, clean, frame, json_text
+from .html import badge, code, render
+from .sampling import draw
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -132,12 +132,13 @@ class PayloadSample:
 def sample_payloads(
     n: int = 10, *, valid: bool = True, method: str = "POST", seed: int | None = None
 ) -> PayloadSample:
-    """Draw ``n`` request bodies from the contract's strategies (``contract.generation``).
+    """Draw ``n`` request bodies from the contract's strategies
+    (``statuspage_contract.generation``).
 
     ``valid=False`` draws from the negative strategy and keeps only bodies that really break
     the request schema (negative cases may instead break a header).
     """
-    from contract import generation
+    from .. import generation
 
     schema = load_contract().operation(method).request_schema or {}
     payloads: list[Any] = []

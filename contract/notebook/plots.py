@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from contract.notebook.display import clean
-from contract.report.presentation import AMBER, GREEN, GREY, RED
-from contract.report.reader import site_reports
+from ..report.presentation import AMBER, GREEN, GREY, RED
+from ..report.reader import site_reports
+from .display import clean
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contract.errors import GateInputError
-from contract.notebook.display import clean, frame
-from contract.notebook.html import Markup, badge, code, render
-from contract.notebook.reports import ContractReport, load_report, reports_root
-from contract.report.build import JSON_NAME
-from contract.report.reader import is_combined, site_reports
-from contract.report.reader import load_report as read_report
+from ..errors import GateInputError
+from ..report.build import JSON_NAME
+from ..report.reader import is_combined, site_reports
+from ..report.reader import load_report as read_report
+from .display import clean, frame
+from .html import Markup, badge, code, render
+from .reports import ContractReport, load_report, reports_root
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -1,5 +1,5 @@
 """Contract reports in a notebook: read them (the gate's strict reader,
-:mod:`contract.report.reader`), tabulate, plot and compare them."""
+:mod:`statuspage_contract.report.reader`), tabulate, plot and compare them."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contract.notebook import plots
-from contract.notebook.display import clean, frame, rule_kind
-from contract.notebook.html import badge, code, render, status_badge
-from contract.report.build import JSON_NAME, combine, with_decision
-from contract.report.reader import is_combined, site_reports, validate_report
-from contract.report.reader import load_report as read_report
+from ..report.build import JSON_NAME, combine, with_decision
+from ..report.reader import is_combined, site_reports, validate_report
+from ..report.reader import load_report as read_report
+from . import plots
+from .display import clean, frame, rule_kind
+from .html import badge, code, render, status_badge
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from contract.http.exchange import Exchange, Verdict
-from contract.mock.faults import FAULTS
-from contract.notebook.display import clean, frame, json_text, reason, rule_kind, rule_summary
-from contract.notebook.html import Markup, badge, code, render
-from contract.redact import SECRETS
-from contract.scenarios import bad_create_inputs
+from ..http.exchange import Exchange, Verdict
+from ..mock.faults import FAULTS
+from ..redact import SECRETS
+from ..scenarios import bad_create_inputs
+from .display import clean, frame, json_text, reason, rule_kind, rule_summary
+from .html import Markup, badge, code, render
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -22,7 +22,8 @@ __all__ = ["CallResult", "Catalogue", "RuleVerdicts", "invalid_inputs", "mock_fa
 
 
 class RuleVerdicts(list[Verdict]):
-    """The rule verdicts of one call: a list of :class:`~contract.http.exchange.Verdict`."""
+    """The rule verdicts of one call: a list of
+    :class:`~statuspage_contract.http.exchange.Verdict`."""
 
     @property
     def passed(self) -> bool:

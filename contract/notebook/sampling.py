@@ -19,14 +19,14 @@ def draw(strategy: Any, n: int, seed: int | None, use: Callable[[Any], bool]) ->
     Unicode tables are kept in the per-user cache that ``run`` uses (not in a
     ``.hypothesis/`` folder beside the notebook, rebuilt there for ~4 s and 200 MB).
     """
-    from contract.hypothesis_cache import use_hypothesis_cache
+    from ..hypothesis_cache import use_hypothesis_cache
 
     use_hypothesis_cache()
     from hypothesis import Phase, assume, given, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import Unsatisfiable
 
-    from contract.profiles import SAFE_SETTINGS
+    from ..profiles import SAFE_SETTINGS
 
     counted = 0
     errors: list[Exception] = []

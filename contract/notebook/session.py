@@ -1,8 +1,9 @@
 """A short property-based session against the embedded mock, as one notebook cell:
 :func:`property_session` and what it returns (:class:`SessionSummary`, :class:`Violation`).
 
-The steps are the suite's own (:func:`contract.scenarios.valid_create_then_conflict` and
-:func:`~contract.scenarios.invalid_create_rejected`), judged by the same checking client."""
+The steps are the suite's own (:func:`statuspage_contract.scenarios.valid_create_then_conflict` and
+:func:`~statuspage_contract.scenarios.invalid_create_rejected`), judged by the same checking
+client."""
 
 from __future__ import annotations
 
@@ -13,19 +14,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from contract.http.client import ContractClient
-from contract.mock.faults import check_faults
-from contract.notebook.display import clean, frame, json_text, rule_summary
-from contract.notebook.explorer import Explorer, explore
-from contract.notebook.html import Markup, badge, code, render, status_badge
-from contract.redact import SECRETS
-from contract.report.presentation import TIMES
-from contract.rules import RULES
-from contract.scenarios import (
+from ..http.client import ContractClient
+from ..mock.faults import check_faults
+from ..redact import SECRETS
+from ..report.presentation import TIMES
+from ..rules import RULES
+from ..scenarios import (
     invalid_create_rejected,
     is_valid_create_body,
     valid_create_then_conflict,
 )
+from .display import clean, frame, json_text, rule_summary
+from .explorer import Explorer, explore
+from .html import Markup, badge, code, render, status_badge
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -223,8 +224,8 @@ def property_session(
     ``faults`` (when given) replace its faults for the session only. Live sites are not
     supported: it deletes and creates accounts at will (use ``statuspage-contract run``).
     """
-    from contract import generation
-    from contract.notebook.sampling import draw
+    from .. import generation
+    from .sampling import draw
 
     wanted = sorted(check_faults(faults))
     if explorer is not None and explorer.target.mock is None:

@@ -1,8 +1,8 @@
 """A contract-checking proxy: forwards real traffic to a site, judges every exchange with the
 contract's rules, and writes reports the release gate reads (``run.kind`` "proxy")."""
 
-from contract.proxy.facade import ContractProxy, JudgedExchanges
-from contract.proxy.judge import JudgedExchange
-from contract.proxy.server import ProxyServer
+from .facade import ContractProxy, JudgedExchanges
+from .judge import JudgedExchange
+from .server import ProxyServer
 
 __all__ = ["ContractProxy", "JudgedExchange", "JudgedExchanges", "ProxyServer"]

@@ -13,10 +13,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from contract.errors import OptionError, UsageError
+from ..errors import OptionError, UsageError
 
 if TYPE_CHECKING:
-    from contract.proxy.server import ProxyServer
+    from .server import ProxyServer
 
 DEFAULT_PORT = 8898
 
@@ -41,7 +41,7 @@ def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], int |
 
 
 def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
-    from contract.cli import _port
+    from ..cli import _port
 
     parser.add_argument(
         "--site",
@@ -92,12 +92,12 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def proxy_main(args: argparse.Namespace) -> int:
-    from contract.mock.faults import UnknownFaultError
-    from contract.proxy.server import ProxyServer
-    from contract.proxy.session import write_proxy_report
-    from contract.report.directory import check_report_dir
-    from contract.report.verdict import RUN_EXIT, Verdict
-    from contract.sites import UnknownSiteError
+    from ..mock.faults import UnknownFaultError
+    from ..report.directory import check_report_dir
+    from ..report.verdict import RUN_EXIT, Verdict
+    from ..sites import UnknownSiteError
+    from .server import ProxyServer
+    from .session import write_proxy_report
 
     try:
         server = ProxyServer(

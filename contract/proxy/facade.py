@@ -7,11 +7,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from contract.proxy.forward import DEFAULT_TIMEOUT
-from contract.proxy.judge import LIVE_LIMIT, JudgedExchange
-from contract.proxy.server import ProxyServer
-from contract.proxy.session import write_proxy_report
-from contract.serving import TIMEOUTS, ConnectionTimeouts
+from ..serving import TIMEOUTS, ConnectionTimeouts
+from .forward import DEFAULT_TIMEOUT
+from .judge import LIVE_LIMIT, JudgedExchange
+from .server import ProxyServer
+from .session import write_proxy_report
 
 #: The latest exchanges a notebook shows.
 SHOWN_ROWS = 200
@@ -68,7 +68,7 @@ class JudgedExchanges:
         return pd.DataFrame(rows, columns=[*columns, "broken_rules", "rules_passed"])
 
     def _repr_html_(self) -> str:
-        from contract.report.templating import environment
+        from ..report.templating import environment
 
         template = environment(Path(__file__).parent / "templates").get_template(
             "exchanges.html.j2"

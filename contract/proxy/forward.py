@@ -21,9 +21,9 @@ import aiohttp
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 from yarl import URL
 
-from contract.mock.app import Reply
-from contract.proxy.judge import JudgedExchange, ProxyJudge
-from contract.spec import JSON_MEDIA_TYPE, load_contract
+from ..mock.app import Reply
+from ..spec import JSON_MEDIA_TYPE, load_contract
+from .judge import JudgedExchange, ProxyJudge
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -197,7 +197,7 @@ class ProxyApp:
 
     def error(self, status: int, message: str) -> Reply:
         """The proxy's own answer: the contract's error envelope, naming the proxy (also the
-        HTTP layer's refusals: contract.mock.protocol)."""
+        HTTP layer's refusals: statuspage_contract.mock.protocol)."""
         body = self.contract.error_envelope(f"{SELF}: {message}")
         return Reply(int(status), body, _JSON)
 

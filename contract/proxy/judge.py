@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from contract.http.exchange import Exchange
-from contract.http.recorder import Recorder
-from contract.proxy.requests_seen import RequestRules
-from contract.proxy.sequence import SequenceJudge, Ticket
-from contract.redact import SECRETS, redact
-from contract.rules import Finding, RuleContext, check_exchange
-from contract.spec import load_contract
+from ..http.exchange import Exchange
+from ..http.recorder import Recorder
+from ..redact import SECRETS, redact
+from ..rules import Finding, RuleContext, check_exchange
+from ..spec import load_contract
+from .requests_seen import RequestRules
+from .sequence import SequenceJudge, Ticket
 
 #: The live list keeps this many latest exchanges.
 LIVE_LIMIT = 1000

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from contract.rules import Finding
-from contract.scenarios import is_valid_create_body
-from contract.spec import Contract, is_json_media_type, load_contract
+from ..rules import Finding
+from ..scenarios import is_valid_create_body
+from ..spec import Contract, is_json_media_type, load_contract
 
 Result = tuple[str, Finding | None]
 #: Whether a create body is valid is remembered for this many bodies up to MEMO_BODY bytes

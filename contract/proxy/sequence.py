@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from contract.rules import Finding
-from contract.spec import Contract, load_contract
+from ..rules import Finding
+from ..spec import Contract, load_contract
 
 
 class Account(Enum):

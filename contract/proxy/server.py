@@ -12,14 +12,14 @@ from typing import Any
 
 import uvicorn
 
-from contract.mock.protocol import MockHttpProtocol
-from contract.mock.server import MockSite
-from contract.proxy.forward import DEFAULT_TIMEOUT, ProxyApp
-from contract.proxy.judge import LIVE_LIMIT, JudgedExchange, ProxyJudge
-from contract.proxy.session import build_proxy_report
-from contract.redact import SECRETS, redact
-from contract.serving import TIMEOUTS, ConnectionTimeouts, ThreadedServer
-from contract.sites import resolve_site
+from ..mock.protocol import MockHttpProtocol
+from ..mock.server import MockSite
+from ..redact import SECRETS, redact
+from ..serving import TIMEOUTS, ConnectionTimeouts, ThreadedServer
+from ..sites import resolve_site
+from .forward import DEFAULT_TIMEOUT, ProxyApp
+from .judge import LIVE_LIMIT, JudgedExchange, ProxyJudge
+from .session import build_proxy_report
 
 #: Seconds ``start()`` waits for the server to serve.
 #: Seconds ``stop()`` lets requests in progress finish.
@@ -59,7 +59,7 @@ class ProxyServer(ThreadedServer):
         self.mock = MockSite(faults=faults) if self.site.is_mock else None
         self._init_serving(host, port)
         self.timeout = timeout
-        self.timeouts = timeouts  # how long a client may take (contract.serving)
+        self.timeouts = timeouts  # how long a client may take (statuspage_contract.serving)
         self.max_requests = max_requests
         self.judge = ProxyJudge(live_limit)
         self.stopped_by = "on demand"
@@ -79,7 +79,7 @@ class ProxyServer(ThreadedServer):
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    # -- lifecycle (start, stop, bind: contract.serving) ---------------------------------
+    # -- lifecycle (start, stop, bind: statuspage_contract.serving) --------------------------------
     def _start_mock(self) -> None:
         if self.mock is not None and not self.mock.running:
             self.mock.start()

@@ -1,4 +1,5 @@
-"""A proxy run's report: the suite's report format (contract.report.build), ``run.kind`` "proxy".
+"""A proxy run's report: the suite's report format (statuspage_contract.report.build), ``run.kind``
+"proxy".
 
 Each exchange the proxy judged counts as one test: passed when it broke no rule, failed when
 it broke one. A request the site never answered (the client got 502 or 504) is a failure
@@ -12,13 +13,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from contract.http.recorder import Recorder
-from contract.proxy.judge import ProxyJudge
-from contract.report.verdict import PROXY_KIND
+from ..http.recorder import Recorder
+from ..report.verdict import PROXY_KIND
+from .judge import ProxyJudge
 
 
 class _Run:
-    """What :func:`contract.report.build.build_report` reads of a run (duck-typed SiteRun)."""
+    """What :func:`statuspage_contract.report.build.build_report` reads of a run (duck-typed
+    SiteRun)."""
 
     def __init__(self, name: str, recorder: Recorder, started: float, info: dict[str, Any]):
         self.name = name
@@ -40,7 +42,7 @@ def build_proxy_report(
     stopped_by: str,
 ) -> dict[str, Any]:
     """The report of everything the proxy judged so far."""
-    from contract.report.build import build_report, with_decision
+    from ..report.build import build_report, with_decision
 
     info = {
         "site": site,
@@ -101,6 +103,6 @@ def build_proxy_report(
 
 def write_proxy_report(report: dict[str, Any], report_dir: Path) -> list[Path]:
     """Write the report in every format (JSON, HTML, Markdown) into ``report_dir``."""
-    from contract.report.build import write_reports
+    from ..report.build import write_reports
 
     return write_reports(report, report_dir)

@@ -1,6 +1,6 @@
 """The contract suite's fixtures, namespaced ``contract_*``: the session's state, the site
 under test (opened once per session and site), its checking client, the safety guard and
-the embedded mock's controls. Registered by contract.pytest_plugin.plugin."""
+the embedded mock's controls. Registered by statuspage_contract.pytest_plugin.plugin."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from contract.http.client import ContractClient
-from contract.mock.server import MockSite
-from contract.pytest_plugin.session import ContractSession, contract_session
-from contract.target import Target, TargetError
+from ..http.client import ContractClient
+from ..mock.server import MockSite
+from ..target import Target, TargetError
+from .session import ContractSession, contract_session
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.errors import OptionError
+from ..errors import OptionError
 
-#: Hypothesis profiles (their settings live in contract.pytest_plugin.plugin).
+#: Hypothesis profiles (their settings live in statuspage_contract.pytest_plugin.plugin).
 PROFILE_NAMES = ("fast", "ci", "thorough")
 #: Requests per site before a live run stops sending (0 or a negative budget: unlimited), by
 #: profile: each is about 1.8x what a full ``--allow-mutations`` run of that profile sends to
@@ -172,9 +172,9 @@ def pytest_argv(values: argparse.Namespace) -> list[str]:
 def check(get: Callable[[str], Any]) -> list[str]:
     """Validate option values (``get(dest)``) before anything is sent; the sites to test.
     Raises :class:`OptionError` with one clear line."""
-    from contract.mock.faults import UnknownFaultError, check_faults
-    from contract.sites import MOCK, UnknownSiteError, expand_sites
-    from contract.target import TargetError, keys_for
+    from ..mock.faults import UnknownFaultError, check_faults
+    from ..sites import MOCK, UnknownSiteError, expand_sites
+    from ..target import TargetError, keys_for
 
     try:
         sites = expand_sites(get("site"))
@@ -208,12 +208,13 @@ def check(get: Callable[[str], Any]) -> list[str]:
 
 def run_waivers(path: str) -> list[dict[str, Any]]:
     """The waivers of a ``--waivers`` file in force today, as a report records them (see
-    contract.gate.waivers.Waiver.to_dict); a file that cannot be used is an OptionError."""
+    statuspage_contract.gate.waivers.Waiver.to_dict); a file that cannot be used is an
+    OptionError."""
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from contract.errors import GateInputError
-    from contract.gate.waivers import load_waivers
+    from ..errors import GateInputError
+    from ..gate.waivers import load_waivers
 
     try:
         waivers = load_waivers(Path(path))

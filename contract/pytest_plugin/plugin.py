@@ -16,14 +16,22 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from contract.http.client import BudgetExhausted, SiteUnreachable
-from contract.live.preflight import (
+from ..http.client import BudgetExhausted, SiteUnreachable
+from ..live.preflight import (
     ABORTED_MID_RUN,
     sigterm_as_interrupt,
 )
-from contract.live.safety import RunAborted
-from contract.profiles import PROFILES, SAFE_SETTINGS
-from contract.pytest_plugin.fixtures import (  # noqa: F401  (registered with the plugin)
+from ..live.safety import RunAborted
+from ..profiles import PROFILES, SAFE_SETTINGS
+from ..redact import SECRETS, redact
+from ..report.build import JUNIT_NAME
+from ..report.console import decision_line, finding_lines
+from ..report.directory import claim_report_dir
+from ..report.presentation import collapse_repeats
+from ..rules import ContractViolation
+from ..sites import resolve_site
+from ..suite import SUITE_DIR, order_for_the_mock
+from .fixtures import (  # noqa: F401  (registered with the plugin)
     contract_client,
     contract_guard,
     contract_mock_site,
@@ -31,22 +39,14 @@ from contract.pytest_plugin.fixtures import (  # noqa: F401  (registered with th
     contract_site_name,
     contract_target,
 )
-from contract.pytest_plugin.options import PROFILE_NAMES, OptionError, add_pytest_options
-from contract.pytest_plugin.options import check as check_options
-from contract.pytest_plugin.session import (
+from .options import PROFILE_NAMES, OptionError, add_pytest_options
+from .options import check as check_options
+from .session import (
     SESSION_KEY,
     ContractSession,
     SiteRun,
     contract_session,
 )
-from contract.redact import SECRETS, redact
-from contract.report.build import JUNIT_NAME
-from contract.report.console import decision_line, finding_lines
-from contract.report.directory import claim_report_dir
-from contract.report.presentation import collapse_repeats
-from contract.rules import ContractViolation
-from contract.sites import resolve_site
-from contract.suite import SUITE_DIR, order_for_the_mock
 
 #: The top contract-report.json and its text, written last (pytest_unconfigure).
 _LAST_FILE = pytest.StashKey[tuple[Path, str]]()
@@ -54,7 +54,9 @@ _LAST_FILE = pytest.StashKey[tuple[Path, str]]()
 for _name, _values in PROFILES.items():
     settings.register_profile(f"statuspage-{_name}", **SAFE_SETTINGS, **_values)
 
-assert tuple(PROFILES) == PROFILE_NAMES, "contract.pytest_plugin.options names the same profiles"
+assert tuple(PROFILES) == PROFILE_NAMES, (
+    "statuspage_contract.pytest_plugin.options names the same profiles"
+)
 
 
 def report_dir_of(config: pytest.Config) -> Path | None:
@@ -139,7 +141,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     last = config.stash.get(_LAST_FILE, None)
     if last is not None:  # after junit.xml: the report the gate reads is the last file written
-        from contract.report.build import write_files
+        from ..report.build import write_files
 
         del config.stash[_LAST_FILE]
         write_files([last])
@@ -161,7 +163,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the embedded mock alone, the suite runs in contract.suite.MOCK_ORDER."""
+    """On the embedded mock alone, the suite runs in statuspage_contract.suite.MOCK_ORDER."""
     session = config.stash.get(SESSION_KEY, None)
     if session is not None and all(resolve_site(name).is_mock for name in session.sites):
         order_for_the_mock(items)
@@ -231,7 +233,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reports += cs.worker_reports
     if not reports and _selects_suite(session.config):  # nothing ran: say so, never go stale
         reports = [_nothing_tested(cs, site, int(exitstatus)) for site in cs.sites]
-    from contract.report.build import merge_same_site, render_all, write_files
+    from ..report.build import merge_same_site, render_all, write_files
 
     cs.final_reports = merge_same_site(reports)
     _junit_properties(session.config, cs.final_reports)
@@ -255,7 +257,7 @@ def _utf8(text: str) -> bool:
 
 def _nothing_tested(cs: ContractSession, site: str, exitstatus: int) -> dict[str, Any]:
     """The report of a site on which no test ran (e.g. ``-k`` selected nothing)."""
-    from contract.report.build import build_report
+    from ..report.build import build_report
 
     run = SiteRun(site, finished=time.time())
     run.target_info = {"site": site, "base_url": ""}
@@ -280,7 +282,7 @@ def _junit_properties(config: pytest.Config, reports: list[dict[str, Any]]) -> N
                 xml.add_global_property(f"statuspage-contract.{key}", redact(run[key]))
     if not reports:
         return
-    from contract.report.build import combine
+    from ..report.build import combine
 
     # the one decision, as the console's last line and every other report say it
     whole = reports[0] if len(reports) == 1 else combine(reports)
@@ -311,8 +313,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     cs = config.stash.get(SESSION_KEY, None)
     if cs is None:
         return
-    from contract.report.build import merge_same_site
-    from contract.report.verdict import decide_site
+    from ..report.build import merge_same_site
+    from ..report.verdict import decide_site
 
     # Several xdist workers may each have run part of one site: judge the site as a whole.
     reports = merge_same_site(cs.reports(int(exitstatus)) + cs.worker_reports)

@@ -1,7 +1,8 @@
 """One contract session's state: a run per site (target, client, recorder), the fail-closed
 preflight when a site is opened and the cleanup when it is closed, and the reports it builds.
 
-Used by the pytest plugin (contract.pytest_plugin.plugin), which owns the hooks and fixtures.
+Used by the pytest plugin (statuspage_contract.pytest_plugin.plugin), which owns the hooks and
+fixtures.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from contract.errors import BudgetExhausted
-from contract.http.client import ContractClient
-from contract.http.recorder import Recorder, mock_replay
-from contract.live.preflight import cleanup, preflight, signals_deferred, undo_effect
-from contract.live.safety import Ownership, State
-from contract.pytest_plugin.options import LIVE_BUDGETS, run_waivers
-from contract.sites import expand_sites
-from contract.target import Target, open_target
+from ..errors import BudgetExhausted
+from ..http.client import ContractClient
+from ..http.recorder import Recorder, mock_replay
+from ..live.preflight import cleanup, preflight, signals_deferred, undo_effect
+from ..live.safety import Ownership, State
+from ..sites import expand_sites
+from ..target import Target, open_target
+from .options import LIVE_BUDGETS, run_waivers
 
 
 class BudgetSpent(BudgetExhausted, unittest.SkipTest):
@@ -181,7 +182,7 @@ class ContractSession:
             run.target, run.client = None, None
 
     def reports(self, exitstatus: int) -> list[dict[str, Any]]:
-        from contract.report.build import build_report
+        from ..report.build import build_report
 
         return [
             build_report(

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from contract import __version__
-from contract.redact import SECRETS, redact
-from contract.report.presentation import collapse_repeats
+from .. import __version__
+from ..redact import SECRETS, redact
+from .presentation import collapse_repeats
 
 if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
-    from contract.http.recorder import Recorder
+    from ..http.recorder import Recorder
 
 
 class RunRecord(Protocol):
@@ -68,8 +68,8 @@ def build_report(
 ) -> dict[str, Any]:
     """The machine-readable report of one site's run (``waivers``: those in force for the run,
     as ``Waiver.to_dict`` gives them; the report records those that cover its site)."""
-    from contract.rules import site_kind
-    from contract.spec import load_contract  # here: `gate` reads reports without the contract
+    from ..rules import site_kind
+    from ..spec import load_contract  # here: `gate` reads reports without the contract
 
     contract = load_contract()
     rec = run.recorder
@@ -131,8 +131,9 @@ def build_report(
 
 
 def with_decision(report: dict[str, Any]) -> dict[str, Any]:
-    """Set a site report's ``decision`` (see contract.report.verdict) and its ``verdict``."""
-    from contract.report.verdict import Verdict, decide_site
+    """Set a site report's ``decision`` (see statuspage_contract.report.verdict) and its
+    ``verdict``."""
+    from .verdict import Verdict, decide_site
 
     decision = decide_site(report)
     report["decision"] = decision.to_dict()
@@ -200,7 +201,7 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """One report over several sites; it passes only when every site passes."""
-    from contract.report.verdict import Verdict, decide_site, worst
+    from .verdict import Verdict, decide_site, worst
 
     sites = {r["run"]["site"]: r for r in reports}
     decision = worst(decide_site(r) for r in reports)
@@ -333,8 +334,8 @@ def render_reports(report: dict[str, Any], report_dir: Path) -> list[tuple[Path,
     leaks = SECRETS.leaks(text)
     if leaks:  # pragma: no cover - redact() makes this impossible; fail closed anyway
         raise RuntimeError("refusing to write a report that contains a secret")
-    from contract.report.html import render_html  # Jinja2: only to write reports
-    from contract.report.markdown import render_markdown
+    from .html import render_html  # Jinja2: only to write reports
+    from .markdown import render_markdown
 
     files = [
         (report_dir / name, redact(render(report)))

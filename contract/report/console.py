@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract.report.build import HTML_NAME
-from contract.report.presentation import elide, shorten
+from .build import HTML_NAME
+from .presentation import elide, shorten
 
 #: Distinct messages shown per rule (the HTML report has them all, up to its cap).
 PER_RULE = 3

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from contract.errors import ContractError, OptionError
+from ..errors import ContractError, OptionError
 
 T = TypeVar("T")
 
@@ -61,8 +61,8 @@ def claim_report_dir(
 ) -> tuple[Path, T]:
     """The report folder claimed for a run, and what ``validate`` (the run's other checks)
     returned. An existing folder is claimed first — its earlier reports removed, the
-    unfinished marker in their place (contract.report.build.begin_run) — so that a run refused,
-    aborted or killed at any moment never leaves the previous verdict; a refusal is then
+    unfinished marker in their place (statuspage_contract.report.build.begin_run) — so that a run
+    refused, aborted or killed at any moment never leaves the previous verdict; a refusal is then
     recorded in the marker. A missing folder is made only once ``validate`` passed: a refused
     run writes nothing where there was nothing."""
     existed = os.path.lexists(os.fspath(path))
@@ -77,7 +77,7 @@ def claim_report_dir(
 
 
 def _claim(path: str | os.PathLike[str], flag: str) -> Path:
-    from contract.report.build import begin_run, remove_scratch
+    from .build import begin_run, remove_scratch
 
     folder = check_report_dir(path, flag)
     try:
@@ -89,7 +89,7 @@ def _claim(path: str | os.PathLike[str], flag: str) -> Path:
 
 
 def _mark(folder: Path, why: str) -> None:
-    from contract.report.build import mark_unfinished
+    from .build import mark_unfinished
 
     with contextlib.suppress(OSError):  # else the claim's marker stays: refused all the same
         mark_unfinished(folder, why)

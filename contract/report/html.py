@@ -7,8 +7,8 @@ from typing import Any
 
 from jinja2 import Environment
 
-from contract.report.templating import environment
-from contract.report.view import report_view
+from .templating import environment
+from .view import report_view
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 HTML_TEMPLATE = "report.html.j2"

@@ -1,12 +1,12 @@
 """What one report's fields must say of each other: the gate trusts only what it recomputes.
 
-:func:`check_site` runs after ``contract.report.reader`` has checked the shape (types, counts,
-rule statuses against their counts); each invariant here ties one field to the others it
+:func:`check_site` runs after ``statuspage_contract.report.reader`` has checked the shape (types,
+counts, rule statuses against their counts); each invariant here ties one field to the others it
 follows from (reports/README.md, "The release gate"); the recorded decision is checked by
-``contract.report.recorded_decision``, a proxy's own counts by ``contract.report.proxy_counts``,
-and :func:`check_site_identity` on every report read from a file. A broken
-invariant raises :class:`contract.errors.GateInputError` naming the field: an inconsistent
-report is untrustworthy (exit 2), never guessed at.
+``statuspage_contract.report.recorded_decision``, a proxy's own counts by
+``statuspage_contract.report.proxy_counts``, and :func:`check_site_identity` on every report read
+from a file. A broken invariant raises :class:`statuspage_contract.errors.GateInputError` naming the
+field: an inconsistent report is untrustworthy (exit 2), never guessed at.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from contract.errors import GateInputError
-from contract.report.proxy_counts import check_proxy_counts
-from contract.report.recorded_decision import check_recorded_decision
-from contract.report.strict_json import need as _need
-from contract.report.verdict import PROXY_KIND
-from contract.rules import site_kind
+from ..errors import GateInputError
+from ..rules import site_kind
+from .proxy_counts import check_proxy_counts
+from .recorded_decision import check_recorded_decision
+from .strict_json import need as _need
+from .verdict import PROXY_KIND
 
 #: The response rule judged on every response, and the one judged on every response to an
 #: operation of the contract (contract/rules/response.py).
@@ -117,9 +117,9 @@ def check_site_identity(run: Mapping[str, Any], where: str) -> None:
     """run.site names a site this toolkit knows, as it writes it; site_kind, base_url and
     mock_faults agree with it (a mock report renamed to a live site would drop the rules
     only the mock is required to exercise). Checked on every report read from a file
-    (contract.report.reader.load_report); the notebook may relabel the sites of reports it
-    compares in memory."""
-    from contract.sites import UnknownSiteError, resolve_site
+    (statuspage_contract.report.reader.load_report); the notebook may relabel the sites of reports
+    it compares in memory."""
+    from ..sites import UnknownSiteError, resolve_site
 
     site = run["site"]
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contract.report.presentation import TIMES, shorten
-from contract.report.view import report_view
+from .presentation import TIMES, shorten
+from .view import report_view
 
 MD_MESSAGE_LIMIT = 160
 

@@ -1,5 +1,5 @@
-"""A proxy report's own counts (``run.kind`` "proxy", built by contract.proxy.session) must add
-up: each forwarded request was judged, outside the contract, unanswered or not judged, one
+"""A proxy report's own counts (``run.kind`` "proxy", built by statuspage_contract.proxy.session)
+must add up: each forwarded request was judged, outside the contract, unanswered or not judged, one
 test per judged or missed exchange, and every missed one is a named test error."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract.report.strict_json import need as _need
+from .strict_json import need as _need
 
 
 def _is_count(value: Any) -> bool:
@@ -15,8 +15,8 @@ def _is_count(value: Any) -> bool:
 
 
 def check_proxy_counts(data: Mapping[str, Any], where: str) -> None:
-    """A proxy report's own counts (contract.proxy.session): forwarded, judged, outside the
-    contract, unanswered and not judged add up, and the missed ones are named test errors."""
+    """A proxy report's own counts (statuspage_contract.proxy.session): forwarded, judged, outside
+    the contract, unanswered and not judged add up, and the missed ones are named test errors."""
     run, tests = data["run"], data["tests"]
     proxy = run.get("proxy")
     _need(isinstance(proxy, Mapping), where, "run.proxy must be an object in a proxy report")

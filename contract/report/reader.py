@@ -1,7 +1,8 @@
 """Read a contract report as strictly as the release gate needs: strict JSON, the format and
 version, the shape, and counts that tell one story (see reports/README.md).
 
-An untrustworthy report raises :class:`contract.errors.GateInputError` (one line, exit 2).
+An untrustworthy report raises :class:`statuspage_contract.errors.GateInputError` (one line, exit
+2).
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from contract.errors import GateInputError
-from contract.report.build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION, UNFINISHED_KIND
-from contract.report.invariants import check_site, check_site_identity
-from contract.report.outcomes import EDGE_OUTCOMES
-from contract.report.recorded_decision import check_combined
-from contract.report.strict_json import load_json
-from contract.report.strict_json import need as _shape
+from ..errors import GateInputError
+from .build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION, UNFINISHED_KIND
+from .invariants import check_site, check_site_identity
+from .outcomes import EDGE_OUTCOMES
+from .recorded_decision import check_combined
+from .strict_json import load_json
+from .strict_json import need as _shape
 
 COMBINED_KIND = "combined"
 RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
@@ -225,7 +226,8 @@ def validate_report(data: Any, where: str = "report") -> dict[str, Any]:
 
 
 def _unfinished(data: Mapping[str, Any]) -> str:
-    """Why a report folder holds the unfinished marker (contract.report.build.begin_run)."""
+    """Why a report folder holds the unfinished marker
+    (statuspage_contract.report.build.begin_run)."""
     info = data.get("unfinished")
     info = info if isinstance(info, dict) else {}
     reason, since = info.get("reason"), info.get("since")

@@ -1,13 +1,13 @@
 """The decision a report records is the one recomputed from its rules and tests
-(contract.report.verdict), for one site and for a combined report of several."""
+(statuspage_contract.report.verdict), for one site and for a combined report of several."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from contract.report.strict_json import need as _need
-from contract.report.verdict import RUN_EXIT, SiteDecision, Verdict, decide_site, worst
+from .strict_json import need as _need
+from .verdict import RUN_EXIT, SiteDecision, Verdict, decide_site, worst
 
 
 def check_recorded_decision(data: Mapping[str, Any], where: str) -> None:

@@ -2,8 +2,8 @@
 only a regular file of bounded size, read without blocking; JSON parsed strictly (no duplicate
 key, no ``NaN``/``Infinity``, no lone surrogate), truncation told apart from other errors.
 
-Every failure is a one-line :class:`contract.errors.GateInputError` (exit 2), never a hang,
-an unbounded read or a traceback.
+Every failure is a one-line :class:`statuspage_contract.errors.GateInputError` (exit 2), never a
+hang, an unbounded read or a traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from contract.errors import GateInputError
+from ..errors import GateInputError
 
 #: The largest input the gate reads (a real report is well under 1 MB per site): anything
 #: bigger is refused, not read without bound.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from contract.rules import RULES, site_kind
+from ..rules import RULES, site_kind
 
 
 class Verdict(StrEnum):
@@ -78,7 +78,7 @@ class SiteDecision:
         }
 
 
-#: ``run.kind`` of a report made from a proxy's passive traffic (contract.proxy): no test
+#: ``run.kind`` of a report made from a proxy's passive traffic (statuspage_contract.proxy): no test
 #: selection or profile applies, only the requests the traffic happened to send.
 PROXY_KIND = "proxy"
 

@@ -6,9 +6,9 @@ import json
 import re
 from typing import Any
 
-from contract.http.recorder import MAX_FAILURES_PER_RULE
-from contract.report.presentation import collapse_repeats
-from contract.report.reader import is_combined, site_reports
+from ..http.recorder import MAX_FAILURES_PER_RULE
+from .presentation import collapse_repeats
+from .reader import is_combined, site_reports
 
 #: Longest failure message quoted in the Markdown summary.
 RULE_STATUSES = ("passed", "failed", "skipped", "not-run")

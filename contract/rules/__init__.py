@@ -4,9 +4,9 @@ Importing this package registers every rule (response, scenario, Schemathesis ch
 A violation is raised as :class:`ContractViolation`, whose message starts with the rule name.
 """
 
-from contract.rules import checks, response, scenario  # noqa: F401  (registration)
-from contract.rules.checks import SCHEMATHESIS_CHECKS
-from contract.rules.registry import (
+from . import checks, response, scenario  # noqa: F401  (registration)
+from .checks import SCHEMATHESIS_CHECKS
+from .registry import (
     RULES,
     SITE_KINDS,
     ContractViolation,
@@ -23,7 +23,7 @@ from contract.rules.registry import (
     scenario_rule,
     site_kind,
 )
-from contract.rules.response import ECHO_MIN, NO_SERVER_ERROR
+from .response import ECHO_MIN, NO_SERVER_ERROR
 
 __all__ = [
     "ECHO_MIN",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contract.rules.registry import Rule, register
+from .registry import Rule, register
 
 #: The built-in checks, by their Schemathesis names.
 SCHEMATHESIS_CHECKS = (

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from contract.http.exchange import Exchange
-from contract.redact import SECRETS, redact
-from contract.spec import load_contract
+from ..http.exchange import Exchange
+from ..redact import SECRETS, redact
+from ..spec import load_contract
 
 Kind = Literal["response", "scenario", "schemathesis"]
 
@@ -35,7 +35,7 @@ SITE_KINDS: frozenset[SiteKind] = frozenset({"mock", "live"})
 
 def site_kind(site: str) -> SiteKind:
     """The kind of a site by its name (``mock``, or anything else)."""
-    from contract.sites import MOCK
+    from ..sites import MOCK
 
     return "mock" if site == MOCK else "live"
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from contract.http.exchange import Exchange
-from contract.rules.registry import NotApplicable, RuleContext, response_rule
-from contract.spec import is_json_media_type, load_contract, value_at
-from contract.spec.validators import schema_errors
+from ..http.exchange import Exchange
+from ..spec import is_json_media_type, load_contract, value_at
+from ..spec.validators import schema_errors
+from .registry import NotApplicable, RuleContext, response_rule
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ def _key_facts(keys: set[str]) -> _KeyFacts:
 
 
 #: The rule a site breaks by failing on an input: a 5xx, or no answer at all to one request
-#: while it answers others (contract.http.client judges that one).
+#: while it answers others (statuspage_contract.http.client judges that one).
 NO_SERVER_ERROR = "no-server-error"
 
 

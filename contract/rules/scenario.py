@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contract.rules.registry import scenario_rule
+from .registry import scenario_rule
 
 scenario_rule(
     "valid-body-accepted", "A valid create on an organisation without an account answers 201."

@@ -1,18 +1,18 @@
 """The scenario rules' verdicts: which status a step must answer, given the account state.
 
 One implementation for everyone who judges a scenario step — the suite (``client.expect``
-of :mod:`contract.scenarios` steps and the example and lifecycle tests) and the notebook's
-explorer (which keeps the verdicts with the call). Each function returns an
+of :mod:`statuspage_contract.scenarios` steps and the example and lifecycle tests) and the
+notebook's explorer (which keeps the verdicts with the call). Each function returns an
 :class:`~contract.exchange.Verdict` whose message is empty when the rule holds; statuses are
-read from the contract (:mod:`contract.spec`), never restated.
+read from the contract (:mod:`statuspage_contract.spec`), never restated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from contract.http.exchange import Verdict
-from contract.spec import load_contract
+from ..http.exchange import Verdict
+from ..spec import load_contract
 
 __all__ = [
     "invalid_body_rejected",

@@ -6,7 +6,7 @@ responses and statuses as values; ``bodies`` recognises JSON and walks bodies an
 path; ``validators`` holds the one cache of JSON Schema validators for its schemas.
 """
 
-from contract.spec.bodies import (
+from .bodies import (
     JSON_MEDIA_TYPE,
     OTHER_MEDIA_TYPES,
     could_be_json_object,
@@ -17,8 +17,8 @@ from contract.spec.bodies import (
     value_at,
     with_value,
 )
-from contract.spec.loader import DOCUMENT_NAME, Contract, document_copy, load_contract
-from contract.spec.model import UNAUTHORIZED_STATUS, Operation, Response, Statuses
+from .loader import DOCUMENT_NAME, Contract, document_copy, load_contract
+from .model import UNAUTHORIZED_STATUS, Operation, Response, Statuses
 
 __all__ = [
     "DOCUMENT_NAME",

@@ -1,5 +1,6 @@
 """The contract's bodies and media types: how JSON is recognised, and how to walk a body or a
-schema by path. No knowledge of this contract's operations: see :mod:`contract.spec.loader`."""
+schema by path. No knowledge of this contract's operations: see
+:mod:`statuspage_contract.spec.loader`."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from contract.spec.bodies import (
+from .bodies import (
     JSON_MEDIA_TYPE,
     path_where,
     property_path,
@@ -25,7 +25,7 @@ from contract.spec.bodies import (
     value_at,
     with_value,
 )
-from contract.spec.model import Operation, Response, Statuses
+from .model import Operation, Response, Statuses
 
 DOCUMENT_NAME = "openapi.yaml"
 #: Answers a server gives to protect itself from a request's transport, whatever the API:
@@ -299,7 +299,11 @@ def _resolve_refs(node: Any, root: dict[str, Any]) -> Any:
 
 @cache
 def _load() -> Contract:
-    text = resources.files("contract.spec").joinpath(DOCUMENT_NAME).read_text(encoding="utf-8")
+    text = (
+        resources.files("statuspage_contract.spec")
+        .joinpath(DOCUMENT_NAME)
+        .read_text(encoding="utf-8")
+    )
     return Contract(yaml.safe_load(text), text)
 
 

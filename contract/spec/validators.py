@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from contract.spec.loader import load_contract
+from .loader import load_contract
 
 
 def schema_formats(node: Any) -> set[str]:

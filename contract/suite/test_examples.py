@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from contract.http.client import ContractClient
-from contract.mock.server import READ_ONLY_APP_KEY_ENV
-from contract.scenarios import (
+from ..http.client import ContractClient
+from ..mock.server import READ_ONLY_APP_KEY_ENV
+from ..scenarios import (
     account_exists,
     bad_create_inputs,
     bad_inputs,
@@ -20,8 +20,8 @@ from contract.scenarios import (
     read_only_refusal,
     valid_create_body,
 )
-from contract.spec import load_contract, value_at
-from contract.target import Target, sentinel_key
+from ..spec import load_contract, value_at
+from ..target import Target, sentinel_key
 
 CONTRACT = load_contract()
 STATUS = CONTRACT.status

@@ -7,8 +7,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-from contract.http.client import ContractClient
-from contract.scenarios import (
+from ..http.client import ContractClient
+from ..scenarios import (
     bad_create_inputs,
     ensure_no_account,
     expect_status,
@@ -16,7 +16,7 @@ from contract.scenarios import (
     materialise,
     valid_create_body,
 )
-from contract.spec import load_contract
+from ..spec import load_contract
 
 CONTRACT = load_contract()
 SUCCESS = {m: op.success.status for m, op in CONTRACT.operations.items()}

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from hypothesis import assume, given
 
-from contract import generation
-from contract.http.client import ContractClient
-from contract.scenarios import (
+from .. import generation
+from ..http.client import ContractClient
+from ..scenarios import (
     account_exists,
     invalid_create_rejected,
     is_valid_create_body,
     valid_create_then_conflict,
 )
-from contract.spec import load_contract
-from contract.target import Target
+from ..spec import load_contract
+from ..target import Target
 
 CONTRACT = load_contract()
 CREATED = CONTRACT.create.success.status

@@ -1,18 +1,19 @@
-"""Edge inputs (contract.edges): the inputs where real bugs live, one test per category.
+"""Edge inputs (statuspage_contract.edges): the inputs where real bugs live, one test per category.
 
 Each test sends every input of its category over the contract_client's one connection, judges each
 with the suite's rules and records its outcome for the report's edges table. It runs right
-after the example tests on the embedded mock, last on a live site (contract.suite.MOCK_ORDER).
+after the example tests on the embedded mock, last on a live site
+(statuspage_contract.suite.MOCK_ORDER).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from contract.edges import CATEGORIES
-from contract.edges.judge import EdgeRun
-from contract.http.client import ContractClient
-from contract.target import Target
+from ..edges import CATEGORIES
+from ..edges.judge import EdgeRun
+from ..http.client import ContractClient
+from ..target import Target
 
 pytestmark = pytest.mark.usefixtures("contract_guard")
 

@@ -1,5 +1,5 @@
-"""Edge inputs (contract.edges): derived from the schemas, judged by the suite's rules, safe
-on live sites, counted in the report, and every category can fail."""
+"""Edge inputs (statuspage_contract.edges): derived from the schemas, judged by the suite's rules,
+safe on live sites, counted in the report, and every category can fail."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ from typing import Any
 
 import pytest
 
-from contract.edges import CATEGORIES, derive
-from contract.edges.judge import EdgeRun
-from contract.edges.values import near_misses, string_values
-from contract.http.client import BudgetExhausted, ContractClient
-from contract.http.recorder import Recorder
-from contract.live.safety import Ownership, could_change_state
-from contract.mock import FAULTS, MockSite
-from contract.report.build import merge_same_site
-from contract.rules import ContractViolation
-from contract.scenarios import bad_inputs
-from contract.spec import is_json_media_type, load_contract, property_paths
-from contract.spec.validators import schema_errors
+from statuspage_contract.edges import CATEGORIES, derive
+from statuspage_contract.edges.judge import EdgeRun
+from statuspage_contract.edges.values import near_misses, string_values
+from statuspage_contract.http.client import BudgetExhausted, ContractClient
+from statuspage_contract.http.recorder import Recorder
+from statuspage_contract.live.safety import Ownership, could_change_state
+from statuspage_contract.mock import FAULTS, MockSite
+from statuspage_contract.report.build import merge_same_site
+from statuspage_contract.rules import ContractViolation
+from statuspage_contract.scenarios import bad_inputs
+from statuspage_contract.spec import is_json_media_type, load_contract, property_paths
+from statuspage_contract.spec.validators import schema_errors
 
 CONTRACT = load_contract()
 EDGE_FAULTS = {name: f for name, f in FAULTS.items() if f.edge}
@@ -222,8 +222,8 @@ def _report(edges: dict[str, Any], failing: tuple[str, ...] = ()) -> dict[str, A
 
 
 def test_the_gate_reads_the_edges_table_strictly() -> None:
-    from contract.errors import GateInputError
-    from contract.report.reader import validate_report
+    from statuspage_contract.errors import GateInputError
+    from statuspage_contract.report.reader import validate_report
 
     good = {"strings": {"inputs": 3, "passed": 2, "failed": 0, "skipped": 1}}
     validate_report(_report(good))
@@ -250,8 +250,8 @@ def test_reports_of_one_site_from_several_workers_add_their_edges() -> None:
 
 
 def test_the_html_and_the_summary_show_the_edges_table() -> None:
-    from contract.report.html import render_html
-    from contract.report.markdown import render_markdown
+    from statuspage_contract.report.html import render_html
+    from statuspage_contract.report.markdown import render_markdown
 
     report = _report({"media-types": {"inputs": 14, "passed": 12, "failed": 2, "skipped": 0}},
                      failing=("valid-body-accepted",))  # fmt: skip

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from report_factory import combined, site_report
 
-from contract.cli import add_gate_arguments, gate_main
-from contract.gate import (
+from statuspage_contract.cli import add_gate_arguments, gate_main
+from statuspage_contract.gate import (
     EXIT_BLOCKED,
     EXIT_INVALID,
     EXIT_PASS,
@@ -23,8 +23,8 @@ from contract.gate import (
     evaluate,
     parse_waivers,
 )
-from contract.rules import RULES
-from contract.spec import load_contract
+from statuspage_contract.rules import RULES
+from statuspage_contract.spec import load_contract
 
 TODAY = "2026-06-15"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -391,7 +391,7 @@ def test_the_decision_serialises_to_json_for_notebooks_and_tools():
 
 
 def test_the_decision_renders_as_an_escaped_html_table_in_notebooks():
-    from contract.notebook.gate_views import GateResult
+    from statuspage_contract.notebook.gate_views import GateResult
 
     decision = decide(site_report(failing=("auth-enforced",), message="<script>x()</script>"))
     assert not hasattr(decision, "_repr_html_")  # the gate makes no HTML; the notebook does
@@ -407,7 +407,7 @@ def test_the_decision_renders_as_an_escaped_html_table_in_notebooks():
 def test_the_cli_gate_command_exits_with_the_decision(tmp_path, content, code):
     report = write(tmp_path, "r.json", content)
     done = subprocess.run(
-        [sys.executable, "-m", "contract.cli", "gate", str(report), "--today", TODAY],
+        [sys.executable, "-m", "statuspage_contract.cli", "gate", str(report), "--today", TODAY],
         capture_output=True,
         text=True,
         check=False,
@@ -420,7 +420,7 @@ def test_the_cli_gate_command_exits_with_the_decision(tmp_path, content, code):
 def test_the_cli_gate_command_fails_closed_without_a_traceback(tmp_path):
     report = write(tmp_path, "r.json", '{"format": "statuspage-contract-report", "vers')
     done = subprocess.run(
-        [sys.executable, "-m", "contract.cli", "gate", str(report)],
+        [sys.executable, "-m", "statuspage_contract.cli", "gate", str(report)],
         capture_output=True,
         text=True,
         check=False,

@@ -1,6 +1,6 @@
 """The gate trusts only what it recomputes: a real report passes, and every corrupted or
-inconsistent variant of it (one per invariant of contract.report.invariants) is refused by
-``statuspage-contract gate`` with exit 2 and one line naming the field, never a pass."""
+inconsistent variant of it (one per invariant of statuspage_contract.report.invariants) is refused
+by ``statuspage-contract gate`` with exit 2 and one line naming the field, never a pass."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from cli_runner import run_cli
 from report_factory import combined, proxy_report, site_report
 
-from contract.spec import load_contract
+from statuspage_contract.spec import load_contract
 
 Report = dict[str, Any]
 POST = load_contract().create.label
@@ -222,7 +222,7 @@ def test_a_corrupt_variant_of_a_real_report_is_refused(tmp_path, real_report, ch
 
 
 def test_a_report_of_only_a_marker_from_an_unfinished_run_is_refused(tmp_path):
-    from contract.report.build import unfinished_marker
+    from statuspage_contract.report.build import unfinished_marker
 
     assert_refused(tmp_path, unfinished_marker("it was killed"), "no decision to gate: it was")
 

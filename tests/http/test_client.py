@@ -20,15 +20,15 @@ from typing import Any
 
 import pytest
 
-from contract.http import client as client_module
-from contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
-from contract.http.exchange import Exchange
-from contract.http.recorder import Recorder
-from contract.http.wire import prepare
-from contract.mock import MockSite
-from contract.redact import REDACTED, SECRETS
-from contract.rules import ContractViolation, rules_of
-from contract.spec import load_contract
+from statuspage_contract.http import client as client_module
+from statuspage_contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
+from statuspage_contract.http.exchange import Exchange
+from statuspage_contract.http.recorder import Recorder
+from statuspage_contract.http.wire import prepare
+from statuspage_contract.mock import MockSite
+from statuspage_contract.redact import REDACTED, SECRETS
+from statuspage_contract.rules import ContractViolation, rules_of
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 RESPONSE_RULES = {r.name for r in rules_of("response")}
@@ -433,7 +433,7 @@ def test_an_unreachable_site_raises_site_unreachable_in_one_line(make_checker, s
 
 
 def test_https_against_the_plain_http_mock_hints_at_http(healthy):
-    from contract.http.client import ContractClient, SiteUnreachable
+    from statuspage_contract.http.client import ContractClient, SiteUnreachable
 
     client = ContractClient(healthy.base_url.replace("http://", "https://"), "a" * 32, "b" * 40)
     with pytest.raises(SiteUnreachable, match="needs http://"):
@@ -470,7 +470,7 @@ def test_each_request_is_classified_once_for_the_ledger(
 ) -> None:
     """Whether a request could change state is worked out once, before it is sent, and the
     ledger's check and its observation after the answer both use that."""
-    from contract.live import safety
+    from statuspage_contract.live import safety
 
     calls: list[str] = []
     real = safety.could_change_state

@@ -1,4 +1,5 @@
-"""The embedded mock's transport (contract.http.loopback) against requests' own (urllib3).
+"""The embedded mock's transport (statuspage_contract.http.loopback) against requests' own
+(urllib3).
 
 Whatever a site sees, and whatever a caller gets back, must be the same through either: the
 request on the wire, the ``requests.Response`` (and what Schemathesis reads of it), the
@@ -20,11 +21,11 @@ import requests
 from hostile_site import STOP_POLL, Behaviour, HostileSite
 from schemathesis.core.transport import Response as SchemathesisResponse
 
-from contract.errors import SiteUnreachable
-from contract.http.client import ContractClient
-from contract.http.loopback import LoopbackAdapter
-from contract.sites import resolve_site
-from contract.target import Target, open_target
+from statuspage_contract.errors import SiteUnreachable
+from statuspage_contract.http.client import ContractClient
+from statuspage_contract.http.loopback import LoopbackAdapter
+from statuspage_contract.sites import resolve_site
+from statuspage_contract.target import Target, open_target
 
 TRANSPORTS = {"urllib3": lambda: None, "loopback": LoopbackAdapter}
 

@@ -27,13 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from replay import replay, reproduces
 
-from contract.http.exchange import CURL_ARGUMENT_MAX, Exchange
-from contract.http.recorder import SERVE_PORT, Recorder, mock_replay
-from contract.mock import MockSite
-from contract.proxy.judge import SUBMITTED_KEY_VARIABLE, ProxyJudge
-from contract.redact import REDACTED, SECRETS
-from contract.rules import Finding
-from contract.spec import JSON_MEDIA_TYPE, load_contract
+from statuspage_contract.http.exchange import CURL_ARGUMENT_MAX, Exchange
+from statuspage_contract.http.recorder import SERVE_PORT, Recorder, mock_replay
+from statuspage_contract.mock import MockSite
+from statuspage_contract.proxy.judge import SUBMITTED_KEY_VARIABLE, ProxyJudge
+from statuspage_contract.redact import REDACTED, SECRETS
+from statuspage_contract.rules import Finding
+from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract
 
 CONTRACT = load_contract()
 API, APP = CONTRACT.api_key_header, CONTRACT.app_key_header
@@ -322,7 +322,7 @@ def test_each_reproduction_in_a_report_replays_against_the_same_faulty_site(tmp_
 
 # -- bodies kept in reports ---------------------------------------------------------------------
 def test_a_huge_body_is_kept_cut_with_its_size_and_redacted_across_the_cut():
-    from contract.http.exchange import BODY_PREVIEW
+    from statuspage_contract.http.exchange import BODY_PREVIEW
 
     keys = user_keys()
     body = ("x" * (BODY_PREVIEW - 5) + keys[0]).encode() + b"y" * (33 * 2**20)
@@ -344,7 +344,7 @@ def test_a_proxy_reports_reproduction_replays_on_the_upstream_site():
     the same broken answer."""
     import requests
 
-    from contract.proxy import ContractProxy
+    from statuspage_contract.proxy import ContractProxy
 
     with ContractProxy(site="mock", mock_faults=["unmasked-api-key"]) as proxy:
         site = proxy.mock

@@ -11,7 +11,7 @@ from pathlib import Path
 from cli_runner import run_cli
 from hostile_site import Behaviour, HostileSite
 
-from contract.pytest_plugin.options import LIVE_BUDGETS, PROFILE_NAMES
+from statuspage_contract.pytest_plugin.options import LIVE_BUDGETS, PROFILE_NAMES
 
 
 def _run(site: HostileSite, tmp: Path, *args: str) -> tuple[int, str, dict]:

@@ -30,7 +30,7 @@ from cli_runner import modules_in_junit_order, run_cli
 from hostile_site import Behaviour, HostileSite
 from selection import selected_combinations
 
-from contract.live.safety import could_change_state
+from statuspage_contract.live.safety import could_change_state
 
 MODES: dict[str, list[str]] = {
     "read-only": [],
@@ -336,7 +336,7 @@ def test_a_signal_mid_run_still_deletes_what_the_run_created(tmp_path, signum):
     site = HostileSite(Behaviour(delay=0.03))
     with site:
         cmd = [
-            sys.executable, "-m", "contract.cli", "run", "--site", site.base_url,
+            sys.executable, "-m", "statuspage_contract.cli", "run", "--site", site.base_url,
             "--report-dir", str(tmp_path / "reports"), "--profile", "ci",
             "--request-timeout", "2", "--allow-mutations",
         ]  # fmt: skip
@@ -391,7 +391,7 @@ def test_the_example_waivers_let_a_correct_site_reached_by_url_through_the_gate(
     assert modules[-1] == "test_unusual_inputs.py"
     waivers = Path(__file__).parents[2] / "examples" / "github-actions" / "waivers.toml"
     done = subprocess.run(
-        [sys.executable, "-m", "contract.cli", "gate", str(run.report_dir), "--waivers",
+        [sys.executable, "-m", "statuspage_contract.cli", "gate", str(run.report_dir), "--waivers",
          str(waivers)],
         capture_output=True, text=True, timeout=60, check=False,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},

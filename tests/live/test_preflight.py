@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from hostile_site import Behaviour, HostileSite
 
-from contract.http.client import ContractClient
-from contract.live.preflight import cleanup, preflight, undo_effect
-from contract.live.safety import Ownership, State
+from statuspage_contract.http.client import ContractClient
+from statuspage_contract.live.preflight import cleanup, preflight, undo_effect
+from statuspage_contract.live.safety import Ownership, State
 
 
 def _client(site: HostileSite, *, mutations: bool = True, **kwargs) -> ContractClient:
@@ -115,7 +115,7 @@ def test_the_client_waits_for_the_reset_when_the_allowance_is_nearly_spent():
 
 
 def test_cleanup_holds_when_the_request_budget_is_spent():
-    from contract.http.client import BudgetExhausted
+    from statuspage_contract.http.client import BudgetExhausted
 
     with HostileSite() as site:
         client = _client(site, budget=2)

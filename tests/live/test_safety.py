@@ -1,4 +1,4 @@
-"""The live-safety classification and the account ledger (contract.live.safety)."""
+"""The live-safety classification and the account ledger (statuspage_contract.live.safety)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ import json
 
 import pytest
 
-from contract.live.safety import Ownership, RunAborted, SafetyError, State, could_change_state
-from contract.scenarios import bad_inputs, materialise
-from contract.spec import load_contract
+from statuspage_contract.live.safety import (
+    Ownership,
+    RunAborted,
+    SafetyError,
+    State,
+    could_change_state,
+)
+from statuspage_contract.scenarios import bad_inputs, materialise
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 VALID = json.dumps(CONTRACT.request_example("POST")).encode()

@@ -32,12 +32,12 @@ import requests
 from cli_runner import run_cli
 from selection import selected_combinations
 
-from contract.mock.faults import FAULTS
-from contract.mock.server import READ_ONLY_APP_KEY_ENV
-from contract.spec import load_contract
+from statuspage_contract.mock.faults import FAULTS
+from statuspage_contract.mock.server import READ_ONLY_APP_KEY_ENV
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
-SERVE = (sys.executable, "-m", "contract.cli", "serve", "--port", "0", "--quiet")
+SERVE = (sys.executable, "-m", "statuspage_contract.cli", "serve", "--port", "0", "--quiet")
 #: What a served fault needs beyond ``--fault`` to show, and what the run needs to see it:
 #: a 429 without its headers needs a rate limit the run meets (it paces itself on the headers
 #: it gets, so it is told not to wait).

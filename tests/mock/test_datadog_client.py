@@ -23,8 +23,8 @@ from datadog_api_client.v2.model.statuspage_account_create_request import (
 )
 from datadog_api_client.v2.model.statuspage_account_type import StatuspageAccountType
 
-from contract.mock import MockSite
-from contract.spec import load_contract
+from statuspage_contract.mock import MockSite
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from contract.mock import FAULTS, MockSite, UnknownFaultError
-from contract.mock.faults import check_faults, describe_faults
-from contract.spec import load_contract
+from statuspage_contract.mock import FAULTS, MockSite, UnknownFaultError
+from statuspage_contract.mock.faults import check_faults, describe_faults
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 RULE_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -434,7 +434,7 @@ def test_each_fault_names_the_one_rule_it_breaks(fault):
 
 
 def test_each_rule_a_fault_breaks_is_a_registered_contract_rule():
-    from contract.rules import RULES
+    from statuspage_contract.rules import RULES
 
     assert {f.breaks for f in FAULTS.values()} <= set(RULES)
 

@@ -14,12 +14,12 @@ import time
 
 import pytest
 
-from contract.mock import MockSite
-from contract.mock.app import MAX_BODY_BYTES
-from contract.mock.logs import printable
-from contract.mock.protocol import MAX_HEAD_BYTES, MAX_HEADERS, MAX_URL_BYTES
-from contract.serving import ConnectionTimeouts
-from contract.spec import load_contract
+from statuspage_contract.mock import MockSite
+from statuspage_contract.mock.app import MAX_BODY_BYTES
+from statuspage_contract.mock.logs import printable
+from statuspage_contract.mock.protocol import MAX_HEAD_BYTES, MAX_HEADERS, MAX_URL_BYTES
+from statuspage_contract.serving import ConnectionTimeouts
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 PATH = CONTRACT.account_path.encode()

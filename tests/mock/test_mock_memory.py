@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from contract.mock import DEMO_API_KEY, DEMO_APP_KEY
-from contract.spec import load_contract
+from statuspage_contract.mock import DEMO_API_KEY, DEMO_APP_KEY
+from statuspage_contract.spec import load_contract
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = load_contract()
@@ -97,7 +97,7 @@ def memory_kb(pid: int) -> dict[str, int]:
 def served_mock() -> Iterator[tuple[int, subprocess.Popen[str]]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "contract.cli", "serve", "--port", "0", "--quiet"],
+        [sys.executable, "-m", "statuspage_contract.cli", "serve", "--port", "0", "--quiet"],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from contract.mock import MockSite
-from contract.serving import ConnectionTimeouts
-from contract.spec import load_contract
+from statuspage_contract.mock import MockSite
+from statuspage_contract.serving import ConnectionTimeouts
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 TEN_MB = 10 * 1024 * 1024

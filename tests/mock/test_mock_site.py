@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from contract.mock import DEMO_API_KEY, DEMO_APP_KEY, MockSite
-from contract.mock.state import MockState
-from contract.spec import load_contract
+from statuspage_contract.mock import DEMO_API_KEY, DEMO_APP_KEY, MockSite
+from statuspage_contract.mock.state import MockState
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 RATE_LIMIT_HEADERS = CONTRACT.rate_limit_headers

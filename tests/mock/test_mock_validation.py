@@ -1,4 +1,5 @@
-"""contract.mock.validation: strict JSON bodies, and a large body never held three times."""
+"""statuspage_contract.mock.validation: strict JSON bodies, and a large body never held three
+times."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from contract.mock import validation
-from contract.mock.app import Request
-from contract.mock.validation import parse_json_body
-from contract.spec import JSON_MEDIA_TYPE, loads_json
+from statuspage_contract.mock import validation
+from statuspage_contract.mock.app import Request
+from statuspage_contract.mock.validation import parse_json_body
+from statuspage_contract.spec import JSON_MEDIA_TYPE, loads_json
 
 
 class _Body(bytearray):

@@ -7,8 +7,8 @@ from pathlib import Path
 import notebook_helpers as h
 import pytest
 
-import contract.notebook.demo as demo_module
-from contract.notebook import ensure_demo_reports
+import statuspage_contract.notebook.demo as demo_module
+from statuspage_contract.notebook import ensure_demo_reports
 
 
 def test_ensure_demo_reports_runs_only_what_is_missing(

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import notebook_helpers as h
 import pytest
 
-from contract.http.exchange import Verdict
-from contract.mock.state import DEMO_API_KEY, DEMO_APP_KEY
-from contract.notebook import Explorer, MutationNotAllowed, explore, invalid_inputs
-from contract.redact import REDACTED
-from contract.scenarios import bad_create_inputs
-from contract.sites import resolve_site
-from contract.target import Target, TargetError
+from statuspage_contract.http.exchange import Verdict
+from statuspage_contract.mock.state import DEMO_API_KEY, DEMO_APP_KEY
+from statuspage_contract.notebook import Explorer, MutationNotAllowed, explore, invalid_inputs
+from statuspage_contract.redact import REDACTED
+from statuspage_contract.scenarios import bad_create_inputs
+from statuspage_contract.sites import resolve_site
+from statuspage_contract.target import Target, TargetError
 
 
 @pytest.fixture
@@ -176,8 +176,8 @@ def test_a_live_explorer_never_deletes_an_account_it_did_not_create(
 ) -> None:
     from hostile_site import Behaviour, HostileSite
 
-    from contract.live.safety import SafetyError
-    from contract.notebook import SiteStateUncertain
+    from statuspage_contract.live.safety import SafetyError
+    from statuspage_contract.notebook import SiteStateUncertain
 
     with HostileSite(Behaviour(exists=True)) as site:
         for name, value in site.env().items():

@@ -7,9 +7,9 @@ from pathlib import Path
 import notebook_helpers as h
 import pytest
 
-from contract.gate import GateDecision, GateInputError
-from contract.notebook import GateResult, compare_reports, gate_decision
-from contract.redact import SECRETS
+from statuspage_contract.gate import GateDecision, GateInputError
+from statuspage_contract.notebook import GateResult, compare_reports, gate_decision
+from statuspage_contract.redact import SECRETS
 
 
 @pytest.fixture

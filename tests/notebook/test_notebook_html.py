@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import notebook_helpers as h
 
-from contract.notebook.display import CELL_LIMIT, cell_text, clean, printable
-from contract.notebook.html import Markup, badge, code, render, status_badge
-from contract.redact import REDACTED, SECRETS
-from contract.report.presentation import AMBER, GREEN, GREY, RED
+from statuspage_contract.notebook.display import CELL_LIMIT, cell_text, clean, printable
+from statuspage_contract.notebook.html import Markup, badge, code, render, status_badge
+from statuspage_contract.redact import REDACTED, SECRETS
+from statuspage_contract.report.presentation import AMBER, GREEN, GREY, RED
 
 
 def test_badges_take_the_shared_palette() -> None:

@@ -1,5 +1,5 @@
-"""The package contract.notebook: a curated facade, lazy heavy imports, no import cycle, and
-no fact of the contract restated in it."""
+"""The package statuspage_contract.notebook: a curated facade, lazy heavy imports, no import cycle,
+and no fact of the contract restated in it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
 
 
 def test_the_notebook_module_exports_a_curated_api() -> None:
-    import contract.notebook as nb
+    import statuspage_contract.notebook as nb
 
     assert nb.__all__ and all(hasattr(nb, name) for name in nb.__all__)
     assert "explore" in nb.__all__ and "_guard" not in nb.__all__
@@ -26,7 +26,7 @@ def test_the_notebook_module_exports_a_curated_api() -> None:
 
 def test_importing_the_package_loads_neither_pandas_nor_matplotlib() -> None:
     code = (
-        "import sys, contract.notebook\n"
+        "import sys, statuspage_contract.notebook\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'matplotlib'}))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -40,22 +40,22 @@ def _imports(name: str) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "contract.notebook":
+            if node.module == "statuspage_contract.notebook":
                 found |= {alias.name for alias in node.names if alias.name in MODULES}
-            elif node.module.startswith("contract.notebook."):
+            elif node.module.startswith("statuspage_contract.notebook."):
                 found.add(node.module.rsplit(".", 1)[1])
         elif isinstance(node, ast.Import):
             found |= {
                 a.name.rsplit(".", 1)[1]
                 for a in node.names
-                if a.name.startswith("contract.notebook.")
+                if a.name.startswith("statuspage_contract.notebook.")
             }
     return found
 
 
 #: One interpreter imports the third-party libraries the package uses (none of ``contract``),
-#: then forks a child per module that imports ``contract.notebook.<name>`` and nothing else of
-#: the toolkit first: each module on its own, without paying Python's start-up 13 times.
+#: then forks a child per module that imports ``statuspage_contract.notebook.<name>`` and nothing
+#: else of the toolkit first: each module on its own, without paying Python's start-up 13 times.
 _IMPORT_EACH = """
 import json, os, sys, traceback
 import hypothesis, jinja2, jsonschema_rs, requests, schemathesis, uvicorn, yaml
@@ -66,7 +66,7 @@ for name in sys.argv[1:]:
     if pid == 0:
         os.close(read)
         try:
-            __import__("contract.notebook." + name)
+            __import__("statuspage_contract.notebook." + name)
             message = ""
         except BaseException:
             message = traceback.format_exc()

@@ -6,9 +6,9 @@ import json
 
 import notebook_helpers as h
 
-from contract.notebook import sample_payloads
-from contract.redact import REDACTED
-from contract.scenarios import is_valid_create_body
+from statuspage_contract.notebook import sample_payloads
+from statuspage_contract.redact import REDACTED
+from statuspage_contract.scenarios import is_valid_create_body
 
 
 def test_sample_valid_payloads_hide_api_keys() -> None:

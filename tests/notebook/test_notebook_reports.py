@@ -7,10 +7,10 @@ from pathlib import Path
 import notebook_helpers as h
 import pytest
 
-from contract.notebook import compare_reports, list_reports, load_report
-from contract.redact import REDACTED, SECRETS
-from contract.report.build import JSON_NAME
-from contract.rules import RULES
+from statuspage_contract.notebook import compare_reports, list_reports, load_report
+from statuspage_contract.redact import REDACTED, SECRETS
+from statuspage_contract.report.build import JSON_NAME
+from statuspage_contract.rules import RULES
 
 
 @pytest.fixture

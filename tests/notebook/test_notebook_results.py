@@ -6,7 +6,7 @@ import json
 
 import notebook_helpers as h
 
-from contract.notebook import CallResult, RuleVerdicts, invalid_inputs, mock_faults
+from statuspage_contract.notebook import CallResult, RuleVerdicts, invalid_inputs, mock_faults
 
 
 def test_html_is_escaped() -> None:

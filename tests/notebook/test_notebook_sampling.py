@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from contract.notebook.sampling import draw
+from statuspage_contract.notebook.sampling import draw
 
 
 def test_an_error_while_drawing_is_raised_as_is() -> None:

@@ -7,11 +7,11 @@ import json
 import notebook_helpers as h
 import pytest
 
-from contract.notebook import Explorer, explore, property_session
-from contract.redact import SECRETS
-from contract.rules import RULES
-from contract.sites import resolve_site
-from contract.target import Target
+from statuspage_contract.notebook import Explorer, explore, property_session
+from statuspage_contract.redact import SECRETS
+from statuspage_contract.rules import RULES
+from statuspage_contract.sites import resolve_site
+from statuspage_contract.target import Target
 
 
 def test_property_session_on_the_healthy_mock() -> None:

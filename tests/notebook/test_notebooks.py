@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from contract.mock.state import DEMO_API_KEY, DEMO_APP_KEY
-from contract.rules import ECHO_MIN
-from contract.spec import load_contract
+from statuspage_contract.mock.state import DEMO_API_KEY, DEMO_APP_KEY
+from statuspage_contract.rules import ECHO_MIN
+from statuspage_contract.spec import load_contract
 
 # The marker is not in pyproject's list (yet): register-free use must not warn.
 with warnings.catch_warnings():
@@ -37,7 +37,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds per cell
-ALLOWED_IMPORT = "contract.notebook"
+ALLOWED_IMPORT = "statuspage_contract.notebook"
 #: A real client may be imported too (04-proxy sends its requests through the proxy).
 ALLOWED_CLIENT = "datadog_api_client"
 
@@ -120,7 +120,7 @@ def _dump_cell(target: Path) -> str:
     """Code for a last cell that writes the kernel's secrets and interpreter to ``target``."""
     return (
         "import json as _json, pathlib as _pathlib, sys as _sys\n"
-        "from contract.redact import SECRETS as _SECRETS\n"
+        "from statuspage_contract.redact import SECRETS as _SECRETS\n"
         f"_pathlib.Path({str(target)!r}).write_text(_json.dumps("
         '{"secrets": sorted(_SECRETS.secrets), "prefix": _sys.prefix}))'
     )

@@ -39,11 +39,11 @@ from datadog_api_client.v2.model.statuspage_account_update_request import (
     StatuspageAccountUpdateRequest,
 )
 
-from contract import ContractProxy
-from contract.cli import main
-from contract.mock.faults import FAULTS
-from contract.report.reader import load_report
-from contract.spec import JSON_MEDIA_TYPE, load_contract, value_at
+from statuspage_contract import ContractProxy
+from statuspage_contract.cli import main
+from statuspage_contract.mock.faults import FAULTS
+from statuspage_contract.report.reader import load_report
+from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract, value_at
 
 CONTRACT = load_contract()
 #: The rules passive traffic of the official client's lifecycle exercises on a healthy site.

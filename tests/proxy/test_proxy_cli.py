@@ -18,10 +18,10 @@ import pytest
 import requests
 from cli_runner import run_cli
 
-from contract.spec import load_contract
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
-COMMAND = [sys.executable, "-m", "contract.cli", "proxy"]
+COMMAND = [sys.executable, "-m", "statuspage_contract.cli", "proxy"]
 #: The keys the mock behind the proxy accepts (its default organisation's, from the environment).
 KEYS = {
     "DD_API_KEY": f"cliapi{secrets.token_hex(12)}",
@@ -108,7 +108,7 @@ def test_requests_n_stops_writes_the_reports_and_the_gate_reads_them(tmp_path: P
     written = "".join(path.read_text() for path in (tmp_path / "reports").iterdir())
     assert not any(key in written + out + err for key in KEYS.values())
     gate = subprocess.run(
-        [sys.executable, "-m", "contract.cli", "gate", str(tmp_path / "reports")],
+        [sys.executable, "-m", "statuspage_contract.cli", "gate", str(tmp_path / "reports")],
         capture_output=True,
         text=True,
         check=False,

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from contract import ContractProxy
-from contract.spec import JSON_MEDIA_TYPE, load_contract
+from statuspage_contract import ContractProxy
+from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract
 
 CONTRACT = load_contract()
 PATH = CONTRACT.account_path

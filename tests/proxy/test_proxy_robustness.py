@@ -19,11 +19,11 @@ import pytest
 import requests
 from hostile_site import STOP_POLL
 
-from contract import ContractProxy
-from contract.redact import SECRETS
-from contract.serving import ConnectionTimeouts
-from contract.spec import JSON_MEDIA_TYPE as CONTRACT_JSON
-from contract.spec import load_contract
+from statuspage_contract import ContractProxy
+from statuspage_contract.redact import SECRETS
+from statuspage_contract.serving import ConnectionTimeouts
+from statuspage_contract.spec import JSON_MEDIA_TYPE as CONTRACT_JSON
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 PATH = CONTRACT.account_path

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from cli_runner import run_cli
 
-from contract.mock import MockSite
-from contract.report.build import site_dir_name
+from statuspage_contract.mock import MockSite
+from statuspage_contract.report.build import site_dir_name
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from contract.pytest_plugin.options import (
+from statuspage_contract.pytest_plugin.options import (
     OPTIONS,
     OptionError,
     add_pytest_options,

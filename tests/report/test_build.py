@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from report_factory import site_report
 
-from contract.errors import GateInputError
-from contract.report import build
-from contract.report.build import (
+from statuspage_contract.errors import GateInputError
+from statuspage_contract.report import build
+from statuspage_contract.report.build import (
     HTML_NAME,
     JSON_NAME,
     JUNIT_NAME,
@@ -26,7 +26,7 @@ from contract.report.build import (
     render_reports,
     with_decision,
 )
-from contract.report.reader import load_report
+from statuspage_contract.report.reader import load_report
 
 
 def fill(folder: Path) -> None:
@@ -61,7 +61,7 @@ def test_begin_run_refuses_a_folder_that_is_a_file(tmp_path):
 
 
 def test_a_refusal_is_recorded_in_the_marker_without_secrets(tmp_path):
-    from contract.redact import SECRETS
+    from statuspage_contract.redact import SECRETS
 
     SECRETS.add("sekrit-key-123456")
     mark_unfinished(tmp_path, "refused: sekrit-key-123456 is not a key")

@@ -4,7 +4,7 @@ the HTML report for the others (long lines and long scripts: tests/report/test_f
 
 from __future__ import annotations
 
-from contract.report.console import finding_lines
+from statuspage_contract.report.console import finding_lines
 
 SCRIPT = "# replay against: statuspage-contract serve --fault x\ncurl -X POST a\ncurl -X GET b"
 

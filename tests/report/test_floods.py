@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from report_factory import site_report
 
-from contract.report.build import with_decision
-from contract.report.console import LINE_LIMIT, finding_lines
-from contract.report.html import render_html
-from contract.report.markdown import render_markdown
-from contract.report.presentation import collapse_repeats, elide
+from statuspage_contract.report.build import with_decision
+from statuspage_contract.report.console import LINE_LIMIT, finding_lines
+from statuspage_contract.report.html import render_html
+from statuspage_contract.report.markdown import render_markdown
+from statuspage_contract.report.presentation import collapse_repeats, elide
 
 EVENT = "an account was there after its own DELETE (answered 204): deleted at the end"
 

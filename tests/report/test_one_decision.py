@@ -22,20 +22,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from report_factory import site_report
 
-from contract.errors import GateInputError
-from contract.gate import decide, load_report
-from contract.gate.waivers import parse_waivers
-from contract.report.build import (
+from statuspage_contract.errors import GateInputError
+from statuspage_contract.gate import decide, load_report
+from statuspage_contract.gate.waivers import parse_waivers
+from statuspage_contract.report.build import (
     JSON_NAME,
     SUMMARY_NAME,
     combine,
     with_decision,
     write_reports,
 )
-from contract.report.console import decision_line
-from contract.report.verdict import Verdict
-from contract.rules import NO_SERVER_ERROR, RULES, site_kind
-from contract.runner import outcome
+from statuspage_contract.report.console import decision_line
+from statuspage_contract.report.verdict import Verdict
+from statuspage_contract.rules import NO_SERVER_ERROR, RULES, site_kind
+from statuspage_contract.runner import outcome
 
 RUN_DAY = date(2030, 1, 1)  # the day the run applied its waivers
 GATE_DAY = date(2030, 1, 2)  # the day the gate decides (a waiver expiring on RUN_DAY is out)

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from contract.report.html import render_html
-from contract.report.markdown import md_text, render_markdown
-from contract.report.presentation import TIMES
-from contract.report.view import report_view
-from contract.rules import RULES
-from contract.spec import load_contract
+from statuspage_contract.report.html import render_html
+from statuspage_contract.report.markdown import md_text, render_markdown
+from statuspage_contract.report.presentation import TIMES
+from statuspage_contract.report.view import report_view
+from statuspage_contract.rules import RULES
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 POST = CONTRACT.create.label

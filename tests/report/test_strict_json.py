@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from report_factory import site_report
 
-from contract.errors import GateInputError
-from contract.report.reader import load_report
-from contract.report.strict_json import MAX_INPUT_BYTES, load_json, read_input
+from statuspage_contract.errors import GateInputError
+from statuspage_contract.report.reader import load_report
+from statuspage_contract.report.strict_json import MAX_INPUT_BYTES, load_json, read_input
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def gate_cli(path: Path, timeout: float = 10) -> subprocess.CompletedProcess[str]:
     """``statuspage-contract gate PATH`` in a process of its own (a hang fails the test)."""
     return subprocess.run(
-        [sys.executable, "-m", "contract.cli", "gate", str(path)],
+        [sys.executable, "-m", "statuspage_contract.cli", "gate", str(path)],
         capture_output=True,
         text=True,
         timeout=timeout,

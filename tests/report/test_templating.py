@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment
 
-from contract.report import templating
+from statuspage_contract.report import templating
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract.rules.verdicts import (
+from statuspage_contract.rules.verdicts import (
     invalid_body_rejected,
     invalid_body_statuses,
     lifecycle_status,
@@ -13,7 +13,7 @@ from contract.rules.verdicts import (
     status_verdict,
     valid_body_accepted,
 )
-from contract.spec import load_contract, value_at
+from statuspage_contract.spec import load_contract, value_at
 
 CONTRACT = load_contract()
 S = CONTRACT.status

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from contract.http.exchange import BODY_PREVIEW, Exchange
-from contract.mock.faults import FAULTS
-from contract.redact import SECRETS, register_secret
-from contract.rules import (
+from statuspage_contract.http.exchange import BODY_PREVIEW, Exchange
+from statuspage_contract.mock.faults import FAULTS
+from statuspage_contract.redact import SECRETS, register_secret
+from statuspage_contract.rules import (
     ECHO_MIN,
     RULES,
     ContractViolation,
@@ -32,7 +32,7 @@ from contract.rules import (
     register,
     rules_of,
 )
-from contract.spec import load_contract
+from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 PATH = CONTRACT.account_path

@@ -1,4 +1,5 @@
-"""contract.spec.bodies: telling, from its first byte, that a body cannot be a JSON object."""
+"""statuspage_contract.spec.bodies: telling, from its first byte, that a body cannot be a JSON
+object."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract.live.safety import could_change_state
-from contract.spec import could_be_json_object, load_contract, loads_json
+from statuspage_contract.live.safety import could_change_state
+from statuspage_contract.spec import could_be_json_object, load_contract, loads_json
 
 CONTRACT = load_contract()
 JSON_VALUES = st.recursive(

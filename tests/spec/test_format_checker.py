@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contract.spec import load_contract
-from contract.spec.validators import checks_formats, schema_formats
+from statuspage_contract.spec import load_contract
+from statuspage_contract.spec.validators import checks_formats, schema_formats
 
 CONTRACT = load_contract()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contract.spec import document_copy, load_contract
+from statuspage_contract.spec import document_copy, load_contract
 
 #: The independent validators come with the test extra; without it their tests are skipped.
 TEST_EXTRA = "an independent validator from the test extra: pip install -e '.[test]'"
@@ -237,7 +237,7 @@ def test_the_contract_is_loaded_once_per_process_with_a_stable_digest():
     ],
 )
 def test_one_home_says_whether_a_content_type_is_json(content_type, json):
-    from contract.spec import is_json_media_type
+    from statuspage_contract.spec import is_json_media_type
 
     assert is_json_media_type(content_type) is json
 
@@ -255,7 +255,11 @@ def test_the_refusal_statuses_are_documented() -> None:
 
 
 def test_every_spelling_of_the_media_type_is_json_and_no_other_type_is() -> None:
-    from contract.spec import OTHER_MEDIA_TYPES, is_json_media_type, json_media_type_spellings
+    from statuspage_contract.spec import (
+        OTHER_MEDIA_TYPES,
+        is_json_media_type,
+        json_media_type_spellings,
+    )
 
     spellings = json_media_type_spellings()
     assert all(is_json_media_type(m) for m in spellings)
@@ -264,7 +268,7 @@ def test_every_spelling_of_the_media_type_is_json_and_no_other_type_is() -> None
 
 
 def test_property_paths_enum_paths_and_read_permissions_come_from_the_document() -> None:
-    from contract.spec import property_paths
+    from statuspage_contract.spec import property_paths
 
     contract = load_contract()
     paths = {p: required for p, _, required in property_paths(contract.create.request_schema)}

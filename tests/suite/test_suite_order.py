@@ -1,11 +1,12 @@
-"""contract.suite: the order of the suite's modules on the embedded mock and on a live site."""
+"""statuspage_contract.suite: the order of the suite's modules on the embedded mock and on a live
+site."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
 
-from contract.suite import MOCK_ORDER, SUITE_DIR, order_for_the_mock
+from statuspage_contract.suite import MOCK_ORDER, SUITE_DIR, order_for_the_mock
 
 
 def test_on_the_mock_the_listed_modules_go_first_and_other_items_stay() -> None:
