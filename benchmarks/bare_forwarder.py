@@ -17,21 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if (REPO / "contract" / "__init__.py").is_file() and str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # benchmark this checkout's proxy stack
+import httptools
+import uvicorn
+from yarl import URL
 
-import httptools  # noqa: E402
-import uvicorn  # noqa: E402
-from yarl import URL  # noqa: E402
-
-from statuspage_contract.proxy.forward import HOP_BY_HOP, ProxyApp  # noqa: E402
-from statuspage_contract.proxy.judge import ProxyJudge  # noqa: E402
-from statuspage_contract.proxy.server import uvicorn_config  # noqa: E402
-from statuspage_contract.serving import listening_socket  # noqa: E402
+from statuspage_contract.proxy.forward import HOP_BY_HOP, ProxyApp
+from statuspage_contract.proxy.judge import ProxyJudge
+from statuspage_contract.proxy.server import uvicorn_config
+from statuspage_contract.serving import listening_socket
 
 
 async def _read_body(receive: Any) -> bytes:

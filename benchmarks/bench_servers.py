@@ -18,12 +18,7 @@ import re
 import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-
-REPO = Path(__file__).resolve().parents[1]
-if (REPO / "contract" / "__init__.py").is_file() and str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # benchmark this checkout's mock
 
 HOST = "127.0.0.1"
 #: What the bare servers answer: the contract's 201 example.
@@ -96,7 +91,7 @@ def serve(kind: str, port: int) -> int:
         _announce(site.port, headers)
         site.serve_forever()
     elif kind == "uvicorn":
-        site.app = _trivial_app  # type: ignore[assignment]  # same server, trivial app
+        site.app = _trivial_app  # same server, trivial app
         site.bind()
         _announce(site.port, headers)
         site.serve_forever()

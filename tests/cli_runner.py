@@ -323,5 +323,4 @@ def modules_in_junit_order(report_dir: Path) -> list[str]:
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
-    sys.path.insert(0, str(REPO))
     _serve()

@@ -20,11 +20,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# Import ``contract`` from this source tree even when pytest is started through its console
-# script (which does not put the current directory on sys.path) and the installed editable
-# finder would otherwise resolve ``contract`` as a namespace package without its data files.
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+# The toolkit is imported as installed (``statuspage_contract``; an editable install maps it to
+# contract/), never from this folder by path: nothing here puts the repository on sys.path.
 # The tests mirror the package's rooms (tests/mock/, tests/live/, ...); their shared helpers
 # (hostile_site, cli_runner, notebook_helpers, alt_server) stay here, importable from all.
 if str(REPO_ROOT / "tests") not in sys.path:
