@@ -31,6 +31,7 @@ from ..report.presentation import collapse_repeats
 from ..rules import ContractViolation
 from ..sites import resolve_site
 from ..suite import SUITE_DIR, order_for_the_mock
+from .collect import pytest_collect_directory, pytest_pycollect_makemodule
 from .fixtures import (  # noqa: F401  (registered with the plugin)
     contract_client,
     contract_guard,
@@ -50,6 +51,9 @@ from .session import (
 
 #: The top contract-report.json and its text, written last (pytest_unconfigure).
 _LAST_FILE = pytest.StashKey[tuple[Path, str]]()
+
+#: The toolkit's files are collected under their installed name (collect.py), never the folder's.
+COLLECTION_HOOKS = (pytest_collect_directory, pytest_pycollect_makemodule)
 
 for _name, _values in PROFILES.items():
     settings.register_profile(f"statuspage-{_name}", **SAFE_SETTINGS, **_values)
