@@ -38,6 +38,8 @@ class Option:
     flag: str
     settings: dict[str, Any] = field(default_factory=dict)
     run_flag: str | None = None
+    #: Other spellings pytest accepts (``--statuspage-site``: a name no other plugin uses).
+    aliases: tuple[str, ...] = ()
 
     @property
     def dest(self) -> str:
@@ -54,6 +56,7 @@ OPTIONS: tuple[Option, ...] = (
             "URL, or 'all'; repeat to test several sites in parallel (default: DD_SITE, else "
             "mock)",
         },
+        aliases=("--statuspage-site",),
     ),
     Option(
         "--allow-mutations",
@@ -144,7 +147,7 @@ OPTIONS: tuple[Option, ...] = (
 def add_pytest_options(add: Callable[..., Any]) -> None:
     """Register every option with pytest (``add`` is an option group's ``addoption``)."""
     for option in OPTIONS:
-        add(option.flag, dest=option.dest, **option.settings)
+        add(option.flag, *option.aliases, dest=option.dest, **option.settings)
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
