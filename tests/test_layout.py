@@ -187,6 +187,18 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    """The module a ``from`` import names, relative imports resolved against ``path``'s package
+    (named after the folders, as every module here is)."""
+    if node.level == 0:
+        return node.module or ""
+    package = _module_name(path).split(".")
+    if path.name != "__init__.py":
+        package.pop()
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
 def _imports(path: Path, names: set[str], top_level_only: bool) -> set[str]:
     """The toolkit modules ``path`` imports (at module level, TYPE_CHECKING included)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -199,10 +211,11 @@ def _imports(path: Path, names: set[str], top_level_only: bool) -> set[str]:
     for node in nodes:
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name in names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom) and (node.module or node.level):
+            module = _absolute(path, node)
             for alias in node.names:
-                sub = f"{node.module}.{alias.name}"
-                out.add(sub if sub in names else node.module)
+                sub = f"{module}.{alias.name}"
+                out.add(sub if sub in names else module)
     return {m for m in out if m in names}
 
 
@@ -253,6 +266,32 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_no_module_imports_itself_back_not_even_for_type_checking() -> None:
     cycle = find_cycle(import_graph())
     assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_import_graph_reads_relative_imports() -> None:
+    graph = import_graph()
+    assert "contract.spec" in graph["contract.mock.app"]  # from ..spec import ...
+    assert "contract.mock.state" in graph["contract.mock.app"]  # from .state import ...
+    assert "contract.spec.loader" in graph["contract.spec"]  # (in __init__) from .loader import
+
+
+def test_the_package_imports_itself_only_relatively() -> None:
+    """Inside the package no import names the folder (``contract``) or the installed name
+    (``statuspage_contract``): the code runs whatever either is called."""
+    found = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            named = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            for name in named:
+                if name.split(".")[0] in {PACKAGE.name, "statuspage_contract"}:
+                    found.append(f"{_rel(path)}:{node.lineno}: {name}")
+    assert not found, "import these relatively (from .x / from ..x):\n" + "\n".join(found)
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:

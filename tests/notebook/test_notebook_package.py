@@ -35,21 +35,16 @@ def test_importing_the_package_loads_neither_pandas_nor_matplotlib() -> None:
 
 
 def _imports(name: str) -> set[str]:
-    """The package's modules that ``name`` imports, at any level (TYPE_CHECKING too)."""
+    """The package's modules that ``name`` imports, at any level (TYPE_CHECKING too); inside
+    the package, imports are relative (``from .x import``, ``from . import x``)."""
     tree = ast.parse((PACKAGE / f"{name}.py").read_text())
     found: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "statuspage_contract.notebook":
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module is None:
                 found |= {alias.name for alias in node.names if alias.name in MODULES}
-            elif node.module.startswith("statuspage_contract.notebook."):
-                found.add(node.module.rsplit(".", 1)[1])
-        elif isinstance(node, ast.Import):
-            found |= {
-                a.name.rsplit(".", 1)[1]
-                for a in node.names
-                if a.name.startswith("statuspage_contract.notebook.")
-            }
+            else:
+                found.add(node.module.split(".")[0])
     return found
 
 
