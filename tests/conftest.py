@@ -216,15 +216,21 @@ FIRST = (
     "test_proxy_cli.py",  # 11 (5)
     "test_generation.py",  # 4 (3)
     "test_proxy_robustness.py",  # 7 (2)
+    "test_mock_robustness.py",  # (mostly waits for timeouts)
     "test_preflight.py",  # 2 (2)
     "test_notebook_explorer.py",  # 2 (2)
     "test_mock_faults.py",  # 11 (2)
     "test_cli_serve.py",  # 7 (2)
+    "test_runner_stale_reports.py",  # (waits for the runs it kills)
+    "test_served_faults.py",  # 35 (session 9: every fault served and run)
     "test_notebooks.py",  # 30
     "test_live_safety.py",  # 27
     "test_runner.py",  # 16
     "test_multi_site.py",  # 14
     "test_secrets.py",  # 13
+    "test_redact.py",  # 10
+    "test_packaging.py",
+    "test_cli_arguments.py",
 )
 
 
