@@ -103,7 +103,7 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         # from rewriting every plugin module on each start (several seconds when
         # PYTHONDONTWRITEBYTECODE is set, as on these machines).
         "--assert=plain",
-        "--report-dir", str(report_dir),
+        "--statuspage-report-dir", str(report_dir),
         "--junitxml", str(report_dir / JUNIT_NAME),
     ]  # fmt: skip
     args_for_suite = argparse.Namespace(**{**vars(args), "site": sites})

@@ -1,5 +1,11 @@
-"""The suite's options, defined once: for pytest (``pytest --site ...``) and for
+"""The suite's options, defined once: for pytest (``pytest --statuspage-site ...``) and for
 ``statuspage-contract run``, which translates them into the pytest arguments of the suite.
+
+Under pytest every option is namespaced: ``--statuspage-`` and its name under ``run``
+(``--statuspage-site``, ``--statuspage-profile``), stored as ``statuspage_site``,
+``statuspage_profile``; nothing unprefixed is registered in a user's session. This repository's
+own ``conftest.py`` adds the table's older spellings (``--site``, ``--contract-profile``) as
+aliases (:func:`add_pytest_options` with ``legacy=True``).
 
 Only the standard library is imported here, so ``statuspage-contract --help`` stays fast.
 """
@@ -13,6 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import OptionError
+
+#: What every pytest flag of the toolkit starts with, and every pytest ``dest``.
+PYTEST_PREFIX = "--statuspage-"
+PYTEST_DEST_PREFIX = "statuspage_"
 
 #: Hypothesis profiles (their settings live in statuspage_contract.pytest_plugin.plugin).
 PROFILE_NAMES = ("fast", "ci", "thorough")
@@ -43,7 +53,23 @@ class Option:
 
     @property
     def dest(self) -> str:
+        """Where ``run`` stores the value, and the name :func:`check` asks for."""
         return self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def pytest_flag(self) -> str:
+        """The flag under pytest: ``--statuspage-`` and the option's name under ``run``."""
+        return PYTEST_PREFIX + (self.run_flag or self.flag).removeprefix("--")
+
+    @property
+    def pytest_dest(self) -> str:
+        """Where pytest stores the value (``config.getoption(option.pytest_dest)``)."""
+        return self.pytest_flag.lstrip("-").replace("-", "_")
+
+    @property
+    def legacy_flags(self) -> tuple[str, ...]:
+        """The older pytest spellings this repository keeps (its conftest.py)."""
+        return tuple(f for f in (self.flag, *self.aliases) if f != self.pytest_flag)
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -144,10 +170,43 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 
-def add_pytest_options(add: Callable[..., Any]) -> None:
-    """Register every option with pytest (``add`` is an option group's ``addoption``)."""
+#: The report options, pytest's only (``run`` has its own ``--report-dir``): flag, dest, settings.
+REPORT_OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    (
+        "--statuspage-report-dir",
+        "statuspage_report_dir",
+        {"metavar": "DIR", "help": "where contract reports are written (default: reports/)"},
+    ),
+    (
+        "--statuspage-no-report",
+        "statuspage_no_report",
+        {"action": "store_true", "help": "do not write contract reports"},
+    ),
+)
+#: This repository's older spellings of the report options.
+LEGACY_REPORT_FLAGS = {
+    "statuspage_report_dir": "--report-dir",
+    "statuspage_no_report": "--no-contract-report",
+}
+
+#: ``run``'s dest of each option -> pytest's (``"site"`` -> ``"statuspage_site"``).
+PYTEST_DESTS = {option.dest: option.pytest_dest for option in OPTIONS}
+
+
+def add_pytest_options(add: Callable[..., Any], *, legacy: bool = False) -> None:
+    """Register every option with pytest (``add`` is an option group's ``addoption``), under
+    its ``--statuspage-`` flag; ``legacy``: the older spellings instead, into the same dests."""
     for option in OPTIONS:
-        add(option.flag, *option.aliases, dest=option.dest, **option.settings)
+        flags = option.legacy_flags if legacy else (option.pytest_flag,)
+        if flags:
+            add(*flags, dest=option.pytest_dest, **option.settings)
+    for flag, dest, settings in REPORT_OPTIONS:
+        add(LEGACY_REPORT_FLAGS[dest] if legacy else flag, dest=dest, **settings)
+
+
+def option_value(config: Any, dest: str) -> Any:
+    """The value pytest holds for the option ``run`` stores as ``dest`` (``"site"``)."""
+    return config.getoption(PYTEST_DESTS.get(dest, dest), None)
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -164,11 +223,11 @@ def pytest_argv(values: argparse.Namespace) -> list[str]:
         action = option.settings.get("action")
         if action == "append":
             for item in value or ():
-                argv += [option.flag, str(item)]
+                argv += [option.pytest_flag, str(item)]
         elif action == "store_true":
-            argv += [option.flag] if value else []
+            argv += [option.pytest_flag] if value else []
         elif value is not None:
-            argv += [option.flag, str(value)]
+            argv += [option.pytest_flag, str(value)]
     return argv
 
 

@@ -1,6 +1,9 @@
-"""The pytest plugin behind the contract suite: options, targets, fixtures, redaction, reports.
+"""The pytest plugin behind the contract suite: targets, fixtures, redaction, reports.
 
-Loaded by the repository's ``conftest.py`` and by ``statuspage-contract run`` (``-p``).
+Activated by the entry point (:mod:`.entry`, which registers the ``--statuspage-`` options)
+when an option is given or the suite is selected; loaded directly by the repository's
+``conftest.py`` and by ``statuspage-contract run`` (``-p``), when it registers the entry
+point's module itself.
 With several sites (``--site`` repeated, or ``--site all``) every suite test is parametrised
 by site and grouped per site, so pytest-xdist (``-n``, ``--dist loadgroup``) runs the sites
 in parallel; each worker sends its per-site reports to the controller, which writes them.
@@ -31,6 +34,7 @@ from ..report.presentation import collapse_repeats
 from ..rules import ContractViolation
 from ..sites import resolve_site
 from ..suite import SUITE_DIR, order_for_the_mock
+from . import entry
 from .collect import pytest_collect_directory, pytest_pycollect_makemodule
 from .fixtures import (  # noqa: F401  (registered with the plugin)
     contract_client,
@@ -40,7 +44,7 @@ from .fixtures import (  # noqa: F401  (registered with the plugin)
     contract_site_name,
     contract_target,
 )
-from .options import PROFILE_NAMES, OptionError, add_pytest_options
+from .options import PROFILE_NAMES, OptionError, option_value
 from .options import check as check_options
 from .session import (
     SESSION_KEY,
@@ -64,9 +68,9 @@ assert tuple(PROFILES) == PROFILE_NAMES, (
 
 
 def report_dir_of(config: pytest.Config) -> Path | None:
-    if config.getoption("no_contract_report", False):
+    if config.getoption("statuspage_no_report", False):
         return None
-    chosen = config.getoption("report_dir", None)
+    chosen = config.getoption("statuspage_report_dir", None)
     return Path(chosen) if chosen else Path(str(config.rootpath)) / "reports"
 
 
@@ -76,26 +80,15 @@ def _is_suite_item(item: pytest.Item) -> bool:
 
 def _selects_suite(config: pytest.Config) -> bool:
     """Whether this invocation may collect suite tests (used to decide on junit.xml)."""
-    args = [a.split("::")[0] for a in config.args if not a.startswith("-")]
-    if not args:
-        return True
-    for arg in args:
-        path = Path(arg).resolve()
-        if path == SUITE_DIR or SUITE_DIR in path.parents or path in SUITE_DIR.parents:
-            return True
-    return False
+    return entry.selects_suite(config)
 
 
 # -- hooks --------------------------------------------------------------------------------
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("statuspage-contract", "statuspage-contract: the contract suite")
-    add_pytest_options(group.addoption)
-    group.addoption(
-        "--report-dir", metavar="DIR", help="where contract reports are written (default: reports/)"
-    )
-    group.addoption(
-        "--no-contract-report", action="store_true", help="do not write contract reports"
-    )
+def pytest_addoption(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Loaded without the entry point (``-p``, a conftest, autoload off): register it, for
+    the options and the team fixtures."""
+    if not pluginmanager.is_registered(entry):
+        pluginmanager.register(entry, entry.ENTRY_NAME)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -108,7 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
     claims = wants_junit and not hasattr(config, "workerinput")
 
     def check() -> None:  # before anything is sent, so a usage error is one clear line
-        check_options(lambda dest: config.getoption(dest, None))
+        check_options(lambda dest: option_value(config, dest))
 
     try:  # an existing report folder first: even a refused run leaves no earlier verdict
         if claims:
@@ -122,7 +115,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = session
     session.old_sigterm = sigterm_as_interrupt()
     settings.load_profile(f"statuspage-{session.profile}")
-    examples = config.getoption("contract_examples", None)
+    examples = option_value(config, "contract_examples")
     if examples is not None:
         settings.register_profile(
             "statuspage-custom",

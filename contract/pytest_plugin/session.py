@@ -24,7 +24,7 @@ from ..live.preflight import cleanup, preflight, signals_deferred, undo_effect
 from ..live.safety import Ownership, State
 from ..sites import expand_sites
 from ..target import Target, open_target
-from .options import LIVE_BUDGETS, run_waivers
+from .options import LIVE_BUDGETS, option_value, run_waivers
 
 
 class BudgetSpent(BudgetExhausted, unittest.SkipTest):
@@ -34,7 +34,7 @@ class BudgetSpent(BudgetExhausted, unittest.SkipTest):
 
 def requested_sites(config: pytest.Config) -> list[str]:
     """The site names asked for, in order, without duplicates (``all`` expanded)."""
-    return expand_sites(config.getoption("site", None))
+    return expand_sites(option_value(config, "site"))
 
 
 @dataclass
@@ -74,7 +74,7 @@ class ContractSession:
         self.session: pytest.Session | None = None
         self.old_sigterm: Any = None
         #: The waivers in force (``--waivers``), recorded in every report this session builds.
-        chosen = config.getoption("contract_waivers", None)
+        chosen = option_value(config, "contract_waivers")
         self.waivers: list[dict[str, Any]] = run_waivers(chosen) if chosen else []
 
     @property
@@ -92,14 +92,17 @@ class ContractSession:
             pytest.skip(run.aborted)
         if run.target is not None:
             return run
-        opt = self.config.option
+
+        def opt(dest: str) -> Any:
+            return option_value(self.config, dest)
+
         target = open_target(
             site,
-            allow_mutations=opt.allow_mutations,
-            replace_existing_account=opt.replace_existing_account,
-            mock_faults=tuple(opt.mock_fault or ()),
+            allow_mutations=bool(opt("allow_mutations")),
+            replace_existing_account=bool(opt("replace_existing_account")),
+            mock_faults=tuple(opt("mock_fault") or ()),
         )
-        budget = opt.request_budget
+        budget = opt("request_budget")
         if budget is None:
             budget = None if target.is_mock else LIVE_BUDGETS[self.profile]
         run.target, run.client = (
@@ -110,8 +113,8 @@ class ContractSession:
                 target.app_key,
                 recorder=run.recorder,
                 budget=budget or None,
-                max_rate_wait=opt.max_rate_wait,
-                timeout=opt.request_timeout,
+                max_rate_wait=opt("max_rate_wait"),
+                timeout=opt("request_timeout"),
                 ownership=Ownership(
                     mutations=target.allow_mutations,
                     replace=target.replace_existing_account,
@@ -212,7 +215,7 @@ def _target_info(target: Target, client: ContractClient) -> dict[str, Any]:
 
 
 def profile_name(config: pytest.Config) -> str:
-    chosen = config.getoption("contract_profile", None)
+    chosen = option_value(config, "contract_profile")
     if chosen:
         return str(chosen)
     return "ci" if os.environ.get("CI") else "fast"
