@@ -19,7 +19,7 @@ FOLDER = REPO / "contract"
 NAME = "statuspage_contract"
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
-PLUGIN = f"{NAME}.pytest_plugin.plugin"
+ENTRY_POINT = f"{NAME}.pytest_plugin.entry"
 TEAM_TEST = "def test_mine():\n    assert 1 + 1 == 2\n"
 MODES = ("prepend", "importlib")
 
@@ -28,6 +28,10 @@ MODES = ("prepend", "importlib")
 def test_the_folder_installs_under_the_name_that_cannot_collide() -> None:
     assert SETUPTOOLS["package-dir"] == {NAME: "contract"}
     assert PYPROJECT["project"]["scripts"]["statuspage-contract"] == f"{NAME}.cli:entry"
+
+
+def test_the_pytest_plugin_is_an_entry_point_of_the_installed_name() -> None:
+    assert PYPROJECT["project"]["entry-points"]["pytest11"] == {NAME: ENTRY_POINT}
 
 
 def test_every_package_of_the_folder_is_installed() -> None:
@@ -73,12 +77,13 @@ def team_folder(root: Path, *, init: bool) -> Path:
 def team_session(
     python: str, team: Path, mode: str, *extra: str, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """``pytest tests`` in the team's folder, the toolkit's plugin and suite in the same session."""
+    """``pytest tests`` in the team's folder, the toolkit's plugin (by its entry point, with
+    autoloading on as pytest has it by default) and suite in the same session."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DD_"))}
     cmd = [
-        python, "-m", "pytest", "-p", "no:cacheprovider", "-p", PLUGIN,
+        python, "-m", "pytest", "-p", "no:cacheprovider",
         "--statuspage-site", "mock", f"--import-mode={mode}",
-        "--report-dir", str(team.parent / "reports"), "-v", "--tb=short",
+        "--statuspage-report-dir", str(team.parent / "reports"), "-v", "--tb=short",
         "tests", "--pyargs", f"{NAME}.suite", *extra,
     ]  # fmt: skip
     return subprocess.run(
@@ -107,7 +112,9 @@ def test_a_teams_contract_package_and_the_suite_share_a_session(
     assert_both_ran(done, "INCOMPLETE")  # the example tests alone leave some rules unexercised
 
 
-def test_without_the_plugin_the_teams_tests_pass_alone(tmp_path: Path) -> None:
+def test_with_no_option_the_teams_tests_pass_alone(tmp_path: Path) -> None:
+    """The entry point is loaded, but no ``--statuspage-`` option is given: the suite's
+    plugin stays inactive (no contract summary, no reports)."""
     team = team_folder(tmp_path, init=True)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests", "-v"],
@@ -118,6 +125,7 @@ def test_without_the_plugin_the_teams_tests_pass_alone(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0 and "test_mine PASSED" in done.stdout, done.stdout[-2000:]
+    assert "statuspage contract" not in done.stdout and not (team / "reports").exists()
 
 
 # -- fresh installs ------------------------------------------------------------------------

@@ -16,7 +16,6 @@ contract are imported when a test first uses a fixture.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +41,8 @@ def statuspage_mock_faults() -> Sequence[str]:
 def statuspage_mock_keys() -> tuple[str, str]:
     """The API and application key the test's mock accepts (default: fresh random test keys,
     never the environment's DD_API_KEY / DD_APP_KEY)."""
+    import secrets
+
     return secrets.token_hex(16), secrets.token_hex(20)
 
 
