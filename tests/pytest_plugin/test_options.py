@@ -32,14 +32,36 @@ def parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
 def test_run_options_reach_the_suite_unchanged():
     run, suite = parsers()
     given = run.parse_args(RUN_ARGS)
-    carried = suite.parse_args(pytest_argv(given))
-    assert vars(carried) == vars(given)
+    carried = vars(suite.parse_args(pytest_argv(given)))
+    assert {o.dest: carried[o.pytest_dest] for o in OPTIONS} == vars(given)
     assert {o.dest for o in OPTIONS} == set(vars(given))
 
 
 def test_defaults_are_the_same_under_pytest_and_run():
     run, suite = parsers()
-    assert vars(run.parse_args([])) == vars(suite.parse_args([]))
+    defaults = vars(suite.parse_args([]))
+    assert vars(run.parse_args([])) == {o.dest: defaults[o.pytest_dest] for o in OPTIONS}
+
+
+def test_under_pytest_every_option_and_dest_is_namespaced():
+    _, suite = parsers()
+    flags = [
+        f for action in suite._actions for f in action.option_strings if f not in ("-h", "--help")
+    ]
+    assert flags and all(f.startswith("--statuspage-") for f in flags), flags
+    assert all(d.startswith("statuspage_") for d in vars(suite.parse_args([])))
+
+
+def test_the_older_spellings_fill_the_same_dests():
+    """This repository's conftest.py: ``--site`` is ``--statuspage-site``, and so on."""
+    legacy = argparse.ArgumentParser()
+    add_pytest_options(legacy.add_argument, legacy=True)
+    old = legacy.parse_args(["--site", "mock", "--contract-profile", "ci", "--report-dir", "r"])
+    _, suite = parsers()
+    new = suite.parse_args(
+        ["--statuspage-site", "mock", "--statuspage-profile", "ci", "--statuspage-report-dir", "r"]
+    )
+    assert vars(old) == vars(new)
 
 
 @pytest.mark.parametrize(
