@@ -5,8 +5,8 @@ Hypothesis computes which characters UTF-8 can encode once per storage directory
 of CPU and 200 MB of memory) and stores the tables there; by default that directory is
 ``.hypothesis/`` wherever the process started. ``run`` and the notebooks' drawing point it at
 a per-user cache instead, so the tables are built once per user and nothing is written where
-they run. The toolkit keeps no example database, so no request data is stored there. Light on
-purpose: the command line imports it.
+they run. No example database lives there (only ``--example-db`` keeps one, where it says).
+Light on purpose: the command line imports it.
 """
 
 from __future__ import annotations

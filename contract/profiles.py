@@ -7,7 +7,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity
 
-#: Every generation: no example database (it would write submitted api_keys to disk), no
+#: Every generation: no example database unless the user names one (``--example-db``,
+#: statuspage_contract.example_db: it stores only generated test data, never the DD keys), no
 #: deadline, no health checks, quiet (Hypothesis' own reports quote inputs; ours are redacted).
 SAFE_SETTINGS: dict[str, Any] = {
     "database": None,

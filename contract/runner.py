@@ -125,7 +125,9 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         argv += ["-n", str(workers), "--dist", "loadgroup"]
     profile = args.contract_profile or ("ci" if os.environ.get("CI") else "fast")
     derandomized = profile == "ci"
-    if not derandomized and not any(a.startswith("--hypothesis-seed") for a in extra):
+    # Hypothesis keeps no example database for a seeded test: --example-db replays instead.
+    replays = getattr(args, "contract_example_db", None) is not None
+    if not (derandomized or replays) and not any(a.startswith("--hypothesis-seed") for a in extra):
         # A recorded seed makes a random run reproducible: `run ... -- --hypothesis-seed=N`.
         argv.append(f"--hypothesis-seed={secrets.randbelow(2**32)}")
     return argv + extra

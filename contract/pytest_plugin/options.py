@@ -167,6 +167,16 @@ OPTIONS: tuple[Option, ...] = (
             "(repeatable; see 'statuspage-contract serve --list-faults')",
         },
     ),
+    Option(
+        "--contract-example-db",
+        {
+            "metavar": "DIR|redis://HOST:PORT/N",
+            "help": "keep the failing examples of the property-based tests in this directory or "
+            "Redis database (needs the redis extra) and replay them first in every later run "
+            "that names it, on any machine; only generated test data is stored, never the keys",
+        },
+        run_flag="--example-db",
+    ),
 )
 
 
@@ -250,6 +260,10 @@ def check(get: Callable[[str], Any]) -> list[str]:
         raise OptionError("--mock-fault applies to --site mock only")
     if get("contract_waivers") is not None:
         run_waivers(get("contract_waivers"))
+    if get("contract_example_db") is not None:
+        from ..example_db import check_example_db
+
+        check_example_db(get("contract_example_db"))
     budget = get("request_budget")
     if budget is not None and not 0 <= budget <= MAX_COUNT:
         raise OptionError(f"--request-budget must be 0 (unlimited) to {MAX_COUNT:,}, not {budget}")

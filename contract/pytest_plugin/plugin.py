@@ -123,6 +123,12 @@ def pytest_configure(config: pytest.Config) -> None:
             max_examples=examples,
         )
         settings.load_profile("statuspage-custom")
+    # --example-db: the chosen profile, with Hypothesis' example database (example_db.py)
+    example_db = config.getoption("contract_example_db", None)
+    if example_db is not None:
+        from ..example_db import use_example_db
+
+        use_example_db(example_db)
     if wants_junit and not hasattr(config, "workerinput"):
         assert report_dir is not None
         if not config.option.xmlpath:
