@@ -124,7 +124,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         settings.load_profile("statuspage-custom")
     # --example-db: the chosen profile, with Hypothesis' example database (example_db.py)
-    example_db = config.getoption("contract_example_db", None)
+    example_db = option_value(config, "contract_example_db")
     if example_db is not None:
         from ..example_db import use_example_db
 
