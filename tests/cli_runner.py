@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -324,3 +324,19 @@ def modules_in_junit_order(report_dir: Path) -> list[str]:
 
 if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
     _serve()
+
+
+@contextlib.contextmanager
+def serving(command: Sequence[str], env: Mapping[str, str]) -> Iterator[str]:
+    """Start a server process that prints its base URL last on its first line (``serve
+    --port 0``, tests/alt_server.py); yield that URL; stop the process after."""
+    proc = subprocess.Popen(list(command), stdout=subprocess.PIPE, text=True, env=dict(env))
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().strip()
+        url = first.split()[-1] if first else ""
+        assert url.startswith("http://127.0.0.1:"), first
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cli_runner import serving
+
 from statuspage_contract.http.exchange import Exchange
 from statuspage_contract.rules import RULES, RuleContext, check_exchange
 from statuspage_contract.spec import load_contract
@@ -94,18 +96,8 @@ def serve_command(reproduction: str) -> list[str] | None:
 def served(command: list[str], keys: dict[str, str]) -> Iterator[str]:
     """Run a ``serve`` command on a free port (``--port 0``); yield its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")} | keys
-    proc = subprocess.Popen(
-        [*command, "--port", "0", "--quiet"], stdout=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline().strip()
-        url = first.split()[-1]
-        assert url.startswith("http://127.0.0.1:"), first
+    with serving([*command, "--port", "0", "--quiet"], env) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def replay(reproduction: str, site: str, keys: dict[str, str]) -> list[Step]:

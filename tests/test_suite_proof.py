@@ -12,17 +12,16 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_runner import run_cli
+from cli_runner import run_cli, serving
 from replay import replay, replay_site, reproduces
 
 from statuspage_contract.mock.faults import FAULTS
@@ -75,20 +74,6 @@ def run_suite(report_dir: Path, *args: str, env: dict[str, str] | None = None) -
     return Run(done.returncode, report, done.stdout + done.stderr, report_dir)
 
 
-def _serve(cmd: list[str], env: dict[str, str]) -> Iterator[str]:
-    environment = {**os.environ, **env}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=environment)
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline().strip()
-        url = first.split()[-1]
-        assert url.startswith("http://127.0.0.1:"), first
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def new_keys() -> dict[str, str]:
     return {"DD_API_KEY": secrets.token_hex(16), "DD_APP_KEY": secrets.token_hex(20)}
 
@@ -118,7 +103,7 @@ def all_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run
         fewer = ("--examples", str(FAULT_EXAMPLES))
         for name, command in URL_SITES.items():
             keys = new_keys()
-            url = stack.enter_context(contextmanager(_serve)(command(keys), keys))
+            url = stack.enter_context(serving(command(keys), {**os.environ, **keys}))
             faulty = fewer if name in FAULTY_URL_SITES else ()
             jobs[name] = (("--site", url, "--allow-mutations", *faulty), keys)
         jobs["healthy"] = (("--site", "mock"), None)

@@ -18,18 +18,17 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
-from cli_runner import run_cli
+from cli_runner import run_cli, serving
 from selection import selected_combinations
 
 from statuspage_contract.mock.faults import FAULTS
@@ -61,18 +60,8 @@ class Served:
     account_after: int  # the GET's status once the run is over
 
 
-@contextmanager
-def _serve(fault: str, env: dict[str, str]) -> Iterator[str]:
-    cmd = [*SERVE, "--fault", fault, *SERVE_EXTRA.get(fault, ())]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, **env})
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().split()[-1]
-        assert url.startswith("http://127.0.0.1:"), url
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def _serve(fault: str, env: dict[str, str]) -> AbstractContextManager[str]:
+    return serving([*SERVE, "--fault", fault, *SERVE_EXTRA.get(fault, ())], {**os.environ, **env})
 
 
 def _account_status(url: str, env: dict[str, str]) -> int:
