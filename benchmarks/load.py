@@ -1,4 +1,5 @@
-"""What the throughput benchmarks share: the request they send, wrk's output, process CPU.
+"""What the throughput benchmarks share: the request they send, wrk's output, process CPU,
+Prism (installed with npm into a cache folder).
 
 Imported by ``bench_mock.py`` and ``bench_proxy.py`` (run as scripts from this folder).
 """
@@ -9,6 +10,8 @@ import contextlib
 import http.client
 import os
 import re
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +26,10 @@ BODY = (
 )
 #: Concurrent connections each measurement uses.
 CONNECTIONS = (1, 16)
+
+#: Stoplight Prism, the peer both benchmarks compare with (npm-installed on first use).
+PRISM_PACKAGE = "@stoplight/prism-cli@5"
+NPM_TIMEOUT = 300.0
 
 WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
@@ -76,3 +83,31 @@ def threaded_posts(
     for thread in threads:
         thread.join()
     return sum(counts) / (time.monotonic() - start), sum(bad)
+
+
+def default_prism_dir() -> Path:
+    """Where Prism is (or gets) npm-installed: a cache folder of this toolkit."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "statuspage-contract" / "prism"
+
+
+def prism_binary(prism_dir: Path) -> Path | None:
+    """Prism's CLI in ``prism_dir``, npm-installed there first when missing."""
+    binary = prism_dir / "node_modules" / ".bin" / "prism"
+    if binary.exists():
+        return binary
+    if not (shutil.which("npm") and shutil.which("node")):
+        print("note: node/npm not found - skipping Prism (install Node.js to compare with it)")
+        return None
+    print(f"installing {PRISM_PACKAGE} into {prism_dir} (once) ...", flush=True)
+    prism_dir.mkdir(parents=True, exist_ok=True)
+    cmd = ["npm", "install", "--prefix", str(prism_dir), "--no-audit", "--no-fund", PRISM_PACKAGE]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=NPM_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        print(f"note: npm install failed ({exc}) - skipping Prism")
+        return None
+    if done.returncode != 0 or not binary.exists():
+        print("note: npm install failed - skipping Prism:\n" + (done.stderr or done.stdout)[-500:])
+        return None
+    return binary

@@ -62,6 +62,39 @@ class _Refused(Exception):
         self.status, self.message = status, message
 
 
+class _HeadWithBody:
+    """An answer's transport as uvicorn's request cycle sees it: the head of the answer is
+    held until the first bytes of its body are written, so both leave in one ``send`` (one
+    segment on the wire, one wake-up of the client) instead of two. A ``100 Continue`` (written
+    before the answer starts) and an answer to HEAD (no body follows) are written at once;
+    closing writes what is held first."""
+
+    __slots__ = ("_cycle", "_headed", "_held", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, cycle: Any) -> None:
+        self._transport, self._cycle = transport, cycle
+        self._held: bytes | None = None
+        self._headed = False  # the answer's head went by (held or written)
+
+    def write(self, data: bytes) -> None:
+        if self._held is not None:
+            data, self._held = self._held + data, None
+        elif not self._headed and self._cycle.response_started:
+            self._headed = True
+            if self._cycle.scope["method"] != "HEAD":
+                self._held = data
+                return
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._held is not None:
+            self.write(b"")
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class MockHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with head limits, timeouts and JSON refusals."""
 
@@ -175,6 +208,8 @@ class MockHttpProtocol(HttpToolsProtocol):
         self._body_deadline = now + self.timeouts.body
         self._wait(_BODY, min(self.timeouts.body_start, self.timeouts.body), now)
         super().on_headers_complete()
+        if self.cycle is not None:  # head and body of its answer in one write
+            self.cycle.transport = _HeadWithBody(self.transport, self.cycle)  # type: ignore[assignment]
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

@@ -17,7 +17,12 @@ import pytest
 from statuspage_contract.mock import MockSite
 from statuspage_contract.mock.app import MAX_BODY_BYTES
 from statuspage_contract.mock.logs import printable
-from statuspage_contract.mock.protocol import MAX_HEAD_BYTES, MAX_HEADERS, MAX_URL_BYTES
+from statuspage_contract.mock.protocol import (
+    MAX_HEAD_BYTES,
+    MAX_HEADERS,
+    MAX_URL_BYTES,
+    _HeadWithBody,
+)
 from statuspage_contract.serving import ConnectionTimeouts
 from statuspage_contract.spec import load_contract
 
@@ -333,3 +338,52 @@ def test_junk_after_pipelined_requests_is_refused_after_every_one_is_answered(si
     ]
     _assert_envelope(*answers[-1][1:])
     assert closed and "Traceback" not in capfd.readouterr().err
+
+
+# -- an answer's head and body leave in one write ----------------------------------------------
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
+class _Cycle:
+    def __init__(self, method: str) -> None:
+        self.scope = {"method": method}
+        self.response_started = False
+
+
+def test_an_answers_head_is_written_with_its_body_in_one_write():
+    transport, cycle = _Transport(), _Cycle("POST")
+    joined = _HeadWithBody(transport, cycle)  # type: ignore[arg-type]
+    joined.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # before the answer starts: at once
+    cycle.response_started = True
+    joined.write(b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n")
+    assert len(transport.writes) == 1  # the head waits for its body
+    joined.write(b"{}")
+    joined.write(b"more")  # a later chunk of a streamed body goes as it comes
+    assert transport.writes[1:] == [b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}", b"more"]
+    assert not joined.is_closing()  # everything else is the transport's
+
+
+@pytest.mark.parametrize("method", ["HEAD", "GET"])
+def test_a_head_with_no_body_to_follow_is_not_held(method):
+    transport, cycle = _Transport(), _Cycle(method)
+    joined = _HeadWithBody(transport, cycle)  # type: ignore[arg-type]
+    cycle.response_started = True
+    joined.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    if method != "HEAD":  # held: closing (the app failed) writes it first
+        assert transport.writes == []
+        joined.close()
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\n"]
