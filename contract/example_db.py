@@ -75,6 +75,8 @@ def _check_directory(path: Path) -> None:
 def _redis_client(address: RedisAddress) -> Any:
     try:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
     except ImportError:
         raise OptionError(
             f"{FLAG} with a Redis URL needs the redis package: "
@@ -86,6 +88,8 @@ def _redis_client(address: RedisAddress) -> Any:
         db=address.db,
         socket_connect_timeout=REDIS_TIMEOUT,
         socket_timeout=REDIS_TIMEOUT,
+        # one try: a refused connection is an answer (redis-py's default retries took ~4 s)
+        retry=Retry(NoBackoff(), 0),
     )
 
 

@@ -100,8 +100,20 @@ def assert_both_ran(done: subprocess.CompletedProcess[str], verdict: str = "HOLD
     assert "site mock (http://127.0.0.1:" in done.stdout and f"): {verdict};" in done.stdout, out
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("init", [True, False], ids=["with-init", "without-init"])
+#: Two of the four combinations by default (each side of each axis once); ``-m slow`` all four.
+TEAM_LAYOUTS = [
+    pytest.param(
+        init,
+        mode,
+        id=f"{'with' if init else 'without'}-init-{mode}",
+        marks=() if init == (mode == MODES[0]) else pytest.mark.slow,
+    )
+    for init in (True, False)
+    for mode in MODES
+]
+
+
+@pytest.mark.parametrize(("init", "mode"), TEAM_LAYOUTS)
 def test_a_teams_contract_package_and_the_suite_share_a_session(
     tmp_path: Path, mode: str, init: bool
 ) -> None:
