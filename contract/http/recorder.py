@@ -267,7 +267,7 @@ class Recorder:
             lines.append("# the run's earlier requests that changed the site's state, then:")
         if sequence and len(steps) == MAX_STEPS:
             lines.append(f"# the last {MAX_STEPS} requests of the test")
-        lines += [f"{s.curl(base)}  # the run got {s.status}" for s in chosen]
+        lines += [f"{s.curl(base)}  # the run got {_answer(s.status)}" for s in chosen]
         return "\n".join(lines)
 
     def record_test(
@@ -331,3 +331,8 @@ def _setup(changes: list[Exchange]) -> list[Exchange]:
         return []
     since = changes[starts[-1] :]
     return since if len(since) <= MAX_SETUP_STEPS else [since[0], *since[1 - MAX_SETUP_STEPS :]]
+
+
+def _answer(status: int) -> str:
+    """What a reproduction says the run got: the status, or that none came (status 0)."""
+    return str(status) if status else "0 (no answer)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -27,6 +28,11 @@ Header = tuple[bytes, bytes]
 _JSON = JSON_MEDIA_TYPE.encode()
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps builds one a call
 _TEXT = b"text/plain"  # the non-json-success-content-type fault's media type
+
+
+#: How long the fault ``drops-answer-on-empty-body`` keeps a request unanswered before it
+#: lets the connection go (uvicorn then closes it, still unanswered).
+UNANSWERED_SECONDS = 120.0
 
 
 @dataclass(slots=True)
@@ -115,6 +121,9 @@ class MockApp:
         try:
             body = await self.read_body(headers, receive)
             if body is None:  # the client went away mid-body: nobody to answer
+                return
+            if self.faulty.leaves_unanswered(scope["method"], body):
+                await asyncio.sleep(UNANSWERED_SECONDS)  # past any client's patience
                 return
             request = Request(scope["method"], scope["path"], headers, body)
             del body  # the request holds it alone (Request.take_body)

@@ -39,6 +39,14 @@ class Misbehaviour:
         self.enum_path = next(iter(contract.enum_paths))
         self.enum_field = ".".join(self.enum_path)
 
+    def leaves_unanswered(self, method: str, body: bytes | bytearray) -> bool:
+        """The fault mode that never answers one input: a create with an empty body."""
+        return (
+            "drops-answer-on-empty-body" in self.faults
+            and method == self.contract.create.method
+            and not body
+        )
+
     def crashes_on(self, data: Any, problem: BodyProblem | None) -> bool:
         """Fault modes that answer 500 to one kind of body."""
         if "server-error-on-deep-body" in self.faults and problem is not None:

@@ -43,11 +43,18 @@ SERVE = (sys.executable, "-m", "statuspage_contract.cli", "serve", "--port", "0"
 #: it gets, so it is told not to wait).
 SERVE_EXTRA = {"rate-limit-without-headers": ("--rate-limit", "20", "--rate-period", "1")}
 RUN_EXTRA = {"rate-limit-without-headers": ("--max-rate-wait", "0")}
+#: Seconds each answer is awaited: one input is never answered by this fault, so the run is
+#: told not to wait long for it.
+PATIENCE = {"drops-answer-on-empty-body": "1"}
 #: Faults whose effect no run can undo: the account stays, and the run says so.
 CANNOT_UNDO = {"delete-keeps-account"}
 #: Faults a read-only run meets by default: a site that makes an account of what it must
 #: refuse, and one that keeps what it refused (the rest read-only: ``-m slow``).
-READ_ONLY_DEFAULT = {"accepts-missing-api-key", "rejected-create-stores-account"}
+READ_ONLY_DEFAULT = {
+    "accepts-missing-api-key",
+    "rejected-create-stores-account",
+    "drops-answer-on-empty-body",
+}
 #: Faults run with --allow-mutations by default: each takes a live path of its own (undoing,
 #: adopting, what cannot be undone, a second key, a 429, a 5xx, a leak); ``-m slow`` runs every
 #: fault (session 9: all 26 caught, each site left as found but for delete-keeps-account).
@@ -102,7 +109,7 @@ def _one(fault: str, mode: str, folder: Path) -> Served:
     with _serve(fault, environment) as url:
         cmd = [
             "run", "--site", url, "--profile", "ci", "--examples", "2",
-            "--request-timeout", "10", "--report-dir", str(folder / "reports"),
+            "--request-timeout", PATIENCE.get(fault, "10"), "--report-dir", str(folder / "reports"),
             *MODES[mode], *RUN_EXTRA.get(fault, ()),
         ]  # fmt: skip
         done = run_cli(cmd, env=environment, cwd=folder, timeout=300)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import requests
 
 from statuspage_contract.mock import FAULTS, MockSite, UnknownFaultError
 from statuspage_contract.mock.faults import check_faults, describe_faults
@@ -133,7 +135,19 @@ def _invalid_create(name: str, **request: Any) -> None:
 
 _invalid_create("create-not-json", raw=b"not json")
 _invalid_create("create-invalid-utf8", raw=b'{"data": "\xff"}')
-_invalid_create("create-empty-body", raw=b"")
+#: What a request that got no answer looks like to :func:`observe`.
+NO_ANSWER = SimpleNamespace(status_code=0, headers={}, content=b"", text="")
+
+
+@entry("create-empty-body", [400, 404])
+def _create_empty_body(api):
+    try:  # a healthy mock answers at once; drops-answer-on-empty-body never does
+        sent = api.post(raw=b"", timeout=1)
+    except requests.Timeout:
+        sent = NO_ANSWER
+    return [sent, api.get()]
+
+
 _invalid_create("create-text-plain", body=create_body(), content_type="text/plain")
 _invalid_create("create-no-content-type", body=create_body(), content_type=None)
 _invalid_create("create-array-body", body=[create_body()])
@@ -246,6 +260,7 @@ CHANGED_BY: dict[str, set[str]] = {
     "server-error-on-non-ascii-key": {"create-non-ascii-key"},
     "rate-limit-without-headers": {"rate-limited", "rate-limited-create"},
     "delete-keeps-account": {"delete"},
+    "drops-answer-on-empty-body": {"create-empty-body"},
     "error-echoes-api-key": {
         "create-twice",
         "create-wrong-type",
