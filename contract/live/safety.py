@@ -191,7 +191,7 @@ class Ownership:
                     self.events.append("deleted the account that existed before the run")
                 self.state = State.ABSENT
             elif self.state in (State.ABSENT, State.OURS, State.UNKNOWN):
-                if accepted and self.state is not State.OURS:
+                if accepted and self.state is not State.OURS and not self.unrestricted:
                     self.events.append(
                         f"{accepted} (answered {status}): the account it made is this run's, "
                         "so the run deletes it"
