@@ -456,6 +456,24 @@ def test_the_architecture_check_catches_an_unnamed_module() -> None:
     ]
 
 
+# -- the benchmarks' page ------------------------------------------------------------------
+BENCHMARKS = REPO / "benchmarks"
+#: The method and the current figures only; history stays in git.
+MAX_BENCHMARKS_README_LINES = 250
+
+
+def test_the_benchmarks_page_holds_the_current_figures_only() -> None:
+    text = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= MAX_BENCHMARKS_README_LINES, "history belongs in git"
+    headings = re.findall(r"^## `(bench_\w+\.py)`", text, flags=re.MULTILINE)
+    scripts = sorted(p.name for p in BENCHMARKS.glob("bench_*.py") if p.name != "bench_servers.py")
+    assert sorted(headings) == scripts, "one section per benchmark script"
+    for section in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        if section.startswith("`bench_"):
+            for part in ("**Measures**", "**Installs", "**Target", "**Current"):
+                assert part in section, (section.splitlines()[0], part)
+
+
 # -- size ----------------------------------------------------------------------------------
 def test_every_module_is_small() -> None:
     big = {
