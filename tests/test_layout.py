@@ -1,5 +1,7 @@
 """The package's layout keeps its promises: facts of the contract live only in ``spec/``, no
-import cycle, small modules, and light imports where a command needs to start fast."""
+import cycle (imports read at every level, functions included), small modules, light imports
+where a command needs to start fast, process-wide speed settings only in ``tuning.py``, every
+module named in ARCHITECTURE.md, and a benchmarks page that holds the current figures only."""
 
 from __future__ import annotations
 
