@@ -73,8 +73,10 @@ class Hooks:
 class ActiveHooks:
     """The hooks of a set of faults, by point, in the faults' declared order.
 
-    Where several act at one point, yes/no points answer yes if any does, the points that
-    give a value take the first one's, and the points that change a value chain them."""
+    Where several act at one point: a yes/no point says yes if any hook does; a point that
+    gives a value (an answer, a problem, a status, a body) takes the first hook's; a point that
+    changes a value (headers, a message, a body, a media type) passes it through each in turn;
+    ``after_refused_create`` calls each."""
 
     leaves_unanswered: tuple[Callable[[Contract, str, bytes | bytearray], bool], ...] = ()
     lets_in: tuple[Callable[[Contract, Operation], bool], ...] = ()
