@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..http.recorder import Recorder
-from ..report.verdict import PROXY_KIND
+from ..report.decision import PROXY_KIND
 from .judge import ProxyJudge
 
 

@@ -317,7 +317,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if cs is None:
         return
     from ..report.build import merge_same_site
-    from ..report.verdict import decide_site
+    from ..report.decision import decide_site
 
     # Several xdist workers may each have run part of one site: judge the site as a whole.
     reports = merge_same_site(cs.reports(int(exitstatus)) + cs.worker_reports)
