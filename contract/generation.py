@@ -18,8 +18,9 @@ from schemathesis.core.failures import FailureGroup
 
 from .http.client import ContractClient
 from .http.exchange import Exchange
+from .judging import ContractViolation, Verdict
 from .redact import redact
-from .rules import SCHEMATHESIS_CHECKS, ContractViolation, Finding
+from .rules import SCHEMATHESIS_CHECKS
 from .spec import JSON_MEDIA_TYPE, document_copy, load_contract
 
 #: Headers Schemathesis adds that are not part of what the contract is about.
@@ -113,7 +114,7 @@ def send_and_judge(client: ContractClient, case: Any) -> Exchange:
     Schemathesis' built-in checks, all of them, before raising one combined violation."""
     __tracebackhide__ = True
     exchange = send_case(client, case, raise_on_violation=False)
-    findings = [Finding(v.rule, v.message) for v in exchange.violations]
+    findings = [Verdict.broken(v.rule, v.message) for v in exchange.violations]
     findings += run_builtin_checks(client, case, exchange, raise_on_violation=False)
     if findings and client.raise_on_violation:
         raise ContractViolation(findings, exchange)
@@ -126,7 +127,7 @@ def run_builtin_checks(
     exchange: Exchange,
     *,
     raise_on_violation: bool | None = None,
-) -> list[Finding]:
+) -> list[Verdict]:
     """Judge a response with Schemathesis' applicable built-in checks, one rule each;
     record every verdict and return (or raise) the failures."""
     __tracebackhide__ = True
@@ -149,7 +150,7 @@ def run_builtin_checks(
             case.validate_response(exchange.raw, checks=[check])
         except FailureGroup as group:
             message = "; ".join(f"{f.title}: {f.message}".strip() for f in group.exceptions)
-            finding = Finding(rule, redact(message)[:1000])
+            finding = Verdict.broken(rule, redact(message)[:1000])
             client.recorder.failed(finding, exchange)
             findings.append(finding)
         else:

@@ -10,8 +10,8 @@ from typing import Any
 
 from .http.client import ContractClient
 from .http.exchange import Exchange
+from .judging.expectations import status_verdict
 from .live.safety import State
-from .rules.verdicts import status_verdict
 from .spec import JSON_MEDIA_TYPE, load_contract, loads_json, with_value
 from .spec import property_paths as _paths
 from .spec.validators import schema_errors
@@ -154,8 +154,8 @@ def expect_status(
     what: str,
 ) -> bool:
     """Judge ``rule`` by one answer's status (see
-    :func:`statuspage_contract.rules.verdicts.status_verdict`, the one verdict helper of the suite,
-    the scenarios and the notebook)."""
+    :func:`statuspage_contract.judging.expectations.status_verdict`, the one verdict helper
+    of the suite, the scenarios and the notebook)."""
     __tracebackhide__ = True
     verdict = status_verdict(rule, exchange.status, expected, what)
     client.expect(verdict.rule, verdict.passed, verdict.message, exchange)

@@ -17,8 +17,9 @@ from schemathesis import GenerationMode
 
 from statuspage_contract import generation
 from statuspage_contract.http.client import ContractClient
+from statuspage_contract.judging import ContractViolation
 from statuspage_contract.mock import MockSite
-from statuspage_contract.rules import SCHEMATHESIS_CHECKS, ContractViolation
+from statuspage_contract.rules import SCHEMATHESIS_CHECKS
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..http.client import BudgetExhausted, ContractClient
 from ..http.exchange import Exchange
-from ..rules import ContractViolation, Finding
+from ..judging import ContractViolation, Verdict
 from ..scenarios import (
     account_exists,
     ensure_no_account,
@@ -53,7 +53,7 @@ class EdgeRun:
         edges = derive(category, mock=self.target.is_mock)
         edges.sort(key=lambda e: (_method_order(e.method), _ORDER[e.expect]))
         recorder = self.client.recorder
-        findings: list[Finding] = []
+        findings: list[Verdict] = []
         first: Exchange | None = None
         for i, edge in enumerate(edges):
             reason = self.skip_reason(edge)
@@ -64,7 +64,7 @@ class EdgeRun:
                 self.judge(edge)
             except ContractViolation as exc:
                 recorder.record_edge(category, "failed")
-                findings += [f for f in exc.findings if f not in findings]
+                findings += [f for f in exc.verdicts if f not in findings]
                 first = first or exc.exchange
                 self.exists = None  # the site did something unexpected: look again
             except BudgetExhausted:

@@ -17,19 +17,13 @@ from urllib.parse import urlsplit
 import requests
 
 from ..errors import BudgetExhausted, SafetyError, SiteUnreachable
+from ..judging import ContractViolation, Verdict, check_exchange
+from ..judging.recorder import Recorder
 from ..live.safety import Ownership, RunAborted
 from ..redact import SECRETS
-from ..rules import (
-    NO_SERVER_ERROR,
-    ContractViolation,
-    Finding,
-    Rule,
-    RuleContext,
-    check_exchange,
-)
+from ..rules import NO_SERVER_ERROR, Rule, RuleContext
 from ..spec import JSON_MEDIA_TYPE, Contract, could_be_json_object, load_contract
-from .exchange import Exchange, Verdict
-from .recorder import Recorder
+from .exchange import Exchange
 from .wire import failure_kind, prepare, rate_header, to_stderr
 
 _UNSET: Any = object()
@@ -322,7 +316,7 @@ class ContractClient:
         finally:
             self._probing = False
         self.recorder.record_unanswered()
-        finding = Finding(
+        finding = Verdict.broken(
             NO_SERVER_ERROR,
             f"{kind} on this input, while the site answered other requests "
             "(a GET right after it was answered)",
@@ -358,18 +352,14 @@ class ContractClient:
         """Run every response rule on ``exchange``; record, and raise on a violation when
         ``raise_on_violation`` (default: the client's setting) says so."""
         __tracebackhide__ = True
-        results = check_exchange(exchange, RuleContext(self.submitted_keys))
-        findings: list[Finding] = []
-        verdicts: list[Verdict] = []
-        for rule, finding in results:
-            if finding is None:
-                self.recorder.passed(rule.name)
-                verdicts.append(Verdict(rule.name, True))
+        verdicts = check_exchange(exchange, RuleContext(self.submitted_keys))
+        findings = [v for v in verdicts if not v.passed]
+        for verdict in verdicts:
+            if verdict.passed:
+                self.recorder.passed(verdict.rule)
             else:
-                self.recorder.failed(finding, exchange)
-                findings.append(finding)
-                verdicts.append(Verdict(rule.name, False, finding.message))
-        exchange.verdicts = verdicts
+                self.recorder.failed(verdict, exchange)
+        exchange.verdicts = list(verdicts)
         if raise_on_violation is None:
             raise_on_violation = self.raise_on_violation and not self._bookkeeping
         if findings and raise_on_violation:
@@ -385,7 +375,7 @@ class ContractClient:
         if ok:
             self.recorder.passed(name)
             return
-        finding = Finding(name, message)
+        finding = Verdict.broken(name, message)
         self.recorder.failed(finding, exchange)
         if self.raise_on_violation:
             raise ContractViolation([finding], exchange)

@@ -1,19 +1,19 @@
 """What an explorer knows of the account from its own calls, and the scenario verdicts that
-knowledge lets it give (from :mod:`statuspage_contract.rules.verdicts`, as the suite's)."""
+knowledge lets it give (from :mod:`statuspage_contract.judging.expectations`, as the suite's)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from ..http.exchange import Verdict
-from ..rules.verdicts import (
+from ..judging.expectations import (
     invalid_body_rejected,
     lifecycle_status,
     single_account,
     status_verdict,
     valid_body_accepted,
 )
+from ..judging.verdict import Verdict
 from ..scenarios import is_valid_create_body
 from ..spec import load_contract
 

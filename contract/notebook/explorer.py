@@ -1,7 +1,7 @@
 """Try calls one cell at a time: :func:`explore` opens a site, each call returns a
 :class:`~statuspage_contract.notebook.results.CallResult` judged by the response rules and, from
 what the explorer knows of the account, by the scenario rules
-(:mod:`statuspage_contract.rules.verdicts`, the suite's own verdicts)."""
+(:mod:`statuspage_contract.judging.expectations`, the suite's own verdicts)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MutationNotAllowed, SiteStateUncertain
 from ..http.client import ContractClient
+from ..judging.expectations import status_verdict
 from ..live.preflight import preflight
 from ..live.safety import Ownership, State
 from ..mock.faults import check_faults
-from ..rules.verdicts import status_verdict
 from ..scenarios import bad_create_inputs, is_valid_create_body, materialise
 from ..scenarios import valid_create_body as _valid_create_body
 from ..spec import load_contract

@@ -17,9 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..http.exchange import Exchange
-from ..http.recorder import Recorder
+from ..judging import Verdict, check_exchange
+from ..judging.recorder import Recorder
 from ..redact import SECRETS, redact
-from ..rules import Finding, RuleContext, check_exchange
+from ..rules import RuleContext
 from ..spec import load_contract
 from .requests_seen import RequestRules
 from .sequence import SequenceJudge, Ticket
@@ -115,7 +116,7 @@ class ProxyJudge:
         self.live: deque[JudgedExchange] = deque(maxlen=live_limit)
         self.submitted: dict[str, None] = {}  # insertion-ordered set, capped
         self._generation = 0  # changes whenever the submitted keys do
-        self._memo: OrderedDict[tuple[Any, ...], list[tuple[str, Finding | None]]] = OrderedDict()
+        self._memo: OrderedDict[tuple[Any, ...], list[Verdict]] = OrderedDict()
         self.lock = threading.Lock()
         self.started = time.time()
         self._api = self.contract.api_key_header.lower()
@@ -203,17 +204,17 @@ class ProxyJudge:
                 **self._replay_refs(req_headers, body),
             )
             self.recorder.record_exchange(exchange)
-        results: list[tuple[str, Finding | None]] = []
+        results: list[Verdict] = []
         if exchange is not None and operation is not None and not refused:
             results += self._response_rules(exchange)
             results += self.request_rules.judge(method, req_headers, body, exchange.status)
             results += seq
-        for rule, finding in results:
-            if finding is None:
-                passed.append(rule)
+        for verdict in results:
+            if verdict.passed:
+                passed.append(verdict.rule)
             else:
-                self.recorder.failed(finding, exchange)
-                violations.append((rule, redact(finding.message)))
+                self.recorder.failed(verdict, exchange)
+                violations.append((verdict.rule, redact(verdict.message)))
         if passed:
             self.recorder.passed_each(passed)
         return self._keep(
@@ -230,7 +231,7 @@ class ProxyJudge:
             "secret_refs": {key: SUBMITTED_KEY_VARIABLE} if key else None,
         }
 
-    def _response_rules(self, exchange: Exchange) -> list[tuple[str, Finding | None]]:
+    def _response_rules(self, exchange: Exchange) -> list[Verdict]:
         """Every response rule's verdict (remembered for answers seen before)."""
         key: tuple[Any, ...] | None = None
         if len(exchange.response_body) <= MEMO_BODY:
@@ -251,7 +252,7 @@ class ProxyJudge:
                     return found
         with self.lock:
             keys = set(self.submitted)
-        results = [(r.name, f) for r, f in check_exchange(exchange, RuleContext(keys))]
+        results = check_exchange(exchange, RuleContext(keys))
         if key is not None:
             with self.lock:
                 self._memo[key] = results

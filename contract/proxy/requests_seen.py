@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from ..rules import Finding
+from ..judging import Verdict
 from ..scenarios import is_valid_create_body
 from ..spec import Contract, is_json_media_type, load_contract
 
-Result = tuple[str, Finding | None]
+Result = Verdict
 #: Whether a create body is valid is remembered for this many bodies up to MEMO_BODY bytes
 #: (a client sends the same body again and again); called from the event loop only.
 MEMO_SIZE, MEMO_BODY = 256, 8192
@@ -46,9 +46,9 @@ class RequestRules:
         if keyless:
             rule = "auth-enforced"
             if ok:
-                results.append((rule, Finding(rule, f"a call without keys answered {status}")))
+                results.append(Verdict.broken(rule, f"a call without keys answered {status}"))
             elif status == self.forbidden:
-                results.append((rule, None))
+                results.append(Verdict(rule, True))
             return results  # without keys, the body is not what is judged
         if method != self.create:
             return results
@@ -56,11 +56,11 @@ class RequestRules:
         if valid and (ok or status == self.invalid):
             rule = "valid-body-accepted"
             message = f"a create with a valid body answered {status}"
-            results.append((rule, None if ok else Finding(rule, message)))
+            results.append(Verdict(rule, ok, "" if ok else message))
         elif not valid and (ok or status == self.invalid):
             rule = "invalid-body-rejected"
             message = f"a create whose body breaks the contract answered {status}"
-            results.append((rule, Finding(rule, message) if ok else None))
+            results.append(Verdict(rule, not ok, message if ok else ""))
         return results
 
     def _is_valid(self, body: bytes) -> bool:

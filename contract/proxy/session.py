@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..http.recorder import Recorder
+from ..judging.recorder import Recorder
 from ..report.decision import PROXY_KIND
 from .judge import ProxyJudge
 

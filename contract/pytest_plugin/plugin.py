@@ -20,6 +20,7 @@ import pytest
 from hypothesis import settings
 
 from ..http.client import BudgetExhausted, SiteUnreachable
+from ..judging import ContractViolation
 from ..live.preflight import (
     ABORTED_MID_RUN,
     sigterm_as_interrupt,
@@ -31,7 +32,6 @@ from ..report.build import JUNIT_NAME
 from ..report.console import decision_line, finding_lines
 from ..report.directory import claim_report_dir
 from ..report.presentation import collapse_repeats
-from ..rules import ContractViolation
 from ..sites import resolve_site
 from ..suite import SUITE_DIR, order_for_the_mock
 from . import entry

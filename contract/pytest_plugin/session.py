@@ -19,7 +19,7 @@ import pytest
 
 from ..errors import BudgetExhausted
 from ..http.client import ContractClient
-from ..http.recorder import Recorder, mock_replay
+from ..judging.recorder import Recorder, mock_replay
 from ..live.preflight import cleanup, preflight, signals_deferred, undo_effect
 from ..live.safety import Ownership, State
 from ..sites import expand_sites

@@ -19,7 +19,7 @@ from ..redact import SECRETS, redact
 from .presentation import collapse_repeats
 
 if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
-    from ..http.recorder import Recorder
+    from ..judging.recorder import Recorder
 
 
 class RunRecord(Protocol):

@@ -1,7 +1,7 @@
 """The contract's rules: one registry of response, scenario and Schemathesis rules.
 
 Importing this package registers every rule (response, scenario, Schemathesis checks).
-A violation is raised as :class:`ContractViolation`, whose message starts with the rule name.
+The judge (statuspage_contract.judging) runs them; a broken one is a ``Verdict``.
 """
 
 from . import checks, response, scenario  # noqa: F401  (registration)
@@ -9,14 +9,11 @@ from .checks import SCHEMATHESIS_CHECKS
 from .registry import (
     RULES,
     SITE_KINDS,
-    ContractViolation,
-    Finding,
     Kind,
     NotApplicable,
     Rule,
     RuleContext,
     SiteKind,
-    check_exchange,
     register,
     response_rule,
     rules_of,
@@ -31,14 +28,11 @@ __all__ = [
     "RULES",
     "SCHEMATHESIS_CHECKS",
     "SITE_KINDS",
-    "ContractViolation",
-    "Finding",
     "Kind",
     "NotApplicable",
     "Rule",
     "RuleContext",
     "SiteKind",
-    "check_exchange",
     "register",
     "response_rule",
     "rules_of",

@@ -23,11 +23,12 @@ import pytest
 from statuspage_contract.http import client as client_module
 from statuspage_contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
 from statuspage_contract.http.exchange import Exchange
-from statuspage_contract.http.recorder import Recorder
 from statuspage_contract.http.wire import prepare
+from statuspage_contract.judging import ContractViolation
+from statuspage_contract.judging.recorder import Recorder
 from statuspage_contract.mock import MockSite
 from statuspage_contract.redact import REDACTED, SECRETS
-from statuspage_contract.rules import ContractViolation, rules_of
+from statuspage_contract.rules import rules_of
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from ..http.exchange import Verdict
+from ..judging.verdict import Verdict
 from ..spec import load_contract
 
 __all__ = [

@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..http.exchange import Exchange
 from ..redact import redact
 from ..report.outcomes import EDGE_OUTCOMES
-from ..rules import RULES, Finding, SiteKind
-from .exchange import Exchange
+from ..rules import RULES, SiteKind
+from .verdict import Verdict
 
 MAX_FAILURES_PER_RULE = 20
 #: Requests of one test a sequence reproduction shows at most (the last ones).
@@ -184,7 +185,7 @@ class Recorder:
             tally.skipped += 1
             tally.skip_reasons.add(reason)
 
-    def failed(self, finding: Finding, exchange: Exchange | None = None) -> None:
+    def failed(self, finding: Verdict, exchange: Exchange | None = None) -> None:
         """Record a broken rule. Identical violations (same rule, operation and message) are
         one failure with a count of occurrences and of the tests that saw it."""
         test = self.current_test or ""
@@ -218,7 +219,7 @@ class Recorder:
 
     def _details(
         self,
-        finding: Finding,
+        finding: Verdict,
         exchange: Exchange | None,
         steps: tuple[list[tuple[int, Exchange]], list[tuple[int, Exchange]]],
     ) -> dict[str, Any]:
