@@ -12,6 +12,13 @@ from .http.client import ContractClient
 from .http.exchange import Exchange
 from .judging.expectations import status_verdict
 from .live.safety import State
+from .rules import (
+    INVALID_BODY_REJECTED,
+    LIFECYCLE_EFFECTS,
+    REJECTED_CALL_NO_EFFECT,
+    SINGLE_ACCOUNT,
+    VALID_BODY_ACCEPTED,
+)
 from .spec import JSON_MEDIA_TYPE, load_contract, loads_json, with_value
 from .spec import property_paths as _paths
 from .spec.validators import schema_errors
@@ -199,7 +206,7 @@ def ensure_no_account(client: ContractClient) -> None:
     with client.bookkeeping():
         after = client.get()
     expect_status(
-        client, "lifecycle-effects", after, status.not_found, "GET after a successful DELETE"
+        client, LIFECYCLE_EFFECTS, after, status.not_found, "GET after a successful DELETE"
     )
 
 
@@ -207,7 +214,7 @@ def expect_unchanged(client: ContractClient, existed: bool, rejected: Exchange) 
     """After a rejected call, GET must show the same account state as before it."""
     now = account_exists(client)
     client.expect(
-        "rejected-call-no-effect",
+        REJECTED_CALL_NO_EFFECT,
         now == existed,
         f"a call rejected with {rejected.status} changed the account: it "
         f"{'existed' if existed else 'did not exist'} before and "
@@ -227,14 +234,14 @@ def valid_create_then_conflict(client: ContractClient, case: Any) -> None:
     expected = status.created
     expect_status(
         client,
-        "valid-body-accepted",
+        VALID_BODY_ACCEPTED,
         created,
         expected,
         "a valid create on an organisation without an account",
     )
     again = generation.send_case(client, case)
     expect_status(
-        client, "single-account", again, status.conflict, "a create while an account exists"
+        client, SINGLE_ACCOUNT, again, status.conflict, "a create while an account exists"
     )
     expect_unchanged(client, True, again)
 
@@ -259,7 +266,7 @@ def invalid_create_rejected(client: ContractClient, case: Any, *, clean: bool = 
     status = load_contract().status
     expect_status(
         client,
-        "invalid-body-rejected",
+        INVALID_BODY_REJECTED,
         rejected,
         status.invalid_create(existed),
         "a create with an invalid body",

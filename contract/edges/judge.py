@@ -13,6 +13,7 @@ from typing import Any
 from ..http.client import BudgetExhausted, ContractClient
 from ..http.exchange import Exchange
 from ..judging import ContractViolation, Verdict
+from ..rules import AUTH_ENFORCED, INVALID_BODY_REJECTED, LIFECYCLE_EFFECTS, VALID_BODY_ACCEPTED
 from ..scenarios import (
     account_exists,
     ensure_no_account,
@@ -110,19 +111,19 @@ class EdgeRun:
             )
             ok = self.contract.create.success.status
             client.expect(
-                "valid-body-accepted",
+                VALID_BODY_ACCEPTED,
                 created.status == ok,
                 f"a create answered {created.status}",
                 created,
             )
         elif self.exists and trust_delete:
             # The account is there (the last GET showed it): one DELETE; the request that
-            # follows shows whether it really went (a 409 breaks lifecycle-effects).
+            # follows shows whether it really went (a 409 breaks LIFECYCLE_EFFECTS).
             with client.bookkeeping():
                 deleted = client.delete()
             gone = self.contract.operation(deleted.method).success.status
             client.expect(
-                "lifecycle-effects",
+                LIFECYCLE_EFFECTS,
                 deleted.status == gone,
                 f"DELETE of an existing account answered {deleted.status}, not {gone}",
                 deleted,
@@ -145,7 +146,7 @@ class EdgeRun:
         sent = self.client.request(edge.method, **kwargs)
         if deleted:
             self.client.expect(
-                "lifecycle-effects",
+                LIFECYCLE_EFFECTS,
                 sent.status != self.contract.status.conflict,
                 f"after a DELETE answered success, {edge.id} answered {sent.status}: "
                 "the account is still there",
@@ -157,7 +158,7 @@ class EdgeRun:
             allowed = self.contract.status.invalid_create(creates and bool(existed))
             expect_status(
                 self.client,
-                "invalid-body-rejected",
+                INVALID_BODY_REJECTED,
                 sent,
                 allowed,
                 f"{edge.id} ({edge.category} edge)",
@@ -172,7 +173,7 @@ class EdgeRun:
         creates = edge.method == self.contract.create.method
         expect_status(
             self.client,
-            "valid-body-accepted" if creates else "lifecycle-effects",
+            VALID_BODY_ACCEPTED if creates else LIFECYCLE_EFFECTS,
             sent,
             ok,
             f"{edge.id} ({edge.category} edge, valid)",
@@ -180,7 +181,7 @@ class EdgeRun:
         self.exists = None
         now = account_exists(self.client)  # the response rules judge its body (masked, ...)
         self.client.expect(
-            "lifecycle-effects",
+            LIFECYCLE_EFFECTS,
             now,
             f"after {edge.id} answered {sent.status}, GET shows no account",
             sent,
@@ -201,7 +202,7 @@ class EdgeRun:
         sent = self.client.request(edge.method, auth=auth, **kwargs)
         forbidden = self.contract.status.forbidden
         allowed = {forbidden} if edge.needs_mock else {forbidden, UNAUTHORIZED_STATUS}
-        expect_status(self.client, "auth-enforced", sent, allowed, f"{edge.id} (auth edge)")
+        expect_status(self.client, AUTH_ENFORCED, sent, allowed, f"{edge.id} (auth edge)")
         if not safe:
             self.exists = None
             expect_unchanged(self.client, existed, sent)

@@ -9,6 +9,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import UnknownFaultError
+from ..rules import (
+    AUTH_ENFORCED,
+    INVALID_BODY_REJECTED,
+    LIFECYCLE_EFFECTS,
+    REJECTED_CALL_NO_EFFECT,
+    SINGLE_ACCOUNT,
+    VALID_BODY_ACCEPTED,
+)
 
 
 @dataclass(frozen=True)
@@ -55,27 +63,27 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "accepts-missing-api-key",
-            "invalid-body-rejected",
+            INVALID_BODY_REJECTED,
             "a create without data.attributes.api_key answers 201",
         ),
         Fault(
             "accepts-empty-api-key",
-            "invalid-body-rejected",
+            INVALID_BODY_REJECTED,
             "a create with an empty api_key answers 201",
         ),
         Fault(
             "accepts-wrong-type",
-            "invalid-body-rejected",
+            INVALID_BODY_REJECTED,
             "a create whose data.type is not the enum value answers 201",
         ),
         Fault(
             "accepts-second-create",
-            "single-account",
+            SINGLE_ACCOUNT,
             "a second create in one organisation answers 201 and replaces the account",
         ),
         Fault(
             "auth-not-enforced",
-            "auth-enforced",
+            AUTH_ENFORCED,
             "missing or unknown DD keys are let through as the default organisation",
         ),
         Fault(
@@ -85,12 +93,12 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "rejects-long-api-key",
-            "valid-body-accepted",
+            VALID_BODY_ACCEPTED,
             "a valid create whose api_key is longer than 40 characters answers 400",
         ),
         Fault(
             "permission-not-enforced",
-            "auth-enforced",
+            AUTH_ENFORCED,
             "an application key without manage_integrations may create, update, delete",
         ),
         Fault(
@@ -109,7 +117,7 @@ FAULTS: dict[str, Fault] = {
             "429 responses lack the X-RateLimit-* headers",
         ),
         Fault(
-            "delete-keeps-account", "lifecycle-effects", "DELETE answers 204 but the account stays"
+            "delete-keeps-account", LIFECYCLE_EFFECTS, "DELETE answers 204 but the account stays"
         ),
         Fault(
             "error-echoes-api-key",
@@ -118,7 +126,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "rejected-create-stores-account",
-            "rejected-call-no-effect",
+            REJECTED_CALL_NO_EFFECT,
             "a create rejected with 400 still stores an account when it had an api_key",
         ),
         Fault(
@@ -135,13 +143,13 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "case-insensitive-enum",
-            "invalid-body-rejected",
+            INVALID_BODY_REJECTED,
             "a create or update whose data.type is the enum value in other letter case is taken",
             edge="enums",
         ),
         Fault(
             "rejects-unknown-fields",
-            "valid-body-accepted",
+            VALID_BODY_ACCEPTED,
             "a create with a member the contract does not declare answers 400",
             edge="objects",
         ),
@@ -153,13 +161,13 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "rejects-charset-parameter",
-            "valid-body-accepted",
+            VALID_BODY_ACCEPTED,
             "a create whose Content-Type has a parameter (charset=utf-8) answers 400",
             edge="media-types",
         ),
         Fault(
             "auth-skipped-on-update",
-            "auth-enforced",
+            AUTH_ENFORCED,
             "an update with missing or unknown DD keys is let through as the default organisation",
             edge="auth",
         ),

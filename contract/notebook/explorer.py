@@ -15,6 +15,7 @@ from ..judging.expectations import status_verdict
 from ..live.preflight import preflight
 from ..live.safety import Ownership, State
 from ..mock.faults import check_faults
+from ..rules import AUTH_ENFORCED
 from ..scenarios import bad_create_inputs, is_valid_create_body, materialise
 from ..scenarios import valid_create_body as _valid_create_body
 from ..spec import load_contract
@@ -133,7 +134,7 @@ class Explorer:
         result = self._call(method, f"{method} without any DD key.", **kwargs)
         forbidden = load_contract().status.forbidden
         result.expectations.append(
-            status_verdict("auth-enforced", result.status, forbidden, "a call without keys")
+            status_verdict(AUTH_ENFORCED, result.status, forbidden, "a call without keys")
         )
         return result
 

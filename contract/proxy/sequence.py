@@ -3,11 +3,11 @@
 Each set of keys (the API key and application key headers) stands for one organisation. For
 each, the proxy remembers what the last calls showed of its one account and judges:
 
-- ``single-account``: a create answered with success while an account this set of keys
+- ``SINGLE_ACCOUNT``: a create answered with success while an account this set of keys
   created earlier was not deleted since (fails); a conflict for that case (passes);
-- ``lifecycle-effects``: a read after a successful create, update or delete must show its
+- ``LIFECYCLE_EFFECTS``: a read after a successful create, update or delete must show its
   effect (the account exists after a create or update, not after a delete);
-- ``rejected-call-no-effect``: a read after a refused or failed call that could change state
+- ``REJECTED_CALL_NO_EFFECT``: a read after a refused or failed call that could change state
   must show the state as it was before that call.
 
 Calls of one set of keys that overlap in time (a client sending concurrently) cannot be put
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..judging import Verdict
+from ..rules import LIFECYCLE_EFFECTS, REJECTED_CALL_NO_EFFECT, SINGLE_ACCOUNT
 from ..spec import Contract, load_contract
 
 
@@ -108,7 +109,7 @@ class SequenceJudge:
                 if state.created:
                     results.append(
                         Verdict.broken(
-                            "single-account",
+                            SINGLE_ACCOUNT,
                             f"a second create answered {status} although the account "
                             "these keys created earlier was not deleted",
                         )
@@ -125,14 +126,14 @@ class SequenceJudge:
             state.pending_refusal = state.belief
         if method == self.create and status == self.conflict:
             if state.created:
-                results.append(Verdict("single-account", True))
+                results.append(Verdict(SINGLE_ACCOUNT, True))
             state.belief = Account.EXISTS
         return results
 
     def _judge_read(self, state: KeyState, shown: Account) -> list[Verdict]:
         if state.pending_refusal is not None:
             before, state.pending_refusal = state.pending_refusal, None
-            rule = "rejected-call-no-effect"
+            rule = REJECTED_CALL_NO_EFFECT
             if shown is before:
                 return [Verdict(rule, True)]
             return [
@@ -143,7 +144,7 @@ class SequenceJudge:
             ]
         if state.last_effect is None:
             return []
-        rule = "lifecycle-effects"
+        rule = LIFECYCLE_EFFECTS
         if shown is state.last_effect:
             return [Verdict(rule, True)]
         return [

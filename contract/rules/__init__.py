@@ -21,13 +21,29 @@ from .registry import (
     site_kind,
 )
 from .response import ECHO_MIN, NO_SERVER_ERROR
+from .scenario import (
+    AUTH_ENFORCED,
+    INVALID_BODY_REJECTED,
+    LIFECYCLE_EFFECTS,
+    REJECTED_CALL_NO_EFFECT,
+    SCENARIO_RULES,
+    SINGLE_ACCOUNT,
+    VALID_BODY_ACCEPTED,
+)
 
 __all__ = [
+    "AUTH_ENFORCED",
     "ECHO_MIN",
+    "INVALID_BODY_REJECTED",
+    "LIFECYCLE_EFFECTS",
     "NO_SERVER_ERROR",
+    "REJECTED_CALL_NO_EFFECT",
     "RULES",
+    "SCENARIO_RULES",
     "SCHEMATHESIS_CHECKS",
+    "SINGLE_ACCOUNT",
     "SITE_KINDS",
+    "VALID_BODY_ACCEPTED",
     "Kind",
     "NotApplicable",
     "Rule",

@@ -9,6 +9,14 @@ import pytest
 
 from ..http.client import ContractClient
 from ..mock.server import READ_ONLY_APP_KEY_ENV
+from ..rules import (
+    AUTH_ENFORCED,
+    INVALID_BODY_REJECTED,
+    LIFECYCLE_EFFECTS,
+    REJECTED_CALL_NO_EFFECT,
+    SINGLE_ACCOUNT,
+    VALID_BODY_ACCEPTED,
+)
 from ..scenarios import (
     account_exists,
     bad_create_inputs,
@@ -36,7 +44,7 @@ def test_reference_request_creates_the_account_with_a_masked_key(
 ) -> None:
     ensure_no_account(contract_client)
     created = contract_client.create(CONTRACT.request_example("POST"))
-    expect_status(contract_client, "valid-body-accepted", created, CREATED, "the reference request")
+    expect_status(contract_client, VALID_BODY_ACCEPTED, created, CREATED, "the reference request")
     body = created.json
     contract_client.expect(
         "response-schema",
@@ -57,7 +65,7 @@ def test_a_distinctive_key_is_never_returned(contract_client: ContractClient) ->
     ensure_no_account(contract_client)
     created = contract_client.create(valid_create_body())
     contract_client.expect(
-        "valid-body-accepted", created.status == CREATED, f"answered {created.status}", created
+        VALID_BODY_ACCEPTED, created.status == CREATED, f"answered {created.status}", created
     )
     contract_client.get()  # the response rules check the GET's body for the key as well
 
@@ -67,10 +75,10 @@ def test_a_second_create_conflicts_and_changes_nothing(contract_client: Contract
     ensure_no_account(contract_client)
     first = contract_client.create(valid_create_body())
     contract_client.expect(
-        "valid-body-accepted", first.status == CREATED, f"answered {first.status}", first
+        VALID_BODY_ACCEPTED, first.status == CREATED, f"answered {first.status}", first
     )
     second = contract_client.create(valid_create_body())
-    expect_status(contract_client, "single-account", second, STATUS.conflict, "a second create")
+    expect_status(contract_client, SINGLE_ACCOUNT, second, STATUS.conflict, "a second create")
     expect_unchanged(contract_client, True, second)
 
 
@@ -90,7 +98,7 @@ def test_a_create_that_breaks_the_contract_is_rejected(
     rejected = contract_client.request("POST", **kwargs)
     allowed = STATUS.invalid_create(existed)
     expect_status(
-        contract_client, "invalid-body-rejected", rejected, allowed, f"a create whose {bad.why}"
+        contract_client, INVALID_BODY_REJECTED, rejected, allowed, f"a create whose {bad.why}"
     )
     expect_unchanged(contract_client, existed, rejected)
 
@@ -111,7 +119,7 @@ def test_reads_without_valid_keys_are_refused(contract_client: ContractClient, c
     refused = contract_client.get(auth=_auth_cases(contract_client)[case])
     expect_status(
         contract_client,
-        "auth-enforced",
+        AUTH_ENFORCED,
         refused,
         (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
         f"a GET with {case}",
@@ -129,7 +137,7 @@ def test_creates_without_valid_keys_are_refused_and_change_nothing(
     refused = contract_client.create(valid_create_body(), auth=_auth_cases(contract_client)[case])
     expect_status(
         contract_client,
-        "auth-enforced",
+        AUTH_ENFORCED,
         refused,
         (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
         f"a create with {case}",
@@ -161,7 +169,7 @@ def test_an_application_key_without_manage_integrations_may_read_but_not_write(
     auth = contract_client.auth_headers(api_key, app_key)
     read = contract_client.get(auth=auth)
     wanted = STATUS.ok if existed else STATUS.not_found
-    expect_status(contract_client, "auth-enforced", read, wanted, "a read-only key's GET")
+    expect_status(contract_client, AUTH_ENFORCED, read, wanted, "a read-only key's GET")
     writes: list[tuple[str, dict[str, Any]]] = [
         ("POST", {"json": valid_create_body()}),
         ("PATCH", {"json": valid_create_body()}),
@@ -171,14 +179,14 @@ def test_an_application_key_without_manage_integrations_may_read_but_not_write(
         refused = contract_client.request(method, auth=auth, **kwargs)
         expect_status(
             contract_client,
-            "auth-enforced",
+            AUTH_ENFORCED,
             refused,
             STATUS.forbidden,
             f"{method} with a key lacking {CONTRACT.operation(method).permission}",
         )
     after = contract_client.get(auth=auth)
     contract_client.expect(
-        "rejected-call-no-effect",
+        REJECTED_CALL_NO_EFFECT,
         after.status == wanted,
         f"a refused write changed the account: GET answered {after.status}, not {wanted}",
         after,
@@ -219,12 +227,12 @@ def test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing(
     if not account_exists(contract_client):
         created = contract_client.create(valid_create_body())
         contract_client.expect(
-            "valid-body-accepted", created.status == CREATED, "create failed", created
+            VALID_BODY_ACCEPTED, created.status == CREATED, "create failed", created
         )
     rejected = contract_client.request("PATCH", **materialise(bad))
     expect_status(
         contract_client,
-        "invalid-body-rejected",
+        INVALID_BODY_REJECTED,
         rejected,
         STATUS.invalid,
         f"an update whose {bad.why}",
@@ -246,7 +254,7 @@ def test_reading_updating_and_deleting_without_an_account_answer_404(
         missing = contract_client.request(method, **kwargs)
         expect_status(
             contract_client,
-            "lifecycle-effects",
+            LIFECYCLE_EFFECTS,
             missing,
             STATUS.not_found,
             f"{method} without an account",

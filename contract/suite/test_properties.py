@@ -7,6 +7,7 @@ from hypothesis import assume, given
 
 from .. import generation
 from ..http.client import ContractClient
+from ..rules import LIFECYCLE_EFFECTS, VALID_BODY_ACCEPTED
 from ..scenarios import (
     account_exists,
     invalid_create_rejected,
@@ -46,12 +47,12 @@ def test_valid_updates_keep_the_account_masked(contract_client: ContractClient, 
     if not account_exists(contract_client):
         created = contract_client.create()
         contract_client.expect(
-            "valid-body-accepted", created.status == CREATED, f"answered {created.status}", created
+            VALID_BODY_ACCEPTED, created.status == CREATED, f"answered {created.status}", created
         )
     updated = generation.send_and_judge(contract_client, case)
     ok = CONTRACT.operation("PATCH").success.status
     contract_client.expect(
-        "lifecycle-effects",
+        LIFECYCLE_EFFECTS,
         updated.status == ok,
         f"a valid update of an existing account answered {updated.status}, not {ok}",
         updated,
