@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http.client import BudgetExhausted, ContractClient
+from ..http.client import BudgetExhausted
 from ..http.exchange import Exchange
-from ..judging import ContractViolation, Verdict
+from ..judging import ContractViolation, JudgedClient, Verdict
 from ..rules import AUTH_ENFORCED, INVALID_BODY_REJECTED, LIFECYCLE_EFFECTS, VALID_BODY_ACCEPTED
 from ..scenarios import (
     account_exists,
@@ -40,7 +40,7 @@ def _method_order(method: str) -> int:
 class EdgeRun:
     """Runs the edges of one category against one site, one connection, one state."""
 
-    def __init__(self, client: ContractClient, target: Target) -> None:
+    def __init__(self, client: JudgedClient, target: Target) -> None:
         self.client, self.target = client, target
         self.contract = load_contract()
         self.exists: bool | None = None  # what the last look at the site showed
@@ -53,7 +53,7 @@ class EdgeRun:
         __tracebackhide__ = True
         edges = derive(category, mock=self.target.is_mock)
         edges.sort(key=lambda e: (_method_order(e.method), _ORDER[e.expect]))
-        recorder = self.client.recorder
+        recorder = self.client.judge.recorder
         findings: list[Verdict] = []
         first: Exchange | None = None
         for i, edge in enumerate(edges):
@@ -110,7 +110,7 @@ class EdgeRun:
                 self.contract.with_secret(self.contract.request_example(), sentinel_key())
             )
             ok = self.contract.create.success.status
-            client.expect(
+            client.judge.expect(
                 VALID_BODY_ACCEPTED,
                 created.status == ok,
                 f"a create answered {created.status}",
@@ -119,10 +119,10 @@ class EdgeRun:
         elif self.exists and trust_delete:
             # The account is there (the last GET showed it): one DELETE; the request that
             # follows shows whether it really went (a 409 breaks LIFECYCLE_EFFECTS).
-            with client.bookkeeping():
+            with client.judge.bookkeeping():
                 deleted = client.delete()
             gone = self.contract.operation(deleted.method).success.status
-            client.expect(
+            client.judge.expect(
                 LIFECYCLE_EFFECTS,
                 deleted.status == gone,
                 f"DELETE of an existing account answered {deleted.status}, not {gone}",
@@ -145,7 +145,7 @@ class EdgeRun:
         deleted, self.deleted = self.deleted, False
         sent = self.client.request(edge.method, **kwargs)
         if deleted:
-            self.client.expect(
+            self.client.judge.expect(
                 LIFECYCLE_EFFECTS,
                 sent.status != self.contract.status.conflict,
                 f"after a DELETE answered success, {edge.id} answered {sent.status}: "
@@ -180,7 +180,7 @@ class EdgeRun:
         )
         self.exists = None
         now = account_exists(self.client)  # the response rules judge its body (masked, ...)
-        self.client.expect(
+        self.client.judge.expect(
             LIFECYCLE_EFFECTS,
             now,
             f"after {edge.id} answered {sent.status}, GET shows no account",

@@ -6,7 +6,14 @@
 - :mod:`.recorder`: the run's tallies, failures and reproductions.
 """
 
-from .judge import check_exchange
+from .judge import Judge, JudgedClient, check_exchange, judged_client
 from .verdict import ContractViolation, Verdict
 
-__all__ = ["ContractViolation", "Verdict", "check_exchange"]
+__all__ = [
+    "ContractViolation",
+    "Judge",
+    "JudgedClient",
+    "Verdict",
+    "check_exchange",
+    "judged_client",
+]

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MutationNotAllowed, SiteStateUncertain
-from ..http.client import ContractClient
+from ..judging import judged_client
 from ..judging.expectations import status_verdict
 from ..live.preflight import preflight
 from ..live.safety import Ownership, State
@@ -44,7 +44,7 @@ class Explorer:
 
     def __init__(self, target: Target, *, budget: int | None = None) -> None:
         self.target = target
-        self.client = ContractClient(
+        self.client = judged_client(
             target.base_url,
             target.api_key,
             target.app_key,

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..http.exchange import Exchange
-from ..judging import Verdict, check_exchange
+from ..judging import Judge, Verdict, check_exchange
 from ..judging.recorder import Recorder
 from ..redact import SECRETS, redact
 from ..rules import RuleContext
@@ -109,7 +109,9 @@ class ProxyJudge:
 
     def __init__(self, live_limit: int = LIVE_LIMIT) -> None:
         self.contract = load_contract()
-        self.recorder = Recorder()
+        #: client → judge → recorder as everywhere; here the client is the traffic.
+        self.judging = Judge(raise_on_violation=False)
+        self.recorder: Recorder = self.judging.recorder
         self.sequence = SequenceJudge(self.contract)
         self.request_rules = RequestRules(self.contract)
         self.tally = Tally()
@@ -186,8 +188,6 @@ class ProxyJudge:
         status = response[0] if response else None
         refused = status in self._protective  # the site's transport limits, not the contract
         seq = self.sequence.end(ticket, method, None if refused else status) if operation else []
-        passed: list[str] = []
-        violations: list[tuple[str, str]] = []
         exchange: Exchange | None = None
         if response is not None:
             status_code, resp_headers, raw = response
@@ -203,20 +203,15 @@ class ProxyJudge:
                 elapsed=elapsed,
                 **self._replay_refs(req_headers, body),
             )
-            self.recorder.record_exchange(exchange)
+            self.judging.answered(exchange)
         results: list[Verdict] = []
         if exchange is not None and operation is not None and not refused:
             results += self._response_rules(exchange)
             results += self.request_rules.judge(method, req_headers, body, exchange.status)
             results += seq
-        for verdict in results:
-            if verdict.passed:
-                passed.append(verdict.rule)
-            else:
-                self.recorder.failed(verdict, exchange)
-                violations.append((verdict.rule, redact(verdict.message)))
-        if passed:
-            self.recorder.passed_each(passed)
+        broken = self.judging.record(results, exchange)
+        passed = [v.rule for v in results if v.passed]
+        violations = [(v.rule, redact(v.message)) for v in broken]
         return self._keep(
             method, path, operation, status, elapsed, passed, violations, upstream_error, refused
         )

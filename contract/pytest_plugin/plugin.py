@@ -176,9 +176,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if not _is_suite_item(item):
         return
     session = contract_session(item.config)
-    session.current_test = item.nodeid
-    for run in session.runs.values():
-        run.recorder.current_test = item.nodeid
+    session.current_test = item.nodeid  # what each site's judge records with
 
 
 @pytest.hookimpl(hookwrapper=True)

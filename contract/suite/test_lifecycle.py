@@ -7,7 +7,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-from ..http.client import ContractClient
+from ..judging import JudgedClient
 from ..rules import INVALID_BODY_REJECTED, LIFECYCLE_EFFECTS, SINGLE_ACCOUNT, VALID_BODY_ACCEPTED
 from ..scenarios import (
     bad_create_inputs,
@@ -26,7 +26,7 @@ STATUS = CONTRACT.status
 pytestmark = [pytest.mark.usefixtures("contract_guard"), pytest.mark.mutating]
 
 
-def test_create_conflict_get_update_get_delete_get(contract_client: ContractClient) -> None:
+def test_create_conflict_get_update_get_delete_get(contract_client: JudgedClient) -> None:
     ensure_no_account(contract_client)
     expect_status(
         contract_client,
@@ -76,7 +76,7 @@ def test_create_conflict_get_update_get_delete_get(contract_client: ContractClie
 
 
 def test_any_sequence_of_calls_keeps_the_account_state_consistent(
-    contract_client: ContractClient,
+    contract_client: JudgedClient,
 ) -> None:
     """A Hypothesis state machine with a one-bit model: does the account exist?"""
 
@@ -113,7 +113,7 @@ def test_any_sequence_of_calls_keeps_the_account_state_consistent(
         def create_invalid(self, bad) -> None:
             rejected = contract_client.request("POST", **materialise(bad))
             allowed = STATUS.invalid_create(self.exists)
-            contract_client.expect(
+            contract_client.judge.expect(
                 INVALID_BODY_REJECTED,
                 rejected.status in allowed,
                 f"a create whose {bad.why} answered {rejected.status}",
