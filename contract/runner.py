@@ -2,7 +2,7 @@
 
 Exit codes: 0 the contract HOLDS, 1 it is VIOLATED, 3 INCOMPLETE (nothing failed, but required
 rules were not exercised), 2 ABORTED, NOTHING TESTED, or a usage error
-(statuspage_contract.report.verdict).
+(statuspage_contract.report.decision).
 """
 
 from __future__ import annotations
@@ -180,11 +180,11 @@ class _FinalReports:
 def outcome(
     pytest_status: int, report: dict[str, Any] | None, waived: Waived | None = None
 ) -> tuple[int, str]:
-    """The run's exit code and one-line reason: the decision of statuspage_contract.report.verdict
+    """The run's exit code and one-line reason: the decision of statuspage_contract.report.decision
     over the report this run wrote (pytest's own status only when there is no report)."""
     from .report.console import decision_line
+    from .report.decision import decide_site, worst
     from .report.reader import site_reports
-    from .report.verdict import decide_site, worst
 
     if report is None:
         reasons = {

@@ -13,6 +13,14 @@ from http import HTTPStatus
 from typing import Any
 
 from ..errors import UnknownFaultError
+from ..rules import (
+    AUTH_ENFORCED,
+    INVALID_BODY_REJECTED,
+    LIFECYCLE_EFFECTS,
+    REJECTED_CALL_NO_EFFECT,
+    SINGLE_ACCOUNT,
+    VALID_BODY_ACCEPTED,
+)
 from ..spec import Contract, value_at, with_value
 from .hooks import ActiveHooks, Hooks, always
 from .state import Organisation
@@ -130,7 +138,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "accepts-missing-api-key",
-            "invalid-body-rejected",
+            INVALID_BODY_REJECTED,
             "a create without data.attributes.api_key answers 201",
             does=Hooks(
                 accepts=lambda c, method, problem, data: (
@@ -140,7 +148,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "accepts-empty-api-key",
-            "invalid-body-rejected",
+            INVALID_BODY_REJECTED,
             "a create with an empty api_key answers 201",
             does=Hooks(
                 accepts=lambda c, method, problem, data: (
@@ -151,7 +159,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "accepts-wrong-type",
-            "invalid-body-rejected",
+            INVALID_BODY_REJECTED,
             "a create whose data.type is not the enum value answers 201",
             does=Hooks(
                 accepts=lambda c, method, problem, data: (
@@ -163,13 +171,13 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "accepts-second-create",
-            "single-account",
+            SINGLE_ACCOUNT,
             "a second create in one organisation answers 201 and replaces the account",
             does=Hooks(replaces_account=always),
         ),
         Fault(
             "auth-not-enforced",
-            "auth-enforced",
+            AUTH_ENFORCED,
             "missing or unknown DD keys are let through as the default organisation",
             does=Hooks(lets_in=always),
         ),
@@ -181,7 +189,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "rejects-long-api-key",
-            "valid-body-accepted",
+            VALID_BODY_ACCEPTED,
             "a valid create whose api_key is longer than 40 characters answers 400",
             does=Hooks(
                 answers_create=lambda c, key: (
@@ -193,7 +201,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "permission-not-enforced",
-            "auth-enforced",
+            AUTH_ENFORCED,
             "an application key without manage_integrations may create, update, delete",
             does=Hooks(waives_permission=lambda c, op: op.permission != c.read.permission),
         ),
@@ -223,7 +231,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "delete-keeps-account",
-            "lifecycle-effects",
+            LIFECYCLE_EFFECTS,
             "DELETE answers 204 but the account stays",
             does=Hooks(keeps_deleted=always),
         ),
@@ -235,7 +243,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "rejected-create-stores-account",
-            "rejected-call-no-effect",
+            REJECTED_CALL_NO_EFFECT,
             "a create rejected with 400 still stores an account when it had an api_key",
             does=Hooks(after_refused_create=_store_anyway),
         ),
@@ -261,14 +269,14 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "case-insensitive-enum",
-            "invalid-body-rejected",
+            INVALID_BODY_REJECTED,
             "a create or update whose data.type is the enum value in other letter case is taken",
             does=Hooks(accepts=_other_case),
             edge="enums",
         ),
         Fault(
             "rejects-unknown-fields",
-            "valid-body-accepted",
+            VALID_BODY_ACCEPTED,
             "a create with a member the contract does not declare answers 400",
             does=Hooks(
                 refuses_create=lambda c, content_type, data, schema: _refuse_if(
@@ -291,7 +299,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "rejects-charset-parameter",
-            "valid-body-accepted",
+            VALID_BODY_ACCEPTED,
             "a create whose Content-Type has a parameter (charset=utf-8) answers 400",
             does=Hooks(
                 refuses_create=lambda c, content_type, data, schema: _refuse_if(
@@ -302,7 +310,7 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "auth-skipped-on-update",
-            "auth-enforced",
+            AUTH_ENFORCED,
             "an update with missing or unknown DD keys is let through as the default organisation",
             does=Hooks(
                 lets_in=lambda c, op: op.request_schema is not None and op.method != c.create.method

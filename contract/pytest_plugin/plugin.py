@@ -20,6 +20,7 @@ import pytest
 from hypothesis import settings
 
 from ..http.client import BudgetExhausted, SiteUnreachable
+from ..judging import ContractViolation
 from ..live.preflight import (
     ABORTED_MID_RUN,
     sigterm_as_interrupt,
@@ -31,7 +32,6 @@ from ..report.build import JUNIT_NAME
 from ..report.console import decision_line, finding_lines
 from ..report.directory import claim_report_dir
 from ..report.presentation import collapse_repeats
-from ..rules import ContractViolation
 from ..sites import resolve_site
 from ..suite import SUITE_DIR, order_for_the_mock
 from . import entry
@@ -176,9 +176,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if not _is_suite_item(item):
         return
     session = contract_session(item.config)
-    session.current_test = item.nodeid
-    for run in session.runs.values():
-        run.recorder.current_test = item.nodeid
+    session.current_test = item.nodeid  # what each site's judge records with
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -317,7 +315,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if cs is None:
         return
     from ..report.build import merge_same_site
-    from ..report.verdict import decide_site
+    from ..report.decision import decide_site
 
     # Several xdist workers may each have run part of one site: judge the site as a whole.
     reports = merge_same_site(cs.reports(int(exitstatus)) + cs.worker_reports)

@@ -19,7 +19,7 @@ from ..redact import SECRETS, redact
 from .presentation import collapse_repeats
 
 if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
-    from ..http.recorder import Recorder
+    from ..judging.recorder import Recorder
 
 
 class RunRecord(Protocol):
@@ -131,13 +131,13 @@ def build_report(
 
 
 def with_decision(report: dict[str, Any]) -> dict[str, Any]:
-    """Set a site report's ``decision`` (see statuspage_contract.report.verdict) and its
+    """Set a site report's ``decision`` (see statuspage_contract.report.decision) and its
     ``verdict``."""
-    from .verdict import Verdict, decide_site
+    from .decision import Decision, decide_site
 
     decision = decide_site(report)
     report["decision"] = decision.to_dict()
-    report["verdict"] = "passed" if decision.verdict is Verdict.HOLDS else "failed"
+    report["verdict"] = "passed" if decision.verdict is Decision.HOLDS else "failed"
     return report
 
 
@@ -201,7 +201,7 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """One report over several sites; it passes only when every site passes."""
-    from .verdict import Verdict, decide_site, worst
+    from .decision import Decision, decide_site, worst
 
     sites = {r["run"]["site"]: r for r in reports}
     decision = worst(decide_site(r) for r in reports)
@@ -209,7 +209,7 @@ def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
         "kind": "combined",
-        "verdict": "passed" if decision.verdict is Verdict.HOLDS else "failed",
+        "verdict": "passed" if decision.verdict is Decision.HOLDS else "failed",
         "decision": {**decision.to_dict(), "site": decision.site},
         "sites": sites,
     }

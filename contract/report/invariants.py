@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 from ..errors import GateInputError
 from ..rules import site_kind
+from .decision import PROXY_KIND
 from .proxy_counts import check_proxy_counts
 from .recorded_decision import check_recorded_decision
 from .strict_json import need as _need
-from .verdict import PROXY_KIND
 
 #: The response rule judged on every response, and the one judged on every response to an
 #: operation of the contract (contract/rules/response.py).

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from ..http.recorder import MAX_FAILURES_PER_RULE
+from ..judging.recorder import MAX_FAILURES_PER_RULE
 from .presentation import collapse_repeats
 from .reader import is_combined, site_reports
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import notebook_helpers as h
 
-from statuspage_contract.http.exchange import Verdict
+from statuspage_contract.judging import Verdict
+from statuspage_contract.judging.expectations import invalid_body_rejected
 from statuspage_contract.notebook.account_state import AccountState
-from statuspage_contract.rules.verdicts import invalid_body_rejected
 
 STATUSES = h.CONTRACT.status
 CREATED = h.CONTRACT.create.success.status
