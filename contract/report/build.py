@@ -118,6 +118,7 @@ def build_report(
         "status_codes": statuses,
         "failures": rec.failures,
         "edges": rec.edges_summary(),
+        **({"plan": info["plan"]} if info.get("plan") else {}),
         "tests": {
             "total": len(tests),
             "passed": sum(t["outcome"] == "passed" for t in tests),
