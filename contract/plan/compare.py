@@ -69,8 +69,7 @@ def plan_table(plan: Mapping[str, Any]) -> list[str]:
         + ("mutations allowed" if plan["mutations_allowed"] else "read-only"),
         f"  tests: {tests['collected']} collected, {tests['sending']} send requests, "
         f"{tests['skipped']} skipped on this site",
-        "  request budget: "
-        + (f"{budget} requests (cleanup excepted)" if budget else "unlimited"),
+        "  request budget: " + (f"{budget} requests (cleanup excepted)" if budget else "unlimited"),
     ]
     if keys["needed"]:
         state = "set" if keys["set"] else "NOT set"
@@ -114,3 +113,28 @@ def comparison_line(section: Mapping[str, Any]) -> str:
     if section["outside"]:
         return f"plan: {sent} requests sent; OUTSIDE the plan: " + "; ".join(section["outside"])
     return f"plan: {sent} requests sent, all within the plan"
+
+
+def merge_sections(first: Mapping[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
+    """One site run by several pytest-xdist workers: each collected the whole suite and held
+    its own requests to its own plan, so their lines add up (a bound too: each was its own)."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in [*first["requests"], *other["requests"]]:
+        key = (row["class"], row["method"])
+        if key not in rows:
+            rows[key] = dict(row)
+            continue
+        into = rows[key]
+        into["planned"] = into["planned"] or row["planned"]
+        into["suite"] += row["suite"]
+        into["sent"] += row["sent"]
+        bounds = (into["at_most"], row["at_most"])
+        into["at_most"] = None if None in bounds else bounds[0] + bounds[1]
+    merged = list(rows.values())
+    return {
+        **first,
+        "judged": first["judged"] and other["judged"],
+        "unplanned": sorted(set(first["unplanned"]) | set(other["unplanned"])),
+        "requests": merged,
+        "outside": [*first["outside"], *other["outside"]],
+    }

@@ -128,7 +128,9 @@ def _machine(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
     posts.add(request_class(POST, _valid()))
     step = reads() + sent(PATCH, _valid()) + sent(DELETE)
     step += tally(*((cls, POST, 1) for cls in sorted(posts)))
-    return max(5, c.examples // 3), clean() + Counter({k: n * MACHINE_STEPS for k, n in step.items()})
+    return max(5, c.examples // 3), clean() + Counter(
+        {k: n * MACHINE_STEPS for k, n in step.items()}
+    )
 
 
 def _valid_creates(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
