@@ -170,7 +170,8 @@ class Ownership:
 
     def check(self, method: str, body: bytes | None) -> bool:
         """Raise :class:`SafetyError` for a forbidden request; count the others by class
-        (:attr:`sent`) and note a state-changing one. Returns whether the request could change state (for :meth:`observe`)."""
+        (:attr:`sent`) and note a state-changing one. Returns whether the request could
+        change state (for :meth:`observe`)."""
         changing = could_change_state(method, body)
         reason = self.refusal(method, body, changing=changing)
         if reason:
