@@ -60,6 +60,11 @@ def check_plan_counts(data: Mapping[str, Any], where: str) -> None:
     rule = (data.get("rules") or {}).get(WITHIN_PLAN) or {}
     if section["judged"]:
         _need(
+            _is_count(rule.get("passed")) and rule["passed"] + int(rule.get("failed") or 0) > 0,
+            at,
+            f"the run was held to its plan, but {WITHIN_PLAN} records no verdict",
+        )
+        _need(
             bool(rule.get("failed")) == bool(outside),
             at,
             f"{WITHIN_PLAN} {'passed' if outside else 'failed'}, but the plan section says "
