@@ -225,3 +225,15 @@ def test_every_test_of_the_suite_has_a_request_shape() -> None:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
     }
     assert names == set(SHAPES)
+
+
+def test_a_run_against_a_site_reached_by_url_is_held_to_its_plan(tmp_path: Path) -> None:
+    with HostileSite(Behaviour()) as site:
+        cmd = ["run", "--site", site.base_url, "--allow-mutations", "--report-dir", str(tmp_path)]
+        done = run_cli([*cmd, *SMALL], env=_env(**site.env()), cwd=tmp_path)
+        received = len(site.log)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    section = load_report(tmp_path)["plan"]
+    assert section["judged"] and section["outside"] == []
+    assert sum(row["sent"] for row in section["requests"]) == received
+    assert {row["class"] for row in section["requests"] if row["sent"]} >= {READ, CHANGING}
