@@ -222,8 +222,6 @@ def test_the_summary_tables_the_failing_rules_only():
     rows = [line for line in summary.splitlines() if line.startswith("| `")]
     assert [row.split("|")[1].strip() for row in rows] == ["`documented-status`", "`auth-enforced`"]
     assert "| scenario | 2 | 3 |" in rows[1]
-    from statuspage_contract.rules import RULES
-
     total = len(RULES)
     assert f"**Rules:** {total - 2} passed, 2 failed, 0 skipped, 0 not run (of {total})" in summary
 
