@@ -98,7 +98,8 @@ def plan_table(plan: Mapping[str, Any]) -> list[str]:
             )
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     for row in (header, *rows):
-        out.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+        cells = (cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+        out.append(("  " + "  ".join(cells)).rstrip())
     out.append("  at most includes: " + "; ".join(plan["allowances"]))
     for line in plan["unplanned"]:
         out.append(f"  not planned: {line}")
