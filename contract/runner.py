@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import os
 import secrets
 import sys
@@ -21,6 +20,7 @@ from typing import Any
 from .errors import OptionError, UsageError
 from .report.build import JUNIT_NAME
 from .suite import SUITE_DIR
+from .tuning import LeanGarbageCollection, lean_gc
 
 Waived = Callable[[str, str], bool]
 
@@ -157,37 +157,6 @@ def _plugins(*, parallel: bool) -> list[str]:
     return ["--disable-plugin-autoload", *(arg for name in names for arg in ("-p", name))]
 
 
-#: The cyclic garbage collector's first threshold while the suite runs (Python's default: 700).
-#: Generation allocates many short-lived objects; collecting them 10x less often saves a few
-#: percent of a run, for about 1 MB more at the peak.
-_GC_THRESHOLD = 10_000
-
-
-class _LeanGarbageCollection:
-    """A pytest plugin of ``run``'s own: no cyclic garbage collection while pytest imports and
-    collects (nothing there is garbage: modules, strategies, test items), then all of it is
-    frozen (``gc.freeze``) so that later collections no longer walk it. Full collections of the
-    ~600,000 objects of pytest, Hypothesis and Schemathesis took ~0.3-0.5 s of a run."""
-
-    def pytest_collection_finish(self, session: Any) -> None:
-        gc.freeze()
-        gc.enable()
-
-
-@contextlib.contextmanager
-def _lean_gc() -> Iterator[None]:
-    """Run the suite with :class:`_LeanGarbageCollection`; restore the collector after."""
-    was_enabled, thresholds = gc.isenabled(), gc.get_threshold()
-    gc.disable()
-    gc.set_threshold(_GC_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
-        (gc.enable if was_enabled else gc.disable)()
-
-
 class _FinalReports:
     """A pytest plugin of ``run``'s own: it takes the reports the suite wrote, as objects, so
     that the run decides over exactly what it wrote without reading it back."""
@@ -300,8 +269,8 @@ def run_suite(args: argparse.Namespace) -> int:
     except OptionError as exc:  # the report folder itself
         raise UsageError(str(exc)) from None
     final = _FinalReports()
-    with _hypothesis_storage(report_dir), _lean_gc():
-        plugins = [final, _LeanGarbageCollection()]
+    with _hypothesis_storage(report_dir), lean_gc():
+        plugins = [final, LeanGarbageCollection()]
         try:
             status = int(pytest.main(pytest_arguments(args, sites), plugins=plugins))
         except ImportError as exc:  # a plugin named after '--' (-p NAME) that does not load

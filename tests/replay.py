@@ -49,7 +49,7 @@ curl() {
     prev=$a
   done
   printf '%s\0' "${args[@]}" > "$OUT/args$n"
-  command curl -sS --max-time 5 -D "$OUT/head$n" -o "$OUT/body$n" -w '%{http_code}' \
+  command curl -sS --max-time 2 -D "$OUT/head$n" -o "$OUT/body$n" -w '%{http_code}' \
     "${args[@]}" > "$OUT/status$n" 2>/dev/null || true
 }
 """

@@ -35,7 +35,7 @@ HERE = Path(__file__).parent
 #: suffice; Schemathesis' examples and coverage phases always run in full), and the ci profile
 #: is derandomised, so these runs send the same inputs every time. The healthy runs (embedded,
 #: by URL, the independent implementation) keep the profile's 40: no false alarm on many inputs.
-FAULT_EXAMPLES = int(os.environ.get("PROOF_FAULT_EXAMPLES", "5"))
+FAULT_EXAMPLES = int(os.environ.get("PROOF_FAULT_EXAMPLES", "3"))
 #: A rule some faults break as a direct consequence of the one they name: a 500 is also an
 #: undocumented status code.
 COMPANIONS = {"no-server-error": {"documented-status"}}
