@@ -104,8 +104,10 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         # PYTHONDONTWRITEBYTECODE is set, as on these machines).
         "--assert=plain",
         "--statuspage-report-dir", str(report_dir),
-        "--junitxml", str(report_dir / JUNIT_NAME),
     ]  # fmt: skip
+    planning = bool(getattr(args, "plan", False))
+    # --plan collects and sends nothing: no junit.xml, no workers, pytest's item list terse
+    argv += ["-qq"] if planning else ["--junitxml", str(report_dir / JUNIT_NAME)]
     args_for_suite = argparse.Namespace(**{**vars(args), "site": sites})
     argv += pytest_argv(args_for_suite)
     if args.keyword:
@@ -119,8 +121,8 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     extra = list(args.pytest_args or [])
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    argv += _plugins(parallel=len(sites) > 1 or _asks_for_xdist(extra))
-    if len(sites) > 1:
+    argv += _plugins(parallel=(len(sites) > 1 and not planning) or _asks_for_xdist(extra))
+    if len(sites) > 1 and not planning:
         workers = args.workers or min(len(sites), os.cpu_count() or 1)
         argv += ["-n", str(workers), "--dist", "loadgroup"]
     profile = args.contract_profile or ("ci" if os.environ.get("CI") else "fast")
@@ -232,10 +234,35 @@ def _hypothesis_storage(report_dir: Path) -> Iterator[None]:
             del os.environ[key]
 
 
+def plan_suite(args: argparse.Namespace) -> int:
+    """``run --plan``: collect the suite as the run would, print and save each site's request
+    plan (statuspage_contract.plan); nothing is sent, not even a preflight. Exit 0, or 2."""
+    import pytest
+
+    from .report.directory import check_report_dir
+
+    sites = validate(args)  # a plan needs no keys: it says which ones the run would
+    try:
+        check_report_dir(args.report_dir)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
+    status = int(pytest.main(pytest_arguments(args, sites)))
+    label = ", ".join(sites)
+    if status not in (0, 5):  # 5: no test selected, an empty plan
+        print(f"statuspage-contract run --plan ({label}): pytest could not collect the suite "
+              f"(status {status}); nothing was sent", file=sys.stderr)  # fmt: skip
+        return EXIT_ERROR
+    print(f"statuspage-contract run --plan ({label}): nothing was sent")
+    return EXIT_HOLDS
+
+
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
     from .report.directory import claim_report_dir
+
+    if getattr(args, "plan", False):
+        return plan_suite(args)
 
     try:
         report_dir, sites = claim_report_dir(args.report_dir, lambda: validate(args))

@@ -27,6 +27,7 @@ ALLOWED_WORDS = {
     ("contract/scenarios.py", "data"): "requests' data= argument (a raw body)",
     ("contract/generation.py", "data"): "requests' data= argument (a raw body)",
     ("contract/edges/model.py", "data"): "requests' data= argument (a raw body)",
+    ("contract/plan/shapes.py", "data"): "requests' data= argument (a raw body)",
     ("contract/edges/derive.py", "data"): "requests' data= argument (a raw body)",
     ("contract/edges/derive.py", "type"): "the JSON Schema keyword, read while walking schemas",
     ("contract/mock/app.py", "type"): "the key of ASGI scopes and messages",

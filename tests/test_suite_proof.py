@@ -185,11 +185,17 @@ def test_detection_score_is_complete(mock_runs: dict[str, Run]) -> None:
     assert len(caught) == len(FAULTS)
 
 
+#: Own rules no site can break, proved to fail elsewhere: ``within-plan`` judges the run's own
+#: requests, whose plan bounds whatever a site answers (tests/test_plan.py feeds it requests
+#: outside the plan).
+PROVED_ELSEWHERE = {"within-plan"}
+
+
 def test_every_rule_of_the_toolkit_is_broken_by_some_fault(mock_runs: dict[str, Run]) -> None:
     """No own rule is a check that cannot fail (the built-ins: tests/test_generation.py)."""
     broken = set().union(*(mock_runs[f].failed_rules for f in FAULTS))
     own = {name for name, rule in RULES.items() if rule.kind != "schemathesis"}
-    assert own - broken == set()
+    assert own - broken == PROVED_ELSEWHERE
 
 
 EDGE_FAULTS = sorted(name for name, fault in FAULTS.items() if fault.edge)

@@ -97,7 +97,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mock_only: needs the embedded mock's private controls")
     config.addinivalue_line("markers", "slow: thorough runs, excluded by default")
     report_dir = report_dir_of(config)
-    wants_junit = report_dir is not None and _selects_suite(config)
+    planning = bool(option_value(config, "plan"))  # --plan: collect, plan, send nothing
+    wants_junit = report_dir is not None and _selects_suite(config) and not planning
+    if planning:
+        config.option.collectonly = True
     claims = wants_junit and not hasattr(config, "workerinput")
 
     def check() -> None:  # before anything is sent, so a usage error is one clear line
@@ -139,6 +142,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     cs = session.config.stash.get(SESSION_KEY, None)
     if cs is not None:
         cs.session = session
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Each site's request plan, from the tests this session will run; ``--plan`` saves it."""
+    cs = session.config.stash.get(SESSION_KEY, None)
+    if cs is None:
+        return
+    from .planning import make_plans, write_plan
+
+    cs.plans = make_plans(session.config, session.items, cs.sites, cs.profile)
+    report_dir = report_dir_of(session.config)
+    if option_value(session.config, "plan") and report_dir is not None:
+        cs.written = [write_plan(report_dir, cs.plans)]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -219,7 +235,7 @@ def pytest_runtest_makereport(
 @pytest.hookimpl(tryfirst=True)  # before junitxml writes its file, so it gets the reasons
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     cs = session.config.stash.get(SESSION_KEY, None)
-    if cs is None:
+    if cs is None or option_value(session.config, "plan"):
         return
     for run in cs.runs.values():
         cs.close(run)
@@ -314,6 +330,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     cs = config.stash.get(SESSION_KEY, None)
     if cs is None:
         return
+    if option_value(config, "plan"):
+        from ..plan.compare import plan_table
+
+        terminalreporter.section("statuspage contract plan (nothing was sent)")
+        for plan in cs.plans.values():
+            for line in plan_table(plan):
+                terminalreporter.write_line(line)
+        for path in cs.written:
+            terminalreporter.write_line(f"plan: {path}")
+        return
     from ..report.build import merge_same_site
     from ..report.decision import decide_site
 
@@ -335,5 +361,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"  state change: {event}")
         for line in finding_lines(report):
             terminalreporter.write_line(f"  {line}")
+        if report.get("plan"):
+            from ..plan.compare import comparison_line
+
+            terminalreporter.write_line(f"  {comparison_line(report['plan'])}")
     for path in cs.written:
         terminalreporter.write_line(f"report: {path}")

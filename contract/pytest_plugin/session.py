@@ -76,6 +76,8 @@ class ContractSession:
         #: The waivers in force (``--waivers``), recorded in every report this session builds.
         chosen = option_value(config, "contract_waivers")
         self.waivers: list[dict[str, Any]] = run_waivers(chosen) if chosen else []
+        #: Each site's request plan (statuspage_contract.plan), made once the tests are collected.
+        self.plans: dict[str, dict[str, Any]] = {}
 
     @property
     def multi_site(self) -> bool:
@@ -182,6 +184,12 @@ class ContractSession:
             target.stop(wait=False)  # the mock finishes on its own thread; nothing waits
             run.finished = time.time()
             run.target_info = _target_info(target, client)
+            plan = self.plans.get(run.name)
+            if plan is not None:  # every request counted, the cleanup's too: hold them to it
+                from .planning import judge_plan
+
+                sent = client.ownership.sent
+                run.target_info["plan"] = judge_plan(run.recorder, sent, plan)
             run.target, run.client = None, None
 
     def reports(self, exitstatus: int) -> list[dict[str, Any]]:

@@ -118,6 +118,7 @@ def build_report(
         "status_codes": statuses,
         "failures": rec.failures,
         "edges": rec.edges_summary(),
+        **({"plan": info["plan"]} if info.get("plan") else {}),
         "tests": {
             "total": len(tests),
             "passed": sum(t["outcome"] == "passed" for t in tests),
@@ -185,6 +186,10 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     bucket = into["status_codes"][op][group]
                     bucket[code] = bucket.get(code, 0) + n
         into["failures"] += report["failures"]
+        if "plan" in into and "plan" in report:
+            from ..plan.compare import merge_sections
+
+            into["plan"] = merge_sections(into["plan"], report["plan"])
         for category, counts in report.get("edges", {}).items():
             mine = into.setdefault("edges", {}).setdefault(category, dict.fromkeys(counts, 0))
             for key, n in counts.items():

@@ -5,7 +5,7 @@ Each rule's name is spelled here only: everything else uses these symbols.
 
 from __future__ import annotations
 
-from .registry import scenario_rule
+from .registry import Rule, register, scenario_rule
 
 VALID_BODY_ACCEPTED = scenario_rule(
     "valid-body-accepted", "A valid create on an organisation without an account answers 201."
@@ -36,3 +36,15 @@ SCENARIO_RULES = (
     AUTH_ENFORCED,
     LIFECYCLE_EFFECTS,
 )
+
+#: The run sent nothing outside its request plan (statuspage_contract.plan): no class or
+#: operation the plan lacks, no count above its bound. Judged once per site's run of the
+#: suite; required nowhere (a proxy's traffic has no plan), and a failure counts everywhere.
+WITHIN_PLAN = register(
+    Rule(
+        "within-plan",
+        "scenario",
+        "The run sends only requests its plan contains, within the plan's upper bounds.",
+        required_on=frozenset(),
+    )
+).name

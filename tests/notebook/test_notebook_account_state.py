@@ -1,5 +1,5 @@
 """What an explorer knows of the account (contract/notebook/account_state.py), and the
-scenario verdicts it gives: the suite's own (contract/rules/verdicts.py)."""
+scenario verdicts it gives: the suite's own (contract/judging/expectations.py)."""
 
 from __future__ import annotations
 
