@@ -318,6 +318,7 @@ _NAMES = {"pkg", "pkg.a", "pkg.b", "pkg.sub", "pkg.sub.c"}
         ("f = lambda: 0\nfrom . import a", set()),  # itself
         ("from os import path", set()),
     ],
+    ids=["module", "function", "method", "type-checking", "try", "async-with", "self", "stdlib"],
 )
 def test_imports_are_read_at_every_level(source: str, found: set[str]) -> None:
     assert imports_of(source, "pkg.a", _NAMES) == found
