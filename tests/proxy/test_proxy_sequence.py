@@ -54,7 +54,9 @@ def test_a_second_successful_create_breaks_single_account() -> None:
 
 
 def test_a_read_that_contradicts_the_last_effect_breaks_lifecycle_effects() -> None:
-    [_, _, [broken]] = calls(SequenceJudge(), (CREATE, S.created), (DELETE, S.deleted), (READ, S.ok))
+    [_, _, [broken]] = calls(
+        SequenceJudge(), (CREATE, S.created), (DELETE, S.deleted), (READ, S.ok)
+    )
     assert broken.rule == LIFECYCLE_EFFECTS and not broken.passed
     assert broken.message == (
         "a read shows the account exists, but the last successful create, update or delete "
