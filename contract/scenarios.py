@@ -10,14 +10,19 @@ from typing import Any
 
 from .http.exchange import Exchange
 from .judging import JudgedClient
-from .judging.expectations import status_verdict
+from .judging.model import (
+    CREATE,
+    CREATE_INVALID,
+    Presence,
+    Resource,
+    account,
+    presence,
+    status_verdict,
+)
 from .live.safety import State
 from .rules import (
-    INVALID_BODY_REJECTED,
     LIFECYCLE_EFFECTS,
     REJECTED_CALL_NO_EFFECT,
-    SINGLE_ACCOUNT,
-    VALID_BODY_ACCEPTED,
 )
 from .spec import JSON_MEDIA_TYPE, load_contract, loads_json, with_value
 from .spec import property_paths as _paths
@@ -161,12 +166,28 @@ def expect_status(
     what: str,
 ) -> bool:
     """Judge ``rule`` by one answer's status (see
-    :func:`statuspage_contract.judging.expectations.status_verdict`, the one verdict helper
+    :func:`statuspage_contract.judging.model.status_verdict`, the one verdict helper
     of the suite, the scenarios and the notebook)."""
     __tracebackhide__ = True
     verdict = status_verdict(rule, exchange.status, expected, what)
     client.judge.expect(verdict.rule, verdict.passed, verdict.message, exchange)
     return verdict.passed
+
+
+def expect_call(
+    client: JudgedClient,
+    call: str,
+    state: Presence | None,
+    exchange: Exchange,
+    what: str = "",
+    resource: Resource | None = None,
+) -> bool:
+    """Judge one answer to ``call`` made in ``state`` by what the resource model allows
+    (:mod:`statuspage_contract.judging.model`; the account unless ``resource`` says
+    otherwise): its rule, its statuses, and ``what`` (default: the model's words)."""
+    __tracebackhide__ = True
+    step = (resource or account()).expected(call, state)
+    return expect_status(client, step.rule, exchange, step.allowed, what or step.what)
 
 
 def valid_create_body() -> dict[str, Any]:
@@ -230,19 +251,15 @@ def valid_create_then_conflict(client: JudgedClient, case: Any) -> None:
 
     ensure_no_account(client)
     created = generation.send_and_judge(client, case)
-    status = load_contract().status
-    expected = status.created
-    expect_status(
+    expect_call(
         client,
-        VALID_BODY_ACCEPTED,
+        CREATE,
+        Presence.ABSENT,
         created,
-        expected,
         "a valid create on an organisation without an account",
     )
     again = generation.send_case(client, case)
-    expect_status(
-        client, SINGLE_ACCOUNT, again, status.conflict, "a create while an account exists"
-    )
+    expect_call(client, CREATE, Presence.PRESENT, again, "a create while an account exists")
     expect_unchanged(client, True, again)
 
 
@@ -263,12 +280,7 @@ def invalid_create_rejected(client: JudgedClient, case: Any, *, clean: bool = Tr
     else:
         existed = account_exists(client)
     rejected = generation.send_and_judge(client, case)
-    status = load_contract().status
-    expect_status(
-        client,
-        INVALID_BODY_REJECTED,
-        rejected,
-        status.invalid_create(existed),
-        "a create with an invalid body",
+    expect_call(
+        client, CREATE_INVALID, presence(existed), rejected, "a create with an invalid body"
     )
     expect_unchanged(client, existed, rejected)

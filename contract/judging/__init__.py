@@ -2,7 +2,8 @@
 
 - :mod:`.verdict`: the one outcome vocabulary (``Verdict``, ``ContractViolation``);
 - :mod:`.judge`: the response rules and the scenario expectations → verdicts;
-- :mod:`.expectations`: what status a scenario's step must answer, given the account;
+- :mod:`.model`: the resource model, what a call may answer given the state, and the state
+  after it (the account is its first entry);
 - :mod:`.recorder`: the run's tallies, failures and reproductions.
 """
 

@@ -1,7 +1,7 @@
 """Try calls one cell at a time: :func:`explore` opens a site, each call returns a
 :class:`~statuspage_contract.notebook.results.CallResult` judged by the response rules and, from
 what the explorer knows of the account, by the scenario rules
-(:mod:`statuspage_contract.judging.expectations`, the suite's own verdicts)."""
+(:mod:`statuspage_contract.judging.model`, the suite's own table)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MutationNotAllowed, SiteStateUncertain
 from ..judging import judged_client
-from ..judging.expectations import status_verdict
+from ..judging.model import status_verdict
 from ..live.preflight import preflight
 from ..live.safety import Ownership, State
 from ..mock.faults import check_faults

@@ -12,21 +12,18 @@ each, the proxy remembers what the last calls showed of its one account and judg
 
 Calls of one set of keys that overlap in time (a client sending concurrently) cannot be put
 in order, so they make the state unknown and are not judged.
+
+What each call may answer and what it leaves are read off the resource model
+(:mod:`statuspage_contract.judging.model`): the account's entry by default, any entry alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
 from ..judging import Verdict
-from ..rules import LIFECYCLE_EFFECTS, REJECTED_CALL_NO_EFFECT, SINGLE_ACCOUNT
+from ..judging.model import Call, Presence, Resource, account, succeeded
 from ..spec import Contract, load_contract
-
-
-class Account(Enum):
-    EXISTS = "exists"
-    ABSENT = "absent"
 
 
 @dataclass
@@ -34,9 +31,9 @@ class KeyState:
     """What the calls of one set of keys showed so far."""
 
     created: bool = False  # a create succeeded and no delete succeeded since
-    last_effect: Account | None = None  # what the last successful mutation should have left
-    belief: Account | None = None  # what the latest call showed
-    pending_refusal: Account | None = None  # the state before a refused mutating call
+    last_effect: Presence | None = None  # what the last successful mutation should have left
+    belief: Presence | None = None  # what the latest call showed
+    pending_refusal: Presence | None = None  # the state before a refused mutating call
     in_flight: int = 0
     starts: int = 0
 
@@ -52,19 +49,29 @@ class Ticket:
 
 @dataclass
 class SequenceJudge:
-    """Per set of keys state and judgement (call from one thread, the proxy's event loop)."""
+    """Per set of keys state and judgement (call from one thread, the proxy's event loop),
+    read off one entry of the resource model (the account unless told otherwise)."""
 
     contract: Contract = field(default_factory=load_contract)
     #: At most this many sets of keys are remembered (the oldest is forgotten first).
     max_keys: int = 10_000
     states: dict[tuple[str, str], KeyState] = field(default_factory=dict)
+    resource: Resource | None = None
 
     def __post_init__(self) -> None:
-        c = self.contract  # the roles, derived once (the contract's properties recompute them)
-        self.read, self.create = c.read.method, c.create.method
-        self.delete = c.delete.method
-        self.mutating = frozenset({c.create.method, c.update.method, c.delete.method})
-        self.not_found, self.conflict = c.status.not_found, c.status.conflict
+        model = self.model = self.resource or account(self.contract)
+        self.calls: dict[str, Call] = {}  # the call each method makes (bodies are not read)
+        for c in model.calls:
+            self.calls.setdefault(c.method, c)
+        # each changing call: the step it is judged by at once while these keys' own
+        # resource exists (the rules its effect breaks are judged by the next read)
+        self.direct = {
+            c.name: step
+            for c in model.changing
+            if (step := model.step(c.name, Presence.PRESENT)) and step.rule != model.effect_rule
+        }
+        names = [c.name for c in model.changing]
+        self.changes = " or ".join(filter(None, (", ".join(names[:-1]), names[-1])))
 
     def begin(self, keys: tuple[str, str]) -> Ticket:
         state = self.states.pop(keys, None) or KeyState()
@@ -95,62 +102,65 @@ class SequenceJudge:
 
     def _judge(self, state: KeyState, method: str, status: int) -> list[Verdict]:
         results: list[Verdict] = []
-        ok = 200 <= status < 300
-        if method == self.read:
-            shown = Account.EXISTS if ok else Account.ABSENT if status == self.not_found else None
+        model, call = self.model, self.calls.get(method)
+        if call is None:
+            return results
+        ok = succeeded(status)
+        if call.name == model.read:
+            shown = Presence.PRESENT if ok else model.shown(status)
             if shown is not None:
                 results += self._judge_read(state, shown)
                 state.belief = shown
             return results
-        if method not in self.mutating:
+        if call.effect is None:
             return results
+        direct = self.direct.get(call.name)
         if ok:
-            if method == self.create:
-                if state.created:
-                    results.append(
-                        Verdict.broken(
-                            SINGLE_ACCOUNT,
-                            f"a second create answered {status} although the account "
-                            "these keys created earlier was not deleted",
-                        )
-                    )
+            if direct is not None and state.created:
+                passed = status in direct.allowed
+                message = (
+                    f"a second {call.name} answered {status} although the {model.noun} "
+                    "these keys created earlier was not deleted"
+                )
+                results.append(Verdict(direct.rule, passed, "" if passed else message))
+            if model.creates(call):
                 state.created = True
-            if method == self.delete:
+            if call.effect is Presence.ABSENT:
                 state.created = False
-            effect = Account.ABSENT if method == self.delete else Account.EXISTS
-            state.last_effect = state.belief = effect
+            state.last_effect = state.belief = call.effect
             state.pending_refusal = None
             return results
         # refused or failed: remember what the state was, for the next read
         if state.pending_refusal is None:
             state.pending_refusal = state.belief
-        if method == self.create and status == self.conflict:
+        if direct is not None and status in direct.allowed:  # it shows the resource exists
             if state.created:
-                results.append(Verdict(SINGLE_ACCOUNT, True))
-            state.belief = Account.EXISTS
+                results.append(Verdict(direct.rule, True))
+            state.belief = Presence.PRESENT
         return results
 
-    def _judge_read(self, state: KeyState, shown: Account) -> list[Verdict]:
+    def _judge_read(self, state: KeyState, shown: Presence) -> list[Verdict]:
+        noun = self.model.noun
         if state.pending_refusal is not None:
             before, state.pending_refusal = state.pending_refusal, None
-            rule = REJECTED_CALL_NO_EFFECT
+            rule = self.model.no_effect_rule
             if shown is before:
                 return [Verdict(rule, True)]
             return [
                 Verdict.broken(
                     rule,
-                    f"the account {before.value} before a refused call, and {shown.value} after it",
+                    f"the {noun} {before.value} before a refused call, and {shown.value} after it",
                 )
             ]
         if state.last_effect is None:
             return []
-        rule = LIFECYCLE_EFFECTS
+        rule = self.model.effect_rule
         if shown is state.last_effect:
             return [Verdict(rule, True)]
         return [
             Verdict.broken(
                 rule,
-                f"a read shows the account {shown.value}, but the last successful "
-                f"create, update or delete left it {state.last_effect.value}",
+                f"a read shows the {noun} {shown.value}, but the last successful "
+                f"{self.changes} left it {state.last_effect.value}",
             )
         ]

@@ -8,13 +8,12 @@ from typing import Any
 import pytest
 
 from ..judging import JudgedClient
+from ..judging.model import CREATE, CREATE_INVALID, Presence, account, presence
 from ..mock.server import READ_ONLY_APP_KEY_ENV
 from ..rules import (
     AUTH_ENFORCED,
     INVALID_BODY_REJECTED,
-    LIFECYCLE_EFFECTS,
     REJECTED_CALL_NO_EFFECT,
-    SINGLE_ACCOUNT,
     VALID_BODY_ACCEPTED,
 )
 from ..scenarios import (
@@ -22,6 +21,7 @@ from ..scenarios import (
     bad_create_inputs,
     bad_inputs,
     ensure_no_account,
+    expect_call,
     expect_status,
     expect_unchanged,
     materialise,
@@ -78,7 +78,7 @@ def test_a_second_create_conflicts_and_changes_nothing(contract_client: JudgedCl
         VALID_BODY_ACCEPTED, first.status == CREATED, f"answered {first.status}", first
     )
     second = contract_client.create(valid_create_body())
-    expect_status(contract_client, SINGLE_ACCOUNT, second, STATUS.conflict, "a second create")
+    expect_call(contract_client, CREATE, Presence.PRESENT, second, "a second create")
     expect_unchanged(contract_client, True, second)
 
 
@@ -96,10 +96,8 @@ def test_a_create_that_breaks_the_contract_is_rejected(
     else:
         existed = account_exists(contract_client)
     rejected = contract_client.request("POST", **kwargs)
-    allowed = STATUS.invalid_create(existed)
-    expect_status(
-        contract_client, INVALID_BODY_REJECTED, rejected, allowed, f"a create whose {bad.why}"
-    )
+    state = presence(existed)
+    expect_call(contract_client, CREATE_INVALID, state, rejected, f"a create whose {bad.why}")
     expect_unchanged(contract_client, existed, rejected)
 
 
@@ -252,11 +250,8 @@ def test_reading_updating_and_deleting_without_an_account_answer_404(
     ]
     for method, kwargs in calls:
         missing = contract_client.request(method, **kwargs)
-        expect_status(
-            contract_client,
-            LIFECYCLE_EFFECTS,
-            missing,
-            STATUS.not_found,
-            f"{method} without an account",
-        )
+        call = account().classify(method)
+        assert call is not None
+        state = Presence.ABSENT
+        expect_call(contract_client, call.name, state, missing, f"{method} without an account")
     expect_unchanged(contract_client, False, missing)

@@ -8,144 +8,83 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from ..judging import JudgedClient
-from ..rules import INVALID_BODY_REJECTED, LIFECYCLE_EFFECTS, SINGLE_ACCOUNT, VALID_BODY_ACCEPTED
+from ..judging.model import CREATE, CREATE_INVALID, DELETE, READ, UPDATE, Presence, account
 from ..scenarios import (
     bad_create_inputs,
     ensure_no_account,
-    expect_status,
+    expect_call,
     expect_unchanged,
     materialise,
     valid_create_body,
 )
-from ..spec import load_contract
 
-CONTRACT = load_contract()
-SUCCESS = {m: op.success.status for m, op in CONTRACT.operations.items()}
-STATUS = CONTRACT.status
+MODEL = account()
+HERE, GONE = Presence.PRESENT, Presence.ABSENT
 
 pytestmark = [pytest.mark.usefixtures("contract_guard"), pytest.mark.mutating]
 
 
 def test_create_conflict_get_update_get_delete_get(contract_client: JudgedClient) -> None:
     ensure_no_account(contract_client)
-    expect_status(
-        contract_client,
-        VALID_BODY_ACCEPTED,
-        contract_client.create(valid_create_body()),
-        SUCCESS["POST"],
-        "create",
-    )
-    expect_status(
-        contract_client,
-        SINGLE_ACCOUNT,
-        contract_client.create(valid_create_body()),
-        STATUS.conflict,
-        "a second create",
-    )
-    expect_status(
-        contract_client,
-        LIFECYCLE_EFFECTS,
-        contract_client.get(),
-        SUCCESS["GET"],
-        "GET after create",
-    )
-    expect_status(
-        contract_client,
-        LIFECYCLE_EFFECTS,
-        contract_client.update(valid_create_body()),
-        SUCCESS["PATCH"],
-        "update",
-    )
-    expect_status(
-        contract_client,
-        LIFECYCLE_EFFECTS,
-        contract_client.get(),
-        SUCCESS["GET"],
-        "GET after update",
-    )
-    expect_status(
-        contract_client, LIFECYCLE_EFFECTS, contract_client.delete(), SUCCESS["DELETE"], "delete"
-    )
-    expect_status(
-        contract_client,
-        LIFECYCLE_EFFECTS,
-        contract_client.get(),
-        STATUS.not_found,
-        "GET after delete",
-    )
+    c = contract_client
+    expect_call(c, CREATE, GONE, c.create(valid_create_body()), "create")
+    expect_call(c, CREATE, HERE, c.create(valid_create_body()), "a second create")
+    expect_call(c, READ, HERE, c.get(), "GET after create")
+    expect_call(c, UPDATE, HERE, c.update(valid_create_body()), "update")
+    expect_call(c, READ, HERE, c.get(), "GET after update")
+    expect_call(c, DELETE, HERE, c.delete(), "delete")
+    expect_call(c, READ, GONE, c.get(), "GET after delete")
 
 
 def test_any_sequence_of_calls_keeps_the_account_state_consistent(
     contract_client: JudgedClient,
 ) -> None:
-    """A Hypothesis state machine with a one-bit model: does the account exist?"""
+    """A Hypothesis state machine whose model is the resource model's account entry: does the
+    account exist, and what may each call answer then?"""
 
     class AccountLifecycle(RuleBasedStateMachine):
-        exists = False
+        state: Presence | None = GONE
 
         @initialize()
         def start_without_an_account(self) -> None:
             ensure_no_account(contract_client)
-            self.exists = False
+            self.state = GONE
+
+        def step(self, call: str, exchange, what: str) -> None:
+            expect_call(contract_client, call, self.state, exchange, what)
+            self.state = MODEL.predicted(call, self.state)
 
         @rule()
         def create(self) -> None:
-            created = contract_client.create(valid_create_body())
-            if self.exists:
-                expect_status(
-                    contract_client,
-                    SINGLE_ACCOUNT,
-                    created,
-                    STATUS.conflict,
-                    "a create while an account exists",
-                )
-            else:
-                expect_status(
-                    contract_client,
-                    VALID_BODY_ACCEPTED,
-                    created,
-                    SUCCESS["POST"],
-                    "a create without an account",
-                )
-            self.exists = True
+            exists = self.state is HERE
+            what = "a create while an account exists" if exists else "a create without an account"
+            self.step(CREATE, contract_client.create(valid_create_body()), what)
 
         @rule(bad=st.sampled_from(bad_create_inputs()))
         def create_invalid(self, bad) -> None:
-            rejected = contract_client.request("POST", **materialise(bad))
-            allowed = STATUS.invalid_create(self.exists)
+            rejected = contract_client.request(
+                MODEL.call(CREATE_INVALID).method, **materialise(bad)
+            )
+            allowed = MODEL.expected(CREATE_INVALID, self.state)
             contract_client.judge.expect(
-                INVALID_BODY_REJECTED,
-                rejected.status in allowed,
+                allowed.rule,
+                rejected.status in allowed.allowed,
                 f"a create whose {bad.why} answered {rejected.status}",
                 rejected,
             )
-            expect_unchanged(contract_client, self.exists, rejected)
+            expect_unchanged(contract_client, self.state is HERE, rejected)
 
         @rule()
         def get(self) -> None:
-            expected = SUCCESS["GET"] if self.exists else STATUS.not_found
-            expect_status(
-                contract_client, LIFECYCLE_EFFECTS, contract_client.get(), expected, "GET"
-            )
+            self.step(READ, contract_client.get(), "GET")
 
         @rule()
         def update(self) -> None:
-            expected = SUCCESS["PATCH"] if self.exists else STATUS.not_found
-            expect_status(
-                contract_client,
-                LIFECYCLE_EFFECTS,
-                contract_client.update(valid_create_body()),
-                expected,
-                "update",
-            )
+            self.step(UPDATE, contract_client.update(valid_create_body()), "update")
 
         @rule()
         def delete(self) -> None:
-            expected = SUCCESS["DELETE"] if self.exists else STATUS.not_found
-            expect_status(
-                contract_client, LIFECYCLE_EFFECTS, contract_client.delete(), expected, "delete"
-            )
-            self.exists = False
+            self.step(DELETE, contract_client.delete(), "delete")
 
     current = settings()
     run_state_machine_as_test(

@@ -1,12 +1,12 @@
 """What an explorer knows of the account (contract/notebook/account_state.py), and the
-scenario verdicts it gives: the suite's own (contract/judging/expectations.py)."""
+scenario verdicts it gives: the suite's own, from the resource model (contract/judging/model.py)."""
 
 from __future__ import annotations
 
 import notebook_helpers as h
 
 from statuspage_contract.judging import Verdict
-from statuspage_contract.judging.expectations import invalid_body_rejected
+from statuspage_contract.judging.model import CREATE_INVALID, Presence, account
 from statuspage_contract.notebook.account_state import AccountState
 
 STATUSES = h.CONTRACT.status
@@ -25,7 +25,7 @@ def test_creates_are_judged_by_what_is_known() -> None:
     assert verdict.rule == "single-account" and not verdict.passed
     assert str(STATUSES.conflict) in verdict.message
     assert state.expect("POST", STATUSES.conflict, INVALID) == [
-        invalid_body_rejected(STATUSES.conflict, True)
+        account().verdict(CREATE_INVALID, Presence.PRESENT, STATUSES.conflict)
     ]
 
 

@@ -1,0 +1,238 @@
+"""The resource model: what may a call answer, given the state, and what is the state after it?
+
+One table per resource (a :class:`Resource` entry). An entry names its calls (method, the
+effect a success has, and — where a method has two — whether the body is valid) and, for
+each call in each state (present, absent, or ``None``: unknown), a :class:`Step`: the
+scenario rule that judges the answer and the statuses it allows. A success leaves the state
+its call's effect says; any other answer leaves it as it was (:meth:`Resource.after`). A
+pair missing from the table is not judged (e.g. a valid create while the state is unknown).
+
+Three readers, one table: the suite (``scenarios.expect_call``: the test knows the state),
+the notebook's explorer (``notebook.account_state``: what its own calls showed) and the
+proxy (``proxy.sequence``: what the calls of one set of keys showed). The account is the
+first entry (:func:`account`); a second resource is a second entry built the same way, its
+statuses read from the :class:`~statuspage_contract.spec.Contract`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+
+from ..rules import (
+    INVALID_BODY_REJECTED,
+    LIFECYCLE_EFFECTS,
+    REJECTED_CALL_NO_EFFECT,
+    SINGLE_ACCOUNT,
+    VALID_BODY_ACCEPTED,
+)
+from ..spec import Contract, load_contract
+from .verdict import Verdict
+
+__all__ = [
+    "CREATE",
+    "CREATE_INVALID",
+    "DELETE",
+    "READ",
+    "UPDATE",
+    "Call",
+    "Presence",
+    "Resource",
+    "State",
+    "Step",
+    "account",
+    "presence",
+    "status_verdict",
+    "succeeded",
+]
+
+
+class Presence(Enum):
+    """Whether the resource (or the one instance a call is about) exists."""
+
+    PRESENT = "exists"
+    ABSENT = "absent"
+
+
+#: A state as a judge knows it: present, absent, or None (unknown).
+State = Presence | None
+
+
+def presence(exists: bool | None) -> State:
+    """The state of a yes/no/unknown answer to "does it exist?"."""
+    return None if exists is None else Presence.PRESENT if exists else Presence.ABSENT
+
+
+def succeeded(status: int) -> bool:
+    """Whether ``status`` is a success (2xx): the call had its effect."""
+    return 200 <= status < 300
+
+
+def status_verdict(rule: str, status: int, wanted: int | Collection[int], what: str) -> Verdict:
+    """``rule`` holds when ``status`` is (one of) ``wanted``; else "WHAT answered STATUS, not
+    WANTED"."""
+    allowed = {wanted} if isinstance(wanted, int) else set(wanted)
+    ok = status in allowed
+    shown = " or ".join(map(str, sorted(allowed)))
+    return Verdict(rule, ok, "" if ok else f"{what} answered {status}, not {shown}")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One kind of call on a resource."""
+
+    name: str
+    method: str
+    #: What a success leaves (None: the call changes nothing, e.g. a read).
+    effect: Presence | None = None
+    #: For a method with two calls, which body this one sends (None: any body, or none).
+    valid_body: bool | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a call may answer in one state: the rule that judges it, the statuses it allows,
+    and how the call reads in a message."""
+
+    rule: str
+    allowed: frozenset[int]
+    what: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One entry of the model: a resource's calls and, per (call, state), its :class:`Step`."""
+
+    noun: str
+    calls: tuple[Call, ...]
+    steps: Mapping[tuple[str, State], Step]
+    #: The call whose answer shows the state.
+    read: str
+    #: The rule a read judges after a success (the call had its effect) ...
+    effect_rule: str
+    #: ... and after a refusal (the call changed nothing).
+    no_effect_rule: str
+
+    def call(self, name: str) -> Call:
+        return next(c for c in self.calls if c.name == name)
+
+    def classify(self, method: str, valid_body: bool | None = None) -> Call | None:
+        """The call ``method`` makes (the first of its calls when the body is not known)."""
+        mine = [c for c in self.calls if c.method == method]
+        if valid_body is not None:
+            told = [c for c in mine if c.valid_body in (None, valid_body)]
+            mine = told or mine
+        return mine[0] if mine else None
+
+    def tells_bodies_apart(self, method: str) -> bool:
+        """Whether ``method``'s calls differ by the validity of the body."""
+        return any(c.valid_body is not None for c in self.calls if c.method == method)
+
+    @property
+    def changing(self) -> tuple[Call, ...]:
+        """The calls a success of which changes the state (creates, updates, deletes)."""
+        return tuple(c for c in self.calls if c.effect is not None)
+
+    def step(self, call: str, state: State) -> Step | None:
+        """What ``call`` may answer in ``state`` (None: that pair is not judged)."""
+        return self.steps.get((call, state))
+
+    def expected(self, call: str, state: State) -> Step:
+        """As :meth:`step`, for a caller that knows the pair is judged (the suite)."""
+        step = self.step(call, state)
+        if step is None:
+            raise KeyError(f"the {self.noun} model does not judge {call} in state {state}")
+        return step
+
+    def verdict(self, call: str, state: State, status: int, what: str = "") -> Verdict | None:
+        """The verdict on ``call`` answering ``status`` in ``state`` (None: not judged)."""
+        step = self.step(call, state)
+        if step is None:
+            return None
+        return status_verdict(step.rule, status, step.allowed, what or step.what)
+
+    def after(self, call: str, state: State, status: int) -> State:
+        """The state once ``call`` answered ``status``: its effect on a success, else as
+        it was."""
+        effect = self.call(call).effect
+        return effect if effect is not None and succeeded(status) else state
+
+    def predicted(self, call: str, state: State) -> State:
+        """The state once ``call`` answered as the model allows in ``state`` (a test's model
+        of the site): its effect if a success is allowed, else as it was."""
+        step = self.step(call, state)
+        allowed = () if step is None else step.allowed
+        return next((self.after(call, state, s) for s in allowed if succeeded(s)), state)
+
+    def shown(self, status: int) -> Presence | None:
+        """The state a read answering ``status`` shows (None: it shows nothing)."""
+        for state in Presence:
+            step = self.step(self.read, state)
+            if step is not None and status in step.allowed:
+                return state
+        return None
+
+    def creates(self, call: Call) -> bool:
+        """Whether a success of ``call`` makes the resource where there was none."""
+        absent = self.step(call.name, Presence.ABSENT)
+        made = call.effect is Presence.PRESENT
+        return made and absent is not None and any(map(succeeded, absent.allowed))
+
+
+#: The account's calls, by name.
+CREATE, CREATE_INVALID, READ, UPDATE, DELETE = (
+    "create",
+    "create-invalid",
+    "read",
+    "update",
+    "delete",
+)
+
+
+@cache
+def account(contract: Contract | None = None) -> Resource:
+    """The account: one per organisation; created once, then read, updated and deleted."""
+    c = contract or load_contract()
+    s = c.status
+    here, gone = Presence.PRESENT, Presence.ABSENT
+    read, update, delete = c.read.method, c.update.method, c.delete.method
+
+    def step(rule: str, allowed: Collection[int], what: str) -> Step:
+        return Step(rule, frozenset(allowed), what)
+
+    invalid = "a create with an invalid body"
+    return Resource(
+        noun="account",
+        calls=(
+            Call(CREATE, c.create.method, here, valid_body=True),
+            Call(CREATE_INVALID, c.create.method, None, valid_body=False),
+            Call(READ, read),
+            Call(UPDATE, update, here),
+            Call(DELETE, delete, gone),
+        ),
+        steps={
+            (CREATE, gone): step(
+                VALID_BODY_ACCEPTED, {s.created}, "a valid create without an account"
+            ),
+            (CREATE, here): step(SINGLE_ACCOUNT, {s.conflict}, "a create while an account exists"),
+            # a site may look for the account before it reads the body: a conflict then
+            (CREATE_INVALID, gone): step(INVALID_BODY_REJECTED, s.invalid_create(False), invalid),
+            (CREATE_INVALID, here): step(INVALID_BODY_REJECTED, s.invalid_create(True), invalid),
+            (CREATE_INVALID, None): step(INVALID_BODY_REJECTED, s.invalid_create(True), invalid),
+            (READ, here): step(LIFECYCLE_EFFECTS, {s.ok}, f"{read} of an existing account"),
+            (READ, gone): step(LIFECYCLE_EFFECTS, {s.not_found}, f"{read} without an account"),
+            (UPDATE, here): step(
+                LIFECYCLE_EFFECTS, {s.updated}, f"{update} of an existing account"
+            ),
+            (UPDATE, gone): step(LIFECYCLE_EFFECTS, {s.not_found}, f"{update} without an account"),
+            (DELETE, here): step(
+                LIFECYCLE_EFFECTS, {s.deleted}, f"{delete} of an existing account"
+            ),
+            (DELETE, gone): step(LIFECYCLE_EFFECTS, {s.not_found}, f"{delete} without an account"),
+        },
+        read=READ,
+        effect_rule=LIFECYCLE_EFFECTS,
+        no_effect_rule=REJECTED_CALL_NO_EFFECT,
+    )
