@@ -234,10 +234,8 @@ class MockApp:
             for hook in self.hooks.rate_limited_headers:
                 headers = hook(self.contract, headers)
             return self.error(self._status.rate_limited, "Too many requests", headers=headers)
-        if (
-            operation.permission
-            and operation.permission not in permissions
-            and not any(h(self.contract, operation) for h in self.hooks.waives_permission)
+        if not operation.permitted(permissions) and not any(
+            h(self.contract, operation) for h in self.hooks.waives_permission
         ):
             return self.error(
                 self._status.forbidden,
