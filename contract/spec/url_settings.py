@@ -26,6 +26,11 @@ ID_FIELD = "id"
 _PARAMETER = re.compile(r"\{([^{}/]+)\}")
 
 
+def _schema_path(path: tuple[str, ...]) -> tuple[str, ...]:
+    """Where a body path's schema stands inside an object schema."""
+    return tuple(part for name in path for part in ("properties", name))
+
+
 class UrlSettings:
     """The URL settings' operations (by method), paths, statuses and field places."""
 
@@ -119,6 +124,12 @@ class UrlSettings:
     @property
     def url_field(self) -> str:
         return URL_FIELD
+
+    @cached_property
+    def attribute_names(self) -> tuple[str, ...]:
+        """The attributes a setting has (the create request's), e.g. its url and tags."""
+        schema = value_at(self.create.request_schema or {}, _schema_path(self.attributes_path))
+        return tuple(schema["properties"])
 
     def attributes_of(self, body: Any) -> dict[str, Any] | None:
         """A request body's attributes object, None when it has none."""
