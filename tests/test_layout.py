@@ -34,6 +34,8 @@ ALLOWED_WORDS = {
     ("contract/proxy/forward.py", "type"): "the key of ASGI scopes and messages",
     ("contract/pytest_plugin/options.py", "type"): "argparse's type= argument",
     ("contract/drift.py", "type"): "the JSON Schema keyword, and a compared field's own name",
+    ("contract/generation.py", "url"): "the url key of Schemathesis' transport arguments",
+    ("contract/notebook/results.py", "id"): "the id column of a catalogue (an input's id)",
 }
 
 

@@ -271,7 +271,8 @@ class ContractClient(Generic[J]):
             )
             raise self.budget_exhausted(self.budget_spent)
         url = url or self.url
-        changing = self.ownership.check(method, body)  # SafetyError for a forbidden request
+        # SafetyError for a forbidden request
+        changing = self.ownership.check(method, body, urlsplit(url).path)
         self._wait_for_pace()
         self.sent += 1
         submitted = None

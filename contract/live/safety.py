@@ -52,16 +52,22 @@ READ, CHANGING, CLEANUP = "read", "could-change-state", "owned-cleanup"
 REQUEST_CLASSES = (READ, CHANGING, CLEANUP)
 
 
-def request_class(method: str, body: bytes | None) -> str:
+def request_class(method: str, body: bytes | None, path: str | None = None) -> str:
     """The class of a request a run plans to send (never an owned cleanup: those are
     DELETEs sent while undoing, :meth:`Ownership.request_class`)."""
-    return CHANGING if could_change_state(method, body) else READ
+    return CHANGING if could_change_state(method, body, path) else READ
 
 
-def could_change_state(method: str, body: bytes | None) -> bool:
-    """Whether a lenient site could turn this request into a change of the account."""
+def could_change_state(method: str, body: bytes | None, path: str | None = None) -> bool:
+    """Whether a lenient site could turn this request into a change of the account, or (on
+    a URL settings path) of the URL settings: there every method but the list's could, body
+    or none. ``path`` None: the account path."""
     contract = load_contract()
     method = method.upper()
+    settings = contract.url_settings
+    if path is not None and settings.covers(path):
+        listing = path.rstrip("/") == settings.collection_path and method == settings.listing.method
+        return not listing
     if method in contract.safe_methods:
         return False
     op = contract.operations.get(method)
@@ -118,14 +124,19 @@ class Ownership:
 
     # -- before a request ----------------------------------------------------------------
     def refusal(
-        self, method: str, body: bytes | None, *, changing: bool | None = None
+        self,
+        method: str,
+        body: bytes | None,
+        *,
+        changing: bool | None = None,
+        path: str | None = None,
     ) -> str | None:
         """Why this request may not be sent, or None when it may (``changing``: what
         :func:`could_change_state` says of it, when the caller has worked it out)."""
         if self.unrestricted:
             return None
         if changing is None:
-            changing = could_change_state(method, body)
+            changing = could_change_state(method, body, path)
         if not changing:
             return None
         if self._undoing and method.upper() == "DELETE" and self.state is State.OURS:
@@ -168,11 +179,11 @@ class Ownership:
             return CLEANUP
         return CHANGING if changing else READ
 
-    def check(self, method: str, body: bytes | None) -> bool:
+    def check(self, method: str, body: bytes | None, path: str | None = None) -> bool:
         """Raise :class:`SafetyError` for a forbidden request; count the others by class
         (:attr:`sent`) and note a state-changing one. Returns whether the request could
         change state (for :meth:`observe`)."""
-        changing = could_change_state(method, body)
+        changing = could_change_state(method, body, path)
         reason = self.refusal(method, body, changing=changing)
         if reason:
             raise SafetyError(reason)

@@ -16,6 +16,7 @@ from .faults import check_faults, hooks_of
 from .hooks import Header
 from .logs import access_log, printable
 from .state import MockState, Organisation, RateDecision
+from .url_settings import UrlSettingsHandler
 from .validation import BodyProblem, parse_json_body, validate_body
 
 #: Bodies larger than this are refused with 413 before they are read whole. (A body that
@@ -102,6 +103,8 @@ class MockApp:
         self._rate_headers = self.contract.rate_limit_headers
         self._status = self.contract.status
         self._create_method = self.contract.create.method
+        self.url_settings = UrlSettingsHandler(self.contract, state)
+        self._settings = self.contract.url_settings
         self._envelopes: dict[tuple[tuple[str, ...], frozenset[str]], bytes] = {}
 
     def set_faults(self, faults: Iterable[str]) -> None:
@@ -212,14 +215,20 @@ class MockApp:
 
     # -- request handling ---------------------------------------------------------------
     def dispatch(self, request: Request) -> Reply:
-        if request.path.rstrip("/") != self._path:
+        settings = self._settings.covers(request.path)
+        if request.path.rstrip("/") != self._path and not settings:
             return self.error(self._status.not_found, f"Not Found: {request.path[:200]}")
-        operation = self.contract.operations.get(request.method.upper())
+        if settings:
+            operation = self.url_settings.operation(request.method, request.path)
+            allow = self.url_settings.allowed(request.path)
+        else:
+            operation = self.contract.operations.get(request.method.upper())
+            allow = self._allow
         if operation is None:
             return self.error(
                 HTTPStatus.METHOD_NOT_ALLOWED,
-                f"Method {request.method[:20]} not allowed; allowed: {self._allow}",
-                headers=[(b"allow", self._allow.encode())],
+                f"Method {request.method[:20]} not allowed; allowed: {allow}",
+                headers=[(b"allow", allow.encode())],
             )
         found = self.authenticate(request, operation)
         if found is None:
@@ -234,19 +243,39 @@ class MockApp:
             for hook in self.hooks.rate_limited_headers:
                 headers = hook(self.contract, headers)
             return self.error(self._status.rate_limited, "Too many requests", headers=headers)
-        if (
-            operation.permission
-            and operation.permission not in permissions
-            and not any(h(self.contract, operation) for h in self.hooks.waives_permission)
+        if not operation.permitted(permissions) and not any(
+            h(self.contract, operation) for h in self.hooks.waives_permission
         ):
             return self.error(
                 self._status.forbidden,
                 f"Forbidden: the {operation.permission} permission is required",
                 headers=headers,  # the request was counted: say so, like every other answer
             )
-        reply = self.handle(operation, request, org)
+        if settings:
+            reply = self.handle_url_setting(operation, request, org)
+        else:
+            reply = self.handle(operation, request, org)
         reply.headers.extend(headers)
         return reply
+
+    def handle_url_setting(
+        self, operation: Operation, request: Request, org: Organisation
+    ) -> Reply:
+        """A URL settings request: its body judged against the operation's schema, then
+        answered from the organisation's settings (mock/url_settings.py)."""
+        data = None
+        if operation.request_schema is not None:
+            data, problem = parse_json_body(request.take_body(), request.content_type)
+            if problem is None:
+                problem = validate_body(data, operation.request_schema)
+            if problem is not None:
+                return self.error(self._status.invalid, str(problem))
+        answer = self.url_settings.handle(operation, request.path, data, org)
+        if answer.message is not None:
+            return self.error(answer.status, answer.message)
+        if answer.body is None:
+            return Reply(answer.status)  # the delete's 204: no body, no media type
+        return self.json(answer.status, answer.body)
 
     def authenticate(
         self, request: Request, operation: Operation

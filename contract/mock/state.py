@@ -7,6 +7,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..spec import load_contract
 
@@ -21,12 +22,15 @@ DEMO_APP_KEY = "mock-app-key-0000000000000000000000000000"
 
 @dataclass
 class Organisation:
-    """One Datadog organisation of the mock, with at most one Statuspage account."""
+    """One Datadog organisation of the mock, with at most one Statuspage account and its URL
+    settings."""
 
     name: str
     api_keys: set[str] = field(default_factory=set)
     app_keys: dict[str, frozenset[str]] = field(default_factory=dict)
     account_key: str | None = None  # the stored Statuspage api_key (never returned)
+    #: The URL settings by id: each one's attributes (mock/url_settings.py).
+    url_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     window_start: float = -math.inf  # no window yet: the first request opens one
     window_count: int = 0
 

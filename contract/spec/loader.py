@@ -26,8 +26,12 @@ from .bodies import (
     with_value,
 )
 from .model import Operation, Response, Statuses
+from .url_settings import TYPE_SCHEMA as URL_SETTING_TYPE_SCHEMA
+from .url_settings import UrlSettings
 
 DOCUMENT_NAME = "openapi.yaml"
+#: The named schema of the account's resource type (the URL settings': url_settings.py).
+ACCOUNT_TYPE_SCHEMA = "StatuspageAccountType"
 #: Answers a server gives to protect itself from a request's transport, whatever the API:
 #: too slow (408), a body too large (413), a target too long (414), a head too large (431).
 TRANSPORT_REFUSALS = (
@@ -45,12 +49,20 @@ class Contract:
         self.document = document
         self.raw_text = raw_text
         self.resolved = _resolve_refs(document, document)
-        self.operations: dict[str, Operation] = {}
+        #: Every operation of the document, by operationId (the account's and the URL
+        #: settings').
+        self.operations_by_id: dict[str, Operation] = {}
         for path, item in self.resolved["paths"].items():
             for method, op in item.items():
                 if method.lower() not in {"get", "put", "post", "patch", "delete", "head"}:
                     continue
-                self.operations[method.upper()] = _operation(method.upper(), path, op)
+                found = _operation(method.upper(), path, op)
+                self.operations_by_id[found.operation_id] = found
+        #: The account's operations, by method: what the suite, the mock, the proxy and the
+        #: notebook call "the contract's operations" (the URL settings': :attr:`url_settings`).
+        self.operations: dict[str, Operation] = {
+            op.method: op for op in self.operations_by_id.values() if op.path == self.account_path
+        }
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -65,7 +77,7 @@ class Contract:
     def protective_statuses(self) -> frozenset[int]:
         """Transport-level protective answers (:data:`TRANSPORT_REFUSALS`) the contract does
         not document: reported as what they are, never judged by a contract rule."""
-        documented = {s for op in self.operations.values() for s in op.responses}
+        documented = {s for op in self.operations_by_id.values() for s in op.responses}
         return frozenset(int(s) for s in TRANSPORT_REFUSALS) - documented
 
     @cached_property
@@ -74,12 +86,27 @@ class Contract:
         return Statuses.of(self.operations)
 
     # -- paths and operations -------------------------------------------------------------
-    @property
+    @cached_property
     def account_path(self) -> str:
-        paths = list(self.document["paths"])
+        """The one path whose bodies carry the account's type."""
+        paths = self.paths_of(self.account_type)
         if len(paths) != 1:  # pragma: no cover - guards a future document change
-            raise ValueError(f"expected one path in the contract, found {paths}")
+            raise ValueError(f"expected one account path in the contract, found {paths}")
         return paths[0]
+
+    def paths_of(self, resource_type: str) -> list[str]:
+        """The paths whose operations' bodies carry ``resource_type`` (a one-value enum)."""
+        return [
+            path
+            for path, item in self.resolved["paths"].items()
+            if any(resource_type in _one_value_enums(op) for op in item.values())
+        ]
+
+    @cached_property
+    def url_settings(self) -> UrlSettings:
+        """The URL settings' operations, paths and fields (``contract.url_settings.type``)."""
+        kind = self.one_value_enum(URL_SETTING_TYPE_SCHEMA)
+        return UrlSettings(kind, self.paths_of(kind), list(self.operations_by_id.values()))
 
     @property
     def create(self) -> Operation:
@@ -93,8 +120,8 @@ class Contract:
 
     @property
     def permissions(self) -> frozenset[str]:
-        """Every permission an operation asks for (``x-permission``)."""
-        return frozenset(op.permission for op in self.operations.values() if op.permission)
+        """Every permission an operation asks for (``x-permission``), of every resource."""
+        return frozenset(p for op in self.operations_by_id.values() for p in op.permissions)
 
     @property
     def methods(self) -> list[str]:
@@ -103,8 +130,12 @@ class Contract:
     # -- schema facts ---------------------------------------------------------------------
     @property
     def account_type(self) -> str:
-        """The one allowed value of ``data.type``."""
-        enum = self.resolved["components"]["schemas"]["StatuspageAccountType"]["enum"]
+        """The one allowed value of the account's ``data.type``."""
+        return self.one_value_enum(ACCOUNT_TYPE_SCHEMA)
+
+    def one_value_enum(self, schema_name: str) -> str:
+        """The one allowed value of a named enum schema (a resource type)."""
+        enum = self.resolved["components"]["schemas"][schema_name]["enum"]
         if len(enum) != 1:  # pragma: no cover
             raise ValueError(f"expected a one-value enum, found {enum}")
         return str(enum[0])
@@ -230,12 +261,13 @@ class Contract:
 
     @property
     def read_permissions(self) -> frozenset[str]:
-        """The permissions the reads need: an application key with only these may read
-        and may not change anything."""
+        """The permissions the reads (of every resource) need: an application key with only
+        these may read and may not change anything."""
         return frozenset(
-            op.permission
-            for m, op in self.operations.items()
-            if m in self.safe_methods and op.permission
+            p
+            for op in self.operations_by_id.values()
+            if op.request_schema is None and op.success.has_body
+            for p in op.permissions
         )
 
     @cached_property
@@ -267,11 +299,42 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> Operation:
         path=path,
         operation_id=op["operationId"],
         summary=op.get("summary", ""),
-        permission=op.get("x-permission"),
+        permissions=_permissions(op.get("x-permission")),
         request_schema=body.get("schema"),
         request_example=_first_example(body) if body else None,
         responses=responses,
     )
+
+
+def _permissions(declared: Any) -> tuple[str, ...]:
+    """An operation's ``x-permission`` in Datadog's object form (``{operator: OR,
+    permissions: [...]}``: any one of them suffices) as the permissions' names."""
+    if not declared:
+        return ()
+    if declared.get("operator", "OR") != "OR":  # pragma: no cover - guards a document change
+        raise ValueError(f"unsupported x-permission operator in {declared}")
+    return tuple(str(p) for p in declared["permissions"])
+
+
+def _one_value_enums(op: dict[str, Any]) -> set[str]:
+    """The one-value enums (resource types) in an operation's request and response bodies."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            enum = node.get("enum")
+            if isinstance(enum, list) and len(enum) == 1:
+                found.add(str(enum[0]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    if isinstance(op, dict):
+        walk(op.get("requestBody"))
+        walk(op.get("responses"))
+    return found
 
 
 def _first_example(media: dict[str, Any]) -> Any:

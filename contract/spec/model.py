@@ -33,7 +33,8 @@ class Operation:
     path: str
     operation_id: str
     summary: str
-    permission: str | None
+    #: ``x-permission``: any one of these lets a key call it (Datadog's operator OR).
+    permissions: tuple[str, ...]
     request_schema: dict[str, Any] | None
     request_example: Any
     responses: dict[int, Response]
@@ -41,6 +42,15 @@ class Operation:
     @property
     def label(self) -> str:
         return f"{self.method} {self.path}"
+
+    @property
+    def permission(self) -> str | None:
+        """The permissions in words (one name, or "a or b"), None when none is asked for."""
+        return " or ".join(self.permissions) or None
+
+    def permitted(self, granted: frozenset[str] | set[str]) -> bool:
+        """Whether a key holding ``granted`` may call it (any one permission suffices)."""
+        return not self.permissions or any(p in granted for p in self.permissions)
 
     @property
     def statuses(self) -> list[int]:
@@ -83,6 +93,7 @@ class Statuses:
 
     @classmethod
     def of(cls, operations: dict[str, Operation]) -> Statuses:
+        """The statuses of one resource's operations, by method (read, create, update, delete)."""
         documented = {s for op in operations.values() for s in op.responses}
 
         def error(status: HTTPStatus) -> int:

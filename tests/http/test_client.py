@@ -490,9 +490,9 @@ def test_each_request_is_classified_once_for_the_ledger(
     calls: list[str] = []
     real = safety.could_change_state
 
-    def counting(method: str, body: bytes | None) -> bool:
+    def counting(method: str, body: bytes | None, path: str | None = None) -> bool:
         calls.append(method)
-        return real(method, body)
+        return real(method, body, path)
 
     monkeypatch.setattr(safety, "could_change_state", counting)
     checker.ownership = safety.Ownership(mutations=True, state=safety.State.ABSENT)

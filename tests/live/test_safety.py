@@ -175,3 +175,35 @@ def test_a_write_accepted_over_the_account_found_is_said_to_be_beyond_undoing():
     ledger.observe("POST", KEYLESS, 201)
     assert ledger.state is State.FOREIGN and not ledger.undo_owed
     assert "cannot be restored" in ledger.unrestorable[0]
+
+
+SETTINGS = CONTRACT.url_settings
+SETTING_BODY = json.dumps(SETTINGS.request_example("POST")).encode()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "could"),
+    [
+        ("GET", SETTINGS.collection_path, None, False),
+        ("POST", SETTINGS.collection_path, SETTING_BODY, True),
+        ("POST", SETTINGS.collection_path, b"{not json", True),  # any write: body or none
+        ("PATCH", SETTINGS.item_path("a b"), SETTING_BODY, True),
+        ("DELETE", SETTINGS.item_path("x"), None, True),
+        ("GET", SETTINGS.item_path("x"), None, True),  # not a documented read: assume it can
+    ],
+)
+def test_every_url_settings_write_could_change_state(method, path, body, could):
+    assert could_change_state(method, body, path) is could
+
+
+def test_a_read_only_ledger_refuses_url_settings_writes_and_lets_the_list_through():
+    ledger = Ownership()
+    ledger.preflight(exists=False)
+    for method, path in (
+        ("POST", SETTINGS.collection_path),
+        ("PATCH", SETTINGS.item_path("x")),
+        ("DELETE", SETTINGS.item_path("x")),
+    ):
+        with pytest.raises(SafetyError, match="read-only"):
+            ledger.check(method, SETTING_BODY, path)
+    assert ledger.check("GET", None, SETTINGS.collection_path) is False

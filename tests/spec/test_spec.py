@@ -184,14 +184,14 @@ def test_the_auth_headers_are_datadogs():
 def test_an_api_key_must_be_a_non_empty_string_in_create_and_update():
     schemas = CONTRACT.resolved["components"]["schemas"]
     for name in (
-        "StatuspageAccountCreateRequestAttributes",
-        "StatuspageAccountUpdateRequestAttributes",
+        "StatuspageAccountCreateAttributes",
+        "StatuspageAccountUpdateAttributes",
     ):
         api_key = schemas[name]["properties"]["api_key"]
         assert api_key["type"] == "string"
         assert api_key["minLength"] == 1
-    assert schemas["StatuspageAccountCreateRequestAttributes"]["required"] == ["api_key"]
-    assert "required" not in schemas["StatuspageAccountUpdateRequestAttributes"]
+    assert schemas["StatuspageAccountCreateAttributes"]["required"] == ["api_key"]
+    assert "required" not in schemas["StatuspageAccountUpdateAttributes"]
 
 
 def test_asking_for_an_undocumented_operation_names_the_method():
