@@ -20,6 +20,7 @@ import asyncio
 import base64
 import ssl
 import urllib.request
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -142,8 +143,9 @@ class _Connection(asyncio.Protocol):
         self._fail(UpstreamError(f"the site closed the connection {what}{cause}"))
 
     def _framed(self) -> bool:
-        """Whether the answer's length is known from its head (else the close ends it)."""
-        return self.parser.get_status_code() in (204, 304) or any(
+        """Whether the answer's length is known from its head (else the close ends it; an
+        answer without a body by its status, 1xx, 204, 304, is complete with its head)."""
+        return any(
             name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self.headers
         )
 
@@ -158,7 +160,7 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         status = self.parser.get_status_code()
-        self.interim = 100 <= status < 200 and status != 101
+        self.interim = 100 <= status < 200 and status != HTTPStatus.SWITCHING_PROTOCOLS
         if not self.interim:
             self.head_done = True
             if self.head_only:  # an answer to HEAD has no body, whatever its head says
