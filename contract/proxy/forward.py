@@ -23,8 +23,6 @@ from ..spec import JSON_MEDIA_TYPE, load_contract
 from .judge import JudgedExchange, ProxyJudge
 from .upstream import HOP_BY_HOP, MAX_CONNECTIONS, Unforwardable, Upstream, UpstreamError
 
-__all__ = ["HOP_BY_HOP", "MAX_CONNECTIONS", "ProxyApp", "Unforwardable", "upstream_host"]
-
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
