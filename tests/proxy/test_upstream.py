@@ -5,10 +5,15 @@ closed, oversized heads, and the environment's proxy."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import socketserver
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -31,16 +36,27 @@ class ScriptedSite(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, tls: ssl.SSLContext | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.script = script
+        self.script, self.tls = script, tls
         self.requests: list[bytes] = []
         self.connections = 0
         self.lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.server_address[1]}"
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        if self.tls is None:
+            return sock, address
+        try:
+            return self.tls.wrap_socket(sock, server_side=True), address
+        except (OSError, ssl.SSLError):  # a client that refused the certificate
+            sock.close()
+            raise
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -247,3 +263,46 @@ def test_no_proxy_and_loopback_sites_never_use_the_environments_proxy(
     assert Upstream("https://site.invalid").via is None
     assert Upstream("http://127.0.0.1:8080").via is None
     assert Upstream("https://other.invalid").via == ("127.0.0.1", 9)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (made by the openssl command)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    argv = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    argv += ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
+    subprocess.run(
+        [*argv, "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "untrusted"])
+def test_an_https_site_is_reached_over_verified_tls(
+    certificate: tuple[Path, Path], trusted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = certificate
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    server = ScriptedSite(_always(OK), tls)
+    threading.Thread(target=server.serve_forever, args=(STOP_POLL,), daemon=True).start()
+    if trusted:  # OpenSSL's default verify paths read it: the only authority trusted here
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    try:
+        with ContractProxy(site=server.base_url, timeout=5) as proxy:
+            replies = [requests.get(proxy.base_url + PATH, timeout=10) for _ in range(2)]
+    finally:
+        server.shutdown()
+        server.server_close()
+    if trusted:
+        assert [(r.status_code, r.content) for r in replies] == [(200, b"{}")] * 2
+        assert server.connections == 1  # kept alive over TLS
+    else:
+        assert [r.status_code for r in replies] == [502, 502]
+        assert "SSLCertVerificationError" in replies[0].json()[CONTRACT.errors_field][0]
+        assert server.requests == []
