@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import ssl
+import time
 import urllib.request
 from http import HTTPStatus
 from typing import Any
@@ -43,6 +44,8 @@ HOP_BY_HOP = frozenset(
 )
 #: Connections the proxy keeps to the site at most.
 MAX_CONNECTIONS = 128
+#: Seconds a kept-alive connection may stay idle in the pool before it is closed.
+KEEP_IDLE = 15.0
 #: The longest response head (status line and fields) the proxy reads from the site.
 MAX_HEAD = 256 * 1024
 #: Methods a client may repeat without changing the outcome (RFC 9110, 9.2.2).
@@ -81,6 +84,7 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.reused = False
         self.keep = False
+        self.idle_since = 0.0
 
     # -- one exchange ---------------------------------------------------------------------
     def send(self, data: bytes, body: bytes, head_only: bool) -> asyncio.Future[Answer]:
@@ -252,7 +256,7 @@ class Upstream:
                     connection.abort()
                     raise
                 if connection.keep and not connection.closed:
-                    connection.reused = True
+                    connection.reused, connection.idle_since = True, time.monotonic()
                     self._idle.append(connection)
                 else:
                     connection.transport.close()
@@ -260,10 +264,17 @@ class Upstream:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _pooled(self) -> _Connection | None:
+        """An idle kept-alive connection (the most recently used: the least likely stale);
+        one idle longer than KEEP_IDLE is closed (a site or a NAT may have dropped it)."""
+        oldest = time.monotonic() - KEEP_IDLE
         while self._idle:
-            connection = self._idle.pop()  # the most recently used: the least likely stale
-            if not connection.closed:
+            connection = self._idle.pop()
+            if connection.closed:
+                continue
+            if connection.idle_since >= oldest:
                 return connection
+            connection.closed = True
+            connection.transport.close()
         return None
 
     async def _connect(self) -> _Connection:

@@ -11,6 +11,7 @@ import socketserver
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import requests
 from hostile_site import STOP_POLL
 
 from statuspage_contract import ContractProxy
+from statuspage_contract.proxy import upstream
 from statuspage_contract.proxy.upstream import MAX_HEAD, Upstream
 from statuspage_contract.spec import load_contract
 
@@ -164,6 +166,20 @@ def test_a_chunked_answer_is_forwarded_with_its_length(site: ScriptedSite) -> No
     assert b"content-length: 2" in head.lower() and b"transfer-encoding" not in head.lower()
 
 
+@pytest.mark.parametrize("site", [_always(OK)], indirect=True)
+def test_a_connection_idle_too_long_is_not_used_again(
+    site: ScriptedSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(upstream, "KEEP_IDLE", 0.3)
+    with ContractProxy(site=site.base_url, timeout=5) as proxy:
+        statuses = [requests.get(proxy.base_url + PATH, timeout=10).status_code]
+        statuses.append(requests.get(proxy.base_url + PATH, timeout=10).status_code)
+        time.sleep(0.5)
+        statuses.append(requests.get(proxy.base_url + PATH, timeout=10).status_code)
+    assert statuses == [200, 200, 200]
+    assert site.connections == 2  # kept alive, then closed after 0.3 s idle
+
+
 def _second_request_dropped(conn: int, count: int, _request: bytes) -> tuple[bytes | None, bool]:
     """Each connection answers once, then closes on the next request without a word: a
     kept-alive connection the site gave up while the proxy held it."""
@@ -205,20 +221,19 @@ def test_an_upgrade_or_an_oversized_head_is_a_502(site: ScriptedSite) -> None:
 
 
 def test_the_request_head_is_the_clients_less_hop_by_hop_with_the_sites_host() -> None:
-    upstream = Upstream("http://127.0.0.1:8080/base/")
+    client = Upstream("http://127.0.0.1:8080/base/")
     headers = [
         (b"x-a", b"  padded \t"),
         (b"connection", b"keep-alive"),
         (b"host", b"client.example"),
         (b"content-length", b"0"),
     ]
-    assert upstream.head("POST", b"/p?q=%zz", headers, b"") == (
+    assert client.head("POST", b"/p?q=%zz", headers, b"") == (
         b"POST /base/p?q=%zz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nx-a: padded"
         b"\r\nContent-Length: 0\r\n\r\n"
     )
     assert (
-        upstream.head("GET", b"/", [], b"")
-        == b"GET /base/ HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
+        client.head("GET", b"/", [], b"") == b"GET /base/ HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
     )
 
 
