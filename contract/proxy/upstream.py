@@ -6,7 +6,8 @@ It sends exactly the head it is given (plus ``Host`` and the body's ``Content-Le
 hands back the site's status, raw headers and raw body: no automatic headers, no cookies, no
 content decoding, no redirects. Interim 1xx answers are skipped (not 101), an answer to HEAD
 has no body, a body without framing ends with the connection, and a reused connection the site
-had already closed is retried once on a fresh one for an idempotent method (RFC 9110, 9.2.2).
+had already closed is retried once on a fresh one for an idempotent method (RFC 9110, 9.2.2);
+one idle over ``KEEP_IDLE`` seconds is closed.
 TLS for https sites; for a site other than loopback the environment's proxy (``HTTPS_PROXY``,
 ``HTTP_PROXY``, ``NO_PROXY``) is used, through ``CONNECT`` for https. Failures raise
 :class:`UpstreamError` (the site could not be reached, the answer was broken) or
