@@ -28,7 +28,10 @@ _EXPORTS = {
     "Exchange": "statuspage_contract.http.exchange",
     # rules and verdicts
     "RULES": "statuspage_contract.rules",
-    "ContractViolation": "statuspage_contract.rules",
+    "ContractViolation": "statuspage_contract.judging",
+    "Judge": "statuspage_contract.judging",
+    "Verdict": "statuspage_contract.judging",
+    "judged_client": "statuspage_contract.judging",
     # the gate
     "GateDecision": "statuspage_contract.gate",
     "evaluate": "statuspage_contract.gate",

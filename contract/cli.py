@@ -333,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = _command(argv)
     if command == "run":  # before the run's imports (they free large blocks already)
-        from .allocator import return_large_blocks
+        from .tuning import return_large_blocks
 
         return_large_blocks()
     parser = build_parser(command)

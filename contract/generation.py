@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
-from .http.client import ContractClient
 from .http.exchange import Exchange
+from .judging import ContractViolation, JudgedClient, Verdict
 from .redact import redact
-from .rules import SCHEMATHESIS_CHECKS, ContractViolation, Finding
+from .rules import SCHEMATHESIS_CHECKS
 from .spec import JSON_MEDIA_TYPE, document_copy, load_contract
 
 #: Headers Schemathesis adds that are not part of what the contract is about.
@@ -75,7 +75,7 @@ def bodies(method: str = "POST", *, valid: bool = True) -> st.SearchStrategy[Any
     return cases(method, valid=valid).map(lambda case: case.body)
 
 
-def prepare(client: ContractClient, case: Any) -> tuple[str, str, dict[str, str], bytes | None]:
+def prepare(client: JudgedClient, case: Any) -> tuple[str, str, dict[str, str], bytes | None]:
     """A generated case as the client will send it: method, URL, headers (its own auth
     headers replaced by the client's keys) and body bytes."""
     kwargs = case.as_transport_kwargs(base_url=client.base_url)
@@ -92,14 +92,14 @@ def prepare(client: ContractClient, case: Any) -> tuple[str, str, dict[str, str]
     return kwargs["method"], kwargs["url"], headers, body
 
 
-def refusal(client: ContractClient, case: Any) -> str | None:
+def refusal(client: JudgedClient, case: Any) -> str | None:
     """Why the client's safety ledger would refuse to send this case, or None."""
     method, _, _, body = prepare(client, case)
     return client.ownership.refusal(method, body)
 
 
 def send_case(
-    client: ContractClient, case: Any, *, raise_on_violation: bool | None = None
+    client: JudgedClient, case: Any, *, raise_on_violation: bool | None = None
 ) -> Exchange:
     """Send a generated case with the client's keys (its own auth headers are replaced) and
     judge the response with the toolkit's response rules."""
@@ -108,25 +108,25 @@ def send_case(
     return client.send_prepared(method, url, headers, body, raise_on_violation=raise_on_violation)
 
 
-def send_and_judge(client: ContractClient, case: Any) -> Exchange:
+def send_and_judge(client: JudgedClient, case: Any) -> Exchange:
     """Send a generated case and judge its response with the toolkit's response rules *and*
     Schemathesis' built-in checks, all of them, before raising one combined violation."""
     __tracebackhide__ = True
     exchange = send_case(client, case, raise_on_violation=False)
-    findings = [Finding(v.rule, v.message) for v in exchange.violations]
+    findings = [Verdict.broken(v.rule, v.message) for v in exchange.violations]
     findings += run_builtin_checks(client, case, exchange, raise_on_violation=False)
-    if findings and client.raise_on_violation:
+    if findings and client.judge.raise_on_violation:
         raise ContractViolation(findings, exchange)
     return exchange
 
 
 def run_builtin_checks(
-    client: ContractClient,
+    client: JudgedClient,
     case: Any,
     exchange: Exchange,
     *,
     raise_on_violation: bool | None = None,
-) -> list[Finding]:
+) -> list[Verdict]:
     """Judge a response with Schemathesis' applicable built-in checks, one rule each;
     record every verdict and return (or raise) the failures."""
     __tracebackhide__ = True
@@ -138,10 +138,9 @@ def run_builtin_checks(
     except FailureGroup:
         pass  # find out which checks failed, one by one
     else:
-        for name in SCHEMATHESIS_CHECKS:
-            client.recorder.passed(f"schemathesis:{name}")
+        client.judge.record(Verdict(f"schemathesis:{name}", True) for name in SCHEMATHESIS_CHECKS)
         return []
-    findings = []
+    verdicts = []
     for name in SCHEMATHESIS_CHECKS:
         check = getattr(st_checks, name)
         rule = f"schemathesis:{name}"
@@ -149,13 +148,12 @@ def run_builtin_checks(
             case.validate_response(exchange.raw, checks=[check])
         except FailureGroup as group:
             message = "; ".join(f"{f.title}: {f.message}".strip() for f in group.exceptions)
-            finding = Finding(rule, redact(message)[:1000])
-            client.recorder.failed(finding, exchange)
-            findings.append(finding)
+            verdicts.append(Verdict.broken(rule, redact(message)[:1000]))
         else:
-            client.recorder.passed(rule)
+            verdicts.append(Verdict(rule, True))
+    findings = client.judge.record(verdicts, exchange)
     if raise_on_violation is None:
-        raise_on_violation = client.raise_on_violation
+        raise_on_violation = client.judge.raise_on_violation
     if findings and raise_on_violation:
         raise ContractViolation(findings, exchange)
     return findings

@@ -2,14 +2,13 @@
 
 Exit codes: 0 the contract HOLDS, 1 it is VIOLATED, 3 INCOMPLETE (nothing failed, but required
 rules were not exercised), 2 ABORTED, NOTHING TESTED, or a usage error
-(statuspage_contract.report.verdict).
+(statuspage_contract.report.decision).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import os
 import secrets
 import sys
@@ -21,6 +20,7 @@ from typing import Any
 from .errors import OptionError, UsageError
 from .report.build import JUNIT_NAME
 from .suite import SUITE_DIR
+from .tuning import LeanGarbageCollection, lean_gc
 
 Waived = Callable[[str, str], bool]
 
@@ -104,8 +104,10 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
         # PYTHONDONTWRITEBYTECODE is set, as on these machines).
         "--assert=plain",
         "--statuspage-report-dir", str(report_dir),
-        "--junitxml", str(report_dir / JUNIT_NAME),
     ]  # fmt: skip
+    planning = bool(getattr(args, "plan", False))
+    # --plan collects and sends nothing: no junit.xml, no workers, pytest's item list terse
+    argv += ["-qq"] if planning else ["--junitxml", str(report_dir / JUNIT_NAME)]
     args_for_suite = argparse.Namespace(**{**vars(args), "site": sites})
     argv += pytest_argv(args_for_suite)
     if args.keyword:
@@ -119,8 +121,8 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     extra = list(args.pytest_args or [])
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    argv += _plugins(parallel=len(sites) > 1 or _asks_for_xdist(extra))
-    if len(sites) > 1:
+    argv += _plugins(parallel=(len(sites) > 1 and not planning) or _asks_for_xdist(extra))
+    if len(sites) > 1 and not planning:
         workers = args.workers or min(len(sites), os.cpu_count() or 1)
         argv += ["-n", str(workers), "--dist", "loadgroup"]
     profile = args.contract_profile or ("ci" if os.environ.get("CI") else "fast")
@@ -155,37 +157,6 @@ def _plugins(*, parallel: bool) -> list[str]:
     return ["--disable-plugin-autoload", *(arg for name in names for arg in ("-p", name))]
 
 
-#: The cyclic garbage collector's first threshold while the suite runs (Python's default: 700).
-#: Generation allocates many short-lived objects; collecting them 10x less often saves a few
-#: percent of a run, for about 1 MB more at the peak.
-_GC_THRESHOLD = 10_000
-
-
-class _LeanGarbageCollection:
-    """A pytest plugin of ``run``'s own: no cyclic garbage collection while pytest imports and
-    collects (nothing there is garbage: modules, strategies, test items), then all of it is
-    frozen (``gc.freeze``) so that later collections no longer walk it. Full collections of the
-    ~600,000 objects of pytest, Hypothesis and Schemathesis took ~0.3-0.5 s of a run."""
-
-    def pytest_collection_finish(self, session: Any) -> None:
-        gc.freeze()
-        gc.enable()
-
-
-@contextlib.contextmanager
-def _lean_gc() -> Iterator[None]:
-    """Run the suite with :class:`_LeanGarbageCollection`; restore the collector after."""
-    was_enabled, thresholds = gc.isenabled(), gc.get_threshold()
-    gc.disable()
-    gc.set_threshold(_GC_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
-        (gc.enable if was_enabled else gc.disable)()
-
-
 class _FinalReports:
     """A pytest plugin of ``run``'s own: it takes the reports the suite wrote, as objects, so
     that the run decides over exactly what it wrote without reading it back."""
@@ -211,11 +182,11 @@ class _FinalReports:
 def outcome(
     pytest_status: int, report: dict[str, Any] | None, waived: Waived | None = None
 ) -> tuple[int, str]:
-    """The run's exit code and one-line reason: the decision of statuspage_contract.report.verdict
+    """The run's exit code and one-line reason: the decision of statuspage_contract.report.decision
     over the report this run wrote (pytest's own status only when there is no report)."""
     from .report.console import decision_line
+    from .report.decision import decide_site, worst
     from .report.reader import site_reports
-    from .report.verdict import decide_site, worst
 
     if report is None:
         reasons = {
@@ -263,18 +234,43 @@ def _hypothesis_storage(report_dir: Path) -> Iterator[None]:
             del os.environ[key]
 
 
+def plan_suite(args: argparse.Namespace) -> int:
+    """``run --plan``: collect the suite as the run would, print and save each site's request
+    plan (statuspage_contract.plan); nothing is sent, not even a preflight. Exit 0, or 2."""
+    import pytest
+
+    from .report.directory import check_report_dir
+
+    sites = validate(args)  # a plan needs no keys: it says which ones the run would
+    try:
+        check_report_dir(args.report_dir)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
+    status = int(pytest.main(pytest_arguments(args, sites)))
+    label = ", ".join(sites)
+    if status not in (0, 5):  # 5: no test selected, an empty plan
+        print(f"statuspage-contract run --plan ({label}): pytest could not collect the suite "
+              f"(status {status}); nothing was sent", file=sys.stderr)  # fmt: skip
+        return EXIT_ERROR
+    print(f"statuspage-contract run --plan ({label}): nothing was sent")
+    return EXIT_HOLDS
+
+
 def run_suite(args: argparse.Namespace) -> int:
     import pytest
 
     from .report.directory import claim_report_dir
+
+    if getattr(args, "plan", False):
+        return plan_suite(args)
 
     try:
         report_dir, sites = claim_report_dir(args.report_dir, lambda: validate(args))
     except OptionError as exc:  # the report folder itself
         raise UsageError(str(exc)) from None
     final = _FinalReports()
-    with _hypothesis_storage(report_dir), _lean_gc():
-        plugins = [final, _LeanGarbageCollection()]
+    with _hypothesis_storage(report_dir), lean_gc():
+        plugins = [final, LeanGarbageCollection()]
         try:
             status = int(pytest.main(pytest_arguments(args, sites), plugins=plugins))
         except ImportError as exc:  # a plugin named after '--' (-p NAME) that does not load

@@ -8,10 +8,17 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from .http.client import ContractClient
 from .http.exchange import Exchange
+from .judging import JudgedClient
+from .judging.expectations import status_verdict
 from .live.safety import State
-from .rules.verdicts import status_verdict
+from .rules import (
+    INVALID_BODY_REJECTED,
+    LIFECYCLE_EFFECTS,
+    REJECTED_CALL_NO_EFFECT,
+    SINGLE_ACCOUNT,
+    VALID_BODY_ACCEPTED,
+)
 from .spec import JSON_MEDIA_TYPE, load_contract, loads_json, with_value
 from .spec import property_paths as _paths
 from .spec.validators import schema_errors
@@ -122,7 +129,7 @@ def materialise(bad: BadInput) -> dict[str, Any]:
     return kwargs
 
 
-def read_only_refusal(client: ContractClient, method: str, kwargs: dict[str, Any]) -> str | None:
+def read_only_refusal(client: JudgedClient, method: str, kwargs: dict[str, Any]) -> str | None:
     """Why a request built from ``kwargs`` may not be sent by this run (a lenient site could
     turn it into a state change), or None. Tests skip such inputs in read-only runs."""
     if "json" in kwargs:
@@ -147,18 +154,18 @@ def is_valid_create_body(body: Any) -> bool:
 
 
 def expect_status(
-    client: ContractClient,
+    client: JudgedClient,
     rule: str,
     exchange: Exchange,
     expected: int | Collection[int],
     what: str,
 ) -> bool:
     """Judge ``rule`` by one answer's status (see
-    :func:`statuspage_contract.rules.verdicts.status_verdict`, the one verdict helper of the suite,
-    the scenarios and the notebook)."""
+    :func:`statuspage_contract.judging.expectations.status_verdict`, the one verdict helper
+    of the suite, the scenarios and the notebook)."""
     __tracebackhide__ = True
     verdict = status_verdict(rule, exchange.status, expected, what)
-    client.expect(verdict.rule, verdict.passed, verdict.message, exchange)
+    client.judge.expect(verdict.rule, verdict.passed, verdict.message, exchange)
     return verdict.passed
 
 
@@ -168,16 +175,16 @@ def valid_create_body() -> dict[str, Any]:
     return contract.with_secret(contract.request_example("POST"), sentinel_key())
 
 
-def account_exists(client: ContractClient) -> bool:
+def account_exists(client: JudgedClient) -> bool:
     """GET the account: True for 200, False for 404; anything else breaks the contract."""
     status = load_contract().status
-    with client.bookkeeping():
+    with client.judge.bookkeeping():
         exchange = client.get()
     expect_status(client, "documented-status", exchange, (status.ok, status.not_found), "GET")
     return exchange.status == status.ok
 
 
-def ensure_no_account(client: ContractClient) -> None:
+def ensure_no_account(client: JudgedClient) -> None:
     """Delete the account if there is one, and check that the delete really happened.
 
     On a guarded site whose ledger says no account exists, only look (GET): the run deletes
@@ -189,25 +196,25 @@ def ensure_no_account(client: ContractClient) -> None:
     if guarded_and_absent and not ledger.pending and not account_exists(client):
         return
     status = load_contract().status
-    with client.bookkeeping():
+    with client.judge.bookkeeping():
         deleted = client.delete()
     expect_status(
         client, "documented-status", deleted, (status.deleted, status.not_found), "DELETE"
     )
     if deleted.status != status.deleted:
         return
-    with client.bookkeeping():
+    with client.judge.bookkeeping():
         after = client.get()
     expect_status(
-        client, "lifecycle-effects", after, status.not_found, "GET after a successful DELETE"
+        client, LIFECYCLE_EFFECTS, after, status.not_found, "GET after a successful DELETE"
     )
 
 
-def expect_unchanged(client: ContractClient, existed: bool, rejected: Exchange) -> None:
+def expect_unchanged(client: JudgedClient, existed: bool, rejected: Exchange) -> None:
     """After a rejected call, GET must show the same account state as before it."""
     now = account_exists(client)
-    client.expect(
-        "rejected-call-no-effect",
+    client.judge.expect(
+        REJECTED_CALL_NO_EFFECT,
         now == existed,
         f"a call rejected with {rejected.status} changed the account: it "
         f"{'existed' if existed else 'did not exist'} before and "
@@ -216,7 +223,7 @@ def expect_unchanged(client: ContractClient, existed: bool, rejected: Exchange) 
     )
 
 
-def valid_create_then_conflict(client: ContractClient, case: Any) -> None:
+def valid_create_then_conflict(client: JudgedClient, case: Any) -> None:
     """A generated valid create from a clean state: 201, then 409 for the same body, and
     the 409 changes nothing. Schemathesis' built-in checks judge the first response."""
     from . import generation
@@ -227,19 +234,19 @@ def valid_create_then_conflict(client: ContractClient, case: Any) -> None:
     expected = status.created
     expect_status(
         client,
-        "valid-body-accepted",
+        VALID_BODY_ACCEPTED,
         created,
         expected,
         "a valid create on an organisation without an account",
     )
     again = generation.send_case(client, case)
     expect_status(
-        client, "single-account", again, status.conflict, "a create while an account exists"
+        client, SINGLE_ACCOUNT, again, status.conflict, "a create while an account exists"
     )
     expect_unchanged(client, True, again)
 
 
-def invalid_create_rejected(client: ContractClient, case: Any, *, clean: bool = True) -> None:
+def invalid_create_rejected(client: JudgedClient, case: Any, *, clean: bool = True) -> None:
     """A generated invalid create: 400 (409 allowed when an account exists and the state
     cannot be cleaned), and it changes nothing. Read-only runs skip (``hypothesis.reject``)
     cases a lenient site could turn into an account."""
@@ -259,7 +266,7 @@ def invalid_create_rejected(client: ContractClient, case: Any, *, clean: bool = 
     status = load_contract().status
     expect_status(
         client,
-        "invalid-body-rejected",
+        INVALID_BODY_REJECTED,
         rejected,
         status.invalid_create(existed),
         "a create with an invalid body",

@@ -101,6 +101,12 @@ def _env_suffix(site: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in site).upper()
 
 
+def key_variables(site_name: str) -> str:
+    """The environment variables that hold a site's keys, in words (:func:`keys_for`)."""
+    suffix = _env_suffix(site_name)
+    return f"DD_API_KEY and DD_APP_KEY (or DD_API_KEY_{suffix} and DD_APP_KEY_{suffix})"
+
+
 def keys_for(site_name: str) -> tuple[str, str]:
     """The DD keys for a site: ``DD_API_KEY_<SITE>`` / ``DD_APP_KEY_<SITE>`` (e.g.
     ``DD_API_KEY_DATADOGHQ_EU``) when set, else ``DD_API_KEY`` / ``DD_APP_KEY``."""
@@ -108,10 +114,7 @@ def keys_for(site_name: str) -> tuple[str, str]:
     api = os.environ.get(f"DD_API_KEY_{suffix}") or os.environ.get("DD_API_KEY")
     app = os.environ.get(f"DD_APP_KEY_{suffix}") or os.environ.get("DD_APP_KEY")
     if not api or not app:
-        raise TargetError(
-            f"site {site_name} needs DD_API_KEY and DD_APP_KEY (or DD_API_KEY_{suffix} and "
-            f"DD_APP_KEY_{suffix}) in the environment"
-        )
+        raise TargetError(f"site {site_name} needs {key_variables(site_name)} in the environment")
     SECRETS.add(api, app)
     return api, app
 

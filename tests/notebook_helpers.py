@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from statuspage_contract.http.exchange import Exchange, Verdict
+from statuspage_contract.http.exchange import Exchange
+from statuspage_contract.judging import Verdict
 from statuspage_contract.notebook import CallResult
 from statuspage_contract.redact import SECRETS
 from statuspage_contract.report.build import JSON_NAME

@@ -26,7 +26,8 @@ from typing import Any
 from cli_runner import serving
 
 from statuspage_contract.http.exchange import Exchange
-from statuspage_contract.rules import NO_SERVER_ERROR, RULES, RuleContext, check_exchange
+from statuspage_contract.judging import check_exchange
+from statuspage_contract.rules import NO_SERVER_ERROR, RULES, RuleContext
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
@@ -49,7 +50,7 @@ curl() {
     prev=$a
   done
   printf '%s\0' "${args[@]}" > "$OUT/args$n"
-  command curl -sS --max-time 5 -D "$OUT/head$n" -o "$OUT/body$n" -w '%{http_code}' \
+  command curl -sS --max-time 2 -D "$OUT/head$n" -o "$OUT/body$n" -w '%{http_code}' \
     "${args[@]}" > "$OUT/status$n" 2>/dev/null || true
 }
 """
@@ -179,7 +180,7 @@ def reproduces(failure: dict[str, Any], steps: list[Step]) -> tuple[bool, str]:
         return True, ""  # no answer again, as in the run (curl's 000 after its --max-time)
     if rule.kind == "response":
         context = RuleContext(submitted_keys(steps))
-        broken = {r.name for r, f in check_exchange(steps[-1].exchange(), context) if f}
+        broken = {v.rule for v in check_exchange(steps[-1].exchange(), context) if not v.passed}
         if rule.name not in broken:
             return False, f"the replayed response breaks {sorted(broken)}, not {rule.name}"
     return True, ""

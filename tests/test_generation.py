@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, find, settings
 from schemathesis import GenerationMode
 
 from statuspage_contract import generation
-from statuspage_contract.http.client import ContractClient
+from statuspage_contract.judging import ContractViolation, judged_client
 from statuspage_contract.mock import MockSite
-from statuspage_contract.rules import SCHEMATHESIS_CHECKS, ContractViolation
+from statuspage_contract.rules import SCHEMATHESIS_CHECKS
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
@@ -53,7 +53,7 @@ BREAKERS: dict[str, tuple[str, int | None, dict[str, Any], bool]] = {
 
 def judge(faults: tuple[str, ...], rate_limit: int | None, payload: dict, valid: bool) -> list:
     with MockSite(faults=faults, rate_limit=rate_limit) as site:
-        client = ContractClient(site.base_url, site.api_key, site.app_key)
+        client = judged_client(site.base_url, site.api_key, site.app_key)
         if rate_limit:
             client.get(retry_rate_limit=False)  # spend the allowance
         client.rate_retries = 0

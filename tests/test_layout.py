@@ -1,9 +1,12 @@
 """The package's layout keeps its promises: facts of the contract live only in ``spec/``, no
-import cycle, small modules, and light imports where a command needs to start fast."""
+import cycle (imports read at every level, functions included), small modules, light imports
+where a command needs to start fast, process-wide speed settings only in ``tuning.py``, every
+module named in ARCHITECTURE.md, and a benchmarks page that holds the current figures only."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +27,7 @@ ALLOWED_WORDS = {
     ("contract/scenarios.py", "data"): "requests' data= argument (a raw body)",
     ("contract/generation.py", "data"): "requests' data= argument (a raw body)",
     ("contract/edges/model.py", "data"): "requests' data= argument (a raw body)",
+    ("contract/plan/shapes.py", "data"): "requests' data= argument (a raw body)",
     ("contract/edges/derive.py", "data"): "requests' data= argument (a raw body)",
     ("contract/edges/derive.py", "type"): "the JSON Schema keyword, read while walking schemas",
     ("contract/mock/app.py", "type"): "the key of ASGI scopes and messages",
@@ -187,57 +191,56 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def _absolute(path: Path, node: ast.ImportFrom) -> str:
-    """The module a ``from`` import names, relative imports resolved against ``path``'s package
-    (named after the folders, as every module here is)."""
+def _absolute(module: str, is_package: bool, node: ast.ImportFrom) -> str:
+    """The module a ``from`` import names, relative imports resolved against ``module``'s
+    package (named after the folders, as every module here is)."""
     if node.level == 0:
         return node.module or ""
-    package = _module_name(path).split(".")
-    if path.name != "__init__.py":
+    package = module.split(".")
+    if not is_package:
         package.pop()
     base = package[: len(package) - (node.level - 1)]
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
-def _imports(path: Path, names: set[str], top_level_only: bool) -> set[str]:
-    """The toolkit modules ``path`` imports (at module level, TYPE_CHECKING included)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    nodes = (
-        [n for n in ast.walk(tree) if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-        if not top_level_only
-        else _top_level(tree)
-    )
+def imports_of(source: str, module: str, names: set[str], *, is_package: bool = False) -> set[str]:
+    """The toolkit modules (of ``names``) that ``source``, the module ``module``, imports at
+    every level: module body, ``if TYPE_CHECKING:`` blocks, function and method bodies. An
+    import inside a function is still a dependency: it only runs later."""
     out = set()
-    for node in nodes:
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name in names}
         elif isinstance(node, ast.ImportFrom) and (node.module or node.level):
-            module = _absolute(path, node)
+            base = _absolute(module, is_package, node)
             for alias in node.names:
-                sub = f"{module}.{alias.name}"
-                out.add(sub if sub in names else module)
-    return {m for m in out if m in names}
-
-
-def _top_level(tree: ast.Module) -> list[ast.AST]:
-    """Statements run at import: the module body and its if/try blocks, not functions."""
-    out: list[ast.AST] = []
-    todo: list[ast.AST] = list(tree.body)
-    while todo:
-        node = todo.pop()
-        out.append(node)
-        if isinstance(node, ast.If | ast.Try):
-            todo += [*node.body, *node.orelse, *getattr(node, "finalbody", [])]
-            todo += [h for handler in getattr(node, "handlers", []) for h in handler.body]
-    return out
+                sub = f"{base}.{alias.name}"
+                out.add(sub if sub in names else base)
+    return {m for m in out if m in names} - {module}
 
 
 def import_graph() -> dict[str, set[str]]:
     paths = {_module_name(p): p for p in _modules()}
     names = set(paths)
     return {
-        name: _imports(path, names, top_level_only=True) - {name} for name, path in paths.items()
+        name: imports_of(
+            path.read_text(encoding="utf-8"), name, names, is_package=path.name == "__init__.py"
+        )
+        for name, path in paths.items()
     }
+
+
+#: Import edges (importer, imported) that close a circle another branch of issue 25 is removing
+#: (item 5 and 7: the ``cli/`` package and the report renderers' registry). The cycle check
+#: leaves them out; ``test_each_known_circle_is_still_there`` fails once one is gone, so that
+#: the entry is deleted with it. EMPTY THIS once those branches are merged; add nothing here.
+KNOWN_CIRCLES_BEING_REMOVED = {
+    # cli.py -> proxy/cli.py (proxy_main, add_proxy_arguments) and back for a private `_port`
+    ("contract.proxy.cli", "contract.cli"): "issue 25 item 7: command lines in one cli/ package",
+    # report/build -> html, markdown -> view -> reader -> build (JSON_NAME, REPORT_FORMAT...)
+    ("contract.report.build", "contract.report.html"): "issue 25 item 5: renderers by registry",
+    ("contract.report.build", "contract.report.markdown"): "issue 25 item 5: renderers by registry",
+}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -263,9 +266,34 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def test_no_module_imports_itself_back_not_even_for_type_checking() -> None:
-    cycle = find_cycle(import_graph())
+def test_no_module_imports_itself_back_at_any_level() -> None:
+    """Not at module level, not for type checking, not inside a function."""
+    graph = import_graph()
+    for importer, imported in KNOWN_CIRCLES_BEING_REMOVED:
+        graph[importer].discard(imported)
+    cycle = find_cycle(graph)
     assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_each_known_circle_is_still_there() -> None:
+    """An allowance outlives its circle by no commit: delete the entry once the import is gone."""
+    graph = import_graph()
+    gone = [edge for edge in KNOWN_CIRCLES_BEING_REMOVED if edge[1] not in graph[edge[0]]]
+    assert not gone, f"remove from KNOWN_CIRCLES_BEING_REMOVED: {gone}"
+    for importer, imported in KNOWN_CIRCLES_BEING_REMOVED:
+        assert _reaches(graph, imported, importer), f"{importer} -> {imported} closes no circle"
+
+
+def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo += graph.get(node, ())
+    return False
 
 
 def test_the_import_graph_reads_relative_imports() -> None:
@@ -273,6 +301,36 @@ def test_the_import_graph_reads_relative_imports() -> None:
     assert "contract.spec" in graph["contract.mock.app"]  # from ..spec import ...
     assert "contract.mock.state" in graph["contract.mock.app"]  # from .state import ...
     assert "contract.spec.loader" in graph["contract.spec"]  # (in __init__) from .loader import
+
+
+_NAMES = {"pkg", "pkg.a", "pkg.b", "pkg.sub", "pkg.sub.c"}
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("from .b import x", {"pkg.b"}),
+        ("def f():\n    from .b import x", {"pkg.b"}),
+        ("class C:\n    def m(self):\n        from . import b", {"pkg.b"}),
+        ("if TYPE_CHECKING:\n    from .sub.c import C", {"pkg.sub.c"}),
+        ("try:\n    import pkg.sub\nexcept ImportError:\n    pass", {"pkg.sub"}),
+        ("async def f():\n    with x:\n        from .sub import c", {"pkg.sub.c"}),
+        ("f = lambda: 0\nfrom . import a", set()),  # itself
+        ("from os import path", set()),
+    ],
+    ids=["module", "function", "method", "type-checking", "try", "async-with", "self", "stdlib"],
+)
+def test_imports_are_read_at_every_level(source: str, found: set[str]) -> None:
+    assert imports_of(source, "pkg.a", _NAMES) == found
+
+
+def test_a_circle_through_a_function_level_import_is_found() -> None:
+    names = {"pkg.a", "pkg.b"}
+    graph = {
+        "pkg.a": imports_of("from .b import x", "pkg.a", names),
+        "pkg.b": imports_of("def late():\n    from .a import y", "pkg.b", names),
+    }
+    assert find_cycle(graph) == ["pkg.a", "pkg.b", "pkg.a"]
 
 
 def test_the_package_imports_itself_only_relatively() -> None:
@@ -313,6 +371,111 @@ def test_importing_a_room_loads_only_what_it_needs(module: str, absent: tuple[st
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+# -- performance knobs ---------------------------------------------------------------------
+#: Calls that tune the whole process for speed or memory: only ``contract/tuning.py`` makes them.
+PROCESS_KNOBS = {("gc", "freeze"), ("gc", "set_threshold"), ("gc", "disable"), (None, "mallopt")}
+
+
+def process_knobs(source: str) -> list[int]:
+    """Lines of ``source`` that call one of :data:`PROCESS_KNOBS`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value.id if isinstance(node.func.value, ast.Name) else None
+            if (owner, node.func.attr) in PROCESS_KNOBS or (None, node.func.attr) in PROCESS_KNOBS:
+                found.append(node.lineno)
+    return found
+
+
+def test_process_wide_knobs_live_in_the_tuning_module() -> None:
+    found = [
+        f"{_rel(p)}:{line}"
+        for p in _modules()
+        if p != PACKAGE / "tuning.py"
+        for line in process_knobs(p.read_text(encoding="utf-8"))
+    ]
+    assert not found, "move these into contract/tuning.py:\n" + "\n".join(found)
+    assert process_knobs((PACKAGE / "tuning.py").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "source", ["gc.freeze()", "gc.set_threshold(1)", "ctypes.CDLL(None).mallopt(-3, 1)"]
+)
+def test_the_knob_check_finds_each_kind(source: str) -> None:
+    assert process_knobs(source) == [1]
+
+
+# -- the architecture page -----------------------------------------------------------------
+ARCHITECTURE = REPO / "ARCHITECTURE.md"
+
+
+def unnamed_modules(doc: str, modules: list[str]) -> list[str]:
+    """The modules (paths below ``contract/``) that ``doc`` does not name.
+
+    The rule: a name counts in backticks only. ``room/file.py`` anywhere names that module, and so
+    does ``file.py`` on a line that names its room as ``room/`` (a row of the rooms' table). A
+    module at the top (``runner.py``) is named by its file name; a room's ``__init__.py`` by
+    the room (``room/``); the package's own ``__init__.py`` as ``contract/__init__.py``."""
+    lines = [set(re.findall(r"`([^`\n]+)`", line)) for line in doc.splitlines()]
+    spans = set().union(*lines) if lines else set()
+    spans |= {s.removeprefix("contract/") for s in spans}
+    missing = []
+    for module in modules:
+        room, _, file = module.rpartition("/")
+        if not room:
+            named = file in spans if file != "__init__.py" else "__init__.py" in spans
+        elif file == "__init__.py":
+            named = f"{room}/" in spans
+        else:
+            named = module in spans or any(f"{room}/" in ln and file in ln for ln in lines)
+        if not named:
+            missing.append(module)
+    return missing
+
+
+def test_every_module_is_named_in_the_architecture_page() -> None:
+    modules = [p.relative_to(PACKAGE).as_posix() for p in _modules()]
+    missing = unnamed_modules(ARCHITECTURE.read_text(encoding="utf-8"), modules)
+    assert not missing, "say in ARCHITECTURE.md what these hold (one clause each):\n" + "\n".join(
+        missing
+    )
+
+
+def test_the_architecture_check_catches_an_unnamed_module() -> None:
+    doc = "| `proxy/` | `judge.py` (rules) |\n| `mock/` | `app.py` |\nThe `runner.py` runs."
+    modules = [
+        "proxy/judge.py",
+        "mock/app.py",
+        "mock/judge.py",
+        "runner.py",
+        "cli.py",
+        "mock/__init__.py",
+    ]
+    assert unnamed_modules(doc, modules) == ["mock/judge.py", "cli.py"]
+    assert unnamed_modules("`mock/judge.py`, `cli.py`", ["mock/judge.py", "cli.py"]) == []
+    assert unnamed_modules("judge.py and proxy/ without backticks", ["proxy/judge.py"]) == [
+        "proxy/judge.py"
+    ]
+
+
+# -- the benchmarks' page ------------------------------------------------------------------
+BENCHMARKS = REPO / "benchmarks"
+#: The method and the current figures only; history stays in git.
+MAX_BENCHMARKS_README_LINES = 250
+
+
+def test_the_benchmarks_page_holds_the_current_figures_only() -> None:
+    text = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= MAX_BENCHMARKS_README_LINES, "history belongs in git"
+    headings = re.findall(r"^## `(bench_\w+\.py)`", text, flags=re.MULTILINE)
+    scripts = sorted(p.name for p in BENCHMARKS.glob("bench_*.py") if p.name != "bench_servers.py")
+    assert sorted(headings) == scripts, "one section per benchmark script"
+    for section in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        if section.startswith("`bench_"):
+            for part in ("**Measures**", "**Installs", "**Target", "**Current"):
+                assert part in section, (section.splitlines()[0], part)
 
 
 # -- size ----------------------------------------------------------------------------------

@@ -659,20 +659,3 @@ def test_run_loads_only_the_plugins_the_suite_needs(words: tuple[str, ...], xdis
     assert "other_plugin" in _plugins(
         _argv(*words, *(() if "--" in words else ("--",)), "-p", "other_plugin")
     )
-
-
-def test_the_garbage_collector_is_restored_after_the_run() -> None:
-    """`run` pauses the collector during collection and freezes what it imported; whatever
-    happens in the run, the process gets its collector back as it was."""
-    import gc
-
-    from statuspage_contract.runner import _lean_gc, _LeanGarbageCollection
-
-    before = (gc.isenabled(), gc.get_threshold())
-    with pytest.raises(RuntimeError), _lean_gc():
-        assert not gc.isenabled()
-        _LeanGarbageCollection().pytest_collection_finish(None)
-        assert gc.isenabled() and gc.get_freeze_count() > 0
-        raise RuntimeError("a failing run")
-    assert (gc.isenabled(), gc.get_threshold()) == before
-    assert gc.get_freeze_count() == 0

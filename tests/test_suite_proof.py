@@ -35,7 +35,7 @@ HERE = Path(__file__).parent
 #: suffice; Schemathesis' examples and coverage phases always run in full), and the ci profile
 #: is derandomised, so these runs send the same inputs every time. The healthy runs (embedded,
 #: by URL, the independent implementation) keep the profile's 40: no false alarm on many inputs.
-FAULT_EXAMPLES = int(os.environ.get("PROOF_FAULT_EXAMPLES", "5"))
+FAULT_EXAMPLES = int(os.environ.get("PROOF_FAULT_EXAMPLES", "3"))
 #: A rule some faults break as a direct consequence of the one they name: a 500 is also an
 #: undocumented status code.
 COMPANIONS = {"no-server-error": {"documented-status"}}
@@ -185,11 +185,17 @@ def test_detection_score_is_complete(mock_runs: dict[str, Run]) -> None:
     assert len(caught) == len(FAULTS)
 
 
+#: Own rules no site can break, proved to fail elsewhere: ``within-plan`` judges the run's own
+#: requests, whose plan bounds whatever a site answers (tests/test_plan.py feeds it requests
+#: outside the plan).
+PROVED_ELSEWHERE = {"within-plan"}
+
+
 def test_every_rule_of_the_toolkit_is_broken_by_some_fault(mock_runs: dict[str, Run]) -> None:
     """No own rule is a check that cannot fail (the built-ins: tests/test_generation.py)."""
     broken = set().union(*(mock_runs[f].failed_rules for f in FAULTS))
     own = {name for name, rule in RULES.items() if rule.kind != "schemathesis"}
-    assert own - broken == set()
+    assert own - broken == PROVED_ELSEWHERE
 
 
 EDGE_FAULTS = sorted(name for name, fault in FAULTS.items() if fault.edge)

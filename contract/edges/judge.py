@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http.client import BudgetExhausted, ContractClient
+from ..http.client import BudgetExhausted
 from ..http.exchange import Exchange
-from ..rules import ContractViolation, Finding
+from ..judging import ContractViolation, JudgedClient, Verdict
+from ..rules import AUTH_ENFORCED, INVALID_BODY_REJECTED, LIFECYCLE_EFFECTS, VALID_BODY_ACCEPTED
 from ..scenarios import (
     account_exists,
     ensure_no_account,
@@ -39,7 +40,7 @@ def _method_order(method: str) -> int:
 class EdgeRun:
     """Runs the edges of one category against one site, one connection, one state."""
 
-    def __init__(self, client: ContractClient, target: Target) -> None:
+    def __init__(self, client: JudgedClient, target: Target) -> None:
         self.client, self.target = client, target
         self.contract = load_contract()
         self.exists: bool | None = None  # what the last look at the site showed
@@ -52,8 +53,8 @@ class EdgeRun:
         __tracebackhide__ = True
         edges = derive(category, mock=self.target.is_mock)
         edges.sort(key=lambda e: (_method_order(e.method), _ORDER[e.expect]))
-        recorder = self.client.recorder
-        findings: list[Finding] = []
+        recorder = self.client.judge.recorder
+        findings: list[Verdict] = []
         first: Exchange | None = None
         for i, edge in enumerate(edges):
             reason = self.skip_reason(edge)
@@ -64,7 +65,7 @@ class EdgeRun:
                 self.judge(edge)
             except ContractViolation as exc:
                 recorder.record_edge(category, "failed")
-                findings += [f for f in exc.findings if f not in findings]
+                findings += [f for f in exc.verdicts if f not in findings]
                 first = first or exc.exchange
                 self.exists = None  # the site did something unexpected: look again
             except BudgetExhausted:
@@ -109,20 +110,20 @@ class EdgeRun:
                 self.contract.with_secret(self.contract.request_example(), sentinel_key())
             )
             ok = self.contract.create.success.status
-            client.expect(
-                "valid-body-accepted",
+            client.judge.expect(
+                VALID_BODY_ACCEPTED,
                 created.status == ok,
                 f"a create answered {created.status}",
                 created,
             )
         elif self.exists and trust_delete:
             # The account is there (the last GET showed it): one DELETE; the request that
-            # follows shows whether it really went (a 409 breaks lifecycle-effects).
-            with client.bookkeeping():
+            # follows shows whether it really went (a 409 breaks LIFECYCLE_EFFECTS).
+            with client.judge.bookkeeping():
                 deleted = client.delete()
             gone = self.contract.operation(deleted.method).success.status
-            client.expect(
-                "lifecycle-effects",
+            client.judge.expect(
+                LIFECYCLE_EFFECTS,
                 deleted.status == gone,
                 f"DELETE of an existing account answered {deleted.status}, not {gone}",
                 deleted,
@@ -144,8 +145,8 @@ class EdgeRun:
         deleted, self.deleted = self.deleted, False
         sent = self.client.request(edge.method, **kwargs)
         if deleted:
-            self.client.expect(
-                "lifecycle-effects",
+            self.client.judge.expect(
+                LIFECYCLE_EFFECTS,
                 sent.status != self.contract.status.conflict,
                 f"after a DELETE answered success, {edge.id} answered {sent.status}: "
                 "the account is still there",
@@ -157,7 +158,7 @@ class EdgeRun:
             allowed = self.contract.status.invalid_create(creates and bool(existed))
             expect_status(
                 self.client,
-                "invalid-body-rejected",
+                INVALID_BODY_REJECTED,
                 sent,
                 allowed,
                 f"{edge.id} ({edge.category} edge)",
@@ -172,15 +173,15 @@ class EdgeRun:
         creates = edge.method == self.contract.create.method
         expect_status(
             self.client,
-            "valid-body-accepted" if creates else "lifecycle-effects",
+            VALID_BODY_ACCEPTED if creates else LIFECYCLE_EFFECTS,
             sent,
             ok,
             f"{edge.id} ({edge.category} edge, valid)",
         )
         self.exists = None
         now = account_exists(self.client)  # the response rules judge its body (masked, ...)
-        self.client.expect(
-            "lifecycle-effects",
+        self.client.judge.expect(
+            LIFECYCLE_EFFECTS,
             now,
             f"after {edge.id} answered {sent.status}, GET shows no account",
             sent,
@@ -201,7 +202,7 @@ class EdgeRun:
         sent = self.client.request(edge.method, auth=auth, **kwargs)
         forbidden = self.contract.status.forbidden
         allowed = {forbidden} if edge.needs_mock else {forbidden, UNAUTHORIZED_STATUS}
-        expect_status(self.client, "auth-enforced", sent, allowed, f"{edge.id} (auth edge)")
+        expect_status(self.client, AUTH_ENFORCED, sent, allowed, f"{edge.id} (auth edge)")
         if not safe:
             self.exists = None
             expect_unchanged(self.client, existed, sent)

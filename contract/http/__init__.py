@@ -1,1 +1,1 @@
-"""Sending: the exchange (a request/response pair), the client and the recorder of verdicts."""
+"""Sending: the exchange (a request/response pair) and the client that sends, paces and guards."""

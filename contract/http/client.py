@@ -1,8 +1,9 @@
-"""An HTTP client for the contract's operations that checks every response it gets.
+"""An HTTP client for the contract's operations: it sends, paces and guards (retries, the
+request budget, the safety ledger's hooks, waits said aloud) and returns an :class:`Exchange`.
 
-Used by the pytest suite and in notebooks. Each call returns an :class:`Exchange` with the
-verdict of every response rule; violations raise :class:`ContractViolation` unless
-``raise_on_violation`` is off.
+What it gets it hands to its judge (a :class:`Judging`: statuspage_contract.judging.Judge,
+wired by ``judging.judged_client``), which runs the rules and records the run; the client
+knows no rule.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 import time
-from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -19,17 +22,8 @@ import requests
 from ..errors import BudgetExhausted, SafetyError, SiteUnreachable
 from ..live.safety import Ownership, RunAborted
 from ..redact import SECRETS
-from ..rules import (
-    NO_SERVER_ERROR,
-    ContractViolation,
-    Finding,
-    Rule,
-    RuleContext,
-    check_exchange,
-)
 from ..spec import JSON_MEDIA_TYPE, Contract, could_be_json_object, load_contract
-from .exchange import Exchange, Verdict
-from .recorder import Recorder
+from .exchange import Exchange
 from .wire import failure_kind, prepare, rate_header, to_stderr
 
 _UNSET: Any = object()
@@ -39,8 +33,50 @@ ANNOUNCED_WAIT = 1.0  #: waits longer than this many seconds are said (ContractC
 PACE_REMAINING = 1
 
 
-class ContractClient:
-    """Calls the account operations of one site with one pair of keys."""
+@dataclass(frozen=True)
+class ClientConfig:
+    """How a client paces and bounds itself: ``budget`` requests at most (None: unlimited),
+    waits of at most ``max_rate_wait`` s for a rate limit's reset, ``rate_retries`` retries of
+    a 429, ``timeout`` s a request, and with ``pace`` a wait before a 429 would be provoked."""
+
+    budget: int | None = None
+    max_rate_wait: float = 60.0
+    rate_retries: int = 3
+    timeout: float = 30.0
+    pace: bool = False
+
+
+class Judging(Protocol):
+    """Who judges what a client gets (statuspage_contract.judging.Judge)."""
+
+    #: Whether a broken rule raises (in the test that made the request).
+    raise_on_violation: bool
+
+    def answered(self, exchange: Exchange) -> None:
+        """Every answer, as it arrives (counted; a step of the current test)."""
+
+    def judge(
+        self, exchange: Exchange, submitted_keys: set[str], *, raise_on_violation: bool | None
+    ) -> Exchange:
+        """Run the response rules on an answer (``submitted_keys``: the keys the client sent
+        so far); record, and raise as ``raise_on_violation`` (None: the judge's own) says."""
+        ...
+
+    def unanswered(self, exchange: Exchange, message: str) -> NoReturn:
+        """A request that got no answer while the site answered others: a broken rule."""
+        ...
+
+    def bookkeeping(self) -> AbstractContextManager[None]:
+        """Requests that only set up or check state: judged, but they do not fail the test."""
+        ...
+
+
+J = TypeVar("J", bound=Judging)
+
+
+class ContractClient(Generic[J]):
+    """Calls the account operations of one site with one pair of keys; ``judge`` judges
+    every answer."""
 
     def __init__(
         self,
@@ -48,26 +84,21 @@ class ContractClient:
         api_key: str | None,
         app_key: str | None,
         *,
-        recorder: Recorder | None = None,
-        budget: int | None = None,
-        max_rate_wait: float = 60.0,
-        rate_retries: int = 3,
-        timeout: float = 30.0,
-        raise_on_violation: bool = True,
-        sleep: Callable[[float], None] = time.sleep,
+        judge: J,
+        config: ClientConfig | None = None,
         ownership: Ownership | None = None,
-        pace: bool = False,
         transport: requests.adapters.BaseAdapter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        config = config or ClientConfig()
         self.contract: Contract = load_contract()
         self.base_url = base_url.rstrip("/")
         self.api_key, self.app_key = api_key, app_key
-        self.recorder = recorder or Recorder()
-        self.budget = budget
-        self.max_rate_wait = max_rate_wait
-        self.rate_retries = rate_retries
-        self.timeout = timeout
-        self.raise_on_violation = raise_on_violation
+        self.judge = judge
+        self.budget = config.budget
+        self.max_rate_wait = config.max_rate_wait
+        self.rate_retries = config.rate_retries
+        self.timeout = config.timeout
         self.sleep = sleep
         self.session = requests.Session()
         if urlsplit(self.base_url).hostname in {"127.0.0.1", "localhost", "::1"}:
@@ -87,11 +118,14 @@ class ContractClient:
         #: guards nothing (for the embedded mock and direct use); the suite passes its own.
         self.ownership = ownership or Ownership(unrestricted=True)
         #: Slow down before a 429 would be provoked (X-RateLimit-Remaining / -Reset).
-        self.pace = pace
+        self.pace = config.pace
         self._paced_until = 0.0
-        self._bookkeeping = 0
+        #: Whether the keys requests carry besides the client's own (a body's api_key, other
+        #: auth keys) are test data the run generated (the suite's: shown in reproductions),
+        #: not the user's secrets (a notebook user's own: registered, redacted everywhere).
+        self.keys_are_test_data = False
         #: Undoes at once what a read-only run's own request made (live.preflight.undo_effect).
-        self.on_effect: Callable[[ContractClient], None] | None = None
+        self.on_effect: Callable[[ContractClient[J]], None] | None = None
         #: After a request got no answer, ask a GET: broken on that input, or unreachable?
         self.probe_after_no_answer = True
         #: What a spent ``budget`` raises (the suite's is a skip too), and what it said.
@@ -102,18 +136,6 @@ class ContractClient:
         self.budget_spent: str | None = None
         self._probing = False
         SECRETS.add(api_key, app_key)
-
-    @contextlib.contextmanager
-    def bookkeeping(self) -> Iterator[None]:
-        """Requests a scenario makes only to set up or check state: their responses are
-        judged and recorded by every rule, but a violation does not fail the test that made
-        them (it is one finding of the run, not a failure of every test). Scenario
-        expectations (:meth:`expect`) still raise."""
-        self._bookkeeping += 1
-        try:
-            yield
-        finally:
-            self._bookkeeping -= 1
 
     @property
     def created_account(self) -> bool:
@@ -127,7 +149,7 @@ class ContractClient:
         """Auth headers; pass ``None`` for a key to leave that header out."""
         api = self.api_key if api_key is _UNSET else api_key
         app = self.app_key if app_key is _UNSET else app_key
-        SECRETS.add(*(() if self.recorder.keys_are_test_data else (api, app)))
+        SECRETS.add(*(() if self.keys_are_test_data else (api, app)))
         headers = {}
         if api is not None:
             headers[self.contract.api_key_header] = api
@@ -169,7 +191,7 @@ class ContractClient:
             sent_headers["Content-Type"] = content_type
         sent_headers.update(headers or {})
         exchange = self._send_retrying(method, sent_headers, body, retry=retry_rate_limit)
-        return self.check(exchange)
+        return self._judged(exchange)
 
     def create(self, body: Any = _UNSET, **kwargs: Any) -> Exchange:
         body = self.contract.request_example("POST") if body is _UNSET else body
@@ -194,10 +216,10 @@ class ContractClient:
         *,
         raise_on_violation: bool | None = None,
     ) -> Exchange:
-        """Send an already-built request (e.g. a Schemathesis case) and check its response."""
+        """Send an already-built request (e.g. a Schemathesis case); its answer is judged."""
         __tracebackhide__ = True
         exchange = self._send_retrying(method, headers, body, url=url)
-        return self.check(exchange, raise_on_violation=raise_on_violation)
+        return self._judged(exchange, raise_on_violation=raise_on_violation)
 
     # -- internals ----------------------------------------------------------------------
     def _send_retrying(
@@ -217,14 +239,14 @@ class ContractClient:
         for _ in range(self.rate_retries if retry else 0):
             if exchange.status != too_many:
                 return exchange
-            self.check(exchange, raise_on_violation=False)
+            self._judged(exchange, raise_on_violation=False)
             self.wait(
                 self._rate_wait(exchange),
                 f"the site answered {too_many} to {method}; retrying after its rate-limit reset",
             )
             exchange = self._send(method, headers, body, url=url)
         if exchange.status == too_many and retry and self.pace:
-            self.check(exchange, raise_on_violation=False)
+            self._judged(exchange, raise_on_violation=False)
             raise RunAborted(
                 f"the site kept answering {too_many} after {self.rate_retries} retries; "
                 "stopping to respect its rate limit"
@@ -234,7 +256,7 @@ class ContractClient:
     def _note_secret(self, body: Any) -> str | None:
         key = self.contract.secret_of(body)
         if key is not None:
-            SECRETS.add(*(() if self.recorder.keys_are_test_data else (key,)))
+            SECRETS.add(*(() if self.keys_are_test_data else (key,)))
             self.submitted_keys.add(key)
             return key
         return None
@@ -292,7 +314,7 @@ class ContractClient:
             raw=response,
             own_keys=(self.api_key, self.app_key),
         )
-        self.recorder.record_exchange(exchange)
+        self.judge.answered(exchange)
         self._note_pace(exchange)
         if operation is not None:
             self.ownership.observe(method, body, exchange.status, changing=changing)
@@ -311,24 +333,21 @@ class ContractClient:
         """No answer: if a plain GET (which also settles the ledger) is answered, the site is
         broken on this input (``no-server-error``); else ``failure`` stops the run."""
         __tracebackhide__ = True
-        if self._probing or not self.probe_after_no_answer or not self.raise_on_violation:
+        if self._probing or not self.probe_after_no_answer or not self.judge.raise_on_violation:
             raise failure
         self._probing = True
         try:
-            with self.bookkeeping():
+            with self.judge.bookkeeping():
                 self.get()
         except (SiteUnreachable, RunAborted, BudgetExhausted, SafetyError):
             raise failure from None
         finally:
             self._probing = False
-        self.recorder.record_unanswered()
-        finding = Finding(
-            NO_SERVER_ERROR,
+        self.judge.unanswered(
+            lost,
             f"{kind} on this input, while the site answered other requests "
             "(a GET right after it was answered)",
         )
-        self.recorder.failed(finding, lost)
-        raise ContractViolation([finding], lost)
 
     # -- pace -----------------------------------------------------------------------------
     def _note_pace(self, exchange: Exchange) -> None:
@@ -354,41 +373,11 @@ class ContractClient:
             self.say(f"waiting {seconds:.1f} s: {reason}")
         self.sleep(seconds)
 
-    def check(self, exchange: Exchange, *, raise_on_violation: bool | None = None) -> Exchange:
-        """Run every response rule on ``exchange``; record, and raise on a violation when
-        ``raise_on_violation`` (default: the client's setting) says so."""
+    def _judged(self, exchange: Exchange, *, raise_on_violation: bool | None = None) -> Exchange:
         __tracebackhide__ = True
-        results = check_exchange(exchange, RuleContext(self.submitted_keys))
-        findings: list[Finding] = []
-        verdicts: list[Verdict] = []
-        for rule, finding in results:
-            if finding is None:
-                self.recorder.passed(rule.name)
-                verdicts.append(Verdict(rule.name, True))
-            else:
-                self.recorder.failed(finding, exchange)
-                findings.append(finding)
-                verdicts.append(Verdict(rule.name, False, finding.message))
-        exchange.verdicts = verdicts
-        if raise_on_violation is None:
-            raise_on_violation = self.raise_on_violation and not self._bookkeeping
-        if findings and raise_on_violation:
-            raise ContractViolation(findings, exchange)
-        return exchange
-
-    def expect(
-        self, rule: str | Rule, ok: bool, message: str, exchange: Exchange | None = None
-    ) -> None:
-        """Judge a scenario rule: record the verdict, raise when it is broken."""
-        __tracebackhide__ = True
-        name = rule if isinstance(rule, str) else rule.name
-        if ok:
-            self.recorder.passed(name)
-            return
-        finding = Finding(name, message)
-        self.recorder.failed(finding, exchange)
-        if self.raise_on_violation:
-            raise ContractViolation([finding], exchange)
+        return self.judge.judge(
+            exchange, self.submitted_keys, raise_on_violation=raise_on_violation
+        )
 
     def _rate_wait(self, exchange: Exchange) -> float:
         reset = rate_header(exchange, "reset")

@@ -6,7 +6,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from ..redact import REDACTED, SECRETS, SUBSTRING_MIN, redact
 from ..spec import loads_json
@@ -36,13 +36,16 @@ CURL_SKIPPED_HEADERS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """One rule's judgement of one response."""
+class RuleOutcome(Protocol):
+    """What the judge (statuspage_contract.judging.Verdict) says of this exchange, as
+    transport reads it: one rule, whether it held, what broke it."""
 
-    rule: str
-    passed: bool
-    message: str = ""
+    @property
+    def rule(self) -> str: ...
+    @property
+    def passed(self) -> bool: ...
+    @property
+    def message(self) -> str: ...
 
 
 @dataclass
@@ -59,7 +62,8 @@ class Exchange:
     operation: str | None = None  # "POST /api/v2/..." when the request matches the contract
     submitted_key: str | None = None
     elapsed: float = 0.0
-    verdicts: list[Verdict] = field(default_factory=list)
+    #: Every rule's verdict on it, set by the judge (statuspage_contract.judging).
+    verdicts: list[RuleOutcome] = field(default_factory=list)
     raw: Any = field(default=None, repr=False)  # the underlying requests.Response, if any
     #: The client's own (api key, application key): shown as ${DD_API_KEY} / ${DD_APP_KEY}
     #: in reproductions, wherever they occur in the request.
@@ -73,7 +77,7 @@ class Exchange:
         return f"<Exchange {self.method} {self.url} -> {self.status}>"
 
     @property
-    def violations(self) -> list[Verdict]:
+    def violations(self) -> list[RuleOutcome]:
         return [v for v in self.verdicts if not v.passed]
 
     @property
@@ -194,4 +198,4 @@ def _shell_word(text: str, refs: dict[str, str]) -> str:
     return "".join(pieces)
 
 
-__all__ = ["REDACTED", "Exchange", "Verdict"]
+__all__ = ["REDACTED", "Exchange", "RuleOutcome"]

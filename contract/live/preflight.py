@@ -32,8 +32,8 @@ def preflight(client: ContractClient, site: str) -> str | None:
     """GET the account and record its state in the client's ledger; the reason to abort the
     site's run, or None when the state is certain."""
 
-    saved = client.raise_on_violation
-    client.raise_on_violation = False
+    saved = client.judge.raise_on_violation
+    client.judge.raise_on_violation = False
     try:
         exchange = client.get()
     except SiteUnreachable as exc:
@@ -41,7 +41,7 @@ def preflight(client: ContractClient, site: str) -> str | None:
     except RunAborted as exc:  # a 429 that outlasted the retries
         return f"{ABORTED_AT_PREFLIGHT}: {site} {exc}; nothing that could change state was sent"
     finally:
-        client.raise_on_violation = saved
+        client.judge.raise_on_violation = saved
     status = exchange.status
     statuses = client.contract.status
     if status == statuses.ok:
@@ -92,7 +92,7 @@ def _cleanup(
     ledger = client.ownership
     if not ledger.may_hold_ours:
         return None
-    client.raise_on_violation = False
+    client.judge.raise_on_violation = False
     client.budget = None  # cleanup is owed whatever the budget says
     with ledger.undoing():  # the run's own effect: deleted in every mode
         last = _delete_ours(client, sleep)
@@ -110,13 +110,13 @@ def undo_effect(client: ContractClient) -> None:
     accepted what it must refuse): the one state change a read-only run sends. What cannot
     be undone now stays in the ledger, for :func:`cleanup` at the end."""
     ledger = client.ownership
-    saved = client.raise_on_violation, client.budget
-    client.raise_on_violation, client.budget = False, None
+    saved = client.judge.raise_on_violation, client.budget
+    client.judge.raise_on_violation, client.budget = False, None
     try:
-        with ledger.undoing(), client.bookkeeping():
+        with ledger.undoing(), client.judge.bookkeeping():
             left = _delete_ours(client, None)
     finally:
-        client.raise_on_violation, client.budget = saved
+        client.judge.raise_on_violation, client.budget = saved
     if left is None:
         ledger.events.append("undid it: the account this run's request made was deleted")
     else:  # not now: the cleanup at the end tries again (or says what was left)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -42,6 +43,19 @@ def parse_body(body: bytes | None) -> Any:
 
 
 _NOT_JSON: Any = object()
+
+#: The classes of request a run sends (its plan and its report count requests by them): a
+#: read (nothing a lenient site could turn into a state change), a request that could change
+#: state (:func:`could_change_state`), and an owned cleanup (a DELETE the run sends, in
+#: :meth:`Ownership.undoing`, to undo what it created).
+READ, CHANGING, CLEANUP = "read", "could-change-state", "owned-cleanup"
+REQUEST_CLASSES = (READ, CHANGING, CLEANUP)
+
+
+def request_class(method: str, body: bytes | None) -> str:
+    """The class of a request a run plans to send (never an owned cleanup: those are
+    DELETEs sent while undoing, :meth:`Ownership.request_class`)."""
+    return CHANGING if could_change_state(method, body) else READ
 
 
 def could_change_state(method: str, body: bytes | None) -> bool:
@@ -97,6 +111,8 @@ class Ownership:
     events: list[str] = field(default_factory=list)
     #: What the run did to the account that existed before it and cannot restore, in words.
     unrestorable: list[str] = field(default_factory=list)
+    #: The requests let through, by (class, method): what a run's plan is compared with.
+    sent: Counter[tuple[str, str]] = field(default_factory=Counter)
     _undoing: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -146,15 +162,23 @@ class Ownership:
             self.state is State.OURS
         )
 
+    def request_class(self, method: str, changing: bool) -> str:
+        """The class of a request about to be sent (``changing``: what :meth:`check` said)."""
+        if changing and self._undoing and method.upper() == "DELETE":
+            return CLEANUP
+        return CHANGING if changing else READ
+
     def check(self, method: str, body: bytes | None) -> bool:
-        """Raise :class:`SafetyError` for a forbidden request; note a state-changing one.
-        Returns whether the request could change state (for :meth:`observe`)."""
+        """Raise :class:`SafetyError` for a forbidden request; count the others by class
+        (:attr:`sent`) and note a state-changing one. Returns whether the request could
+        change state (for :meth:`observe`)."""
         changing = could_change_state(method, body)
         reason = self.refusal(method, body, changing=changing)
         if reason:
             raise SafetyError(reason)
-        if changing:
-            with self._lock:
+        with self._lock:
+            self.sent[self.request_class(method, changing), method.upper()] += 1
+            if changing:
                 self.pending = True
         return changing
 

@@ -1,4 +1,5 @@
-"""The mock's ASGI application: contract behaviour, auth, rate limiting and fault modes."""
+"""The mock's ASGI application: contract behaviour, auth, rate limiting, and the points where
+fault modes act (:mod:`statuspage_contract.mock.hooks`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from http import HTTPStatus
 from typing import Any
 
 from ..spec import JSON_MEDIA_TYPE, Contract, Operation, load_contract, value_at
-from .faults import check_faults
+from .faults import check_faults, hooks_of
+from .hooks import Header
 from .logs import access_log, printable
-from .misbehaviour import Misbehaviour
 from .state import MockState, Organisation, RateDecision
 from .validation import BodyProblem, parse_json_body, validate_body
 
@@ -23,15 +24,12 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-Header = tuple[bytes, bytes]
 
 _JSON = JSON_MEDIA_TYPE.encode()
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps builds one a call
-_TEXT = b"text/plain"  # the non-json-success-content-type fault's media type
 
-
-#: How long the fault ``drops-answer-on-empty-body`` keeps a request unanswered before it
-#: lets the connection go (uvicorn then closes it, still unanswered).
+#: How long a fault that leaves a request unanswered keeps it before it lets the connection
+#: go (uvicorn then closes it, still unanswered).
 UNANSWERED_SECONDS = 120.0
 
 
@@ -91,6 +89,7 @@ class MockApp:
         self.contract = contract or load_contract()
         self.state = state
         self.faults = check_faults(faults)
+        self.hooks = hooks_of(self.faults)  # resolved once: a healthy mock pays nothing
         self.errors_key = self.contract.error_schema["required"][0]
         self._api_header = self.contract.api_key_header.lower().encode()
         self._app_header = self.contract.app_key_header.lower().encode()
@@ -102,14 +101,13 @@ class MockApp:
         self._type = self.contract.account_type
         self._rate_headers = self.contract.rate_limit_headers
         self._status = self.contract.status
-        self.faulty = Misbehaviour(self.faults, self.contract)
-        self._read_permission = self.contract.operation("GET").permission
+        self._create_method = self.contract.create.method
         self._envelopes: dict[tuple[tuple[str, ...], frozenset[str]], bytes] = {}
 
     def set_faults(self, faults: Iterable[str]) -> None:
-        """Switch the fault modes (the predicates of :class:`Misbehaviour` follow)."""
+        """Switch the fault modes (their hooks follow)."""
         self.faults = check_faults(faults)
-        self.faulty = Misbehaviour(self.faults, self.contract)
+        self.hooks = hooks_of(self.faults)
         self._envelopes.clear()
 
     # -- ASGI entry point ---------------------------------------------------------------
@@ -122,7 +120,8 @@ class MockApp:
             body = await self.read_body(headers, receive)
             if body is None:  # the client went away mid-body: nobody to answer
                 return
-            if self.faulty.leaves_unanswered(scope["method"], body):
+            unanswered = self.hooks.leaves_unanswered
+            if unanswered and any(h(self.contract, scope["method"], body) for h in unanswered):
                 await asyncio.sleep(UNANSWERED_SECONDS)  # past any client's patience
                 return
             request = Request(scope["method"], scope["path"], headers, body)
@@ -179,8 +178,9 @@ class MockApp:
     # -- responses ----------------------------------------------------------------------
     def json(self, status: int, body: Any, headers: list[Header] | None = None) -> Reply:
         media = _JSON
-        if 200 <= status < 300 and "non-json-success-content-type" in self.faults:
-            media = _TEXT
+        if 200 <= status < 300:
+            for hook in self.hooks.success_media_type:
+                media = hook(self.contract, media)
         data = _ENCODER.encode(body).encode()
         return Reply(int(status), data, media, headers or [])
 
@@ -190,28 +190,25 @@ class MockApp:
         data = self._envelopes.get(cache_key)
         if data is None:
             key = self.errors_key
-            body: Any = {key: list(messages)}
-            if "error-envelope-string" in self.faults:
-                body = {key: "; ".join(messages)}
-            elif "error-envelope-other-key" in self.faults:
-                body = {key.rstrip("s"): list(messages)}
-            elif "error-envelope-non-string-items" in self.faults:
-                body = {key: [{"detail": m} for m in messages]}
+            hooks = self.hooks.error_body
+            body = hooks[0](self.contract, key, messages) if hooks else {key: list(messages)}
             data = _ENCODER.encode(body).encode()
-            if len(self._envelopes) < 256 and "error-echoes-api-key" not in self.faults:
+            if len(self._envelopes) < 256 and not self.hooks.quotes:
                 self._envelopes[cache_key] = data  # the usual few messages, never a quoted key
         return Reply(int(status), data, _JSON, headers or [])
 
     def account_body(self, stored_key: str) -> Any:
-        value = stored_key if "unmasked-api-key" in self.faults else self._mask
-        kind = self._type
-        if "wrong-type-in-response" in self.faults:
-            kind = kind.replace("-", "_")
-        body = self.contract.account_body({self._secret: value}, kind)
-        if "missing-response-field" in self.faults:
-            *parent, name = self.contract.attributes_path
-            del value_at(body, tuple(parent))[name]
+        body = self.contract.account_body({self._secret: self._mask}, self._type)
+        for hook in self.hooks.account_body:
+            body = hook(self.contract, body, stored_key)
         return body
+
+    def say(self, secret: str | None, message: str) -> str:
+        """An error message to a body that carried ``secret`` (a fault may quote it)."""
+        if secret:
+            for hook in self.hooks.quotes:
+                message = hook(self.contract, secret, message)
+        return message
 
     # -- request handling ---------------------------------------------------------------
     def dispatch(self, request: Request) -> Reply:
@@ -226,23 +223,21 @@ class MockApp:
             )
         found = self.authenticate(request, operation)
         if found is None:
-            if "unauthorized-instead-of-forbidden" in self.faults:
-                return self.error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
+            if self.hooks.refuses_keys_with:
+                status = self.hooks.refuses_keys_with[0](self.contract)
+                return self.error(status, status.phrase)
             return self.error(self._status.forbidden, "Forbidden")
         org, permissions = found
         decision = self.state.consume(org)
         headers = _encoded(self.rate_headers(decision))
         if decision is not None and not decision.allowed:
-            if "rate-limit-without-headers" in self.faults:
-                headers = []
+            for hook in self.hooks.rate_limited_headers:
+                headers = hook(self.contract, headers)
             return self.error(self._status.rate_limited, "Too many requests", headers=headers)
         if (
             operation.permission
             and operation.permission not in permissions
-            and not (
-                operation.permission != self._read_permission
-                and "permission-not-enforced" in self.faults
-            )
+            and not any(h(self.contract, operation) for h in self.hooks.waives_permission)
         ):
             return self.error(
                 self._status.forbidden,
@@ -254,16 +249,10 @@ class MockApp:
         return reply
 
     def authenticate(
-        self, request: Request, operation: Operation | None = None
+        self, request: Request, operation: Operation
     ) -> tuple[Organisation, frozenset[str]] | None:
         found = self.state.find(request.header(self._api_header), request.header(self._app_header))
-        skipped = (
-            "auth-skipped-on-update" in self.faults
-            and operation is not None
-            and operation.request_schema is not None
-            and operation.method != self.contract.create.method
-        )
-        if found is None and ("auth-not-enforced" in self.faults or skipped):
+        if found is None and any(h(self.contract, operation) for h in self.hooks.lets_in):
             org = self.state.default
             return org, next(iter(org.app_keys.values()))
         return found
@@ -279,14 +268,15 @@ class MockApp:
     def handle(self, operation: Operation, request: Request, org: Organisation) -> Reply:
         if operation.request_schema is not None:
             data, problem = parse_json_body(request.take_body(), request.content_type)
-            if self.faulty.crashes_on(data, problem):
+            hooks = self.hooks
+            if hooks.crashes_on and any(h(self.contract, data, problem) for h in hooks.crashes_on):
                 return self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
             if problem is None:
                 problem = validate_body(data, operation.request_schema)
-            if problem is None and operation.method == self.contract.create.method:
-                problem = self.faulty.refuses_anyway(
-                    request.content_type, data, operation.request_schema
-                )
+            if problem is None and operation.method == self._create_method:
+                schema, content_type = operation.request_schema, request.content_type
+                for refuses in hooks.refuses_create:
+                    problem = problem or refuses(self.contract, content_type, data, schema)
             return self.with_body(operation, data, problem, org)
         if operation.method == "GET":
             with self.state.lock:
@@ -297,7 +287,8 @@ class MockApp:
         with self.state.lock:  # DELETE
             if org.account_key is None:
                 return self.error(self._status.not_found, "Statuspage account not found")
-            if "delete-keeps-account" not in self.faults:
+            keeps = self.hooks.keeps_deleted
+            if not (keeps and any(h(self.contract) for h in keeps)):
                 org.account_key = None
         return Reply(operation.success.status)  # 204: no body, no media type
 
@@ -306,32 +297,27 @@ class MockApp:
     ) -> Reply:
         secret = value_at(data, self.contract.secret_path, None)
         secret = secret if isinstance(secret, str) else None
-        if problem is not None and not (
-            (operation.method == "POST" and self.faulty.accepts_anyway(problem, data))
-            or self.faulty.takes_other_case(problem, data)
+        hooks = self.hooks
+        creates = operation.method == self._create_method
+        if problem is not None and not any(
+            h(self.contract, operation.method, problem, data) for h in hooks.accepts
         ):
-            if (
-                "rejected-create-stores-account" in self.faults
-                and operation.method == "POST"
-                and secret
-            ):
+            if creates and secret and hooks.after_refused_create:
                 with self.state.lock:
-                    org.account_key = org.account_key or secret
-            return self.error(self._status.invalid, *self.faulty.quoting(secret, str(problem)))
-        if operation.method == "POST":
-            if secret and not secret.isascii() and "server-error-on-non-ascii-key" in self.faults:
-                return self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
-            if secret and len(secret) > 40 and "rejects-long-api-key" in self.faults:
-                where = ".".join(self.contract.secret_path)
-                return self.error(self._status.invalid, f"{where} is too long")
+                    for hook in hooks.after_refused_create:
+                        hook(self.contract, org, secret)
+            return self.error(self._status.invalid, self.say(secret, str(problem)))
+        if creates:
+            for answers in hooks.answers_create:
+                answer = answers(self.contract, secret)
+                if answer is not None:
+                    return self.error(*answer)
             with self.state.lock:
-                if org.account_key is not None and "accepts-second-create" not in self.faults:
-                    return self.error(
-                        self._status.conflict,
-                        *self.faulty.quoting(
-                            secret, "A Statuspage account already exists for this organization"
-                        ),
-                    )
+                if org.account_key is not None and not (
+                    hooks.replaces_account and any(h(self.contract) for h in hooks.replaces_account)
+                ):
+                    message = "A Statuspage account already exists for this organization"
+                    return self.error(self._status.conflict, self.say(secret, message))
                 org.account_key = secret if secret is not None else ""
                 stored = org.account_key
             return self.json(operation.success.status, self.account_body(stored))

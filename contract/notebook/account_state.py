@@ -1,19 +1,20 @@
 """What an explorer knows of the account from its own calls, and the scenario verdicts that
-knowledge lets it give (from :mod:`statuspage_contract.rules.verdicts`, as the suite's)."""
+knowledge lets it give (from :mod:`statuspage_contract.judging.expectations`, as the suite's)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from ..http.exchange import Verdict
-from ..rules.verdicts import (
+from ..judging.expectations import (
     invalid_body_rejected,
     lifecycle_status,
     single_account,
     status_verdict,
     valid_body_accepted,
 )
+from ..judging.verdict import Verdict
+from ..rules import LIFECYCLE_EFFECTS, REJECTED_CALL_NO_EFFECT
 from ..scenarios import is_valid_create_body
 from ..spec import load_contract
 
@@ -69,7 +70,7 @@ class AccountState:
         elif method in ("PATCH", "DELETE") and existed and status != statuses.invalid:
             wanted = lifecycle_status(method, True)
             what = f"{method} of an existing account"
-            return [status_verdict("lifecycle-effects", status, wanted, what)]
+            return [status_verdict(LIFECYCLE_EFFECTS, status, wanted, what)]
         return []
 
     def learn(self, method: str, status: int) -> None:
@@ -82,8 +83,8 @@ class AccountState:
         if method == "GET" and status in (found, statuses.not_found):
             self.exists = status == found
         elif method == "POST" and ok:
-            self.exists, self.state_rule = True, "lifecycle-effects"
+            self.exists, self.state_rule = True, LIFECYCLE_EFFECTS
         elif method == "DELETE" and ok:
-            self.exists, self.state_rule = False, "lifecycle-effects"
+            self.exists, self.state_rule = False, LIFECYCLE_EFFECTS
         elif method in MUTATING and status // 100 == CLIENT_ERROR and self.exists is not None:
-            self.state_rule = "rejected-call-no-effect"
+            self.state_rule = REJECTED_CALL_NO_EFFECT

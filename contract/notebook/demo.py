@@ -18,7 +18,7 @@ from .reports import ContractReport, compare_reports, reports_root
 
 __all__ = ["DEMO_DIR", "DEMO_FAULT", "DemoReports", "ensure_demo_reports"]
 
-#: The fault the demo reports use: it breaks exactly one rule (single-account).
+#: The fault the demo reports use: it breaks exactly one rule (SINGLE_ACCOUNT).
 DEMO_FAULT = "accepts-second-create"
 #: Where :func:`ensure_demo_reports` writes, below the reports directory.
 DEMO_DIR = "notebook-demo"

@@ -1,7 +1,7 @@
 """Try calls one cell at a time: :func:`explore` opens a site, each call returns a
 :class:`~statuspage_contract.notebook.results.CallResult` judged by the response rules and, from
 what the explorer knows of the account, by the scenario rules
-(:mod:`statuspage_contract.rules.verdicts`, the suite's own verdicts)."""
+(:mod:`statuspage_contract.judging.expectations`, the suite's own verdicts)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MutationNotAllowed, SiteStateUncertain
-from ..http.client import ContractClient
+from ..judging import judged_client
+from ..judging.expectations import status_verdict
 from ..live.preflight import preflight
 from ..live.safety import Ownership, State
 from ..mock.faults import check_faults
-from ..rules.verdicts import status_verdict
+from ..rules import AUTH_ENFORCED
 from ..scenarios import bad_create_inputs, is_valid_create_body, materialise
 from ..scenarios import valid_create_body as _valid_create_body
 from ..spec import load_contract
@@ -43,7 +44,7 @@ class Explorer:
 
     def __init__(self, target: Target, *, budget: int | None = None) -> None:
         self.target = target
-        self.client = ContractClient(
+        self.client = judged_client(
             target.base_url,
             target.api_key,
             target.app_key,
@@ -133,7 +134,7 @@ class Explorer:
         result = self._call(method, f"{method} without any DD key.", **kwargs)
         forbidden = load_contract().status.forbidden
         result.expectations.append(
-            status_verdict("auth-enforced", result.status, forbidden, "a call without keys")
+            status_verdict(AUTH_ENFORCED, result.status, forbidden, "a call without keys")
         )
         return result
 

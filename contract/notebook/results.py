@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..http.exchange import Exchange, Verdict
+from ..http.exchange import Exchange
+from ..judging.verdict import Verdict
 from ..mock.faults import FAULTS
 from ..redact import SECRETS
 from ..scenarios import bad_create_inputs
@@ -23,7 +24,7 @@ __all__ = ["CallResult", "Catalogue", "RuleVerdicts", "invalid_inputs", "mock_fa
 
 class RuleVerdicts(list[Verdict]):
     """The rule verdicts of one call: a list of
-    :class:`~statuspage_contract.http.exchange.Verdict`."""
+    :class:`~statuspage_contract.judging.Verdict`."""
 
     @property
     def passed(self) -> bool:
@@ -78,7 +79,12 @@ class CallResult:
     @property
     def verdicts(self) -> RuleVerdicts:
         """Response rules first, then the scenario rules of :attr:`expectations`."""
-        return RuleVerdicts([*self.exchange.verdicts, *self.expectations])
+        return RuleVerdicts(
+            [
+                *(Verdict(v.rule, v.passed, v.message) for v in self.exchange.verdicts),
+                *self.expectations,
+            ]
+        )
 
     @property
     def passed(self) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..http.client import ContractClient
+from ..judging import judged_client
 from ..mock.faults import check_faults
 from ..redact import SECRETS
 from ..report.presentation import TIMES
@@ -240,14 +240,16 @@ def property_session(
         mock.set_faults(wanted)
     ex.reset()
     in_effect = sorted(mock.faults)
-    client = ContractClient(
+    phase = "generated valid creates"
+    client = judged_client(
         ex.base_url,
         ex.target.api_key,
         ex.target.app_key,
         raise_on_violation=False,
+        test=lambda: phase,
         transport=ex.target.transport(),
     )
-    rec = client.recorder
+    rec = client.judge.recorder
     first: list[Violation] = []
     started = time.monotonic()
 
@@ -268,9 +270,8 @@ def property_session(
         return True
 
     try:
-        rec.current_test = "generated valid creates"
         valid_n = draw(generation.cases("POST", valid=True), n, seed, valid_case)
-        rec.current_test = "generated invalid bodies"
+        phase = "generated invalid bodies"
         invalid_n = draw(generation.cases("POST", valid=False), n, seed, invalid_case)
     finally:
         client.close()

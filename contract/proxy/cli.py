@@ -93,8 +93,8 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
 
 def proxy_main(args: argparse.Namespace) -> int:
     from ..mock.faults import UnknownFaultError
+    from ..report.decision import RUN_EXIT, Decision
     from ..report.directory import check_report_dir
-    from ..report.verdict import RUN_EXIT, Verdict
     from ..sites import UnknownSiteError
     from .server import ProxyServer
     from .session import write_proxy_report
@@ -155,7 +155,7 @@ def proxy_main(args: argparse.Namespace) -> int:
     )
     print(f"reports: {', '.join(str(p) for p in written)}")
     print(f"{decision['verdict']}: {decision['reason']}", flush=True)
-    return RUN_EXIT[Verdict(decision["verdict"])]
+    return RUN_EXIT[Decision(decision["verdict"])]
 
 
 def _announce(server: ProxyServer, args: argparse.Namespace) -> None:

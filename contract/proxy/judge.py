@@ -17,9 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..http.exchange import Exchange
-from ..http.recorder import Recorder
+from ..judging import Judge, Verdict, check_exchange
+from ..judging.recorder import Recorder
 from ..redact import SECRETS, redact
-from ..rules import Finding, RuleContext, check_exchange
+from ..rules import RuleContext
 from ..spec import load_contract
 from .requests_seen import RequestRules
 from .sequence import SequenceJudge, Ticket
@@ -108,14 +109,16 @@ class ProxyJudge:
 
     def __init__(self, live_limit: int = LIVE_LIMIT) -> None:
         self.contract = load_contract()
-        self.recorder = Recorder()
+        #: client → judge → recorder as everywhere; here the client is the traffic.
+        self.judging = Judge(raise_on_violation=False)
+        self.recorder: Recorder = self.judging.recorder
         self.sequence = SequenceJudge(self.contract)
         self.request_rules = RequestRules(self.contract)
         self.tally = Tally()
         self.live: deque[JudgedExchange] = deque(maxlen=live_limit)
         self.submitted: dict[str, None] = {}  # insertion-ordered set, capped
         self._generation = 0  # changes whenever the submitted keys do
-        self._memo: OrderedDict[tuple[Any, ...], list[tuple[str, Finding | None]]] = OrderedDict()
+        self._memo: OrderedDict[tuple[Any, ...], list[Verdict]] = OrderedDict()
         self.lock = threading.Lock()
         self.started = time.time()
         self._api = self.contract.api_key_header.lower()
@@ -185,8 +188,6 @@ class ProxyJudge:
         status = response[0] if response else None
         refused = status in self._protective  # the site's transport limits, not the contract
         seq = self.sequence.end(ticket, method, None if refused else status) if operation else []
-        passed: list[str] = []
-        violations: list[tuple[str, str]] = []
         exchange: Exchange | None = None
         if response is not None:
             status_code, resp_headers, raw = response
@@ -202,20 +203,15 @@ class ProxyJudge:
                 elapsed=elapsed,
                 **self._replay_refs(req_headers, body),
             )
-            self.recorder.record_exchange(exchange)
-        results: list[tuple[str, Finding | None]] = []
+            self.judging.answered(exchange)
+        results: list[Verdict] = []
         if exchange is not None and operation is not None and not refused:
             results += self._response_rules(exchange)
             results += self.request_rules.judge(method, req_headers, body, exchange.status)
             results += seq
-        for rule, finding in results:
-            if finding is None:
-                passed.append(rule)
-            else:
-                self.recorder.failed(finding, exchange)
-                violations.append((rule, redact(finding.message)))
-        if passed:
-            self.recorder.passed_each(passed)
+        broken = self.judging.record(results, exchange)
+        passed = [v.rule for v in results if v.passed]
+        violations = [(v.rule, redact(v.message)) for v in broken]
         return self._keep(
             method, path, operation, status, elapsed, passed, violations, upstream_error, refused
         )
@@ -230,7 +226,7 @@ class ProxyJudge:
             "secret_refs": {key: SUBMITTED_KEY_VARIABLE} if key else None,
         }
 
-    def _response_rules(self, exchange: Exchange) -> list[tuple[str, Finding | None]]:
+    def _response_rules(self, exchange: Exchange) -> list[Verdict]:
         """Every response rule's verdict (remembered for answers seen before)."""
         key: tuple[Any, ...] | None = None
         if len(exchange.response_body) <= MEMO_BODY:
@@ -251,7 +247,7 @@ class ProxyJudge:
                     return found
         with self.lock:
             keys = set(self.submitted)
-        results = [(r.name, f) for r, f in check_exchange(exchange, RuleContext(keys))]
+        results = check_exchange(exchange, RuleContext(keys))
         if key is not None:
             with self.lock:
                 self._memo[key] = results

@@ -1,11 +1,11 @@
 """Scenario rules a single proxied exchange can show, from what the client sent and the answer:
 
-- ``valid-body-accepted``: a create with a valid body (JSON, schema-valid) is never refused as
+- ``VALID_BODY_ACCEPTED``: a create with a valid body (JSON, schema-valid) is never refused as
   invalid (400); its success passes the rule. Other answers (a conflict, a refusal of the keys,
   a 429, a 5xx) say nothing of the body and are not judged.
-- ``invalid-body-rejected``: a create whose body breaks the contract (not JSON, not the
+- ``INVALID_BODY_REJECTED``: a create whose body breaks the contract (not JSON, not the
   schema, not sent as JSON) never succeeds; its 400 passes the rule.
-- ``auth-enforced``: a call without the API key or the application key header never
+- ``AUTH_ENFORCED``: a call without the API key or the application key header never
   succeeds; a 403 passes the rule. (Unknown or under-privileged keys cannot be told apart
   from good ones by a proxy, so they are the suite's business.)
 """
@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from ..rules import Finding
+from ..judging import Verdict
+from ..rules import AUTH_ENFORCED, INVALID_BODY_REJECTED, VALID_BODY_ACCEPTED
 from ..scenarios import is_valid_create_body
 from ..spec import Contract, is_json_media_type, load_contract
 
-Result = tuple[str, Finding | None]
+Result = Verdict
 #: Whether a create body is valid is remembered for this many bodies up to MEMO_BODY bytes
 #: (a client sends the same body again and again); called from the event loop only.
 MEMO_SIZE, MEMO_BODY = 256, 8192
@@ -44,23 +45,23 @@ class RequestRules:
         ok = 200 <= status < 300
         keyless = not headers.get(self.api_header) or not headers.get(self.app_header)
         if keyless:
-            rule = "auth-enforced"
+            rule = AUTH_ENFORCED
             if ok:
-                results.append((rule, Finding(rule, f"a call without keys answered {status}")))
+                results.append(Verdict.broken(rule, f"a call without keys answered {status}"))
             elif status == self.forbidden:
-                results.append((rule, None))
+                results.append(Verdict(rule, True))
             return results  # without keys, the body is not what is judged
         if method != self.create:
             return results
         valid = is_json_media_type(headers.get("content-type")) and self._is_valid(body)
         if valid and (ok or status == self.invalid):
-            rule = "valid-body-accepted"
+            rule = VALID_BODY_ACCEPTED
             message = f"a create with a valid body answered {status}"
-            results.append((rule, None if ok else Finding(rule, message)))
+            results.append(Verdict(rule, ok, "" if ok else message))
         elif not valid and (ok or status == self.invalid):
-            rule = "invalid-body-rejected"
+            rule = INVALID_BODY_REJECTED
             message = f"a create whose body breaks the contract answered {status}"
-            results.append((rule, Finding(rule, message) if ok else None))
+            results.append(Verdict(rule, not ok, message if ok else ""))
         return results
 
     def _is_valid(self, body: bytes) -> bool:

@@ -3,11 +3,11 @@
 Each set of keys (the API key and application key headers) stands for one organisation. For
 each, the proxy remembers what the last calls showed of its one account and judges:
 
-- ``single-account``: a create answered with success while an account this set of keys
+- ``SINGLE_ACCOUNT``: a create answered with success while an account this set of keys
   created earlier was not deleted since (fails); a conflict for that case (passes);
-- ``lifecycle-effects``: a read after a successful create, update or delete must show its
+- ``LIFECYCLE_EFFECTS``: a read after a successful create, update or delete must show its
   effect (the account exists after a create or update, not after a delete);
-- ``rejected-call-no-effect``: a read after a refused or failed call that could change state
+- ``REJECTED_CALL_NO_EFFECT``: a read after a refused or failed call that could change state
   must show the state as it was before that call.
 
 Calls of one set of keys that overlap in time (a client sending concurrently) cannot be put
@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ..rules import Finding
+from ..judging import Verdict
+from ..rules import LIFECYCLE_EFFECTS, REJECTED_CALL_NO_EFFECT, SINGLE_ACCOUNT
 from ..spec import Contract, load_contract
 
 
@@ -78,11 +79,9 @@ class SequenceJudge:
         state.in_flight += 1
         return ticket
 
-    def end(
-        self, ticket: Ticket, method: str, status: int | None
-    ) -> list[tuple[str, Finding | None]]:
-        """Judge a finished call (``status`` None: no answer). Returns (rule, finding or None
-        for a pass) for each rule the call exercised."""
+    def end(self, ticket: Ticket, method: str, status: int | None) -> list[Verdict]:
+        """Judge a finished call (``status`` None: no answer). Returns the verdict of each
+        rule the call exercised."""
         state = self.states.get(ticket.keys)
         if state is None:  # forgotten while in flight (more than max_keys sets of keys)
             return []
@@ -94,8 +93,8 @@ class SequenceJudge:
             return []
         return self._judge(state, method, status)
 
-    def _judge(self, state: KeyState, method: str, status: int) -> list[tuple[str, Finding | None]]:
-        results: list[tuple[str, Finding | None]] = []
+    def _judge(self, state: KeyState, method: str, status: int) -> list[Verdict]:
+        results: list[Verdict] = []
         ok = 200 <= status < 300
         if method == self.read:
             shown = Account.EXISTS if ok else Account.ABSENT if status == self.not_found else None
@@ -109,13 +108,10 @@ class SequenceJudge:
             if method == self.create:
                 if state.created:
                     results.append(
-                        (
-                            "single-account",
-                            Finding(
-                                "single-account",
-                                f"a second create answered {status} although the account "
-                                "these keys created earlier was not deleted",
-                            ),
+                        Verdict.broken(
+                            SINGLE_ACCOUNT,
+                            f"a second create answered {status} although the account "
+                            "these keys created earlier was not deleted",
                         )
                     )
                 state.created = True
@@ -130,38 +126,31 @@ class SequenceJudge:
             state.pending_refusal = state.belief
         if method == self.create and status == self.conflict:
             if state.created:
-                results.append(("single-account", None))
+                results.append(Verdict(SINGLE_ACCOUNT, True))
             state.belief = Account.EXISTS
         return results
 
-    def _judge_read(self, state: KeyState, shown: Account) -> list[tuple[str, Finding | None]]:
+    def _judge_read(self, state: KeyState, shown: Account) -> list[Verdict]:
         if state.pending_refusal is not None:
             before, state.pending_refusal = state.pending_refusal, None
-            rule = "rejected-call-no-effect"
+            rule = REJECTED_CALL_NO_EFFECT
             if shown is before:
-                return [(rule, None)]
+                return [Verdict(rule, True)]
             return [
-                (
+                Verdict.broken(
                     rule,
-                    Finding(
-                        rule,
-                        f"the account {before.value} before a refused call, and "
-                        f"{shown.value} after it",
-                    ),
+                    f"the account {before.value} before a refused call, and {shown.value} after it",
                 )
             ]
         if state.last_effect is None:
             return []
-        rule = "lifecycle-effects"
+        rule = LIFECYCLE_EFFECTS
         if shown is state.last_effect:
-            return [(rule, None)]
+            return [Verdict(rule, True)]
         return [
-            (
+            Verdict.broken(
                 rule,
-                Finding(
-                    rule,
-                    f"a read shows the account {shown.value}, but the last successful "
-                    f"create, update or delete left it {state.last_effect.value}",
-                ),
+                f"a read shows the account {shown.value}, but the last successful "
+                f"create, update or delete left it {state.last_effect.value}",
             )
         ]

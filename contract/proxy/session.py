@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..http.recorder import Recorder
-from ..report.verdict import PROXY_KIND
+from ..judging.recorder import Recorder
+from ..report.decision import PROXY_KIND
 from .judge import ProxyJudge
 
 

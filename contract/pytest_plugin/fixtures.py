@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ..http.client import ContractClient
+from ..judging import JudgedClient
 from ..mock.server import MockSite
 from ..target import Target, TargetError
 from .session import ContractSession, contract_session
@@ -41,7 +41,7 @@ def contract_target(contract_site_name: str, contract_run: ContractSession) -> I
 @pytest.fixture(scope="session")
 def contract_client(
     contract_target: Target, contract_run: ContractSession, contract_site_name: str
-) -> ContractClient:
+) -> JudgedClient:
     """A checking client for the target's account operations."""
     run = contract_run.run_for(contract_site_name)
     assert run.client is not None

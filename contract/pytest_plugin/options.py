@@ -177,6 +177,15 @@ OPTIONS: tuple[Option, ...] = (
         },
         run_flag="--example-db",
     ),
+    Option(
+        "--plan",
+        {
+            "action": "store_true",
+            "help": "send nothing: print and save (plan.json in the report folder) the "
+            "requests the run would send to each site, by class (read, could change state, "
+            "owned cleanup) and method, with upper bounds, the budget and the keys it needs",
+        },
+    ),
 )
 
 
@@ -252,7 +261,7 @@ def check(get: Callable[[str], Any]) -> list[str]:
         sites = expand_sites(get("site"))
         check_faults(get("mock_fault") or ())
         for name in sites:
-            if name != MOCK:
+            if name != MOCK and not get("plan"):  # a plan sends nothing: it says the keys
                 keys_for(name)
     except (UnknownSiteError, UnknownFaultError, TargetError) as exc:
         raise OptionError(str(exc)) from None

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import settings
 
 from ..http.client import BudgetExhausted, SiteUnreachable
+from ..judging import ContractViolation
 from ..live.preflight import (
     ABORTED_MID_RUN,
     sigterm_as_interrupt,
@@ -31,7 +32,6 @@ from ..report.build import JUNIT_NAME
 from ..report.console import decision_line, finding_lines
 from ..report.directory import claim_report_dir
 from ..report.presentation import collapse_repeats
-from ..rules import ContractViolation
 from ..sites import resolve_site
 from ..suite import SUITE_DIR, order_for_the_mock
 from . import entry
@@ -97,7 +97,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mock_only: needs the embedded mock's private controls")
     config.addinivalue_line("markers", "slow: thorough runs, excluded by default")
     report_dir = report_dir_of(config)
-    wants_junit = report_dir is not None and _selects_suite(config)
+    planning = bool(option_value(config, "plan"))  # --plan: collect, plan, send nothing
+    wants_junit = report_dir is not None and _selects_suite(config) and not planning
+    if planning:
+        config.option.collectonly = True
     claims = wants_junit and not hasattr(config, "workerinput")
 
     def check() -> None:  # before anything is sent, so a usage error is one clear line
@@ -141,6 +144,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         cs.session = session
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Each site's request plan, from the tests this session will run; ``--plan`` saves it."""
+    cs = session.config.stash.get(SESSION_KEY, None)
+    if cs is None:
+        return
+    from .planning import make_plans, write_plan
+
+    cs.plans = make_plans(session.config, session.items, cs.sites, cs.profile)
+    report_dir = report_dir_of(session.config)
+    if option_value(session.config, "plan") and report_dir is not None:
+        cs.written = [write_plan(report_dir, cs.plans)]
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     last = config.stash.get(_LAST_FILE, None)
     if last is not None:  # after junit.xml: the report the gate reads is the last file written
@@ -176,9 +192,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if not _is_suite_item(item):
         return
     session = contract_session(item.config)
-    session.current_test = item.nodeid
-    for run in session.runs.values():
-        run.recorder.current_test = item.nodeid
+    session.current_test = item.nodeid  # what each site's judge records with
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -221,7 +235,7 @@ def pytest_runtest_makereport(
 @pytest.hookimpl(tryfirst=True)  # before junitxml writes its file, so it gets the reasons
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     cs = session.config.stash.get(SESSION_KEY, None)
-    if cs is None:
+    if cs is None or option_value(session.config, "plan"):
         return
     for run in cs.runs.values():
         cs.close(run)
@@ -316,8 +330,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     cs = config.stash.get(SESSION_KEY, None)
     if cs is None:
         return
+    if option_value(config, "plan"):
+        from ..plan.compare import plan_table
+
+        terminalreporter.section("statuspage contract plan (nothing was sent)")
+        for plan in cs.plans.values():
+            for line in plan_table(plan):
+                terminalreporter.write_line(line)
+        for path in cs.written:
+            terminalreporter.write_line(f"plan: {path}")
+        return
     from ..report.build import merge_same_site
-    from ..report.verdict import decide_site
+    from ..report.decision import decide_site
 
     # Several xdist workers may each have run part of one site: judge the site as a whole.
     reports = merge_same_site(cs.reports(int(exitstatus)) + cs.worker_reports)
@@ -337,5 +361,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"  state change: {event}")
         for line in finding_lines(report):
             terminalreporter.write_line(f"  {line}")
+        if report.get("plan"):
+            from ..plan.compare import comparison_line
+
+            terminalreporter.write_line(f"  {comparison_line(report['plan'])}")
     for path in cs.written:
         terminalreporter.write_line(f"report: {path}")

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from ..errors import BudgetExhausted
-from ..http.client import ContractClient
-from ..http.recorder import Recorder, mock_replay
+from ..judging import JudgedClient, judged_client
+from ..judging.recorder import Recorder, mock_replay
 from ..live.preflight import cleanup, preflight, signals_deferred, undo_effect
 from ..live.safety import Ownership, State
 from ..sites import expand_sites
@@ -44,7 +44,7 @@ class SiteRun:
     name: str
     recorder: Recorder = field(default_factory=Recorder)
     target: Target | None = None
-    client: ContractClient | None = None
+    client: JudgedClient | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
     aborted: str | None = None
@@ -76,6 +76,8 @@ class ContractSession:
         #: The waivers in force (``--waivers``), recorded in every report this session builds.
         chosen = option_value(config, "contract_waivers")
         self.waivers: list[dict[str, Any]] = run_waivers(chosen) if chosen else []
+        #: Each site's request plan (statuspage_contract.plan), made once the tests are collected.
+        self.plans: dict[str, dict[str, Any]] = {}
 
     @property
     def multi_site(self) -> bool:
@@ -107,11 +109,12 @@ class ContractSession:
             budget = None if target.is_mock else LIVE_BUDGETS[self.profile]
         run.target, run.client = (
             target,
-            ContractClient(
+            judged_client(
                 target.base_url,
                 target.api_key,
                 target.app_key,
                 recorder=run.recorder,
+                test=lambda: self.current_test,
                 budget=budget or None,
                 max_rate_wait=opt("max_rate_wait"),
                 timeout=opt("request_timeout"),
@@ -128,10 +131,9 @@ class ContractSession:
             run.client.on_effect = undo_effect
         run.client.budget_exhausted = BudgetSpent
         run.client.say = self.say
-        run.recorder.keys_are_test_data = True  # the suite's keys: shown in reproductions
+        run.client.keys_are_test_data = True  # the suite's keys: shown in reproductions
         if target.mock is not None:  # gone after the run: replay on `serve` with its faults
             run.recorder.replay = mock_replay(target.base_url, target.mock)
-        run.recorder.current_test = self.current_test
         self.preflight(run)
         return run
 
@@ -182,6 +184,12 @@ class ContractSession:
             target.stop(wait=False)  # the mock finishes on its own thread; nothing waits
             run.finished = time.time()
             run.target_info = _target_info(target, client)
+            plan = self.plans.get(run.name)
+            if plan is not None:  # every request counted, the cleanup's too: hold them to it
+                from .planning import judge_plan
+
+                sent = client.ownership.sent
+                run.target_info["plan"] = judge_plan(run.recorder, sent, plan)
             run.target, run.client = None, None
 
     def reports(self, exitstatus: int) -> list[dict[str, Any]]:
@@ -200,7 +208,7 @@ class ContractSession:
         ]
 
 
-def _target_info(target: Target, client: ContractClient) -> dict[str, Any]:
+def _target_info(target: Target, client: JudgedClient) -> dict[str, Any]:
     ledger = client.ownership
     return {
         "site": target.name,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from ..http.client import ContractClient
+    from ..judging import JudgedClient
     from ..mock.server import MockSite
 
 #: The site ``statuspage_site`` names when ``--statuspage-site`` is not given.
@@ -99,7 +99,7 @@ def statuspage_client_settings(request: pytest.FixtureRequest) -> dict[str, Any]
 @pytest.fixture
 def statuspage_client(
     request: pytest.FixtureRequest, statuspage_site: str, statuspage_client_settings: dict[str, Any]
-) -> Iterator[ContractClient]:
+) -> Iterator[JudgedClient]:
     """A client of the chosen site's account operations (``.create()``, ``.get()``,
     ``.update()``, ``.delete()``, ``.request()``) that judges every exchange by the contract's
     rules and fails the test with ``ContractViolation`` (``[rule] ...``) on a broken one.
@@ -110,11 +110,11 @@ def statuspage_client(
     if statuspage_site != MOCK:
         yield request.getfixturevalue("contract_client")
         return
-    from ..http.client import ContractClient
     from ..http.loopback import LoopbackAdapter
+    from ..judging import judged_client
 
     mock: MockSite = request.getfixturevalue("statuspage_mock")
-    client = ContractClient(
+    client = judged_client(
         mock.base_url,
         mock.api_key,
         mock.app_key,

@@ -19,7 +19,7 @@ from ..redact import SECRETS, redact
 from .presentation import collapse_repeats
 
 if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
-    from ..http.recorder import Recorder
+    from ..judging.recorder import Recorder
 
 
 class RunRecord(Protocol):
@@ -118,6 +118,7 @@ def build_report(
         "status_codes": statuses,
         "failures": rec.failures,
         "edges": rec.edges_summary(),
+        **({"plan": info["plan"]} if info.get("plan") else {}),
         "tests": {
             "total": len(tests),
             "passed": sum(t["outcome"] == "passed" for t in tests),
@@ -131,13 +132,13 @@ def build_report(
 
 
 def with_decision(report: dict[str, Any]) -> dict[str, Any]:
-    """Set a site report's ``decision`` (see statuspage_contract.report.verdict) and its
+    """Set a site report's ``decision`` (see statuspage_contract.report.decision) and its
     ``verdict``."""
-    from .verdict import Verdict, decide_site
+    from .decision import Decision, decide_site
 
     decision = decide_site(report)
     report["decision"] = decision.to_dict()
-    report["verdict"] = "passed" if decision.verdict is Verdict.HOLDS else "failed"
+    report["verdict"] = "passed" if decision.verdict is Decision.HOLDS else "failed"
     return report
 
 
@@ -185,6 +186,10 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     bucket = into["status_codes"][op][group]
                     bucket[code] = bucket.get(code, 0) + n
         into["failures"] += report["failures"]
+        if "plan" in into and "plan" in report:
+            from ..plan.compare import merge_sections
+
+            into["plan"] = merge_sections(into["plan"], report["plan"])
         for category, counts in report.get("edges", {}).items():
             mine = into.setdefault("edges", {}).setdefault(category, dict.fromkeys(counts, 0))
             for key, n in counts.items():
@@ -201,7 +206,7 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """One report over several sites; it passes only when every site passes."""
-    from .verdict import Verdict, decide_site, worst
+    from .decision import Decision, decide_site, worst
 
     sites = {r["run"]["site"]: r for r in reports}
     decision = worst(decide_site(r) for r in reports)
@@ -209,7 +214,7 @@ def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
         "kind": "combined",
-        "verdict": "passed" if decision.verdict is Verdict.HOLDS else "failed",
+        "verdict": "passed" if decision.verdict is Decision.HOLDS else "failed",
         "decision": {**decision.to_dict(), "site": decision.site},
         "sites": sites,
     }

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 
 from ..errors import GateInputError
 from ..rules import site_kind
+from .decision import PROXY_KIND
+from .plan_counts import check_plan_counts
 from .proxy_counts import check_proxy_counts
 from .recorded_decision import check_recorded_decision
 from .strict_json import need as _need
-from .verdict import PROXY_KIND
 
 #: The response rule judged on every response, and the one judged on every response to an
 #: operation of the contract (contract/rules/response.py).
@@ -54,6 +55,7 @@ def check_site(data: Mapping[str, Any], where: str) -> None:
     _exit_status(data, where)
     if run.get("kind") == PROXY_KIND:
         check_proxy_counts(data, where)
+    check_plan_counts(data, where)
     check_recorded_decision(data, where)
 
 

@@ -100,6 +100,23 @@ def _md_site(site: dict[str, Any], heading: str) -> list[str]:
                 f" | {row['failed']} | {row['skipped']} |"
             )
         out.append("")
+    if site["plan"]:
+        plan = site["plan"]
+        out += [
+            f"{heading} Requests against the plan",
+            "",
+            f"Request budget: {plan['budget']}."
+            + ("" if plan["judged"] else " Not judged: some tests that sent were not planned."),
+            "",
+            "| Class | Method | Suite | At most | Sent |",
+            "| --- | --- | ---: | ---: | ---: |",
+        ]
+        for row in plan["rows"]:
+            out.append(
+                f"| {row['class']} | {row['method']} | {row['suite']} | {row['at_most']}"
+                f" | {row['sent']} |"
+            )
+        out += ["", *(f"**Outside the plan:** {md_text(o)}" for o in plan["outside"]), ""]
     if site["tests"]["errors_without_rule"]:
         names = ", ".join(md_code(n) for n in site["tests"]["errors_without_rule"])
         out += [f"**Tests that failed without a rule:** {names}", ""]

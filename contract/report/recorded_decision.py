@@ -1,13 +1,13 @@
 """The decision a report records is the one recomputed from its rules and tests
-(statuspage_contract.report.verdict), for one site and for a combined report of several."""
+(statuspage_contract.report.decision), for one site and for a combined report of several."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from .decision import RUN_EXIT, Decision, SiteDecision, decide_site, worst
 from .strict_json import need as _need
-from .verdict import RUN_EXIT, SiteDecision, Verdict, decide_site, worst
 
 
 def check_recorded_decision(data: Mapping[str, Any], where: str) -> None:
@@ -17,7 +17,7 @@ def check_recorded_decision(data: Mapping[str, Any], where: str) -> None:
     if recorded is None:  # reports written before the field: the verdict is checked alone
         decision = decide_site(data)
         _need(
-            (data["verdict"] == "passed") == (decision.verdict is Verdict.HOLDS),
+            (data["verdict"] == "passed") == (decision.verdict is Decision.HOLDS),
             where,
             f"verdict {data['verdict']!r} contradicts the rules and tests it records "
             f"(recomputed: {decision.verdict.value})",
@@ -34,7 +34,7 @@ def check_recorded_decision(data: Mapping[str, Any], where: str) -> None:
     decision = decide_site(data, (lambda rule, site: rule in names) if names else None)
     _same_decision(recorded, decision, where)
     _need(
-        (data["verdict"] == "passed") == (decision.verdict is Verdict.HOLDS),
+        (data["verdict"] == "passed") == (decision.verdict is Decision.HOLDS),
         where,
         f"verdict {data['verdict']!r} contradicts the rules and tests it records "
         f"(recomputed: {decision.verdict.value})",
@@ -78,7 +78,7 @@ def check_combined(
         f" ({'failed: ' + ', '.join(failed) if failed else 'every site passed'})",
     )
     _need(
-        (data["verdict"] == "passed") == (decision.verdict is Verdict.HOLDS),
+        (data["verdict"] == "passed") == (decision.verdict is Decision.HOLDS),
         where,
         f"verdict {data['verdict']!r} contradicts the decision recomputed from its sites "
         f"({decision.verdict.value} on {decision.site})",

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from ..http.recorder import MAX_FAILURES_PER_RULE
+from ..judging.recorder import MAX_FAILURES_PER_RULE
 from .presentation import collapse_repeats
 from .reader import is_combined, site_reports
 
@@ -134,6 +134,35 @@ def _edges(edges: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _plan(section: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's requests against its plan (statuspage_contract.plan), or None without one."""
+    if not section:
+        return None
+    rows = []
+    for raw in _list(section.get("requests")):
+        row = _dict(raw)
+        bound = row.get("at_most")
+        sent = _int(row.get("sent"))
+        outside = sent and (not row.get("planned") or (bound is not None and sent > _int(bound)))
+        rows.append(
+            {
+                "class": str(row.get("class")),
+                "method": str(row.get("method")),
+                "suite": _int(row.get("suite")),
+                "at_most": "no bound" if bound is None else str(_int(bound)),
+                "sent": sent,
+                "css": "failed" if outside else "passed",
+            }
+        )
+    budget = section.get("request_budget")
+    return {
+        "rows": rows,
+        "outside": [str(o) for o in _list(section.get("outside"))],
+        "judged": bool(section.get("judged")),
+        "budget": f"{_int(budget)} requests" if budget else "unlimited",
+    }
+
+
 def _notices(run: dict[str, Any]) -> list[tuple[str, str]]:
     """What a reader must see first: why the run stopped, what it left behind, and any
     state change it observed that it did not intend."""
@@ -240,6 +269,7 @@ def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]
         "unexercised_required": [r["name"] for r in rules if r["unexercised_required"]],
         "matrix": _status_matrix(_dict(report.get("status_codes"))),
         "edges": _edges(_dict(report.get("edges"))),
+        "plan": _plan(_dict(report.get("plan"))),
         "failures": failures,
         "tests": {
             "total": _int(tests.get("total")),

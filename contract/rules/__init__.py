@@ -1,7 +1,7 @@
 """The contract's rules: one registry of response, scenario and Schemathesis rules.
 
 Importing this package registers every rule (response, scenario, Schemathesis checks).
-A violation is raised as :class:`ContractViolation`, whose message starts with the rule name.
+The judge (statuspage_contract.judging) runs them; a broken one is a ``Verdict``.
 """
 
 from . import checks, response, scenario  # noqa: F401  (registration)
@@ -9,14 +9,11 @@ from .checks import SCHEMATHESIS_CHECKS
 from .registry import (
     RULES,
     SITE_KINDS,
-    ContractViolation,
-    Finding,
     Kind,
     NotApplicable,
     Rule,
     RuleContext,
     SiteKind,
-    check_exchange,
     register,
     response_rule,
     rules_of,
@@ -24,21 +21,34 @@ from .registry import (
     site_kind,
 )
 from .response import ECHO_MIN, NO_SERVER_ERROR
+from .scenario import (
+    AUTH_ENFORCED,
+    INVALID_BODY_REJECTED,
+    LIFECYCLE_EFFECTS,
+    REJECTED_CALL_NO_EFFECT,
+    SCENARIO_RULES,
+    SINGLE_ACCOUNT,
+    VALID_BODY_ACCEPTED,
+)
 
 __all__ = [
+    "AUTH_ENFORCED",
     "ECHO_MIN",
+    "INVALID_BODY_REJECTED",
+    "LIFECYCLE_EFFECTS",
     "NO_SERVER_ERROR",
+    "REJECTED_CALL_NO_EFFECT",
     "RULES",
+    "SCENARIO_RULES",
     "SCHEMATHESIS_CHECKS",
+    "SINGLE_ACCOUNT",
     "SITE_KINDS",
-    "ContractViolation",
-    "Finding",
+    "VALID_BODY_ACCEPTED",
     "Kind",
     "NotApplicable",
     "Rule",
     "RuleContext",
     "SiteKind",
-    "check_exchange",
     "register",
     "response_rule",
     "rules_of",

@@ -6,19 +6,18 @@ Three kinds of rule live in one registry:
 - ``scenario`` rules judge a sequence of calls (run by the suite's tests via :func:`expect`);
 - ``schemathesis`` rules are Schemathesis' applicable built-in checks, run on generated cases.
 
-A violation is raised as :class:`ContractViolation`, whose message starts with the rule name.
+The judge (statuspage_contract.judging) runs them and says each one's verdict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
 from ..http.exchange import Exchange
-from ..redact import SECRETS, redact
-from ..spec import load_contract
+from ..redact import SECRETS
 
 Kind = Literal["response", "scenario", "schemathesis"]
 
@@ -61,29 +60,6 @@ class RuleContext:
     submitted_keys: set[str]
 
 
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    message: str
-
-
-class ContractViolation(AssertionError):
-    """One or more rules broken by one observation. Its text is already redacted."""
-
-    def __init__(self, findings: Iterable[Finding], exchange: Exchange | None = None) -> None:
-        self.findings = list(findings)
-        self.exchange = exchange
-        lines = [f"[{f.rule}] {f.message}" for f in self.findings]
-        if exchange is not None:
-            lines.append(f"response: {exchange.describe()}")
-            lines.append(f"reproduce: {exchange.curl()}")
-        super().__init__(redact("\n".join(lines)))
-
-    @property
-    def rules(self) -> list[str]:
-        return [f.rule for f in self.findings]
-
-
 _REGISTERED: dict[str, Rule] = {}
 
 #: Every registered rule by name, in registration order: a read-only view.
@@ -113,20 +89,3 @@ def scenario_rule(name: str, summary: str) -> Rule:
 
 def rules_of(kind: Kind) -> list[Rule]:
     return [r for r in RULES.values() if r.kind == kind]
-
-
-def check_exchange(exchange: Exchange, ctx: RuleContext) -> list[tuple[Rule, Finding | None]]:
-    """Run every response rule; return (rule, finding or None for a pass), skipping N/A ones.
-    A transport-level protective answer (408, 413, 414, 431: ``protective_statuses``) is no
-    answer of the contract: no rule judges it."""
-    results: list[tuple[Rule, Finding | None]] = []
-    if exchange.status in load_contract().protective_statuses:
-        return results
-    for rule in rules_of("response"):
-        assert rule.check is not None
-        try:
-            message = rule.check(exchange, ctx)
-        except NotApplicable:
-            continue
-        results.append((rule, Finding(rule.name, redact(message)) if message else None))
-    return results

@@ -7,8 +7,16 @@ from typing import Any
 
 import pytest
 
-from ..http.client import ContractClient
+from ..judging import JudgedClient
 from ..mock.server import READ_ONLY_APP_KEY_ENV
+from ..rules import (
+    AUTH_ENFORCED,
+    INVALID_BODY_REJECTED,
+    LIFECYCLE_EFFECTS,
+    REJECTED_CALL_NO_EFFECT,
+    SINGLE_ACCOUNT,
+    VALID_BODY_ACCEPTED,
+)
 from ..scenarios import (
     account_exists,
     bad_create_inputs,
@@ -32,19 +40,19 @@ pytestmark = pytest.mark.usefixtures("contract_guard")
 
 @pytest.mark.mutating
 def test_reference_request_creates_the_account_with_a_masked_key(
-    contract_client: ContractClient,
+    contract_client: JudgedClient,
 ) -> None:
     ensure_no_account(contract_client)
     created = contract_client.create(CONTRACT.request_example("POST"))
-    expect_status(contract_client, "valid-body-accepted", created, CREATED, "the reference request")
+    expect_status(contract_client, VALID_BODY_ACCEPTED, created, CREATED, "the reference request")
     body = created.json
-    contract_client.expect(
+    contract_client.judge.expect(
         "response-schema",
         value_at(body, CONTRACT.type_path, None) == CONTRACT.account_type,
         "the created account has the wrong type",
         created,
     )
-    contract_client.expect(
+    contract_client.judge.expect(
         "api-key-masked",
         value_at(body, CONTRACT.secret_path, None) is not None,
         f"the created account does not return its {CONTRACT.secret_field} (masked)",
@@ -53,30 +61,30 @@ def test_reference_request_creates_the_account_with_a_masked_key(
 
 
 @pytest.mark.mutating
-def test_a_distinctive_key_is_never_returned(contract_client: ContractClient) -> None:
+def test_a_distinctive_key_is_never_returned(contract_client: JudgedClient) -> None:
     ensure_no_account(contract_client)
     created = contract_client.create(valid_create_body())
-    contract_client.expect(
-        "valid-body-accepted", created.status == CREATED, f"answered {created.status}", created
+    contract_client.judge.expect(
+        VALID_BODY_ACCEPTED, created.status == CREATED, f"answered {created.status}", created
     )
     contract_client.get()  # the response rules check the GET's body for the key as well
 
 
 @pytest.mark.mutating
-def test_a_second_create_conflicts_and_changes_nothing(contract_client: ContractClient) -> None:
+def test_a_second_create_conflicts_and_changes_nothing(contract_client: JudgedClient) -> None:
     ensure_no_account(contract_client)
     first = contract_client.create(valid_create_body())
-    contract_client.expect(
-        "valid-body-accepted", first.status == CREATED, f"answered {first.status}", first
+    contract_client.judge.expect(
+        VALID_BODY_ACCEPTED, first.status == CREATED, f"answered {first.status}", first
     )
     second = contract_client.create(valid_create_body())
-    expect_status(contract_client, "single-account", second, STATUS.conflict, "a second create")
+    expect_status(contract_client, SINGLE_ACCOUNT, second, STATUS.conflict, "a second create")
     expect_unchanged(contract_client, True, second)
 
 
 @pytest.mark.parametrize("bad", bad_create_inputs(), ids=lambda b: b.id)
 def test_a_create_that_breaks_the_contract_is_rejected(
-    contract_client: ContractClient, contract_target: Target, bad
+    contract_client: JudgedClient, contract_target: Target, bad
 ) -> None:
     kwargs = materialise(bad)
     refused = read_only_refusal(contract_client, "POST", kwargs)
@@ -90,12 +98,12 @@ def test_a_create_that_breaks_the_contract_is_rejected(
     rejected = contract_client.request("POST", **kwargs)
     allowed = STATUS.invalid_create(existed)
     expect_status(
-        contract_client, "invalid-body-rejected", rejected, allowed, f"a create whose {bad.why}"
+        contract_client, INVALID_BODY_REJECTED, rejected, allowed, f"a create whose {bad.why}"
     )
     expect_unchanged(contract_client, existed, rejected)
 
 
-def _auth_cases(contract_client: ContractClient) -> dict[str, dict[str, str]]:
+def _auth_cases(contract_client: JudgedClient) -> dict[str, dict[str, str]]:
     return {
         "no keys": contract_client.auth_headers(None, None),
         "no application key": contract_client.auth_headers(app_key=None),
@@ -107,11 +115,11 @@ def _auth_cases(contract_client: ContractClient) -> dict[str, dict[str, str]]:
 @pytest.mark.parametrize(
     "case", ["no keys", "no application key", "an unknown API key", "an unknown application key"]
 )
-def test_reads_without_valid_keys_are_refused(contract_client: ContractClient, case: str) -> None:
+def test_reads_without_valid_keys_are_refused(contract_client: JudgedClient, case: str) -> None:
     refused = contract_client.get(auth=_auth_cases(contract_client)[case])
     expect_status(
         contract_client,
-        "auth-enforced",
+        AUTH_ENFORCED,
         refused,
         (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
         f"a GET with {case}",
@@ -123,13 +131,13 @@ def test_reads_without_valid_keys_are_refused(contract_client: ContractClient, c
     "case", ["no keys", "no application key", "an unknown API key", "an unknown application key"]
 )
 def test_creates_without_valid_keys_are_refused_and_change_nothing(
-    contract_client: ContractClient, case: str
+    contract_client: JudgedClient, case: str
 ) -> None:
     ensure_no_account(contract_client)
     refused = contract_client.create(valid_create_body(), auth=_auth_cases(contract_client)[case])
     expect_status(
         contract_client,
-        "auth-enforced",
+        AUTH_ENFORCED,
         refused,
         (HTTPStatus.UNAUTHORIZED, STATUS.forbidden),
         f"a create with {case}",
@@ -137,7 +145,7 @@ def test_creates_without_valid_keys_are_refused_and_change_nothing(
     expect_unchanged(contract_client, False, refused)
 
 
-def _read_only_keys(client: ContractClient, target: Target) -> tuple[str, str, bool]:
+def _read_only_keys(client: JudgedClient, target: Target) -> tuple[str, str, bool]:
     """An API key and an application key that may only read, and whether their organisation
     has an account: the embedded mock makes a fresh organisation; another site needs
     DD_APP_KEY_READ_ONLY, an application key of the same organisation without the write
@@ -155,13 +163,13 @@ def _read_only_keys(client: ContractClient, target: Target) -> tuple[str, str, b
 
 @pytest.mark.mutating  # a site that ignores the permission would make or change an account
 def test_an_application_key_without_manage_integrations_may_read_but_not_write(
-    contract_client: ContractClient, contract_target: Target
+    contract_client: JudgedClient, contract_target: Target
 ) -> None:
     api_key, app_key, existed = _read_only_keys(contract_client, contract_target)
     auth = contract_client.auth_headers(api_key, app_key)
     read = contract_client.get(auth=auth)
     wanted = STATUS.ok if existed else STATUS.not_found
-    expect_status(contract_client, "auth-enforced", read, wanted, "a read-only key's GET")
+    expect_status(contract_client, AUTH_ENFORCED, read, wanted, "a read-only key's GET")
     writes: list[tuple[str, dict[str, Any]]] = [
         ("POST", {"json": valid_create_body()}),
         ("PATCH", {"json": valid_create_body()}),
@@ -171,14 +179,14 @@ def test_an_application_key_without_manage_integrations_may_read_but_not_write(
         refused = contract_client.request(method, auth=auth, **kwargs)
         expect_status(
             contract_client,
-            "auth-enforced",
+            AUTH_ENFORCED,
             refused,
             STATUS.forbidden,
             f"{method} with a key lacking {CONTRACT.operation(method).permission}",
         )
     after = contract_client.get(auth=auth)
-    contract_client.expect(
-        "rejected-call-no-effect",
+    contract_client.judge.expect(
+        REJECTED_CALL_NO_EFFECT,
         after.status == wanted,
         f"a refused write changed the account: GET answered {after.status}, not {wanted}",
         after,
@@ -187,7 +195,7 @@ def test_an_application_key_without_manage_integrations_may_read_but_not_write(
 
 @pytest.mark.mock_only
 def test_over_the_rate_limit_every_operation_answers_429_with_its_headers(
-    contract_client: ContractClient, contract_mock_site
+    contract_client: JudgedClient, contract_mock_site
 ) -> None:
     _, api_key, app_key = contract_mock_site.new_organisation()
     contract_mock_site.set_rate_limit(2, 60)
@@ -214,17 +222,17 @@ def test_over_the_rate_limit_every_operation_answers_429_with_its_headers(
 @pytest.mark.mutating
 @pytest.mark.parametrize("bad", bad_inputs("PATCH"), ids=lambda b: b.id)
 def test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing(
-    contract_client: ContractClient, bad
+    contract_client: JudgedClient, bad
 ) -> None:
     if not account_exists(contract_client):
         created = contract_client.create(valid_create_body())
-        contract_client.expect(
-            "valid-body-accepted", created.status == CREATED, "create failed", created
+        contract_client.judge.expect(
+            VALID_BODY_ACCEPTED, created.status == CREATED, "create failed", created
         )
     rejected = contract_client.request("PATCH", **materialise(bad))
     expect_status(
         contract_client,
-        "invalid-body-rejected",
+        INVALID_BODY_REJECTED,
         rejected,
         STATUS.invalid,
         f"an update whose {bad.why}",
@@ -234,7 +242,7 @@ def test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing(
 
 @pytest.mark.mutating
 def test_reading_updating_and_deleting_without_an_account_answer_404(
-    contract_client: ContractClient,
+    contract_client: JudgedClient,
 ) -> None:
     ensure_no_account(contract_client)
     calls: list[tuple[str, dict[str, Any]]] = [
@@ -246,7 +254,7 @@ def test_reading_updating_and_deleting_without_an_account_answer_404(
         missing = contract_client.request(method, **kwargs)
         expect_status(
             contract_client,
-            "lifecycle-effects",
+            LIFECYCLE_EFFECTS,
             missing,
             STATUS.not_found,
             f"{method} without an account",

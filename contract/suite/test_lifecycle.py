@@ -7,7 +7,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-from ..http.client import ContractClient
+from ..judging import JudgedClient
+from ..rules import INVALID_BODY_REJECTED, LIFECYCLE_EFFECTS, SINGLE_ACCOUNT, VALID_BODY_ACCEPTED
 from ..scenarios import (
     bad_create_inputs,
     ensure_no_account,
@@ -25,49 +26,49 @@ STATUS = CONTRACT.status
 pytestmark = [pytest.mark.usefixtures("contract_guard"), pytest.mark.mutating]
 
 
-def test_create_conflict_get_update_get_delete_get(contract_client: ContractClient) -> None:
+def test_create_conflict_get_update_get_delete_get(contract_client: JudgedClient) -> None:
     ensure_no_account(contract_client)
     expect_status(
         contract_client,
-        "valid-body-accepted",
+        VALID_BODY_ACCEPTED,
         contract_client.create(valid_create_body()),
         SUCCESS["POST"],
         "create",
     )
     expect_status(
         contract_client,
-        "single-account",
+        SINGLE_ACCOUNT,
         contract_client.create(valid_create_body()),
         STATUS.conflict,
         "a second create",
     )
     expect_status(
         contract_client,
-        "lifecycle-effects",
+        LIFECYCLE_EFFECTS,
         contract_client.get(),
         SUCCESS["GET"],
         "GET after create",
     )
     expect_status(
         contract_client,
-        "lifecycle-effects",
+        LIFECYCLE_EFFECTS,
         contract_client.update(valid_create_body()),
         SUCCESS["PATCH"],
         "update",
     )
     expect_status(
         contract_client,
-        "lifecycle-effects",
+        LIFECYCLE_EFFECTS,
         contract_client.get(),
         SUCCESS["GET"],
         "GET after update",
     )
     expect_status(
-        contract_client, "lifecycle-effects", contract_client.delete(), SUCCESS["DELETE"], "delete"
+        contract_client, LIFECYCLE_EFFECTS, contract_client.delete(), SUCCESS["DELETE"], "delete"
     )
     expect_status(
         contract_client,
-        "lifecycle-effects",
+        LIFECYCLE_EFFECTS,
         contract_client.get(),
         STATUS.not_found,
         "GET after delete",
@@ -75,7 +76,7 @@ def test_create_conflict_get_update_get_delete_get(contract_client: ContractClie
 
 
 def test_any_sequence_of_calls_keeps_the_account_state_consistent(
-    contract_client: ContractClient,
+    contract_client: JudgedClient,
 ) -> None:
     """A Hypothesis state machine with a one-bit model: does the account exist?"""
 
@@ -93,7 +94,7 @@ def test_any_sequence_of_calls_keeps_the_account_state_consistent(
             if self.exists:
                 expect_status(
                     contract_client,
-                    "single-account",
+                    SINGLE_ACCOUNT,
                     created,
                     STATUS.conflict,
                     "a create while an account exists",
@@ -101,7 +102,7 @@ def test_any_sequence_of_calls_keeps_the_account_state_consistent(
             else:
                 expect_status(
                     contract_client,
-                    "valid-body-accepted",
+                    VALID_BODY_ACCEPTED,
                     created,
                     SUCCESS["POST"],
                     "a create without an account",
@@ -112,8 +113,8 @@ def test_any_sequence_of_calls_keeps_the_account_state_consistent(
         def create_invalid(self, bad) -> None:
             rejected = contract_client.request("POST", **materialise(bad))
             allowed = STATUS.invalid_create(self.exists)
-            contract_client.expect(
-                "invalid-body-rejected",
+            contract_client.judge.expect(
+                INVALID_BODY_REJECTED,
                 rejected.status in allowed,
                 f"a create whose {bad.why} answered {rejected.status}",
                 rejected,
@@ -124,7 +125,7 @@ def test_any_sequence_of_calls_keeps_the_account_state_consistent(
         def get(self) -> None:
             expected = SUCCESS["GET"] if self.exists else STATUS.not_found
             expect_status(
-                contract_client, "lifecycle-effects", contract_client.get(), expected, "GET"
+                contract_client, LIFECYCLE_EFFECTS, contract_client.get(), expected, "GET"
             )
 
         @rule()
@@ -132,7 +133,7 @@ def test_any_sequence_of_calls_keeps_the_account_state_consistent(
             expected = SUCCESS["PATCH"] if self.exists else STATUS.not_found
             expect_status(
                 contract_client,
-                "lifecycle-effects",
+                LIFECYCLE_EFFECTS,
                 contract_client.update(valid_create_body()),
                 expected,
                 "update",
@@ -142,7 +143,7 @@ def test_any_sequence_of_calls_keeps_the_account_state_consistent(
         def delete(self) -> None:
             expected = SUCCESS["DELETE"] if self.exists else STATUS.not_found
             expect_status(
-                contract_client, "lifecycle-effects", contract_client.delete(), expected, "delete"
+                contract_client, LIFECYCLE_EFFECTS, contract_client.delete(), expected, "delete"
             )
             self.exists = False
 

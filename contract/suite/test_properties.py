@@ -6,7 +6,8 @@ import pytest
 from hypothesis import assume, given
 
 from .. import generation
-from ..http.client import ContractClient
+from ..judging import JudgedClient
+from ..rules import LIFECYCLE_EFFECTS, VALID_BODY_ACCEPTED
 from ..scenarios import (
     account_exists,
     invalid_create_rejected,
@@ -24,13 +25,13 @@ pytestmark = pytest.mark.usefixtures("contract_guard")
 
 @pytest.mark.mutating
 @given(case=generation.cases("POST", valid=True))
-def test_valid_bodies_create_once_then_conflict(contract_client: ContractClient, case) -> None:
+def test_valid_bodies_create_once_then_conflict(contract_client: JudgedClient, case) -> None:
     valid_create_then_conflict(contract_client, case)
 
 
 @given(case=generation.cases("POST", valid=False))
 def test_invalid_bodies_are_rejected_and_change_nothing(
-    contract_client: ContractClient, contract_target: Target, case
+    contract_client: JudgedClient, contract_target: Target, case
 ) -> None:
     # A guard: every generated invalid case breaks the body (generation.cases), but a tool's
     # idea of invalid could differ from the contract's validator.
@@ -42,16 +43,16 @@ def test_invalid_bodies_are_rejected_and_change_nothing(
 
 @pytest.mark.mutating
 @given(case=generation.cases("PATCH", valid=True))
-def test_valid_updates_keep_the_account_masked(contract_client: ContractClient, case) -> None:
+def test_valid_updates_keep_the_account_masked(contract_client: JudgedClient, case) -> None:
     if not account_exists(contract_client):
         created = contract_client.create()
-        contract_client.expect(
-            "valid-body-accepted", created.status == CREATED, f"answered {created.status}", created
+        contract_client.judge.expect(
+            VALID_BODY_ACCEPTED, created.status == CREATED, f"answered {created.status}", created
         )
     updated = generation.send_and_judge(contract_client, case)
     ok = CONTRACT.operation("PATCH").success.status
-    contract_client.expect(
-        "lifecycle-effects",
+    contract_client.judge.expect(
+        LIFECYCLE_EFFECTS,
         updated.status == ok,
         f"a valid update of an existing account answered {updated.status}, not {ok}",
         updated,

@@ -12,7 +12,7 @@ import pytest
 
 from ..edges import CATEGORIES
 from ..edges.judge import EdgeRun
-from ..http.client import ContractClient
+from ..judging import JudgedClient
 from ..target import Target
 
 pytestmark = pytest.mark.usefixtures("contract_guard")
@@ -20,6 +20,6 @@ pytestmark = pytest.mark.usefixtures("contract_guard")
 
 @pytest.mark.parametrize("category", list(CATEGORIES))
 def test_edges_of_the_contract_are_judged_by_its_rules(
-    contract_client: ContractClient, contract_target: Target, category: str
+    contract_client: JudgedClient, contract_target: Target, category: str
 ) -> None:
     EdgeRun(contract_client, contract_target).run(category)

@@ -12,12 +12,12 @@ import pytest
 from statuspage_contract.edges import CATEGORIES, derive
 from statuspage_contract.edges.judge import EdgeRun
 from statuspage_contract.edges.values import near_misses, string_values
-from statuspage_contract.http.client import BudgetExhausted, ContractClient
-from statuspage_contract.http.recorder import Recorder
+from statuspage_contract.http.client import BudgetExhausted
+from statuspage_contract.judging import ContractViolation, judged_client
+from statuspage_contract.judging.recorder import Recorder
 from statuspage_contract.live.safety import Ownership, could_change_state
 from statuspage_contract.mock import FAULTS, MockSite
 from statuspage_contract.report.build import merge_same_site
-from statuspage_contract.rules import ContractViolation
 from statuspage_contract.scenarios import bad_inputs
 from statuspage_contract.spec import is_json_media_type, load_contract, property_paths
 from statuspage_contract.spec.validators import schema_errors
@@ -121,7 +121,7 @@ def _live_target(mutations: bool = False) -> Any:
 
 
 def test_a_read_only_run_sends_no_edge_a_lenient_site_could_turn_into_a_change() -> None:
-    client = ContractClient("http://127.0.0.1:9", "k" * 32, "a" * 40, ownership=Ownership())
+    client = judged_client("http://127.0.0.1:9", "k" * 32, "a" * 40, ownership=Ownership())
     client.ownership.preflight(exists=False)
     run = EdgeRun(client, _live_target())
     sent = [e for e in all_edges(mock=False) if run.skip_reason(e) is None]
@@ -134,7 +134,7 @@ def test_a_read_only_run_sends_no_edge_a_lenient_site_could_turn_into_a_change()
 
 
 def test_a_duplicate_key_body_is_judged_by_every_reading_a_lenient_site_may_take() -> None:
-    client = ContractClient("http://127.0.0.1:9", "k" * 32, "a" * 40, ownership=Ownership())
+    client = judged_client("http://127.0.0.1:9", "k" * 32, "a" * 40, ownership=Ownership())
     client.ownership.preflight(exists=False)
     run = EdgeRun(client, _live_target())
     # read as its last member (null), the body is invalid and carries no key ...
@@ -158,7 +158,7 @@ def edge_site() -> Any:
 
 def _run(site: MockSite, category: str, **client: Any) -> Recorder:
     recorder = Recorder()
-    api = ContractClient(site.base_url, site.api_key, site.app_key, recorder=recorder, **client)
+    api = judged_client(site.base_url, site.api_key, site.app_key, recorder=recorder, **client)
     try:
         EdgeRun(api, SimpleNamespace(is_mock=True, mock=site, mutation_skip_reason=None)).run(
             category
@@ -199,7 +199,7 @@ def test_a_spent_budget_stops_a_category_and_counts_the_rest_as_skipped(
     edge_site.set_faults([])
     edge_site.reset()
     recorder = Recorder()
-    api = ContractClient(edge_site.base_url, edge_site.api_key, edge_site.app_key,
+    api = judged_client(edge_site.base_url, edge_site.api_key, edge_site.app_key,
                          recorder=recorder, budget=5)  # fmt: skip
     target = SimpleNamespace(is_mock=True, mock=edge_site, mutation_skip_reason=None)
     with pytest.raises(BudgetExhausted):

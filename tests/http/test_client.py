@@ -15,19 +15,26 @@ import secrets
 import shlex
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from statuspage_contract.http import client as client_module
-from statuspage_contract.http.client import BudgetExhausted, ContractClient, SiteUnreachable
+from statuspage_contract.http.client import (
+    BudgetExhausted,
+    ClientConfig,
+    ContractClient,
+    SiteUnreachable,
+)
 from statuspage_contract.http.exchange import Exchange
-from statuspage_contract.http.recorder import Recorder
 from statuspage_contract.http.wire import prepare
+from statuspage_contract.judging import ContractViolation, Judge, judged_client
+from statuspage_contract.judging.recorder import Recorder
 from statuspage_contract.mock import MockSite
 from statuspage_contract.redact import REDACTED, SECRETS
-from statuspage_contract.rules import ContractViolation, rules_of
+from statuspage_contract.rules import rules_of
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
@@ -50,16 +57,19 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class WatchingClient(ContractClient):
-    """A client that also keeps every exchange it checked, retries included."""
+class WatchingJudge(Judge):
+    """A judge that also keeps every exchange it judged, retries included."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seen: list[Exchange] = []
 
-    def check(self, exchange: Exchange, **kwargs: Any) -> Exchange:
+    def judge(self, exchange: Exchange, *args: Any, **kwargs: Any) -> Exchange:
         self.seen.append(exchange)
-        return super().check(exchange, **kwargs)
+        return super().judge(exchange, *args, **kwargs)
+
+
+WatchingClient = ContractClient[WatchingJudge]
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +122,14 @@ def make_checker(healthy: MockSite, site_keys: tuple[str, str]):
 
     def make(**kwargs: Any) -> WatchingClient:
         base_url = kwargs.pop("base_url", healthy.base_url)
-        checker = WatchingClient(base_url, *site_keys, **kwargs)
+        judge = WatchingJudge(
+            kwargs.pop("recorder", None),
+            raise_on_violation=kwargs.pop("raise_on_violation", True),
+        )
+        sleep = kwargs.pop("sleep", time.sleep)
+        checker = ContractClient(
+            base_url, *site_keys, judge=judge, config=ClientConfig(**kwargs), sleep=sleep
+        )
         made.append(checker)
         return checker
 
@@ -221,11 +238,11 @@ def test_without_raise_on_violation_a_violation_is_only_recorded(healthy, make_c
 
 
 def test_expect_records_a_kept_scenario_rule_and_raises_on_a_broken_one(checker):
-    checker.expect("single-account", True, "fine")
-    assert checker.recorder.tallies["single-account"].passed == 1
+    checker.judge.expect("single-account", True, "fine")
+    assert checker.judge.recorder.tallies["single-account"].passed == 1
     with pytest.raises(ContractViolation, match=r"^\[single-account\] answered 201"):
-        checker.expect("single-account", False, "answered 201")
-    assert checker.recorder.failed_rules == ["single-account"]
+        checker.judge.expect("single-account", False, "answered 201")
+    assert checker.judge.recorder.failed_rules == ["single-account"]
 
 
 def test_a_checked_exchange_still_shows_the_masked_api_key(checker):
@@ -340,7 +357,7 @@ def test_the_request_budget_stops_sending_after_n_requests(make_checker):
     with pytest.raises(BudgetExhausted):
         checker.create(create_body(sentinel()))
     assert checker.sent == 3
-    assert checker.recorder.requests == 3
+    assert checker.judge.recorder.requests == 3
 
 
 def test_retries_of_a_429_count_against_the_budget(throttled, make_checker):
@@ -365,7 +382,7 @@ def test_a_429_is_waited_out_for_x_ratelimit_reset_seconds_then_retried(limited,
     assert checker.get().status == 404
     retried = checker.get()
     assert retried.status == 404
-    limited_answer = checker.seen[1]
+    limited_answer = checker.judge.seen[1]
     assert limited_answer.status == 429
     assert waits == [float(limited_answer.header(RESET))]
     assert 1 <= waits[0] <= 2
@@ -377,7 +394,7 @@ def test_the_wait_is_bounded_by_max_rate_wait(throttled, make_checker):
     checker = make_checker(sleep=waits.append, max_rate_wait=0.25, rate_retries=2)
     checker.get()
     checker.get()
-    assert int(checker.seen[-1].header(RESET)) > 0.25
+    assert int(checker.judge.seen[-1].header(RESET)) > 0.25
     assert waits == [0.25, 0.25]
 
 
@@ -389,8 +406,8 @@ def test_a_429_is_retried_at_most_rate_retries_times(throttled, make_checker, re
     final = checker.get()
     assert final.status == 429
     assert checker.sent == 1 + 1 + retries
-    assert [e.status for e in checker.seen[1:]] == [429] * (1 + retries)
-    assert waits == [float(e.header(RESET)) for e in checker.seen[1:-1]]
+    assert [e.status for e in checker.judge.seen[1:]] == [429] * (1 + retries)
+    assert waits == [float(e.header(RESET)) for e in checker.judge.seen[1:-1]]
 
 
 def test_without_retry_rate_limit_the_429_is_returned_at_once(throttled, make_checker):
@@ -429,13 +446,11 @@ def test_an_unreachable_site_raises_site_unreachable_in_one_line(make_checker, s
     assert "\n" not in message
     assert not any(key in message for key in site_keys)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
-    assert checker.recorder.requests == 0
+    assert checker.judge.recorder.requests == 0
 
 
 def test_https_against_the_plain_http_mock_hints_at_http(healthy):
-    from statuspage_contract.http.client import ContractClient, SiteUnreachable
-
-    client = ContractClient(healthy.base_url.replace("http://", "https://"), "a" * 32, "b" * 40)
+    client = judged_client(healthy.base_url.replace("http://", "https://"), "a" * 32, "b" * 40)
     with pytest.raises(SiteUnreachable, match="needs http://"):
         client.get()
 
@@ -453,7 +468,7 @@ def test_https_against_the_plain_http_mock_hints_at_http(healthy):
 def test_a_request_is_prepared_as_requests_prepares_it(url: str) -> None:
     """The client prepares the URL once per URL; everything else as PreparedRequest.prepare
     does, step by step (headers, cookies, body and its length, auth from the URL, hooks)."""
-    client = ContractClient("http://127.0.0.1:1", "a" * 32, "b" * 40)
+    client = judged_client("http://127.0.0.1:1", "a" * 32, "b" * 40)
     headers, body = {"Content-Type": "application/json", "X-Extra": "1"}, b'{"a": 1}'
     for method, data in (("POST", body), ("GET", None)):
         ours = prepare(client.session, method, url, headers, data)

@@ -22,8 +22,8 @@ from hostile_site import STOP_POLL, Behaviour, HostileSite
 from schemathesis.core.transport import Response as SchemathesisResponse
 
 from statuspage_contract.errors import SiteUnreachable
-from statuspage_contract.http.client import ContractClient
 from statuspage_contract.http.loopback import LoopbackAdapter
+from statuspage_contract.judging import judged_client
 from statuspage_contract.sites import resolve_site
 from statuspage_contract.target import Target, open_target
 
@@ -218,7 +218,7 @@ def test_it_refuses_anything_but_plain_http_to_a_loopback_address(url: str) -> N
 
 # -- failures, worded as requests' own transport words them ----------------------------------
 def _client(base_url: str, transport: str, keys: tuple[str, str] = ("k" * 32, "a" * 40)):
-    return ContractClient(
+    return judged_client(
         base_url, *keys, transport=TRANSPORTS[transport](), timeout=0.5, raise_on_violation=False
     )
 

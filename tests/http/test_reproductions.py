@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from replay import replay, reproduces
 
 from statuspage_contract.http.exchange import CURL_ARGUMENT_MAX, Exchange
-from statuspage_contract.http.recorder import SERVE_PORT, Recorder, mock_replay
+from statuspage_contract.judging import Verdict
+from statuspage_contract.judging.recorder import SERVE_PORT, Recorder, mock_replay
 from statuspage_contract.mock import MockSite
 from statuspage_contract.proxy.judge import SUBMITTED_KEY_VARIABLE, ProxyJudge
 from statuspage_contract.redact import REDACTED, SECRETS
-from statuspage_contract.rules import Finding
 from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract
 
 CONTRACT = load_contract()
@@ -183,9 +183,8 @@ def test_the_base_url_becomes_a_shell_expression_the_user_sets():
 # -- sequences and the site to replay on -----------------------------------------------------------
 def recorder_with(*steps: Exchange, test: str = "test_x") -> Recorder:
     recorder = Recorder()
-    recorder.current_test = test
     for step in steps:
-        recorder.record_exchange(step)
+        recorder.record_exchange(step, test)
     return recorder
 
 
@@ -195,7 +194,7 @@ def test_a_scenario_failure_is_the_tests_whole_sequence_as_one_script():
     delete = exchange(None, keys=keys, method="DELETE", status=204)
     get = exchange(None, keys=keys, method="GET", status=200)
     recorder = recorder_with(create, delete, get)
-    recorder.failed(Finding("lifecycle-effects", "the account stayed"), get)
+    recorder.failed(Verdict.broken("lifecycle-effects", "the account stayed"), get, "test_x")
     script = recorder.failures[0]["reproduction"]
     lines = [line for line in script.splitlines() if line.startswith("curl")]
     assert [line.split()[2] for line in lines] == ["POST", "DELETE", "GET"]
@@ -208,12 +207,11 @@ def test_a_scenario_failure_replays_the_runs_earlier_state_changes_first():
     """The account a previous test created is what this test's DELETE met."""
     keys = user_keys()
     recorder = recorder_with(exchange(create_body("generated-key-0123456789"), keys=keys))
-    recorder.current_test = "test_y"
     delete = exchange(None, keys=keys, method="DELETE", status=204)
     get = exchange(None, keys=keys, method="GET", status=200)
     for step in (delete, get):
-        recorder.record_exchange(step)
-    recorder.failed(Finding("lifecycle-effects", "the account stayed"), get)
+        recorder.record_exchange(step, "test_y")
+    recorder.failed(Verdict.broken("lifecycle-effects", "the account stayed"), get, "test_y")
     script = recorder.failures[0]["reproduction"]
     methods = [line.split()[2] for line in script.splitlines() if line.startswith("curl")]
     assert methods == ["POST", "DELETE", "GET"]
@@ -225,7 +223,7 @@ def test_a_response_failure_is_one_request_after_the_state_changes_before_it():
     read = exchange(None, keys=keys, method="GET", status=200)
     second = exchange(create_body("generated-key-9876543210"), keys=keys, status=500)
     recorder = recorder_with(first, read, second)
-    recorder.failed(Finding("no-server-error", "500"), second)
+    recorder.failed(Verdict.broken("no-server-error", "500"), second, "test_x")
     script = recorder.failures[0]["reproduction"]
     methods = [line.split()[2] for line in script.splitlines() if line.startswith("curl")]
     assert methods == ["POST", "POST"]
@@ -234,7 +232,7 @@ def test_a_response_failure_is_one_request_after_the_state_changes_before_it():
 def test_a_lone_request_on_a_site_reached_by_url_is_one_plain_curl():
     bad = exchange(create_body("generated-key-0123456789"), status=500)
     recorder = recorder_with(bad)
-    recorder.failed(Finding("no-server-error", "500"), bad)
+    recorder.failed(Verdict.broken("no-server-error", "500"), bad, "test_x")
     assert recorder.failures[0]["reproduction"] == bad.curl()
 
 
@@ -246,7 +244,7 @@ def test_a_mock_runs_reproduction_names_serve_with_its_faults_and_rate_limit():
         bad = exchange(None, keys=keys, method="GET", status=404, url=site.base_url + "/x")
         recorder = recorder_with(bad)
         recorder.replay = mock_replay(site.base_url, site)
-        recorder.failed(Finding("error-envelope", "bad"), bad)
+        recorder.failed(Verdict.broken("error-envelope", "bad"), bad, "test_x")
         script = recorder.failures[0]["reproduction"]
     assert (
         "statuspage-contract serve --fault error-envelope-string --fault unmasked-api-key "
@@ -259,10 +257,9 @@ def test_a_mock_runs_reproduction_names_serve_with_its_faults_and_rate_limit():
 def test_a_new_test_starts_a_new_sequence():
     keys = user_keys()
     recorder = recorder_with(exchange(None, keys=keys, method="GET", status=404), test="a")
-    recorder.current_test = "b"
     get = exchange(None, keys=keys, method="GET", status=200)
-    recorder.record_exchange(get)
-    recorder.failed(Finding("lifecycle-effects", "x"), get)
+    recorder.record_exchange(get, "b")
+    recorder.failed(Verdict.broken("lifecycle-effects", "x"), get, "b")
     assert recorder.failures[0]["reproduction"] == get.curl()
 
 

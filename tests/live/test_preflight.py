@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from hostile_site import Behaviour, HostileSite
 
-from statuspage_contract.http.client import ContractClient
+from statuspage_contract.judging import JudgedClient, judged_client
 from statuspage_contract.live.preflight import cleanup, preflight, undo_effect
 from statuspage_contract.live.safety import Ownership, State
 
 
-def _client(site: HostileSite, *, mutations: bool = True, **kwargs) -> ContractClient:
+def _client(site: HostileSite, *, mutations: bool = True, **kwargs) -> JudgedClient:
     kwargs.setdefault("sleep", lambda s: None)
-    return ContractClient(
+    return judged_client(
         site.base_url,
         site.api_key,
         site.app_key,

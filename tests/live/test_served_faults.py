@@ -57,10 +57,11 @@ READ_ONLY_DEFAULT = {
 }
 #: Faults run with --allow-mutations by default: each takes a live path of its own (undoing,
 #: adopting, what cannot be undone, a second key, a 429, a 5xx, a leak); ``-m slow`` runs every
-#: fault (session 9: all 26 caught, each site left as found but for delete-keeps-account).
+#: fault (session 9: all 26 caught, each site left as found but for delete-keeps-account). The
+#: unanswered input is met read-only by default (the proof meets it embedded, with mutations).
 MUTATIONS_DEFAULT = {
-    *READ_ONLY_DEFAULT,
-    "accepts-empty-api-key",
+    "accepts-missing-api-key",
+    "rejected-create-stores-account",
     "delete-keeps-account",
     "permission-not-enforced",
     "rate-limit-without-headers",

@@ -1,13 +1,13 @@
 """What an explorer knows of the account (contract/notebook/account_state.py), and the
-scenario verdicts it gives: the suite's own (contract/rules/verdicts.py)."""
+scenario verdicts it gives: the suite's own (contract/judging/expectations.py)."""
 
 from __future__ import annotations
 
 import notebook_helpers as h
 
-from statuspage_contract.http.exchange import Verdict
+from statuspage_contract.judging import Verdict
+from statuspage_contract.judging.expectations import invalid_body_rejected
 from statuspage_contract.notebook.account_state import AccountState
-from statuspage_contract.rules.verdicts import invalid_body_rejected
 
 STATUSES = h.CONTRACT.status
 CREATED = h.CONTRACT.create.success.status

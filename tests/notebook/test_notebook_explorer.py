@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import notebook_helpers as h
 import pytest
 
-from statuspage_contract.http.exchange import Verdict
+from statuspage_contract.judging import Verdict
 from statuspage_contract.mock.state import DEMO_API_KEY, DEMO_APP_KEY
 from statuspage_contract.notebook import Explorer, MutationNotAllowed, explore, invalid_inputs
 from statuspage_contract.redact import REDACTED

@@ -45,13 +45,13 @@ def test_create(statuspage_client):
     statuspage_client.create()
 """
 
-#: Switch a fault mid-test, and judge without failing at once: ``raise_on_violation=False``
+#: Switch a fault mid-test, and judge without failing at once: ``judge.raise_on_violation = False``
 #: records the verdicts on the exchange.
 MID_TEST = """
 def test_a_fault_switched_on_mid_test(statuspage_mock, statuspage_client):
     assert statuspage_client.create().status == 201
     statuspage_mock.set_faults(["unmasked-api-key"])
-    statuspage_client.raise_on_violation = False
+    statuspage_client.judge.raise_on_violation = False
     exchange = statuspage_client.get()
     broken = [v.rule for v in exchange.verdicts if not v.passed]
     assert broken == ["api-key-masked"]

@@ -33,7 +33,7 @@ from statuspage_contract.report.build import (
     write_reports,
 )
 from statuspage_contract.report.console import decision_line
-from statuspage_contract.report.verdict import Verdict
+from statuspage_contract.report.decision import Decision
 from statuspage_contract.rules import NO_SERVER_ERROR, RULES, site_kind
 from statuspage_contract.runner import outcome
 
@@ -146,8 +146,8 @@ def test_every_output_and_the_gate_carry_one_decision(
     # the console's last line and the exit code: the run decides over what it wrote
     code, line = outcome(1, written)
     decision = written["decision"]
-    verdict = Verdict(decision["verdict"])
-    holds = verdict is Verdict.HOLDS
+    verdict = Decision(decision["verdict"])
+    holds = verdict is Decision.HOLDS
     assert line == decision_line(decision, several=several)
     assert line.startswith(f"{verdict}") and line.endswith(f": {decision['reason']}")
     assert code == decision["exit_code"]
@@ -176,7 +176,7 @@ def test_every_output_and_the_gate_carry_one_decision(
     except GateInputError:  # the gate cannot decide on a run that stopped or tested nothing
         assert not holds
         stopped = [s for s in sites if s["run"].get("aborted") or not s["run"]["requests"]]
-        assert stopped or verdict in (Verdict.ABORTED, Verdict.NOTHING_TESTED), verdict
+        assert stopped or verdict in (Decision.ABORTED, Decision.NOTHING_TESTED), verdict
         return
     if any(_expired_since(site) for site in sites):
         assert not (gate.passed and not holds)
@@ -185,7 +185,7 @@ def test_every_output_and_the_gate_carry_one_decision(
         _unwaived_baseline_regression(case, site) for case, site in zip(cases, sites, strict=True)
     )
     assert gate.passed == (holds and not regression), (verdict, gate.summary)
-    if verdict in (Verdict.VIOLATED, Verdict.INCOMPLETE):
+    if verdict in (Decision.VIOLATED, Decision.INCOMPLETE):
         assert gate.exit_code == 1
 
 

@@ -18,17 +18,15 @@ from typing import Any
 import pytest
 
 from statuspage_contract.http.exchange import BODY_PREVIEW, Exchange
+from statuspage_contract.judging import ContractViolation, Verdict, check_exchange
 from statuspage_contract.mock.faults import FAULTS
 from statuspage_contract.redact import SECRETS, register_secret
 from statuspage_contract.rules import (
     ECHO_MIN,
     RULES,
-    ContractViolation,
-    Finding,
     NotApplicable,
     Rule,
     RuleContext,
-    check_exchange,
     register,
     rules_of,
 )
@@ -443,14 +441,14 @@ def test_the_specification_names_only_registered_response_rules():
 @pytest.mark.parametrize("spec", [c for c in SPEC if not c.bug], ids=lambda c: c.what)
 def test_check_exchange_reports_exactly_the_applicable_rules_and_their_verdicts(spec: Case):
     judged = check_exchange(fresh(spec.exchange), RuleContext(set(spec.keys)))
-    results = {rule.name: finding for rule, finding in judged}
-    verdict = results.get(spec.rule, "absent")
+    results = {v.rule: v for v in judged}
+    verdict = results.get(spec.rule)
     if spec.expect == "n/a":
-        assert verdict == "absent"
-    elif spec.expect == "pass":
         assert verdict is None
+    elif spec.expect == "pass":
+        assert verdict == Verdict(spec.rule, True)
     else:
-        assert isinstance(verdict, Finding) and verdict.rule == spec.rule and verdict.message
+        assert verdict is not None and not verdict.passed and verdict.message
 
 
 @pytest.mark.parametrize("body", [account(KEY), account(MASK)], ids=["unmasked", "masked"])
@@ -462,7 +460,7 @@ def test_judging_an_exchange_leaves_its_parsed_body_intact(body):
 
 def test_a_healthy_create_passes_every_applicable_rule():
     results = check_exchange(response(201, account()), RuleContext({KEY}))
-    assert [r.name for r, _ in results] == [
+    assert [v.rule for v in results] == [
         "no-server-error",
         "documented-status",
         "json-content-type",
@@ -470,7 +468,7 @@ def test_a_healthy_create_passes_every_applicable_rule():
         "api-key-masked",
         "no-key-echo",
     ]
-    assert all(finding is None for _, finding in results)
+    assert all(v.passed for v in results)
 
 
 # -- the registry ---------------------------------------------------------------------------
@@ -542,7 +540,7 @@ def test_a_violation_message_starts_with_the_rule_and_contains_no_secret(secrets
     secrets_registered(DD_API, DD_APP, KEY)
     exchange = echoing_exchange()
     exchange.own_keys = (DD_API, DD_APP)  # the client's own keys become variables
-    finding = Finding("no-key-echo", f"the response quotes {KEY}")
+    finding = Verdict.broken("no-key-echo", f"the response quotes {KEY}")
     text = str(ContractViolation([finding], exchange))
     assert text.startswith("[no-key-echo] ")
     for secret in (DD_API, DD_APP, KEY):
@@ -553,7 +551,10 @@ def test_a_violation_message_starts_with_the_rule_and_contains_no_secret(secrets
 
 def test_a_violation_lists_every_broken_rule_one_per_line(secrets_registered):
     secrets_registered(KEY)
-    findings = [Finding("no-key-echo", "quoted"), Finding("documented-status", "status 418")]
+    findings = [
+        Verdict.broken("no-key-echo", "quoted"),
+        Verdict.broken("documented-status", "status 418"),
+    ]
     violation = ContractViolation(findings, echoing_exchange())
     lines = str(violation).splitlines()
     assert lines[:2] == ["[no-key-echo] quoted", "[documented-status] status 418"]
@@ -563,7 +564,7 @@ def test_a_violation_lists_every_broken_rule_one_per_line(secrets_registered):
 
 def test_a_violation_without_an_exchange_is_just_its_findings(secrets_registered):
     secrets_registered(KEY)
-    violation = ContractViolation([Finding("single-account", f"second create with {KEY}")])
+    violation = ContractViolation([Verdict.broken("single-account", f"second create with {KEY}")])
     assert str(violation) == "[single-account] second create with [REDACTED]"
     assert violation.exchange is None
 
@@ -579,7 +580,9 @@ def _views_of_a_long_echo() -> list[Any]:
 
     return [
         pytest.param(
-            lambda: str(ContractViolation([Finding("no-key-echo", "quoted")], straddling(300))),
+            lambda: str(
+                ContractViolation([Verdict.broken("no-key-echo", "quoted")], straddling(300))
+            ),
             id="violation-message",
         ),
         pytest.param(lambda: json.dumps(straddling(BODY_PREVIEW).summary()), id="report-summary"),
@@ -599,14 +602,12 @@ def test_a_key_submitted_after_earlier_checks_is_still_looked_for():
     later = "sp-9e8d7c6b5a4f3e2d1c0b"
     keys = {KEY}
     for _ in range(3):  # earlier responses, judged while only KEY was submitted
-        assert all(
-            f is None for _, f in check_exchange(response(201, account()), RuleContext(keys))
-        )
+        assert all(v.passed for v in check_exchange(response(201, account()), RuleContext(keys)))
     keys.add(later)
-    unmasked = dict(check_exchange(response(201, account(later)), RuleContext(keys)))
-    echoed = dict(check_exchange(response(400, errors(f"bad key {later}")), RuleContext(keys)))
-    assert [r.name for r, f in unmasked.items() if f] == ["api-key-masked"]
-    assert [r.name for r, f in echoed.items() if f] == ["no-key-echo"]
+    unmasked = check_exchange(response(201, account(later)), RuleContext(keys))
+    echoed = check_exchange(response(400, errors(f"bad key {later}")), RuleContext(keys))
+    assert [v.rule for v in unmasked if not v.passed] == ["api-key-masked"]
+    assert [v.rule for v in echoed if not v.passed] == ["no-key-echo"]
 
 
 # -- transport refusals and the contract's encoding ----------------------------------------------
@@ -620,7 +621,7 @@ def test_a_transport_refusal_is_judged_by_no_response_rule(status: int) -> None:
     assert check_exchange(fresh(refusal), RuleContext(set())) == []
     # the same body on a contract status is judged, and fails
     broken = response(CONTRACT.status.invalid, raw=b"<html>bad</html>", content_type="text/html")
-    failed = {rule.name for rule, finding in check_exchange(fresh(broken), RuleContext(set()))}
+    failed = {v.rule for v in check_exchange(fresh(broken), RuleContext(set())) if not v.passed}
     assert {"error-envelope", "json-content-type"} <= failed
 
 
@@ -629,8 +630,6 @@ def test_a_body_in_another_encoding_than_utf_8_is_not_json(encoding: str) -> Non
     """RFC 8259: JSON between systems is UTF-8 (no byte order mark); json.loads of bytes would
     have read these."""
     sent = response(CONTRACT.status.ok, raw=json.dumps(account()).encode(encoding), method="GET")
-    results = {
-        rule.name: finding for rule, finding in check_exchange(fresh(sent), RuleContext(set()))
-    }
-    assert results["json-content-type"] is not None
-    assert results["response-schema"] is not None
+    results = {v.rule: v for v in check_exchange(fresh(sent), RuleContext(set()))}
+    assert not results["json-content-type"].passed
+    assert not results["response-schema"].passed

@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..http.exchange import Exchange
 from ..redact import redact
 from ..report.outcomes import EDGE_OUTCOMES
-from ..rules import RULES, Finding, SiteKind
-from .exchange import Exchange
+from ..rules import RULES, SiteKind
+from .verdict import Verdict
 
 MAX_FAILURES_PER_RULE = 20
 #: Requests of one test a sequence reproduction shows at most (the last ones).
@@ -108,7 +109,8 @@ class Recorder:
         self.tests: list[dict[str, Any]] = []
         self.requests = 0
         self.unanswered = 0  # requests that got no answer while the site answered others
-        self._current_test: str | None = None
+        #: The test the last record was made in (its id: each record says it).
+        self._test: str | None = None
         #: The requests of the current test, for sequence reproductions (kept only while a
         #: test is named: the proxy's traffic is no test).
         self._steps: deque[tuple[int, Exchange]] = deque(maxlen=MAX_STEPS)
@@ -117,29 +119,22 @@ class Recorder:
         self._changes: deque[tuple[int, Exchange]] = deque(maxlen=MAX_CHANGES)
         #: Where reproductions replay (None: against the URL the run reached).
         self.replay: Replay | None = None
-        #: Whether the keys requests carry besides the client's own (a body's api_key, other
-        #: auth keys) are test data the run generated (the suite's: shown in reproductions),
-        #: not the user's secrets (a notebook user's own: registered, redacted everywhere).
-        self.keys_are_test_data = False
         #: Edge inputs by category: how many passed, failed, were skipped
         #: (statuspage_contract.edges).
         self.edges: dict[str, Counter[str]] = defaultdict(Counter)
 
-    @property
-    def current_test(self) -> str | None:
-        return self._current_test
+    def _enter(self, test: str | None) -> None:
+        """Records are now made in ``test``: a new test's steps start empty (lock held)."""
+        if test != self._test:
+            self._steps.clear()
+            self._test = test
 
-    @current_test.setter
-    def current_test(self, nodeid: str | None) -> None:
+    def record_exchange(self, exchange: Exchange, test: str | None = None) -> None:
+        """An answer of ``test`` (None: of no test, e.g. the proxy's traffic)."""
         with self._lock:
-            if nodeid != self._current_test:
-                self._steps.clear()
-            self._current_test = nodeid
-
-    def record_exchange(self, exchange: Exchange) -> None:
-        with self._lock:
+            self._enter(test)
             self.requests += 1
-            if self._current_test is not None:
+            if test is not None:
                 self._steps.append((self.requests, exchange))
                 if exchange.method in CHANGING and 200 <= exchange.status < 300:
                     self._changes.append((self.requests, exchange))
@@ -184,12 +179,16 @@ class Recorder:
             tally.skipped += 1
             tally.skip_reasons.add(reason)
 
-    def failed(self, finding: Finding, exchange: Exchange | None = None) -> None:
-        """Record a broken rule. Identical violations (same rule, operation and message) are
-        one failure with a count of occurrences and of the tests that saw it."""
-        test = self.current_test or ""
+    def failed(
+        self, finding: Verdict, exchange: Exchange | None = None, test: str | None = None
+    ) -> None:
+        """Record a broken rule (in ``test``, if any). Identical violations (same rule,
+        operation and message) are one failure with a count of occurrences and of the tests
+        that saw it."""
         message = redact(finding.message)
         with self._lock:
+            self._enter(test)
+            test = test or ""
             self.tallies[finding.rule].failed += 1
             key = (finding.rule, (exchange.operation or "") if exchange else "", message)
             self._failure_keys[key] += 1
@@ -218,7 +217,7 @@ class Recorder:
 
     def _details(
         self,
-        finding: Finding,
+        finding: Verdict,
         exchange: Exchange | None,
         steps: tuple[list[tuple[int, Exchange]], list[tuple[int, Exchange]]],
     ) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 from ..rules import RULES, site_kind
 
 
-class Verdict(StrEnum):
+class Decision(StrEnum):
     HOLDS = "HOLDS"
     VIOLATED = "VIOLATED"
     INCOMPLETE = "INCOMPLETE"
@@ -29,19 +29,19 @@ class Verdict(StrEnum):
 
 #: `statuspage-contract run`'s exit code for each verdict (2 is also a usage error).
 RUN_EXIT = {
-    Verdict.HOLDS: 0,
-    Verdict.VIOLATED: 1,
-    Verdict.ABORTED: 2,
-    Verdict.NOTHING_TESTED: 2,
-    Verdict.INCOMPLETE: 3,
+    Decision.HOLDS: 0,
+    Decision.VIOLATED: 1,
+    Decision.ABORTED: 2,
+    Decision.NOTHING_TESTED: 2,
+    Decision.INCOMPLETE: 3,
 }
 #: The worse verdict of several sites wins.
 SEVERITY = [
-    Verdict.HOLDS,
-    Verdict.INCOMPLETE,
-    Verdict.VIOLATED,
-    Verdict.NOTHING_TESTED,
-    Verdict.ABORTED,
+    Decision.HOLDS,
+    Decision.INCOMPLETE,
+    Decision.VIOLATED,
+    Decision.NOTHING_TESTED,
+    Decision.ABORTED,
 ]
 
 #: Skip reasons that name the option that would have run the skipped checks.
@@ -57,7 +57,7 @@ Waived = Callable[[str, str], bool]  # (rule, site) -> whether a waiver covers i
 @dataclass(frozen=True)
 class SiteDecision:
     site: str
-    verdict: Verdict
+    verdict: Decision
     reason: str
     broken: tuple[str, ...] = ()
     unexercised: tuple[str, ...] = ()
@@ -144,14 +144,14 @@ def decide_site(report: Mapping[str, Any], waived: Waived | None = None) -> Site
         also = "".join(f"; also: {line}" for line in stopped)
         return SiteDecision(
             site,
-            Verdict.VIOLATED,
+            Decision.VIOLATED,
             f"the contract is violated: broken rules: {', '.join(broken)}{also}",
             broken,
             unexercised,
             waived_names,
         )
     if stopped:
-        return SiteDecision(site, Verdict.ABORTED, stopped[0])
+        return SiteDecision(site, Decision.ABORTED, stopped[0])
     if not tests.get("total") or not run.get("requests"):
         why = (
             "nothing was judged: no request went through the proxy"
@@ -159,28 +159,28 @@ def decide_site(report: Mapping[str, Any], waived: Waived | None = None) -> Site
             else "nothing was tested: no test ran or no request was sent "
             "(check -k and the pytest arguments)"
         )
-        return SiteDecision(site, Verdict.NOTHING_TESTED, why)
+        return SiteDecision(site, Decision.NOTHING_TESTED, why)
     errors = list(tests.get("errors_without_rule") or [])
     if errors:
         shown = ", ".join(errors[:3]) + (", ..." if len(errors) > 3 else "")
         return SiteDecision(
             site,
-            Verdict.ABORTED,
+            Decision.ABORTED,
             f"{len(errors)} test(s) failed without breaking a contract rule (a suite or site "
             f"error, see the test output): {shown}",
         )
     if run.get("complete") is False:
         status = run.get("pytest_exit_status")
         why = "the run was interrupted" if status == 2 else f"pytest exited with {status}"
-        return SiteDecision(site, Verdict.ABORTED, f"{why}; the run is not complete")
+        return SiteDecision(site, Decision.ABORTED, f"{why}; the run is not complete")
     if run.get("budget_spent"):
         return SiteDecision(
-            site, Verdict.INCOMPLETE, str(run["budget_spent"]), (), unexercised, waived_names
+            site, Decision.INCOMPLETE, str(run["budget_spent"]), (), unexercised, waived_names
         )
     if unexercised:
         return SiteDecision(
             site,
-            Verdict.INCOMPLETE,
+            Decision.INCOMPLETE,
             "nothing failed, but required rules were not exercised: "
             f"{', '.join(unexercised)}{_hint(report, unexercised)}",
             (),
@@ -188,7 +188,7 @@ def decide_site(report: Mapping[str, Any], waived: Waived | None = None) -> Site
             waived_names,
         )
     extra = f" ({len(waived_names)} waived: {', '.join(waived_names)})" if waived_names else ""
-    return SiteDecision(site, Verdict.HOLDS, f"the contract holds{extra}", (), (), waived_names)
+    return SiteDecision(site, Decision.HOLDS, f"the contract holds{extra}", (), (), waived_names)
 
 
 def _checks(rule: Any) -> int:
@@ -201,5 +201,5 @@ def worst(decisions: Iterable[SiteDecision]) -> SiteDecision:
     """The decision that decides a run of several sites (the most severe verdict)."""
     ranked = sorted(decisions, key=lambda d: SEVERITY.index(d.verdict))
     if not ranked:
-        return SiteDecision("no site", Verdict.NOTHING_TESTED, "nothing was tested: no site ran")
+        return SiteDecision("no site", Decision.NOTHING_TESTED, "nothing was tested: no site ran")
     return ranked[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from statuspage_contract.rules.verdicts import (
+from statuspage_contract.judging.expectations import (
     invalid_body_rejected,
     invalid_body_statuses,
     lifecycle_status,

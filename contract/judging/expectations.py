@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from ..http.exchange import Verdict
+from ..judging.verdict import Verdict
+from ..rules import INVALID_BODY_REJECTED, SINGLE_ACCOUNT, VALID_BODY_ACCEPTED
 from ..spec import load_contract
 
 __all__ = [
@@ -42,23 +43,23 @@ def invalid_body_statuses(existed: bool | None) -> frozenset[int]:
 def invalid_body_rejected(
     status: int, existed: bool | None, what: str = "a create with an invalid body"
 ) -> Verdict:
-    """invalid-body-rejected: see :func:`invalid_body_statuses`."""
+    """INVALID_BODY_REJECTED: see :func:`invalid_body_statuses`."""
     ok = status in invalid_body_statuses(existed)
     wanted = load_contract().status.invalid
     return Verdict(
-        "invalid-body-rejected", ok, "" if ok else f"{what} answered {status}, not {wanted}"
+        INVALID_BODY_REJECTED, ok, "" if ok else f"{what} answered {status}, not {wanted}"
     )
 
 
 def single_account(status: int, what: str = "a create while an account exists") -> Verdict:
-    """single-account: a create while an account exists conflicts."""
-    return status_verdict("single-account", status, load_contract().status.conflict, what)
+    """SINGLE_ACCOUNT: a create while an account exists conflicts."""
+    return status_verdict(SINGLE_ACCOUNT, status, load_contract().status.conflict, what)
 
 
 def valid_body_accepted(status: int, what: str = "a valid create without an account") -> Verdict:
-    """valid-body-accepted: a valid create without an account answers the documented success."""
+    """VALID_BODY_ACCEPTED: a valid create without an account answers the documented success."""
     wanted = load_contract().create.success.status
-    return status_verdict("valid-body-accepted", status, wanted, what)
+    return status_verdict(VALID_BODY_ACCEPTED, status, wanted, what)
 
 
 def lifecycle_status(method: str, exists: bool) -> int:

@@ -1,0 +1,206 @@
+"""What each test of the shipped suite sends, at most, per example: its request shape.
+
+A shape is a tally of requests by (class, method), worst case over the site's answers (a
+state to clean first, a GET after each rejected call), before the allowances every request
+gets (429 retries, a probe after no answer: :mod:`.build`). The bodies are the suite's own
+(:mod:`statuspage_contract.scenarios`, the edges) and each is classified by
+:func:`statuspage_contract.live.safety.request_class`; a generated body may fall in either
+class, so it counts as at most one of each. ``tests/test_plan.py`` fails on a suite test
+without a shape here, and a run whose requests leave its plan breaks ``within-plan``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..live.safety import CHANGING, READ, request_class
+
+Tally = Counter[tuple[str, str]]
+GET, POST, PATCH, DELETE = "GET", "POST", "PATCH", "DELETE"
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What decides which requests a site's run sends: the site and the run's flags."""
+
+    is_mock: bool
+    mutations: bool  # requests that could change state may be sent (the mock, or allowed)
+    examples: int  # Hypothesis' max_examples in force
+    read_only_key: bool  # DD_APP_KEY_READ_ONLY is set (a live site's read-only key test)
+
+
+def tally(*parts: tuple[str, str, int]) -> Tally:
+    out: Tally = Counter()
+    for cls, method, n in parts:
+        out[cls, method] += n
+    return out
+
+
+def sent(method: str, body: bytes | None = None, n: int = 1) -> Tally:
+    """``n`` requests of ``method`` with ``body``, in the class the classifier gives it."""
+    return tally((request_class(method, body), method, n))
+
+
+def generated(method: str, n: int = 1) -> Tally:
+    """``n`` generated bodies: generation decides the class, so at most ``n`` of each."""
+    return tally((READ, method, n), (CHANGING, method, n))
+
+
+def reads(n: int = 1) -> Tally:
+    return tally((READ, GET, n))
+
+
+def clean() -> Tally:
+    """``ensure_no_account`` at worst: a GET, a DELETE and the GET after it."""
+    return reads(2) + sent(DELETE)
+
+
+def _body(kwargs: dict[str, Any]) -> bytes | None:
+    if "json" in kwargs:
+        return json.dumps(kwargs["json"]).encode()
+    data = kwargs.get("data")
+    return data.encode() if isinstance(data, str) else data
+
+
+def _valid() -> bytes:
+    from ..scenarios import valid_create_body
+
+    return json.dumps(valid_create_body()).encode()
+
+
+def _bad_body(bad: Any) -> bytes | None:
+    from ..scenarios import materialise
+
+    return _body(materialise(bad))
+
+
+# -- the suite's tests: (params, conditions) -> (examples, shape per example) -------------
+Shape = Callable[[dict[str, Any], Conditions], tuple[int, Tally]]
+
+
+def _bad_create(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    body = _bad_body(params["bad"])
+    if not c.mutations and request_class(POST, body) == CHANGING:
+        return 0, Counter()  # a read-only run skips it (read_only_refusal)
+    setup = clean() if c.mutations else reads()  # a read-only run only looks first
+    return 1, setup + sent(POST, body) + reads()
+
+
+def _read_only_key(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    if not (c.is_mock or c.read_only_key):
+        return 0, Counter()  # skipped before it sends anything
+    valid = _valid()
+    return 1, reads(3) + sent(POST, valid) + sent(PATCH, valid) + sent(DELETE)
+
+
+def _rate_limit(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    valid = _valid()
+    return 1, sent(POST, valid, 3) + reads() + sent(PATCH, valid) + sent(DELETE)
+
+
+def _bad_update(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    return 1, reads() + sent(POST, _valid()) + sent(PATCH, _bad_body(params["bad"])) + reads()
+
+
+def _without_account(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    return 1, clean() + reads(2) + sent(PATCH, _valid()) + sent(DELETE)
+
+
+def _lifecycle(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    return 1, clean() + sent(POST, _valid(), 2) + reads(3) + sent(PATCH, _valid()) + sent(DELETE)
+
+
+#: The state machine's steps per example (test_lifecycle: stateful_step_count).
+MACHINE_STEPS = 12
+
+
+def _machine(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    """``max(5, examples // 3)`` examples, each a clean start and at most 12 steps; a step
+    sends at most one POST (valid or one of the bad inputs) and a GET after it, or one other
+    call."""
+    from ..scenarios import bad_create_inputs
+
+    posts = {request_class(POST, _bad_body(b)) for b in bad_create_inputs()}
+    posts.add(request_class(POST, _valid()))
+    step = reads() + sent(PATCH, _valid()) + sent(DELETE)
+    step += tally(*((cls, POST, 1) for cls in sorted(posts)))
+    return max(5, c.examples // 3), clean() + Counter(
+        {k: n * MACHINE_STEPS for k, n in step.items()}
+    )
+
+
+def _valid_creates(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    return c.examples, clean() + generated(POST, 2) + reads()
+
+
+def _invalid_creates(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    posts = generated(POST) if c.mutations else tally((READ, POST, 1))
+    setup = clean() if c.mutations else reads()  # a read-only run only looks first
+    return c.examples, setup + posts + reads()
+
+
+def _valid_updates(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    return c.examples, reads() + sent(POST, _valid()) + generated(PATCH) + reads()
+
+
+def _edges(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    """Each edge of the category this run sends: its request, the state it needs first (at
+    worst a GET, a DELETE, the GET after it and a create) and the GET after it."""
+    from ..edges import derive
+    from ..spec import load_contract
+
+    contract = load_contract()
+    out: Tally = Counter()
+    for edge in derive(params["category"], mock=c.is_mock):
+        writes = edge.method not in contract.safe_methods
+        creates = edge.method == contract.create.method
+        classes = {request_class(edge.method, body) for body in edge.bodies()}
+        if not c.mutations and (
+            (writes and (not creates or edge.expect != "refuse" or edge.auth))
+            or CHANGING in classes
+        ):
+            continue  # EdgeRun.skip_reason: a read-only run does not send it
+        setup = clean() + sent(POST, _valid()) if c.mutations else reads()
+        out += setup + tally(*((cls, edge.method, 1) for cls in sorted(classes))) + reads()
+    return 1, out
+
+
+def _once(shape: Callable[[], Tally]) -> Shape:
+    return lambda params, c: (1, shape())
+
+
+#: Each suite test function by name -> its shape.
+SHAPES: dict[str, Shape] = {
+    # test_examples.py
+    "test_reference_request_creates_the_account_with_a_masked_key": _once(
+        lambda: clean() + sent(POST, _valid())
+    ),
+    "test_a_distinctive_key_is_never_returned": _once(
+        lambda: clean() + sent(POST, _valid()) + reads()
+    ),
+    "test_a_second_create_conflicts_and_changes_nothing": _once(
+        lambda: clean() + sent(POST, _valid(), 2) + reads()
+    ),
+    "test_a_create_that_breaks_the_contract_is_rejected": _bad_create,
+    "test_reads_without_valid_keys_are_refused": _once(reads),
+    "test_creates_without_valid_keys_are_refused_and_change_nothing": _once(
+        lambda: clean() + sent(POST, _valid()) + reads()
+    ),
+    "test_an_application_key_without_manage_integrations_may_read_but_not_write": _read_only_key,
+    "test_over_the_rate_limit_every_operation_answers_429_with_its_headers": _rate_limit,
+    "test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing": _bad_update,
+    "test_reading_updating_and_deleting_without_an_account_answer_404": _without_account,
+    # test_lifecycle.py
+    "test_create_conflict_get_update_get_delete_get": _lifecycle,
+    "test_any_sequence_of_calls_keeps_the_account_state_consistent": _machine,
+    # test_properties.py
+    "test_valid_bodies_create_once_then_conflict": _valid_creates,
+    "test_invalid_bodies_are_rejected_and_change_nothing": _invalid_creates,
+    "test_valid_updates_keep_the_account_masked": _valid_updates,
+    # test_unusual_inputs.py
+    "test_edges_of_the_contract_are_judged_by_its_rules": _edges,
+}
