@@ -16,11 +16,9 @@ and gets the same load in the same rounds. Target: the proxy serves >= 3x Prism'
 req/s with 1 and with 16 connections; the CPU each proxy spends a request is printed beside.
 
 A third server, ``bare_forwarder.py``, is measured in the same rounds: the proxy's own stack
-(uvicorn + the proxy's aiohttp client, one process) forwarding with no judging at all, the
+(uvicorn + the proxy's upstream client, one process) forwarding with no judging at all, the
 floor any proxy on this stack starts from. Each row also gives the CPU each request costs the
-mock, the forwarder, the proxy and wrk itself (wrk's from the children's rusage). With
-``--lean`` a fourth, ``bare_forwarder.py URL PORT lean``, forwards with a minimal upstream client
-(asyncio + httptools) instead of aiohttp: what the upstream client costs.
+mock, the forwarder, the proxy and wrk itself (wrk's from the children's rusage).
 Without wrk (Debian: ``apt-get install wrk``) a slower Python client is used and the run says
 so. ``--quick``: one short round, for a check that it all runs. See benchmarks/README.md.
 """
@@ -158,9 +156,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--prism-dir", type=Path, default=default_prism_dir())
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 below the target")
-    parser.add_argument(
-        "--lean", action="store_true", help="also measure the forwarder with a minimal client"
-    )
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.rounds, args.prism_warmup = 1, 1, 2
@@ -175,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         print("note: wrk not found (Debian: apt-get install wrk) - using a slower Python client")
     prism = None if args.no_prism else prism_binary(args.prism_dir)
     cli = [sys.executable, "-m", "statuspage_contract.cli"]
-    mock_port, proxy_port, bare_port, lean_port, prism_port = (_free_port() for _ in range(5))
+    mock_port, proxy_port, bare_port, prism_port = (_free_port() for _ in range(4))
     work = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     script = work / "post.lua"
     script.write_text(
@@ -184,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
         + "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in HEADERS.items())
     )
-    names = ["direct", "bare", *(["lean"] if args.lean else []), "proxied"]
+    names = ["direct", "bare", "proxied"]
     names += ["prism"] if prism else []
     results: dict[str, dict[int, list[float]]] = {name: {} for name in names}
     #: server CPU microseconds per request: the mock's (direct), each forwarder's, each proxy's
@@ -197,9 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     proxy_argv = [*cli, "proxy", "--site", upstream, "--port", str(proxy_port)]
     proxy_argv += ["--report-dir", str(work / "reports")]
     bare_argv = [sys.executable, str(HERE / "bare_forwarder.py"), upstream, str(bare_port)]
-    lean_argv = [*bare_argv[:-1], str(lean_port), "lean"]
-    argvs = {"direct": mock_argv, "bare": bare_argv, "lean": lean_argv, "proxied": proxy_argv}
-    ports = {"direct": mock_port, "bare": bare_port, "lean": lean_port, "proxied": proxy_port}
+    argvs = {"direct": mock_argv, "bare": bare_argv, "proxied": proxy_argv}
+    ports = {"direct": mock_port, "bare": bare_port, "proxied": proxy_port}
     if prism:
         argvs["prism"], ports["prism"] = _prism_argv(prism, upstream, prism_port), prism_port
     loadavg_before = os.getloadavg()[0]

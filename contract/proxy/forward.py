@@ -1,66 +1,39 @@
 """The proxy's ASGI app: forward each request to the site as it came, hand the exchange to
 the judge, and return the site's answer byte for byte.
 
-The upstream client is aiohttp's ``ClientSession`` (pooled keep-alive connections, on the
-server's own event loop; C-accelerated, about a fifth of httpx's CPU per request here): its
-automatic headers are skipped, cookies are neither kept nor sent, content codings are not
-undone and redirects are not followed, so the site sees the client's own headers (less the
+The upstream client is ``upstream.Upstream`` (pooled keep-alive connections on the server's
+own event loop, httptools' parser): the site sees the client's own headers (less the
 hop-by-hop ones, with ``Host`` set to the site) and the client gets the site's bytes.
 Nothing else is ever sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
-from yarl import URL
 
 from ..mock.app import Reply
 from ..spec import JSON_MEDIA_TYPE, load_contract
 from .judge import JudgedExchange, ProxyJudge
+from .upstream import HOP_BY_HOP, MAX_CONNECTIONS, Unforwardable, Upstream, UpstreamError
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-#: Headers of one connection (RFC 9110, 7.6.1), never forwarded; Host is set to the site's.
-HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-connection",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-        b"host",
-    }
-)
 #: A request body larger than this is refused by the proxy (413) instead of buffered.
 MAX_BODY = 64 * 1024 * 1024
 #: Seconds the proxy waits for the site's answer by default.
 DEFAULT_TIMEOUT = 30.0
-#: Connections the proxy keeps to the site at most.
-MAX_CONNECTIONS = 128
-#: Headers aiohttp would add on its own; never added (the client's own are sent as they are).
-AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
-#: Longest response head line and field the proxy reads from the site.
-MAX_FIELD = 64 * 1024
 #: Every answer the proxy gives itself names it.
 SELF = "statuspage-contract proxy"
 _JSON = JSON_MEDIA_TYPE.encode()
-
-
-class Unforwardable(Exception):
-    """An answer of the site that HTTP/1.1 cannot carry to the client as it is."""
 
 
 class ProxyApp:
@@ -74,30 +47,17 @@ class ProxyApp:
         timeout: float = DEFAULT_TIMEOUT,
         after: Callable[[JudgedExchange], None] | None = None,
     ) -> None:
-        self.upstream = URL(upstream.rstrip("/"), encoded=True)
-        self.prefix = self.upstream.raw_path.rstrip("/")
+        self.upstream = upstream.rstrip("/")
         self.judge = judge
         self.timeout = timeout
         self.after = after
         self.contract = load_contract()
-        self._client: aiohttp.ClientSession | None = None
-        self._origin = str(self.upstream.origin()) + self.prefix  # what a request target follows
-        host = self.upstream.host
-        self._loopback = host in {"127.0.0.1", "localhost", "::1"}
+        self._client: Upstream | None = None
 
-    def client(self) -> aiohttp.ClientSession:
+    def client(self) -> Upstream:
         """The pooled upstream client, made on the server's event loop when first needed."""
         if self._client is None:
-            self._client = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, limit_per_host=0),
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-                auto_decompress=False,  # the client gets the site's bytes
-                cookie_jar=aiohttp.DummyCookieJar(),  # no cookie of one client for another
-                skip_auto_headers=AUTO_HEADERS,
-                trust_env=not self._loopback,  # environment proxies never apply to loopback
-                max_line_size=MAX_FIELD,
-                max_field_size=MAX_FIELD,
-            )
+            self._client = Upstream(self.upstream, MAX_CONNECTIONS)
         return self._client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -108,14 +68,15 @@ class ProxyApp:
             return
         started = time.perf_counter()
         method: str = scope["method"]
-        target = (scope.get("raw_path") or scope["path"].encode("latin-1")).decode("latin-1")
+        raw_target: bytes = scope.get("raw_path") or scope["path"].encode("latin-1")
         if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
+            raw_target += b"?" + scope["query_string"]
+        target = raw_target.decode("latin-1")
         if not target.startswith("/"):  # "*" or an authority: nothing of the site's
             why = f"request target {target[:40]!r} is not a path; nothing was forwarded"
             await self._refuse(send, self.contract.status.invalid, why)
             return
-        url = self._origin + target
+        url = self.upstream + target
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         headers = _as_dict(raw_headers)
         body = await _read_body(receive)
@@ -129,19 +90,20 @@ class ProxyApp:
             await self._refuse(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, why)
             return
         try:
-            status, resp_headers, raw = await self._forward(method, url, raw_headers, body)
+            async with asyncio.timeout(self.timeout):  # the whole exchange, a connection's wait too
+                answer = await self.client().request(method, raw_target, raw_headers, body)
+            status, resp_headers, raw = answer
+            out = _answered_headers(status, resp_headers, len(raw), method)
         except TimeoutError:
             why = f"the site did not answer within {self.timeout:g} s"
             self._judged(ticket, request, None, started, why)
             await self._refuse(send, HTTPStatus.GATEWAY_TIMEOUT, why)
             return
-        except (aiohttp.ClientError, OSError, ValueError) as exc:
+        except (UpstreamError, OSError, ValueError) as exc:
             why = f"the site could not be reached ({_failure(exc)})"
             self._judged(ticket, request, None, started, why)
             await self._refuse(send, HTTPStatus.BAD_GATEWAY, why)
             return
-        try:
-            out = _answered_headers(status, resp_headers, len(raw), method)
         except Unforwardable as exc:
             why = f"the site's answer cannot be forwarded ({exc})"
             self._judged(ticket, request, None, started, why)
@@ -155,27 +117,6 @@ class ProxyApp:
             await send({"type": "http.response.body", "body": raw})
         except Exception as exc:  # a last guard: never a traceback; the report names it
             self.judge.failed_to_judge(method, f"answer not sent: {type(exc).__name__}")
-
-    async def _forward(
-        self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        """Send the request as it came (less the hop-by-hop headers); the answer's status, raw
-        headers and raw body."""
-        # optional whitespace around a value is not part of it (RFC 9110, 5.5)
-        sent = [
-            (k.decode("latin-1"), v.strip(b" \t").decode("latin-1"))
-            for k, v in headers
-            if k.lower() not in HOP_BY_HOP
-        ]
-        async with self.client().request(
-            method,
-            URL(url, encoded=True),  # the request target exactly as the client wrote it
-            headers=sent,
-            data=body if body else None,
-            allow_redirects=False,
-        ) as response:
-            raw = await response.read()
-            return response.status, list(response.raw_headers), raw
 
     def _judged(
         self,
@@ -214,7 +155,7 @@ class ProxyApp:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._client is not None:
-                    await self._client.close()
+                    self._client.close()
                     self._client = None
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -282,6 +223,8 @@ def _answered_headers(
 
 def _failure(exc: BaseException) -> str:
     """A short, secret-free name for a transport failure."""
+    if isinstance(exc, UpstreamError):
+        return str(exc)  # the client's own words: no secret in them
     text = str(exc).lower()
     if "refused" in text:
         return "connection refused"
