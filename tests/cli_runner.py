@@ -71,6 +71,7 @@ def _child(job: dict[str, Any]) -> None:
             os.dup2(handle, fd)
             os.close(handle)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        _fresh_randomness()
         sys.argv = ["statuspage-contract", *job["args"]]
         from statuspage_contract.cli import main
 
@@ -87,6 +88,18 @@ def _child(job: dict[str, Any]) -> None:
             with contextlib.suppress(Exception):
                 stream.flush()
         os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+
+
+def _fresh_randomness() -> None:
+    """A fork shares the zygote's random state, Hypothesis' global generator included (the
+    warm-up made it): every unseeded run (``--example-db`` passes no seed) drew the same
+    examples as every other. Each child starts its own, as a new process would."""
+    import random
+
+    from hypothesis import core
+
+    random.seed()
+    core.threadlocal._hypothesis_global_random = None
 
 
 def _warm_hypothesis() -> None:

@@ -17,8 +17,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -45,17 +43,9 @@ def _run(tmp: Path, name: str, db: str, keys: dict[str, str]) -> tuple[int, dict
     cwd = tmp / name
     cwd.mkdir()
     args = ["run", "--site", "mock", "--mock-fault", FAULT, "--profile", "fast"]
-    # a process of its own: forks of one zygote (cli_runner) would share Hypothesis' random
-    # state, and only a fresh one shows that run 2's example came from the database
-    command = [str(Path(sys.executable).parent / "statuspage-contract"), *args]
-    done = subprocess.run(
-        [*command, "--example-db", db, "--report-dir", "reports"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    # a fork of the zygote with randomness of its own (cli_runner._fresh_randomness): run 2's
+    # example comes from the database, not from a random state shared with run 1
+    done = run_cli([*args, "--example-db", db, "--report-dir", "reports"], cwd=cwd, env=env)
     for key in keys.values():
         assert key not in done.stdout + done.stderr
     report = json.loads((cwd / "reports" / "contract-report.json").read_text())
