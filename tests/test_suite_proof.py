@@ -228,8 +228,40 @@ def test_each_edge_fault_is_caught_by_its_edge_category(
 needs_curl = pytest.mark.skipif(not shutil.which("curl"), reason="needs curl (.ci/run has it)")
 
 
+#: The replays run by default: one fault per rule, and each kind of reproduction (a
+#: sequence, a generated key as the trigger, a second key, a rate limit, no answer, an edge);
+#: ``pytest -m slow tests/test_suite_proof.py`` replays every other fault's too.
+REPLAYED_BY_DEFAULT = {
+    "unmasked-api-key",
+    "missing-response-field",
+    "error-envelope-string",
+    "accepts-missing-api-key",
+    "accepts-second-create",
+    "permission-not-enforced",
+    "unauthorized-instead-of-forbidden",
+    "rejects-long-api-key",
+    "server-error-on-non-ascii-key",
+    "drops-answer-on-empty-body",
+    "non-json-success-content-type",
+    "rate-limit-without-headers",
+    "delete-keeps-account",
+    "error-echoes-api-key",
+    "rejected-create-stores-account",
+    "server-error-on-long-string",
+}
+REPLAYS = [
+    pytest.param(f, marks=() if f in REPLAYED_BY_DEFAULT else pytest.mark.slow)
+    for f in sorted(FAULTS)
+]
+
+
+def test_the_default_replays_cover_every_rule_a_fault_breaks() -> None:
+    assert set(FAULTS) >= REPLAYED_BY_DEFAULT
+    assert {FAULTS[f].breaks for f in REPLAYED_BY_DEFAULT} == {f.breaks for f in FAULTS.values()}
+
+
 @needs_curl
-@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("fault", REPLAYS)
 def test_each_faults_reproduction_replays_against_serve_with_that_fault(
     mock_runs: dict[str, Run], fault: str
 ) -> None:
