@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OptionError, UsageError
-from .report.build import JUNIT_NAME
+from .report.format import JUNIT_NAME
 from .suite import SUITE_DIR
 from .tuning import LeanGarbageCollection, lean_gc
 
@@ -220,7 +220,7 @@ def _hypothesis_storage(report_dir: Path) -> Iterator[None]:
     keep `run` from writing where it was started. The command line points it at a per-user
     cache (statuspage_contract.hypothesis_cache); otherwise a scratch folder in the report folder,
     which the next run removes should a kill leave it (nothing in the system's temporary folder)."""
-    from .report.build import SCRATCH_PREFIX
+    from .report.format import SCRATCH_PREFIX
 
     key = "HYPOTHESIS_STORAGE_DIRECTORY"
     if key in os.environ:

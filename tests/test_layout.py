@@ -239,9 +239,6 @@ def import_graph() -> dict[str, set[str]]:
 KNOWN_CIRCLES_BEING_REMOVED = {
     # cli.py -> proxy/cli.py (proxy_main, add_proxy_arguments) and back for a private `_port`
     ("contract.proxy.cli", "contract.cli"): "issue 25 item 7: command lines in one cli/ package",
-    # report/build -> html, markdown -> view -> reader -> build (JSON_NAME, REPORT_FORMAT...)
-    ("contract.report.build", "contract.report.html"): "issue 25 item 5: renderers by registry",
-    ("contract.report.build", "contract.report.markdown"): "issue 25 item 5: renderers by registry",
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..http.exchange import Exchange
 from ..redact import redact
-from ..report.outcomes import EDGE_OUTCOMES
+from ..report.format import EDGE_OUTCOMES, rule_status
 from ..rules import RULES, SiteKind
 from .verdict import Verdict
 
@@ -289,15 +289,7 @@ class Recorder:
         out = {}
         for name, rule in RULES.items():
             t = self.tallies[name]
-            status = (
-                "failed"
-                if t.failed
-                else "passed"
-                if t.passed
-                else "skipped"
-                if t.skipped
-                else "not-run"
-            )
+            status = rule_status({"passed": t.passed, "failed": t.failed, "skipped": t.skipped})
             out[name] = {
                 "kind": rule.kind,
                 "summary": rule.summary,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..mock.faults import FAULTS, check_faults
-from ..report.build import JSON_NAME
+from ..report.format import JSON_NAME
 from .display import clean
 from .html import code, render
 from .reports import ContractReport, compare_reports, reports_root

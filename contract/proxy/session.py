@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..judging.recorder import Recorder
-from ..report.decision import PROXY_KIND
+from ..report.format import PROXY_KIND
 from .judge import ProxyJudge
 
 

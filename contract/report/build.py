@@ -15,8 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import __version__
-from ..redact import SECRETS, redact
+from ..redact import redact
+from .format import (
+    COMBINED_KIND,
+    JSON_NAME,
+    REPORT_FORMAT,
+    REPORT_VERSION,
+    SCRATCH_PREFIX,
+    STALE_FILES,
+    UNFINISHED_KIND,
+    rule_status,
+)
 from .presentation import collapse_repeats
+from .renderers import RENDERERS
 
 if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
     from ..judging.recorder import Recorder
@@ -33,25 +44,6 @@ class RunRecord(Protocol):
     aborted: str | None
     left_behind: str | None
     target_info: dict[str, Any] | None
-
-
-REPORT_FORMAT = "statuspage-contract-report"
-REPORT_VERSION = 1
-JSON_NAME = "contract-report.json"
-HTML_NAME = "contract-report.html"
-SUMMARY_NAME = "summary.md"
-JUNIT_NAME = "junit.xml"
-#: Every file a run writes into its report folder (junit.xml is pytest's own).
-REPORT_FILES = (JSON_NAME, HTML_NAME, SUMMARY_NAME)
-#: What a run removes before it starts: every report an earlier run may have left.
-STALE_FILES = (*REPORT_FILES, JUNIT_NAME)
-#: ``kind`` of the marker a run puts in place of contract-report.json until its reports are
-#: written: the gate refuses it (no decision), so a refused, aborted or killed run never
-#: leaves an earlier run's verdict behind.
-UNFINISHED_KIND = "unfinished"
-#: Prefix of the scratch folders a run keeps in its report folder (removed by the next run
-#: if a kill left one).
-SCRATCH_PREFIX = ".scratch-"
 
 
 def _iso(ts: float) -> str:
@@ -172,14 +164,7 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for key in ("passed", "failed", "skipped"):
                 mine[key] += rule[key]
             mine["skip_reasons"] = sorted(set(mine["skip_reasons"]) | set(rule["skip_reasons"]))
-            counts = (mine["failed"], mine["passed"], mine["skipped"])
-            mine["status"] = (
-                "failed"
-                if counts[0]
-                else "passed"
-                if counts[1]
-                else ("skipped" if counts[2] else "not-run")
-            )
+            mine["status"] = rule_status(mine)
         for op, codes in report["status_codes"].items():
             for group in ("documented", "undocumented"):
                 for code, n in codes[group].items():
@@ -213,7 +198,7 @@ def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
-        "kind": "combined",
+        "kind": COMBINED_KIND,
         "verdict": "passed" if decision.verdict is Decision.HOLDS else "failed",
         "decision": {**decision.to_dict(), "site": decision.site},
         "sites": sites,
@@ -335,15 +320,4 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> list[Path]:
 def render_reports(report: dict[str, Any], report_dir: Path) -> list[tuple[Path, str]]:
     """Every report format of one report, with its text; contract-report.json last, so that
     the JSON the gate reads never stands beside another run's HTML or summary."""
-    text = json.dumps(SECRETS.redact_tree(report), indent=2, ensure_ascii=False)
-    leaks = SECRETS.leaks(text)
-    if leaks:  # pragma: no cover - redact() makes this impossible; fail closed anyway
-        raise RuntimeError("refusing to write a report that contains a secret")
-    from .html import render_html  # Jinja2: only to write reports
-    from .markdown import render_markdown
-
-    files = [
-        (report_dir / name, redact(render(report)))
-        for name, render in ((HTML_NAME, render_html), (SUMMARY_NAME, render_markdown))
-    ]
-    return [*files, (report_dir / JSON_NAME, text + "\n")]
+    return [(report_dir / r.file_name, r.render(report)) for r in RENDERERS]

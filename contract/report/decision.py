@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..rules import RULES, site_kind
+from .format import PROXY_KIND
 
 
 class Decision(StrEnum):
@@ -76,11 +77,6 @@ class SiteDecision:
             "unexercised_required_rules": list(self.unexercised),
             "waived": list(self.waived),
         }
-
-
-#: ``run.kind`` of a report made from a proxy's passive traffic (statuspage_contract.proxy): no test
-#: selection or profile applies, only the requests the traffic happened to send.
-PROXY_KIND = "proxy"
 
 
 def _never(rule: str, site: str) -> bool:

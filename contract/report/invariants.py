@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from ..errors import GateInputError
 from ..rules import site_kind
-from .decision import PROXY_KIND
+from .format import PROXY_KIND
 from .plan_counts import check_plan_counts
 from .proxy_counts import check_proxy_counts
 from .recorded_decision import check_recorded_decision
