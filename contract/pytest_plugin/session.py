@@ -22,6 +22,7 @@ from ..judging import JudgedClient, judged_client
 from ..judging.recorder import Recorder, mock_replay
 from ..live.preflight import cleanup, preflight, signals_deferred, undo_effect
 from ..live.safety import Ownership, State
+from ..report.record import RunRecord
 from ..sites import expand_sites
 from ..target import Target, open_target
 from .options import LIVE_BUDGETS, option_value, run_waivers
@@ -38,18 +39,13 @@ def requested_sites(config: pytest.Config) -> list[str]:
 
 
 @dataclass
-class SiteRun:
-    """One site's run: its target and client (while open) and what was recorded."""
+class SiteRun(RunRecord):
+    """One site's run record (what its report is built from), with its own recorder, and
+    while the site is open its target and client."""
 
-    name: str
     recorder: Recorder = field(default_factory=Recorder)
     target: Target | None = None
     client: JudgedClient | None = None
-    started: float = field(default_factory=time.time)
-    finished: float | None = None
-    aborted: str | None = None
-    left_behind: str | None = None  # what cleanup could not remove, in one line
-    target_info: dict[str, Any] | None = None  # what the report says of the target
 
 
 class ContractSession:

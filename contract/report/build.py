@@ -12,13 +12,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from .. import __version__
 from ..redact import redact
 from .format import (
     COMBINED_KIND,
     JSON_NAME,
+    PROXY_KIND,
     REPORT_FORMAT,
     REPORT_VERSION,
     SCRATCH_PREFIX,
@@ -27,23 +28,8 @@ from .format import (
     rule_status,
 )
 from .presentation import collapse_repeats
+from .record import RunRecord
 from .renderers import RENDERERS
-
-if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
-    from ..judging.recorder import Recorder
-
-
-class RunRecord(Protocol):
-    """What a report is built from: one site's recorded run (the suite's ``SiteRun``, the
-    proxy's session). Structural, so that this module imports no runner."""
-
-    name: str
-    recorder: Recorder
-    started: float
-    finished: float | None
-    aborted: str | None
-    left_behind: str | None
-    target_info: dict[str, Any] | None
 
 
 def _iso(ts: float) -> str:
@@ -58,8 +44,9 @@ def build_report(
     exitstatus: int,
     waivers: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The machine-readable report of one site's run (``waivers``: those in force for the run,
-    as ``Waiver.to_dict`` gives them; the report records those that cover its site)."""
+    """The machine-readable report of one site's run, whole (``waivers``: those in force for
+    the run, as ``Waiver.to_dict`` gives them; the report records those that cover its site;
+    a record of passive traffic gives ``run.kind``, ``run.proxy`` and the tests)."""
     from ..rules import site_kind
     from ..spec import load_contract  # here: `gate` reads reports without the contract
 
@@ -74,8 +61,6 @@ def build_report(
             "documented": {str(s): seen.get(s, 0) for s in op.statuses},
             "undocumented": {str(s): n for s, n in sorted(seen.items()) if s not in op.responses},
         }
-    tests = rec.tests
-    errors = [t for t in tests if t["outcome"] == "failed" and not t["rules"]]
     complete = run.aborted is None and run.left_behind is None and exitstatus in (0, 1)
     site = info.get("site", run.name)
     report = {
@@ -96,7 +81,7 @@ def build_report(
             "started": _iso(run.started),
             "finished": _iso(finished),
             "duration_seconds": round(finished - run.started, 3),
-            "requests": rec.requests,
+            "requests": rec.requests if run.passive is None else run.passive.requests,
             "complete": complete,
             "aborted": run.aborted,
             "left_behind": run.left_behind,
@@ -105,22 +90,34 @@ def build_report(
             "budget_spent": info.get("budget_spent"),
             "waivers": [dict(w) for w in waivers if w.get("site") in (None, site)],
             "pytest_exit_status": exitstatus,
+            **_passive(run),
         },
         "rules": rec.rules_summary(site_kind(site)),
         "status_codes": statuses,
         "failures": rec.failures,
         "edges": rec.edges_summary(),
         **({"plan": info["plan"]} if info.get("plan") else {}),
-        "tests": {
-            "total": len(tests),
-            "passed": sum(t["outcome"] == "passed" for t in tests),
-            "failed": sum(t["outcome"] == "failed" for t in tests),
-            "skipped": sum(t["outcome"] == "skipped" for t in tests),
-            "errors_without_rule": [t["nodeid"] for t in errors],
-            "skip_reasons": sorted({t["why"] for t in tests if t.get("why")}),
-        },
+        "tests": _tests(rec.tests) if run.passive is None else run.passive.tests,
     }
     return with_decision(report)
+
+
+def _passive(run: RunRecord) -> dict[str, Any]:
+    """What the report's ``run`` says of passive traffic (nothing for a suite run)."""
+    return {} if run.passive is None else {"kind": PROXY_KIND, "proxy": run.passive.section}
+
+
+def _tests(tests: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report's ``tests`` section of a suite run, from the tests the recorder saw."""
+    errors = [t for t in tests if t["outcome"] == "failed" and not t["rules"]]
+    return {
+        "total": len(tests),
+        "passed": sum(t["outcome"] == "passed" for t in tests),
+        "failed": sum(t["outcome"] == "failed" for t in tests),
+        "skipped": sum(t["outcome"] == "skipped" for t in tests),
+        "errors_without_rule": [t["nodeid"] for t in errors],
+        "skip_reasons": sorted({t["why"] for t in tests if t.get("why")}),
+    }
 
 
 def with_decision(report: dict[str, Any]) -> dict[str, Any]:
