@@ -578,10 +578,10 @@ def test_the_gate_never_lets_a_corrupted_or_inconsistent_report_go(suite_runs, t
     for name, text in variants.items():
         path = tmp_path / f"{name}.json"
         path.write_text(text)
-        from statuspage_contract.cli import gate_main
+        from statuspage_contract.cli.gate import main as gate_main
 
         parser = __import__("argparse").ArgumentParser()
-        from statuspage_contract.cli import add_gate_arguments
+        from statuspage_contract.cli.gate import add_arguments as add_gate_arguments
 
         add_gate_arguments(parser)
         code = gate_main(parser.parse_args([str(path)]))

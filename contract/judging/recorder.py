@@ -20,7 +20,7 @@ MAX_STEPS = 12
 #: Earlier requests that changed state (2xx to POST, PATCH, DELETE) a one-response failure's
 #: reproduction replays first, so that the site is in the state the failing request met.
 MAX_SETUP_STEPS = 4
-#: The port ``statuspage-contract serve`` listens on by default (see contract/cli.py).
+#: The port ``statuspage-contract serve`` listens on by default (see contract/cli/serve.py).
 SERVE_PORT = 8899
 #: State changes the recorder remembers to pick those setup steps from.
 MAX_CHANGES = 64

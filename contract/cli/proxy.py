@@ -14,10 +14,12 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from ..errors import OptionError, UsageError
+from .parser import port
 
 if TYPE_CHECKING:
-    from .server import ProxyServer
+    from ..proxy.server import ProxyServer
 
+HELP = "forward real traffic to a site, judge it against the contract, report"
 DEFAULT_PORT = 8898
 
 
@@ -40,9 +42,7 @@ def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], int |
     return parse
 
 
-def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..cli import _port
-
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--site",
         default=None,
@@ -54,7 +54,7 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--port",
-        type=_port,
+        type=port,
         default=DEFAULT_PORT,
         help="port, 0 for any free port (default: %(default)s)",
     )
@@ -91,13 +91,13 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def proxy_main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace) -> int:
     from ..mock.faults import UnknownFaultError
+    from ..proxy.server import ProxyServer
+    from ..proxy.session import write_proxy_report
     from ..report.decision import RUN_EXIT, Decision
     from ..report.directory import check_report_dir
     from ..sites import UnknownSiteError
-    from .server import ProxyServer
-    from .session import write_proxy_report
 
     try:
         server = ProxyServer(
