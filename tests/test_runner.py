@@ -26,15 +26,13 @@ from typing import Any
 import pytest
 from cli_runner import modules_in_junit_order, submit_cli
 
+from statuspage_contract.exit_codes import ERROR as EXIT_ERROR
+from statuspage_contract.exit_codes import FAILED as EXIT_VIOLATED
+from statuspage_contract.exit_codes import INCOMPLETE as EXIT_INCOMPLETE
+from statuspage_contract.exit_codes import OK as EXIT_HOLDS
 from statuspage_contract.mock import MockSite
 from statuspage_contract.rules import RULES
-from statuspage_contract.runner import (
-    EXIT_ERROR,
-    EXIT_HOLDS,
-    EXIT_INCOMPLETE,
-    EXIT_VIOLATED,
-    outcome,
-)
+from statuspage_contract.runner import outcome
 
 TIMEOUT = 180
 REPORT_FILES = ("contract-report.json", "junit.xml", "contract-report.html", "summary.md")

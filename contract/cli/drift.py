@@ -15,8 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Compare the contract with the installed datadog-api-client's Statuspage "
         "API: operations, methods, paths, authentication, success bodies, schema names and "
-        "fields (type, required, length bounds, enum values). Exit 0: no drift; 1: "
-        "differences, one per line; 2: the client is not installed."
+        f"fields (type, required, length bounds, enum values). Exit {OK}: no drift; {FAILED}: "
+        f"differences, one per line; {ERROR}: the client is not installed."
     )
 
 

@@ -8,7 +8,7 @@ import re
 import sys
 from datetime import date
 
-from ..exit_codes import ERROR
+from ..exit_codes import ERROR, FAILED, OK
 
 HELP = "decide from a contract report whether a release may go"
 
@@ -25,8 +25,9 @@ def _date_argument(value: str) -> date:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``gate`` subcommand's arguments."""
     parser.description = (
-        "Decide from a contract report whether a release may go. Exit 0: it may go;"
-        " 1: it must not (the output says why, rule by rule); 2: an input is missing or invalid."
+        f"Decide from a contract report whether a release may go. Exit {OK}: it may go;"
+        f" {FAILED}: it must not (the output says why, rule by rule); {ERROR}: an input is"
+        " missing or invalid."
     )
     parser.add_argument(
         "report", metavar="REPORT", help="contract-report.json (or the report directory)"

@@ -7,6 +7,7 @@ import os
 import sys
 
 from ..errors import UsageError
+from ..sites import LOCALHOST
 from .parser import port
 
 HELP = "serve the embedded mock site until Ctrl-C"
@@ -15,9 +16,7 @@ DEFAULT_PORT = 8899
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
-    )
+    parser.add_argument("--host", default=LOCALHOST, help="address to bind (default: %(default)s)")
     parser.add_argument(
         "--port",
         type=port,

@@ -12,12 +12,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..sites import all_sites
+    from ..sites import LOCALHOST, all_sites
 
     rows = [("SITE", "API BASE URL", "UI HOST", "NOTE")]
     for site in all_sites():
         rows.append(
-            (site.name, site.base_url or "http://127.0.0.1:<port>", site.ui_host or "-", site.note)
+            (
+                site.name,
+                site.base_url or f"http://{LOCALHOST}:<port>",
+                site.ui_host or "-",
+                site.note,
+            )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:

@@ -7,7 +7,6 @@ fixtures.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import unittest
@@ -25,7 +24,7 @@ from ..live.safety import Ownership, State
 from ..report.record import RunRecord
 from ..sites import expand_sites
 from ..target import Target, open_target
-from .options import LIVE_BUDGETS, option_value, run_waivers
+from .options import CI_PROFILE, LIVE_BUDGETS, default_profile, option_value, run_waivers
 
 
 class BudgetSpent(BudgetExhausted, unittest.SkipTest):
@@ -60,7 +59,7 @@ class ContractSession:
         if isinstance(seed, str) and seed.isdigit():
             seed = int(seed)
         self.seed: Any = (
-            seed if seed is not None else ("derandomized" if self.profile == "ci" else None)
+            seed if seed is not None else ("derandomized" if self.profile == CI_PROFILE else None)
         )
         self.worker_reports: list[dict[str, Any]] = []
         self.written: list[Path] = []
@@ -222,7 +221,7 @@ def profile_name(config: pytest.Config) -> str:
     chosen = option_value(config, "contract_profile")
     if chosen:
         return str(chosen)
-    return "ci" if os.environ.get("CI") else "fast"
+    return default_profile()
 
 
 SESSION_KEY = pytest.StashKey[ContractSession]()
