@@ -13,6 +13,9 @@ from .errors import TargetError, UnknownSiteError
 MOCK = "mock"
 #: The address the embedded mock, ``serve`` and the proxy listen on unless told otherwise.
 LOCALHOST = "127.0.0.1"
+#: The port ``statuspage-contract serve`` listens on by default (a mock run's reproductions
+#: point there).
+SERVE_PORT = 8899
 #: The names of this machine the toolkit knows a URL by (no proxy applies to them; a report
 #: of the embedded mock has one of them in its base URL).
 LOOPBACK_HOSTS = frozenset({LOCALHOST, "localhost", "::1"})

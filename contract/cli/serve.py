@@ -7,12 +7,10 @@ import os
 import sys
 
 from ..errors import UsageError
-from ..sites import LOCALHOST
+from ..sites import LOCALHOST, SERVE_PORT
 from .parser import port
 
 HELP = "serve the embedded mock site until Ctrl-C"
-#: The port ``serve`` listens on by default.
-DEFAULT_PORT = 8899
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port",
         type=port,
-        default=DEFAULT_PORT,
+        default=SERVE_PORT,
         help="port, 0 for any free port (default: %(default)s)",
     )
     parser.add_argument(
