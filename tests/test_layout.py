@@ -236,13 +236,7 @@ def import_graph() -> dict[str, set[str]]:
 #: (item 5 and 7: the ``cli/`` package and the report renderers' registry). The cycle check
 #: leaves them out; ``test_each_known_circle_is_still_there`` fails once one is gone, so that
 #: the entry is deleted with it. EMPTY THIS once those branches are merged; add nothing here.
-KNOWN_CIRCLES_BEING_REMOVED = {
-    # cli.py -> proxy/cli.py (proxy_main, add_proxy_arguments) and back for a private `_port`
-    ("contract.proxy.cli", "contract.cli"): "issue 25 item 7: command lines in one cli/ package",
-    # report/build -> html, markdown -> view -> reader -> build (JSON_NAME, REPORT_FORMAT...)
-    ("contract.report.build", "contract.report.html"): "issue 25 item 5: renderers by registry",
-    ("contract.report.build", "contract.report.markdown"): "issue 25 item 5: renderers by registry",
-}
+KNOWN_CIRCLES_BEING_REMOVED: dict[tuple[str, str], str] = {}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
