@@ -98,6 +98,7 @@ class MockApp:
         # facts read on every request, derived once (the contract's properties recompute them)
         self._path = self.contract.account_path
         self._secret = self.contract.secret_field
+        self._secret_path = self.contract.secret_path
         self._mask = self.contract.mask
         self._type = self.contract.account_type
         self._rate_headers = self.contract.rate_limit_headers
@@ -296,14 +297,15 @@ class MockApp:
 
     def handle(self, operation: Operation, request: Request, org: Organisation) -> Reply:
         if operation.request_schema is not None:
-            data, problem = parse_json_body(request.take_body(), request.content_type)
+            content_type = request.content_type
+            data, problem = parse_json_body(request.take_body(), content_type)
             hooks = self.hooks
             if hooks.crashes_on and any(h(self.contract, data, problem) for h in hooks.crashes_on):
                 return self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
             if problem is None:
                 problem = validate_body(data, operation.request_schema)
             if problem is None and operation.method == self._create_method:
-                schema, content_type = operation.request_schema, request.content_type
+                schema = operation.request_schema
                 for refuses in hooks.refuses_create:
                     problem = problem or refuses(self.contract, content_type, data, schema)
             return self.with_body(operation, data, problem, org)
@@ -324,7 +326,7 @@ class MockApp:
     def with_body(
         self, operation: Operation, data: Any, problem: BodyProblem | None, org: Organisation
     ) -> Reply:
-        secret = value_at(data, self.contract.secret_path, None)
+        secret = value_at(data, self._secret_path, None)
         secret = secret if isinstance(secret, str) else None
         hooks = self.hooks
         creates = operation.method == self._create_method

@@ -50,7 +50,7 @@ class Operation:
 
     def permitted(self, granted: frozenset[str] | set[str]) -> bool:
         """Whether a key holding ``granted`` may call it (any one permission suffices)."""
-        return not self.permissions or any(p in granted for p in self.permissions)
+        return not self.permissions or not granted.isdisjoint(self.permissions)
 
     @property
     def statuses(self) -> list[int]:
