@@ -20,7 +20,8 @@ through: conflicting or malformed ``Content-Length``, both ``Content-Length`` an
   malformed chunk, a stall) answers that request instead of the app.
 
 Timers cost a request almost nothing: one timer per connection, armed when the connection is
-made and re-armed when it fires; a phase only notes its deadline.
+made and re-armed when it fires; a phase only notes its deadline (the wait for the next request
+on a kept-alive connection too: uvicorn's own keep-alive timer, one a request, is not used).
 """
 
 from __future__ import annotations
@@ -212,7 +213,18 @@ class MockHttpProtocol(HttpToolsProtocol):
             self.cycle.transport = _HeadWithBody(self.transport, self.cycle)  # type: ignore[assignment]
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        # uvicorn's, but the wait for the next request is a phase of the one timer: uvicorn
+        # would schedule a keep-alive timer after every answer and cancel it on the next one.
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._unset_keepalive_if_required()
+        self.flow.resume_reading()
+        if self.pipeline:  # a request that came in the meantime is served next
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        elif self._phase == _BUSY:  # not when the next head has begun (its deadline stands)
+            self._wait(_IDLE, self.timeouts.keep_alive)
         if (
             self._refusal is not None
             and not self.transport.is_closing()

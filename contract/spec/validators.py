@@ -8,6 +8,7 @@ commands such as ``gate`` never load it.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -101,9 +102,12 @@ def _root_type_violation(instance: Any, schema: dict[str, Any]) -> Violation | N
     """A value of the wrong JSON type at the root, found without the validator: jsonschema-rs
     copies the value into its error (and its message), megabytes for a large body."""
     expected = schema.get("type")
-    if not isinstance(expected, str | list):
+    if isinstance(expected, str):
+        allowed: Collection[str] = (expected,)  # the usual case: no set built a call
+    elif isinstance(expected, list):
+        allowed = expected
+    else:
         return None
-    allowed = {expected} if isinstance(expected, str) else set(expected)
     got = json_type(instance)
     if got in allowed or (got == "integer" and "number" in allowed):
         return None
