@@ -372,6 +372,21 @@ def test_an_idle_kept_alive_connection_is_closed_after_its_timeout(mock_impatien
     assert SHORT.keep_alive * 0.9 <= waited <= SHORT.keep_alive + SLACK
 
 
+def test_an_answer_schedules_no_keep_alive_timer_of_its_own():
+    """The wait for the next request is a phase of the connection's one timer: uvicorn's
+    keep-alive timer, scheduled after every answer and cancelled by the next request, cost
+    CPU on each request (the test above shows the wait still times out)."""
+    request = f"GET {CONTRACT.account_path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    with MockSite() as site, socket.create_connection((site.host, site.port), timeout=10) as sock:
+        for _ in range(3):
+            sock.sendall(request)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 403 ")
+        assert site._server is not None
+        (protocol,) = site._server.server_state.connections
+        assert protocol.timeout_keep_alive_task is None
+        assert protocol._timer is not None  # the connection's one timer watches the wait
+
+
 def test_a_client_that_keeps_sending_requests_is_never_timed_out(mock_impatient_site):
     """The timeouts bound each phase, not the connection: a busy client keeps it."""
     site = mock_impatient_site
