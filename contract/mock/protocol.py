@@ -82,7 +82,8 @@ class _HeadWithBody:
             data, self._held = self._held + data, None
         elif not self._headed and self._cycle.response_started:
             self._headed = True
-            if self._cycle.scope["method"] != "HEAD":
+            cycle, self._cycle = self._cycle, None  # no cycle of references: freed at once
+            if cycle.scope["method"] != "HEAD":
                 self._held = data
                 return
         self._transport.write(data)

@@ -7,6 +7,7 @@ may be printed.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import socket
@@ -387,3 +388,25 @@ def test_a_head_with_no_body_to_follow_is_not_held(method):
         assert transport.writes == []
         joined.close()
     assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\n"]
+
+
+def test_answered_requests_leave_no_reference_cycles(site):
+    """A request's objects are freed as soon as it is answered, not by the cycle collector:
+    garbage left for it costs CPU on every request (the memory is not reused while hot)."""
+    count = 200
+    request = b"POST " + PATH + b" HTTP/1.1\r\nHost: x\r\n" + auth(site)
+    body = json.dumps(CONTRACT.request_example("POST")).encode()
+    request += b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    with socket.create_connection((site.host, site.port), timeout=10) as sock:
+        sock.sendall(request)  # the connection's own objects first
+        assert sock.recv(65536).startswith(b"HTTP/1.1 201 ")
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(count):
+                sock.sendall(request)
+                assert sock.recv(65536).startswith(b"HTTP/1.1 409 ")
+            left = gc.collect()
+        finally:
+            gc.enable()
+    assert left < count // 4, f"{left} objects in reference cycles after {count} requests"
