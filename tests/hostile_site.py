@@ -28,6 +28,9 @@ from urllib.parse import unquote, urlsplit
 
 PATH = "/api/v2/integration/statuspage/account"
 TYPE = "statuspage-account"
+#: The URL settings (a correct site keeps them apart from the account; a lenient one too).
+SETTINGS_PATH = "/api/v2/integration/statuspage/url_settings"
+SETTING_TYPE = "statuspage-url-setting"
 MASK = "****"
 
 #: The ways a request can fail; the status codes are sent as they are.
@@ -46,6 +49,7 @@ class Behaviour:
     delay: float = 0.0  # seconds before every answer
     stall: float = 5.0  # how long a "timeout" answer takes
     remaining: int | None = None  # X-RateLimit-Remaining (and Reset: 2) on every answer
+    settings: tuple[str, ...] = ()  # the ids of the URL settings there when the site starts
 
 
 @dataclass
@@ -58,7 +62,8 @@ class Logged:
     body: bytes
     real_keys: bool
     status: int | str  # the status sent, or "timeout" / "reset"
-    effect: str | None  # "created", "updated", "deleted" (the account), or None
+    effect: str | None  # "created", "updated", "deleted" (the account or, with "setting ",
+    # a URL setting), or None
     on_original: bool  # whether the effect touched the account there at the start
 
 
@@ -80,6 +85,9 @@ class HostileSite:
         self.original: dict[str, Any] | None = None
         if self.behaviour.exists:
             self.account = self.original = {"key": "pre-existing", "id": "original"}
+        #: The URL settings: id -> url; the ones there at the start stay in ``original_settings``.
+        self.settings = {i: f"https://{i}.statuspage.io" for i in self.behaviour.settings}
+        self.original_settings = dict(self.settings)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.site = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -158,6 +166,10 @@ class HostileSite:
     def _answer(self, request: _Request, body: bytes, real: bool, entry: Logged) -> _Response:
         method = request.method
         lenient = self.behaviour.lenient
+        if request.path == SETTINGS_PATH or request.path.startswith(SETTINGS_PATH + "/"):
+            if not real and not lenient:
+                return _json(403, {"errors": ["Forbidden"]})
+            return self._setting(request, body, entry)
         if request.path != PATH:
             return _json(404, {"errors": ["no such path"]})
         if not real and not lenient:
@@ -190,6 +202,50 @@ class HostileSite:
 
     def _account(self, status: int) -> _Response:
         return _json(status, {"data": {"type": TYPE, "attributes": {"api_key": MASK}}})
+
+    def _setting(self, request: _Request, body: bytes, entry: Logged) -> _Response:
+        """The URL settings: list, create (a lenient site makes one of any body), update and
+        delete by id (404 for an unknown one)."""
+        method, item = request.method, request.path[len(SETTINGS_PATH) + 1 :]
+        if not item:
+            if method == "GET":
+                listed = [_setting_data(i, url) for i, url in self.settings.items()]
+                return _json(200, {"data": listed})
+            if method != "POST":
+                return _json(405, {"errors": ["Method not allowed"]})
+            url = _setting_url(body)
+            if url is None and not self.behaviour.lenient:
+                return _json(400, {"errors": ["Bad request"]})
+            if url in self.settings.values() and not self.behaviour.lenient:
+                return _json(409, {"errors": ["Conflict"]})
+            made = f"setting-{entry.n}"
+            self.settings[made] = url or "https://lenient.statuspage.io"
+            entry.effect = "setting created"
+            return _json(201, {"data": _setting_data(made, self.settings[made])})
+        if item not in self.settings:
+            return _json(404, {"errors": ["Not found"]})
+        entry.on_original = item in self.original_settings
+        if method == "DELETE":
+            del self.settings[item]
+            entry.effect = "setting deleted"
+            return _Response(204)
+        if method == "PATCH":
+            entry.effect = "setting updated"
+            return _json(200, {"data": _setting_data(item, self.settings[item])})
+        return _json(405, {"errors": ["Method not allowed"]})
+
+
+def _setting_data(setting_id: str, url: str) -> dict[str, Any]:
+    attributes = {"url": url, "custom_tags": "team:x"}
+    return {"type": SETTING_TYPE, "id": setting_id, "attributes": attributes}
+
+
+def _setting_url(body: bytes) -> str | None:
+    try:
+        url = json.loads(body)["data"]["attributes"]["url"]
+    except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError):
+        return None
+    return url if isinstance(url, str) and url else None
 
 
 def _json(status: int, body: Any) -> _Response:

@@ -89,6 +89,17 @@ class UrlSettings:
         rest = path[len(self._item_prefix) :]
         return unquote(rest) if rest and "/" not in rest else None
 
+    def operation_at(self, method: str, path: str) -> Operation | None:
+        """The operation ``method`` names on ``path`` (a URL settings path), or None."""
+        if path.rstrip("/") == self.collection_path:
+            wanted = self.collection_path
+        elif self.id_in(path) is not None:
+            wanted = self.item_path_template
+        else:
+            return None
+        op = self.operations.get(method.upper())
+        return op if op is not None and op.path == wanted else None
+
     def covers(self, path: str) -> bool:
         """Whether ``path`` is the collection path or an item path."""
         return path.rstrip("/") == self.collection_path or self.id_in(path) is not None
@@ -139,6 +150,15 @@ class UrlSettings:
     def id_of(self, body: Any) -> Any:
         """The id a body carries at :attr:`id_path` (None when absent)."""
         return value_at(body, self.id_path, None)
+
+    def ids_listed(self, body: Any) -> list[str] | None:
+        """The ids a list body names, in order; None when it is no list of settings (a
+        setting without a string id makes the whole list unreadable)."""
+        items = body.get(self.attributes_path[0]) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return None
+        ids = [value_at(item, self.id_path[1:], None) for item in items]
+        return ids if all(isinstance(i, str) for i in ids) else None
 
     def data(self, setting_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
         """One setting's resource object (what ``data`` holds in a response)."""
