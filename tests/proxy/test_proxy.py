@@ -339,9 +339,9 @@ def test_the_live_list_renders_and_converts_to_a_frame() -> None:
 def test_paths_outside_the_contract_are_forwarded_and_recorded(tmp_path: Path) -> None:
     with ContractProxy(site="mock") as proxy:
         mock = proxy.mock
-        with official(proxy.base_url, mock.api_key, mock.app_key) as api:
-            # the mock serves the URL settings; the proxy does not judge them yet (issue 26)
-            assert api.list_statuspage_url_settings().data == []
+        # beyond a URL setting's item path: no operation of the contract
+        nested = CONTRACT.url_settings.item_path("x") + "/more"
+        requests.get(proxy.base_url + nested, headers=mock.headers())
         direct = requests.get(mock.base_url + "/api/v1/validate?x=%zz", headers=mock.headers())
         via = requests.get(proxy.base_url + "/api/v1/validate?x=%zz", headers=mock.headers())
         report = proxy.report()
