@@ -9,7 +9,7 @@ import json
 import pytest
 from hostile_site import Behaviour, HostileSite
 
-from statuspage_contract.errors import RunAborted, SafetyError
+from statuspage_contract.errors import RunAborted, SafetyError, SiteUnreachable
 from statuspage_contract.judging import JudgedClient, judged_client
 from statuspage_contract.live.preflight import (
     cleanup,
@@ -224,3 +224,31 @@ def test_what_could_not_be_deleted_is_said_in_the_left_behind_line():
         assert left is not None and left.startswith("left behind on hostile: the URL settings")
         assert made in left and "delete it yourself" in left
         assert made in site.settings
+
+
+def test_a_create_that_got_no_answer_is_found_by_the_list_and_deleted():
+    # the list (1) is answered; the create (2) is acted on, its answer lost
+    with HostileSite(Behaviour(fail="timeout", fail_at=2, stall=2, settings=("theirs",))) as site:
+        client = _hostile_client(site, mutations=True)
+        client.timeout = 1
+        with pytest.raises(SiteUnreachable):
+            client.create_setting(_body("ours"))
+        made = set(site.settings) - {"theirs"}
+        assert len(made) == 1 and client.ownership.settings.unsettled == 1
+        assert cleanup(client, "hostile", sleep=lambda s: None) is None
+        assert site.settings == site.original_settings
+        assert any("taken as created by this run" in e for e in client.ownership.events)
+        deletes = [e.path for e in site.log if e.method == "DELETE"]
+        assert deletes == [SETTINGS.item_path(made.pop())]
+
+
+@pytest.mark.parametrize("fail", ["500", "429", "reset"])
+def test_cleanup_holds_under_a_failing_answer_and_tries_again(fail):
+    # list (1), create (2); then the cleanup's first list fails, the next round works
+    behaviour = Behaviour(fail=fail, fail_at=3, fail_times=1, settings=("theirs",))
+    with HostileSite(behaviour) as site:
+        client = _hostile_client(site, mutations=True)
+        client.rate_retries = 0
+        client.create_setting(_body("ours"))
+        assert cleanup(client, "hostile", sleep=lambda s: None) is None
+        assert site.settings == site.original_settings

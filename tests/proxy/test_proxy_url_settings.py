@@ -111,6 +111,8 @@ def test_the_official_clients_whole_integration_holds_through_the_proxy(tmp_path
     assert seen == labels and len(labels) == 8
     exercised = {n for n, r in report["rules"].items() if r["passed"] + r["failed"]}
     assert exercised >= RESPONSE_RULES | {"auth-enforced"}
+    # the settings' calls before them leave the account's sequence judged as ever
+    assert exercised >= {"single-account", "lifecycle-effects", "rejected-call-no-effect"}
     assert report["decision"]["broken_rules"] == []
     assert exit_code == 0 and written["status_codes"] == report["status_codes"]
 
