@@ -7,6 +7,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity
 
+from .pytest_plugin.options import CI_PROFILE, FAST_PROFILE, THOROUGH_PROFILE
+
 #: Every generation: no example database unless the user names one (``--example-db``,
 #: statuspage_contract.example_db: it stores only generated test data, never the DD keys), no
 #: deadline, no health checks, quiet (Hypothesis' own reports quote inputs; ours are redacted).
@@ -27,7 +29,7 @@ NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 PROFILES: dict[str, dict[str, Any]] = {
     # derandomize is set on each: under a CI variable Hypothesis' own default profile is
     # derandomised, and an unset value would be inherited from it
-    "fast": {"max_examples": 25, "derandomize": False, "phases": NO_SHRINK},
-    "ci": {"max_examples": 40, "derandomize": True, "phases": NO_SHRINK},
-    "thorough": {"max_examples": 400, "derandomize": False},
+    FAST_PROFILE: {"max_examples": 25, "derandomize": False, "phases": NO_SHRINK},
+    CI_PROFILE: {"max_examples": 40, "derandomize": True, "phases": NO_SHRINK},
+    THOROUGH_PROFILE: {"max_examples": 400, "derandomize": False},
 }

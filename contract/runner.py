@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OptionError, UsageError
-from .report.build import JUNIT_NAME
+from .exit_codes import ERROR, FAILED, INCOMPLETE, OK
+from .report.format import JUNIT_NAME
 from .suite import SUITE_DIR
 from .tuning import LeanGarbageCollection, lean_gc
 
 Waived = Callable[[str, str], bool]
-
-EXIT_HOLDS, EXIT_VIOLATED, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,8 +31,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Run the contract suite against a site and write contract-report.json, .html, "
         "summary.md and junit.xml. The last line is the decision reports and gate share. "
-        "Exit 0: HOLDS; 1: VIOLATED; 3: INCOMPLETE (nothing failed, but required rules were "
-        "not exercised); 2: ABORTED, NOTHING TESTED or a usage error."
+        f"Exit {OK}: HOLDS; {FAILED}: VIOLATED; {INCOMPLETE}: INCOMPLETE (nothing failed, but "
+        f"required rules were not exercised); {ERROR}: ABORTED, NOTHING TESTED or a usage error."
     )
     from .pytest_plugin.options import add_run_options
 
@@ -91,7 +90,7 @@ def _check_keyword(expression: str) -> None:
 
 def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     """The pytest command line that runs the shipped suite with ``run``'s options."""
-    from .pytest_plugin.options import pytest_argv
+    from .pytest_plugin.options import CI_PROFILE, default_profile, pytest_argv
 
     report_dir = Path(args.report_dir).resolve()
     argv = [
@@ -125,8 +124,8 @@ def pytest_arguments(args: argparse.Namespace, sites: list[str]) -> list[str]:
     if len(sites) > 1 and not planning:
         workers = args.workers or min(len(sites), os.cpu_count() or 1)
         argv += ["-n", str(workers), "--dist", "loadgroup"]
-    profile = args.contract_profile or ("ci" if os.environ.get("CI") else "fast")
-    derandomized = profile == "ci"
+    profile = args.contract_profile or default_profile()
+    derandomized = profile == CI_PROFILE
     # Hypothesis keeps no example database for a seeded test: --example-db replays instead.
     replays = getattr(args, "contract_example_db", None) is not None
     if not (derandomized or replays) and not any(a.startswith("--hypothesis-seed") for a in extra):
@@ -195,7 +194,7 @@ def outcome(
             4: "ABORTED: pytest rejected its arguments",
             5: "NOTHING TESTED: no tests ran (check -k and the pytest arguments)",
         }
-        return EXIT_ERROR, reasons.get(
+        return ERROR, reasons.get(
             pytest_status, f"ABORTED: pytest exited with status {pytest_status} and no report"
         )
     decisions = [
@@ -220,7 +219,7 @@ def _hypothesis_storage(report_dir: Path) -> Iterator[None]:
     keep `run` from writing where it was started. The command line points it at a per-user
     cache (statuspage_contract.hypothesis_cache); otherwise a scratch folder in the report folder,
     which the next run removes should a kill leave it (nothing in the system's temporary folder)."""
-    from .report.build import SCRATCH_PREFIX
+    from .report.format import SCRATCH_PREFIX
 
     key = "HYPOTHESIS_STORAGE_DIRECTORY"
     if key in os.environ:
@@ -251,9 +250,9 @@ def plan_suite(args: argparse.Namespace) -> int:
     if status not in (0, 5):  # 5: no test selected, an empty plan
         print(f"statuspage-contract run --plan ({label}): pytest could not collect the suite "
               f"(status {status}); nothing was sent", file=sys.stderr)  # fmt: skip
-        return EXIT_ERROR
+        return ERROR
     print(f"statuspage-contract run --plan ({label}): nothing was sent")
-    return EXIT_HOLDS
+    return OK
 
 
 def run_suite(args: argparse.Namespace) -> int:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import ParseResult, urlparse
 
-from .errors import UnknownSiteError
+from .errors import TargetError, UnknownSiteError
 
 MOCK = "mock"
+#: The address the embedded mock, ``serve`` and the proxy listen on unless told otherwise.
+LOCALHOST = "127.0.0.1"
+#: The port ``statuspage-contract serve`` listens on by default (a mock run's reproductions
+#: point there).
+SERVE_PORT = 8899
+#: The names of this machine the toolkit knows a URL by (no proxy applies to them; a report
+#: of the embedded mock has one of them in its base URL).
+LOOPBACK_HOSTS = frozenset({LOCALHOST, "localhost", "::1"})
+#: Mock faults break the embedded mock: no other site has them.
+FAULTS_NEED_THE_MOCK = "--mock-fault applies to --site mock only"
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,23 @@ DATADOG_SITES: tuple[Site, ...] = (
     ),
 )
 
-MOCK_SITE = Site(MOCK, None, note="the embedded mock site, started on 127.0.0.1")
+MOCK_SITE = Site(MOCK, None, note=f"the embedded mock site, started on {LOCALHOST}")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine."""
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_mock_faults(faults: Iterable[str], sites: Iterable[str]) -> None:
+    """Refuse mock faults unless the one site is the embedded mock (:class:`TargetError`)."""
+    if any(True for _ in faults) and list(sites) != [MOCK]:
+        raise TargetError(FAULTS_NEED_THE_MOCK)
 
 
 def site_names() -> list[str]:

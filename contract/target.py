@@ -12,7 +12,7 @@ from .errors import TargetError
 from .http.loopback import LoopbackAdapter
 from .mock.server import READ_ONLY_APP_KEY_ENV, MockSite
 from .redact import SECRETS
-from .sites import Site, resolve_site
+from .sites import Site, check_mock_faults, resolve_site
 
 
 @dataclass
@@ -82,8 +82,7 @@ def open_target(
         mock = MockSite(faults=mock_faults).start()
         SECRETS.add(mock.api_key, mock.app_key)
         return Target(site, mock.base_url, mock.api_key, mock.app_key, mock, True, True, False)
-    if mock_faults:
-        raise TargetError("--mock-fault applies to --site mock only")
+    check_mock_faults(mock_faults, [site.name])
     api_key, app_key = os.environ.get("DD_API_KEY"), os.environ.get("DD_APP_KEY")
     if not api_key or not app_key:
         raise TargetError(f"site {site.name} needs DD_API_KEY and DD_APP_KEY in the environment")

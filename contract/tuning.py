@@ -5,7 +5,8 @@ run only takes more time or memory (the figures, and how to measure them, are in
 ``benchmarks/README.md``). The process-wide settings of ``run`` are defined in this module:
 
 - :func:`return_large_blocks`: glibc hands freed blocks of 128 KiB or more straight back
-  (a lower, steadier peak for ``run --site mock``); ``cli.py`` calls it before ``run``'s imports.
+  (a lower, steadier peak for ``run --site mock``); ``cli/main.py`` calls it before ``run``'s
+  imports.
 - :func:`lean_gc` and :class:`LeanGarbageCollection`: no cyclic garbage collection while
   pytest imports and collects, then all of it frozen, and young objects collected 10x less
   often (:data:`GC_THRESHOLD`); ``runner.py`` wraps the suite in them.
@@ -22,7 +23,7 @@ The others belong to the code they tune and stay beside it:
   built once a machine, not once a run; ``generation.py``: ``_word_schemathesis_lambdas``
   (Hypothesis does not parse a 1,900-line module to word one lambda).
 - ``runner.py``: only the pytest plugins the suite needs (``--disable-plugin-autoload``) and
-  ``--assert=plain``; ``cli.py``: ``entry`` ends the process without the interpreter's
+  ``--assert=plain``; ``cli/main.py``: ``entry`` ends the process without the interpreter's
   teardown once exit handlers ran.
 - ``suite/__init__.py``: ``MOCK_ORDER`` (the edges' large bodies peak early on the mock).
 - ``report/templating.py``: Jinja2's bytecode cache.

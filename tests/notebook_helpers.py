@@ -14,7 +14,7 @@ from statuspage_contract.http.exchange import Exchange
 from statuspage_contract.judging import Verdict
 from statuspage_contract.notebook import CallResult
 from statuspage_contract.redact import SECRETS
-from statuspage_contract.report.build import JSON_NAME
+from statuspage_contract.report.format import JSON_NAME
 from statuspage_contract.rules import RULES
 from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract
 

@@ -232,19 +232,6 @@ def import_graph() -> dict[str, set[str]]:
     }
 
 
-#: Import edges (importer, imported) that close a circle another branch of issue 25 is removing
-#: (item 5 and 7: the ``cli/`` package and the report renderers' registry). The cycle check
-#: leaves them out; ``test_each_known_circle_is_still_there`` fails once one is gone, so that
-#: the entry is deleted with it. EMPTY THIS once those branches are merged; add nothing here.
-KNOWN_CIRCLES_BEING_REMOVED = {
-    # cli.py -> proxy/cli.py (proxy_main, add_proxy_arguments) and back for a private `_port`
-    ("contract.proxy.cli", "contract.cli"): "issue 25 item 7: command lines in one cli/ package",
-    # report/build -> html, markdown -> view -> reader -> build (JSON_NAME, REPORT_FORMAT...)
-    ("contract.report.build", "contract.report.html"): "issue 25 item 5: renderers by registry",
-    ("contract.report.build", "contract.report.markdown"): "issue 25 item 5: renderers by registry",
-}
-
-
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     """One import cycle of ``graph`` (a path that returns to its start), or None."""
     state: dict[str, int] = {}
@@ -270,32 +257,8 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_no_module_imports_itself_back_at_any_level() -> None:
     """Not at module level, not for type checking, not inside a function."""
-    graph = import_graph()
-    for importer, imported in KNOWN_CIRCLES_BEING_REMOVED:
-        graph[importer].discard(imported)
-    cycle = find_cycle(graph)
+    cycle = find_cycle(import_graph())
     assert cycle is None, " -> ".join(cycle or [])
-
-
-def test_each_known_circle_is_still_there() -> None:
-    """An allowance outlives its circle by no commit: delete the entry once the import is gone."""
-    graph = import_graph()
-    gone = [edge for edge in KNOWN_CIRCLES_BEING_REMOVED if edge[1] not in graph[edge[0]]]
-    assert not gone, f"remove from KNOWN_CIRCLES_BEING_REMOVED: {gone}"
-    for importer, imported in KNOWN_CIRCLES_BEING_REMOVED:
-        assert _reaches(graph, imported, importer), f"{importer} -> {imported} closes no circle"
-
-
-def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
-    seen, todo = set(), [start]
-    while todo:
-        node = todo.pop()
-        if node == goal:
-            return True
-        if node not in seen:
-            seen.add(node)
-            todo += graph.get(node, ())
-    return False
 
 
 def test_the_import_graph_reads_relative_imports() -> None:

@@ -26,15 +26,13 @@ from typing import Any
 import pytest
 from cli_runner import modules_in_junit_order, submit_cli
 
+from statuspage_contract.exit_codes import ERROR as EXIT_ERROR
+from statuspage_contract.exit_codes import FAILED as EXIT_VIOLATED
+from statuspage_contract.exit_codes import INCOMPLETE as EXIT_INCOMPLETE
+from statuspage_contract.exit_codes import OK as EXIT_HOLDS
 from statuspage_contract.mock import MockSite
 from statuspage_contract.rules import RULES
-from statuspage_contract.runner import (
-    EXIT_ERROR,
-    EXIT_HOLDS,
-    EXIT_INCOMPLETE,
-    EXIT_VIOLATED,
-    outcome,
-)
+from statuspage_contract.runner import outcome
 
 TIMEOUT = 180
 REPORT_FILES = ("contract-report.json", "junit.xml", "contract-report.html", "summary.md")
@@ -578,10 +576,10 @@ def test_the_gate_never_lets_a_corrupted_or_inconsistent_report_go(suite_runs, t
     for name, text in variants.items():
         path = tmp_path / f"{name}.json"
         path.write_text(text)
-        from statuspage_contract.cli import gate_main
+        from statuspage_contract.cli.gate import main as gate_main
 
         parser = __import__("argparse").ArgumentParser()
-        from statuspage_contract.cli import add_gate_arguments
+        from statuspage_contract.cli.gate import add_arguments as add_gate_arguments
 
         add_gate_arguments(parser)
         code = gate_main(parser.parse_args([str(path)]))

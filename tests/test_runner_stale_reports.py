@@ -25,7 +25,7 @@ import pytest
 from cli_runner import run_cli
 
 from statuspage_contract.errors import UsageError
-from statuspage_contract.report.build import JSON_NAME, STALE_FILES, UNFINISHED_KIND
+from statuspage_contract.report.format import JSON_NAME, STALE_FILES, UNFINISHED_KIND
 
 TIMEOUT = 120
 RUN = (sys.executable, "-m", "statuspage_contract.cli", "run", "--site", "mock")

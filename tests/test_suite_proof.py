@@ -25,7 +25,7 @@ from cli_runner import run_cli, serving
 from replay import replay, replay_site, reproduces
 
 from statuspage_contract.mock.faults import FAULTS
-from statuspage_contract.report.build import UNFINISHED_KIND
+from statuspage_contract.report.format import UNFINISHED_KIND
 from statuspage_contract.report.reader import load_report
 from statuspage_contract.rules import RULES
 

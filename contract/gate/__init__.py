@@ -2,7 +2,7 @@
 
 ``decision`` holds the pure decision (:func:`evaluate` returns a :class:`GateDecision`),
 ``waivers`` the TOML waivers; reports are read by ``statuspage_contract.report.reader``. The command
-line is ``statuspage-contract gate`` (statuspage_contract.cli). No HTML here, and no Jinja2 is
+line is ``statuspage-contract gate`` (statuspage_contract.cli.gate). No HTML here, and no Jinja2 is
 loaded.
 """
 

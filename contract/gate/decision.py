@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import GateInputError
+from ..exit_codes import ERROR, FAILED, OK
 from ..report.presentation import shorten
 from ..report.reader import (
     check_gateable,
@@ -30,9 +31,8 @@ from ..report.reader import (
 from ..rules import RULES, site_kind
 from .waivers import Waiver, load_waivers, recorded_waivers
 
-EXIT_PASS = 0
-EXIT_BLOCKED = 1
-EXIT_INVALID = 2
+#: The gate's exit codes (statuspage_contract.exit_codes).
+EXIT_PASS, EXIT_BLOCKED, EXIT_INVALID = OK, FAILED, ERROR
 
 #: Longest failure message quoted in a gate line.
 MESSAGE_LIMIT = 120

@@ -30,10 +30,10 @@ from urllib3 import HTTPHeaderDict, HTTPResponse
 from urllib3.exceptions import ProtocolError
 from urllib3.util import wait_for_read
 
+from ..sites import LOOPBACK_HOSTS  # the hosts this adapter sends to
+
 __all__ = ["LOOPBACK_HOSTS", "LoopbackAdapter"]
 
-#: The hosts this adapter sends to.
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 Timeout = float | tuple[float | None, float | None] | None
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from ..http.exchange import Exchange
 from ..redact import redact
-from ..report.outcomes import EDGE_OUTCOMES
+from ..report.format import EDGE_OUTCOMES, rule_status
 from ..rules import RULES, SiteKind
+from ..sites import LOCALHOST, SERVE_PORT
 from .verdict import Verdict
 
 MAX_FAILURES_PER_RULE = 20
@@ -20,8 +21,6 @@ MAX_STEPS = 12
 #: Earlier requests that changed state (2xx to POST, PATCH, DELETE) a one-response failure's
 #: reproduction replays first, so that the site is in the state the failing request met.
 MAX_SETUP_STEPS = 4
-#: The port ``statuspage-contract serve`` listens on by default (see contract/cli.py).
-SERVE_PORT = 8899
 #: State changes the recorder remembers to pick those setup steps from.
 MAX_CHANGES = 64
 CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -36,7 +35,7 @@ class Replay:
     NAME``."""
 
     base_url: str
-    expression: str = f"${{SITE:-http://127.0.0.1:{SERVE_PORT}}}"
+    expression: str = f"${{SITE:-http://{LOCALHOST}:{SERVE_PORT}}}"
     serve: Callable[[], str] | None = None
     #: What a replay of these requests cannot rebuild (one comment line each).
     notes: Callable[[list[Exchange]], list[str]] | None = None
@@ -289,15 +288,7 @@ class Recorder:
         out = {}
         for name, rule in RULES.items():
             t = self.tallies[name]
-            status = (
-                "failed"
-                if t.failed
-                else "passed"
-                if t.passed
-                else "skipped"
-                if t.skipped
-                else "not-run"
-            )
+            status = rule_status({"passed": t.passed, "failed": t.failed, "skipped": t.skipped})
             out[name] = {
                 "kind": rule.kind,
                 "summary": rule.summary,

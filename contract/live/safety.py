@@ -213,10 +213,12 @@ class Ownership:
         return changing
 
     def observe_setting(
-        self, method: str, path: str, status: int, body: Any, *, changing: bool
+        self, method: str, path: str, status: int, answer: bytes, changing: bool
     ) -> None:
-        """Update the URL settings' ledger from an answer on one of their paths (``body``:
-        the answer parsed as JSON, None when it is not)."""
+        """Update the URL settings' ledger from an answer on one of their paths (``answer``:
+        its body; ``changing``: what :meth:`check` returned for the request)."""
+        parsed = parse_body(answer)
+        body = None if parsed is _NOT_JSON else parsed
         with self._lock:
             self.settings.observe(
                 method, path, status, body, changing=changing, guarded=not self.unrestricted

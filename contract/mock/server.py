@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import uvicorn
 
 from ..serving import GRACEFUL_STOP, TIMEOUTS, ConnectionTimeouts, ThreadedServer
+from ..sites import LOCALHOST
 from .app import MockApp
 from .protocol import MockHttpProtocol
 from .state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
@@ -41,7 +42,7 @@ class MockSite(ThreadedServer):
 
     def __init__(
         self,
-        host: str = "127.0.0.1",
+        host: str = LOCALHOST,
         port: int = 0,
         *,
         faults: Iterable[str] = (),

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..mock.faults import FAULTS, check_faults
-from ..report.build import JSON_NAME
+from ..pytest_plugin.options import FAST_PROFILE
+from ..report.format import JSON_NAME
 from .display import clean
 from .html import code, render
 from .reports import ContractReport, compare_reports, reports_root
@@ -66,7 +67,7 @@ def _run_suite(report_dir: Path, fault: str | None, timeout: float) -> None:
         "--site",
         "mock",
         "--profile",
-        "fast",
+        FAST_PROFILE,
     ]
     cmd += ["--examples", str(DEMO_EXAMPLES)]
     cmd += ["--report-dir", str(report_dir.resolve())]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GateInputError
-from ..report.build import JSON_NAME
+from ..report.format import JSON_NAME
 from ..report.reader import is_combined, site_reports
 from ..report.reader import load_report as read_report
 from .display import clean, frame

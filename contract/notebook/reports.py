@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..report.build import JSON_NAME, combine, with_decision
+from ..report.build import combine, with_decision
+from ..report.format import JSON_NAME
 from ..report.reader import is_combined, site_reports, validate_report
 from ..report.reader import load_report as read_report
 from . import plots

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..judging import judged_client
 from ..mock.faults import check_faults
 from ..redact import SECRETS
+from ..report.format import rule_status
 from ..report.presentation import TIMES
 from ..rules import RULES
 from ..scenarios import (
@@ -104,8 +105,7 @@ class Violation:
 
 def _result(counts: Mapping[str, Any]) -> str:
     """A rule's result from its counts in a session (no skips: every check ran)."""
-    checks = counts["passed"] + counts["failed"]
-    return "failed" if counts["failed"] else "passed" if checks else "not-run"
+    return rule_status(counts)
 
 
 @dataclass

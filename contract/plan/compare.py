@@ -3,7 +3,7 @@
 :func:`compare` puts the plan's lines beside what the site's ledger let through (by class and
 method, :attr:`statuspage_contract.live.safety.Ownership.sent`); every request outside the
 plan — a class or method the plan lacks, or more than its upper bound — is one line of
-``outside``, and breaks ``within-plan``. The report's ``plan`` section is its result.
+``outside``, and breaks ``WITHIN_PLAN``. The report's ``plan`` section is its result.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ gets (429 retries, a probe after no answer: :mod:`.build`). The bodies are the s
 (:mod:`statuspage_contract.scenarios`, the edges) and each is classified by
 :func:`statuspage_contract.live.safety.request_class`; a generated body may fall in either
 class, so it counts as at most one of each. ``tests/test_plan.py`` fails on a suite test
-without a shape here, and a run whose requests leave its plan breaks ``within-plan``.
+without a shape here, and a run whose requests leave its plan breaks ``WITHIN_PLAN``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 
 from ..serving import TIMEOUTS, ConnectionTimeouts
+from ..sites import LOCALHOST
 from .forward import DEFAULT_TIMEOUT
 from .judge import LIVE_LIMIT, JudgedExchange
 from .server import ProxyServer
@@ -88,7 +89,7 @@ class ContractProxy:
         self,
         site: str = "mock",
         *,
-        host: str = "127.0.0.1",
+        host: str = LOCALHOST,
         port: int = 0,
         timeout: float = DEFAULT_TIMEOUT,
         mock_faults: Iterable[str] = (),

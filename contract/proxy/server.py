@@ -16,7 +16,7 @@ from ..mock.protocol import MockHttpProtocol
 from ..mock.server import MockSite
 from ..redact import SECRETS, redact
 from ..serving import TIMEOUTS, ConnectionTimeouts, ThreadedServer
-from ..sites import resolve_site
+from ..sites import LOCALHOST, check_mock_faults, resolve_site
 from .forward import DEFAULT_TIMEOUT, ProxyApp
 from .judge import LIVE_LIMIT, JudgedExchange, ProxyJudge
 from .session import build_proxy_report
@@ -44,7 +44,7 @@ class ProxyServer(ThreadedServer):
         self,
         site: str | None = "mock",
         *,
-        host: str = "127.0.0.1",
+        host: str = LOCALHOST,
         port: int = 0,
         timeout: float = DEFAULT_TIMEOUT,
         mock_faults: Iterable[str] = (),
@@ -54,8 +54,7 @@ class ProxyServer(ThreadedServer):
     ) -> None:
         self.site = resolve_site(site)  # raises UnknownSiteError
         faults = tuple(mock_faults)
-        if faults and not self.site.is_mock:
-            raise ValueError("mock faults apply to the mock site only")
+        check_mock_faults(faults, [self.site.name])  # a TargetError (a ValueError)
         self.mock = MockSite(faults=faults) if self.site.is_mock else None
         self._init_serving(host, port)
         self.timeout = timeout

@@ -28,6 +28,8 @@ from urllib.parse import unquote, urlsplit
 
 import httptools
 
+from ..sites import LOCALHOST, LOOPBACK_HOSTS
+
 #: Headers of one connection (RFC 9110, 7.6.1), never forwarded; Host is set to the site's.
 HOP_BY_HOP = frozenset(
     {
@@ -51,7 +53,6 @@ KEEP_IDLE = 15.0
 MAX_HEAD = 256 * 1024
 #: Methods a client may repeat without changing the outcome (RFC 9110, 9.2.2).
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _OWS = (b" ", b"\t")
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
@@ -197,12 +198,12 @@ class Upstream:
     def __init__(self, url: str, max_connections: int = MAX_CONNECTIONS) -> None:
         parts = urlsplit(url)
         self.https = parts.scheme == "https"
-        self.host = parts.hostname or "127.0.0.1"
+        self.host = parts.hostname or LOCALHOST
         self.port = parts.port or (443 if self.https else 80)
         self.prefix = parts.path.rstrip("/").encode("latin-1")
         self.host_header = parts.netloc.rpartition("@")[2].encode("idna")
         self.ssl: ssl.SSLContext | None = ssl.create_default_context() if self.https else None
-        via = None if self.host in _LOOPBACK else _environment_proxy(parts.scheme, self.host)
+        via = None if self.host in LOOPBACK_HOSTS else _environment_proxy(parts.scheme, self.host)
         self.via: tuple[str, int] | None = via[0] if via else None
         self.via_auth = via[1] if via else b""
         self.extra = b""  # fields of the proxy in each head (plain HTTP through a proxy)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,13 +25,15 @@ from ..errors import OptionError
 PYTEST_PREFIX = "--statuspage-"
 PYTEST_DEST_PREFIX = "statuspage_"
 
-#: Hypothesis profiles (their settings live in statuspage_contract.pytest_plugin.plugin).
-PROFILE_NAMES = ("fast", "ci", "thorough")
+#: Hypothesis profiles, named once here (their settings: statuspage_contract.profiles).
+#: ``ci`` is derandomised: every run of it sends the same inputs.
+FAST_PROFILE, CI_PROFILE, THOROUGH_PROFILE = "fast", "ci", "thorough"
+PROFILE_NAMES = (FAST_PROFILE, CI_PROFILE, THOROUGH_PROFILE)
 #: Requests per site before a live run stops sending (0 or a negative budget: unlimited), by
 #: profile: each is about 1.8x what a full ``--allow-mutations`` run of that profile sends to
 #: a correct site (measured: fast 844, ci 1,093, thorough 6,652), so a run that spends it is
 #: one whose site made the suite send far more than usual (retries, undoing, probes).
-LIVE_BUDGETS = {"fast": 1500, "ci": 2000, "thorough": 12000}
+LIVE_BUDGETS = {FAST_PROFILE: 1500, CI_PROFILE: 2000, THOROUGH_PROFILE: 12000}
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RATE_WAIT = 60.0
 #: The largest values the numeric options accept: beyond them a value is a typo (a run of a
@@ -38,6 +41,11 @@ DEFAULT_RATE_WAIT = 60.0
 MAX_SECONDS = 86_400.0
 MAX_EXAMPLES = 1_000_000
 MAX_COUNT = 1_000_000_000
+
+
+def default_profile() -> str:
+    """The profile when none is chosen: ``ci`` under a CI variable, else ``fast``."""
+    return CI_PROFILE if os.environ.get("CI") else FAST_PROFILE
 
 
 @dataclass(frozen=True)
@@ -254,7 +262,7 @@ def check(get: Callable[[str], Any]) -> list[str]:
     """Validate option values (``get(dest)``) before anything is sent; the sites to test.
     Raises :class:`OptionError` with one clear line."""
     from ..mock.faults import UnknownFaultError, check_faults
-    from ..sites import MOCK, UnknownSiteError, expand_sites
+    from ..sites import MOCK, UnknownSiteError, check_mock_faults, expand_sites
     from ..target import TargetError, keys_for
 
     try:
@@ -265,8 +273,10 @@ def check(get: Callable[[str], Any]) -> list[str]:
                 keys_for(name)
     except (UnknownSiteError, UnknownFaultError, TargetError) as exc:
         raise OptionError(str(exc)) from None
-    if get("mock_fault") and sites != [MOCK]:
-        raise OptionError("--mock-fault applies to --site mock only")
+    try:
+        check_mock_faults(get("mock_fault") or (), sites)
+    except TargetError as exc:
+        raise OptionError(str(exc)) from None
     if get("contract_waivers") is not None:
         run_waivers(get("contract_waivers"))
     if get("contract_example_db") is not None:

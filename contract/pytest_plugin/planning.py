@@ -84,7 +84,7 @@ def judge_plan(
     recorder: Recorder, sent: Mapping[tuple[str, str], int], plan: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Hold a site's requests to its plan: the report's ``plan`` section, and the verdict of
-    ``within-plan`` (judged only when every test that sent was planned)."""
+    ``WITHIN_PLAN`` (judged only when every test that sent was planned)."""
     section = compare(plan, sent)
     if section["judged"]:
         if section["outside"]:  # the run's verdict, of no test

@@ -28,9 +28,9 @@ from ..live.preflight import (
 from ..live.safety import RunAborted
 from ..profiles import PROFILES, SAFE_SETTINGS
 from ..redact import SECRETS, redact
-from ..report.build import JUNIT_NAME
 from ..report.console import decision_line, finding_lines
 from ..report.directory import claim_report_dir
+from ..report.format import JUNIT_NAME
 from ..report.presentation import collapse_repeats
 from ..sites import resolve_site
 from ..suite import SUITE_DIR, order_for_the_mock

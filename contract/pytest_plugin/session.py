@@ -7,7 +7,6 @@ fixtures.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import unittest
@@ -29,9 +28,10 @@ from ..live.preflight import (
     undo_effect,
 )
 from ..live.safety import Ownership, State
+from ..report.record import RunRecord
 from ..sites import expand_sites
 from ..target import Target, open_target
-from .options import LIVE_BUDGETS, option_value, run_waivers
+from .options import CI_PROFILE, LIVE_BUDGETS, default_profile, option_value, run_waivers
 
 
 class BudgetSpent(BudgetExhausted, unittest.SkipTest):
@@ -45,18 +45,13 @@ def requested_sites(config: pytest.Config) -> list[str]:
 
 
 @dataclass
-class SiteRun:
-    """One site's run: its target and client (while open) and what was recorded."""
+class SiteRun(RunRecord):
+    """One site's run record (what its report is built from), with its own recorder, and
+    while the site is open its target and client."""
 
-    name: str
     recorder: Recorder = field(default_factory=Recorder)
     target: Target | None = None
     client: JudgedClient | None = None
-    started: float = field(default_factory=time.time)
-    finished: float | None = None
-    aborted: str | None = None
-    left_behind: str | None = None  # what cleanup could not remove, in one line
-    target_info: dict[str, Any] | None = None  # what the report says of the target
 
 
 class ContractSession:
@@ -71,7 +66,7 @@ class ContractSession:
         if isinstance(seed, str) and seed.isdigit():
             seed = int(seed)
         self.seed: Any = (
-            seed if seed is not None else ("derandomized" if self.profile == "ci" else None)
+            seed if seed is not None else ("derandomized" if self.profile == CI_PROFILE else None)
         )
         self.worker_reports: list[dict[str, Any]] = []
         self.written: list[Path] = []
@@ -235,7 +230,7 @@ def profile_name(config: pytest.Config) -> str:
     chosen = option_value(config, "contract_profile")
     if chosen:
         return str(chosen)
-    return "ci" if os.environ.get("CI") else "fast"
+    return default_profile()
 
 
 SESSION_KEY = pytest.StashKey[ContractSession]()

@@ -12,46 +12,24 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from .. import __version__
-from ..redact import SECRETS, redact
+from ..redact import redact
+from .format import (
+    COMBINED_KIND,
+    JSON_NAME,
+    PROXY_KIND,
+    REPORT_FORMAT,
+    REPORT_VERSION,
+    SCRATCH_PREFIX,
+    STALE_FILES,
+    UNFINISHED_KIND,
+    rule_status,
+)
 from .presentation import collapse_repeats
-
-if TYPE_CHECKING:  # the type only: `gate` reads reports without the recorder
-    from ..judging.recorder import Recorder
-
-
-class RunRecord(Protocol):
-    """What a report is built from: one site's recorded run (the suite's ``SiteRun``, the
-    proxy's session). Structural, so that this module imports no runner."""
-
-    name: str
-    recorder: Recorder
-    started: float
-    finished: float | None
-    aborted: str | None
-    left_behind: str | None
-    target_info: dict[str, Any] | None
-
-
-REPORT_FORMAT = "statuspage-contract-report"
-REPORT_VERSION = 1
-JSON_NAME = "contract-report.json"
-HTML_NAME = "contract-report.html"
-SUMMARY_NAME = "summary.md"
-JUNIT_NAME = "junit.xml"
-#: Every file a run writes into its report folder (junit.xml is pytest's own).
-REPORT_FILES = (JSON_NAME, HTML_NAME, SUMMARY_NAME)
-#: What a run removes before it starts: every report an earlier run may have left.
-STALE_FILES = (*REPORT_FILES, JUNIT_NAME)
-#: ``kind`` of the marker a run puts in place of contract-report.json until its reports are
-#: written: the gate refuses it (no decision), so a refused, aborted or killed run never
-#: leaves an earlier run's verdict behind.
-UNFINISHED_KIND = "unfinished"
-#: Prefix of the scratch folders a run keeps in its report folder (removed by the next run
-#: if a kill left one).
-SCRATCH_PREFIX = ".scratch-"
+from .record import RunRecord
+from .renderers import RENDERERS
 
 
 def _iso(ts: float) -> str:
@@ -66,8 +44,9 @@ def build_report(
     exitstatus: int,
     waivers: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The machine-readable report of one site's run (``waivers``: those in force for the run,
-    as ``Waiver.to_dict`` gives them; the report records those that cover its site)."""
+    """The machine-readable report of one site's run, whole (``waivers``: those in force for
+    the run, as ``Waiver.to_dict`` gives them; the report records those that cover its site;
+    a record of passive traffic gives ``run.kind``, ``run.proxy`` and the tests)."""
     from ..rules import site_kind
     from ..spec import load_contract  # here: `gate` reads reports without the contract
 
@@ -82,8 +61,6 @@ def build_report(
             "documented": {str(s): seen.get(s, 0) for s in op.statuses},
             "undocumented": {str(s): n for s, n in sorted(seen.items()) if s not in op.responses},
         }
-    tests = rec.tests
-    errors = [t for t in tests if t["outcome"] == "failed" and not t["rules"]]
     complete = run.aborted is None and run.left_behind is None and exitstatus in (0, 1)
     site = info.get("site", run.name)
     report = {
@@ -104,7 +81,7 @@ def build_report(
             "started": _iso(run.started),
             "finished": _iso(finished),
             "duration_seconds": round(finished - run.started, 3),
-            "requests": rec.requests,
+            "requests": rec.requests if run.passive is None else run.passive.requests,
             "complete": complete,
             "aborted": run.aborted,
             "left_behind": run.left_behind,
@@ -113,22 +90,34 @@ def build_report(
             "budget_spent": info.get("budget_spent"),
             "waivers": [dict(w) for w in waivers if w.get("site") in (None, site)],
             "pytest_exit_status": exitstatus,
+            **_passive(run),
         },
         "rules": rec.rules_summary(site_kind(site)),
         "status_codes": statuses,
         "failures": rec.failures,
         "edges": rec.edges_summary(),
         **({"plan": info["plan"]} if info.get("plan") else {}),
-        "tests": {
-            "total": len(tests),
-            "passed": sum(t["outcome"] == "passed" for t in tests),
-            "failed": sum(t["outcome"] == "failed" for t in tests),
-            "skipped": sum(t["outcome"] == "skipped" for t in tests),
-            "errors_without_rule": [t["nodeid"] for t in errors],
-            "skip_reasons": sorted({t["why"] for t in tests if t.get("why")}),
-        },
+        "tests": _tests(rec.tests) if run.passive is None else run.passive.tests,
     }
     return with_decision(report)
+
+
+def _passive(run: RunRecord) -> dict[str, Any]:
+    """What the report's ``run`` says of passive traffic (nothing for a suite run)."""
+    return {} if run.passive is None else {"kind": PROXY_KIND, "proxy": run.passive.section}
+
+
+def _tests(tests: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report's ``tests`` section of a suite run, from the tests the recorder saw."""
+    errors = [t for t in tests if t["outcome"] == "failed" and not t["rules"]]
+    return {
+        "total": len(tests),
+        "passed": sum(t["outcome"] == "passed" for t in tests),
+        "failed": sum(t["outcome"] == "failed" for t in tests),
+        "skipped": sum(t["outcome"] == "skipped" for t in tests),
+        "errors_without_rule": [t["nodeid"] for t in errors],
+        "skip_reasons": sorted({t["why"] for t in tests if t.get("why")}),
+    }
 
 
 def with_decision(report: dict[str, Any]) -> dict[str, Any]:
@@ -172,14 +161,7 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for key in ("passed", "failed", "skipped"):
                 mine[key] += rule[key]
             mine["skip_reasons"] = sorted(set(mine["skip_reasons"]) | set(rule["skip_reasons"]))
-            counts = (mine["failed"], mine["passed"], mine["skipped"])
-            mine["status"] = (
-                "failed"
-                if counts[0]
-                else "passed"
-                if counts[1]
-                else ("skipped" if counts[2] else "not-run")
-            )
+            mine["status"] = rule_status(mine)
         for op, codes in report["status_codes"].items():
             for group in ("documented", "undocumented"):
                 for code, n in codes[group].items():
@@ -213,7 +195,7 @@ def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
-        "kind": "combined",
+        "kind": COMBINED_KIND,
         "verdict": "passed" if decision.verdict is Decision.HOLDS else "failed",
         "decision": {**decision.to_dict(), "site": decision.site},
         "sites": sites,
@@ -335,15 +317,4 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> list[Path]:
 def render_reports(report: dict[str, Any], report_dir: Path) -> list[tuple[Path, str]]:
     """Every report format of one report, with its text; contract-report.json last, so that
     the JSON the gate reads never stands beside another run's HTML or summary."""
-    text = json.dumps(SECRETS.redact_tree(report), indent=2, ensure_ascii=False)
-    leaks = SECRETS.leaks(text)
-    if leaks:  # pragma: no cover - redact() makes this impossible; fail closed anyway
-        raise RuntimeError("refusing to write a report that contains a secret")
-    from .html import render_html  # Jinja2: only to write reports
-    from .markdown import render_markdown
-
-    files = [
-        (report_dir / name, redact(render(report)))
-        for name, render in ((HTML_NAME, render_html), (SUMMARY_NAME, render_markdown))
-    ]
-    return [*files, (report_dir / JSON_NAME, text + "\n")]
+    return [(report_dir / r.file_name, r.render(report)) for r in RENDERERS]

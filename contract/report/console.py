@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .build import HTML_NAME
+from .format import HTML_NAME
 from .presentation import elide, shorten
 
 #: Distinct messages shown per rule (the HTML report has them all, up to its cap).

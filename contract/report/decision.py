@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..exit_codes import ERROR, FAILED, INCOMPLETE, OK
 from ..rules import RULES, site_kind
+from .format import PROXY_KIND
 
 
 class Decision(StrEnum):
@@ -27,13 +29,14 @@ class Decision(StrEnum):
     NOTHING_TESTED = "NOTHING TESTED"
 
 
-#: `statuspage-contract run`'s exit code for each verdict (2 is also a usage error).
+#: `statuspage-contract run`'s exit code for each verdict (statuspage_contract.exit_codes; ERROR
+#: is also a usage error's).
 RUN_EXIT = {
-    Decision.HOLDS: 0,
-    Decision.VIOLATED: 1,
-    Decision.ABORTED: 2,
-    Decision.NOTHING_TESTED: 2,
-    Decision.INCOMPLETE: 3,
+    Decision.HOLDS: OK,
+    Decision.VIOLATED: FAILED,
+    Decision.ABORTED: ERROR,
+    Decision.NOTHING_TESTED: ERROR,
+    Decision.INCOMPLETE: INCOMPLETE,
 }
 #: The worse verdict of several sites wins.
 SEVERITY = [
@@ -76,11 +79,6 @@ class SiteDecision:
             "unexercised_required_rules": list(self.unexercised),
             "waived": list(self.waived),
         }
-
-
-#: ``run.kind`` of a report made from a proxy's passive traffic (statuspage_contract.proxy): no test
-#: selection or profile applies, only the requests the traffic happened to send.
-PROXY_KIND = "proxy"
 
 
 def _never(rule: str, site: str) -> bool:

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 from ..errors import GateInputError
 from ..rules import site_kind
-from .decision import PROXY_KIND
+from ..sites import LOOPBACK_HOSTS
+from .format import PROXY_KIND
 from .plan_counts import check_plan_counts
 from .proxy_counts import check_proxy_counts
 from .recorded_decision import check_recorded_decision
@@ -29,7 +30,6 @@ from .strict_json import need as _need
 NO_SERVER_ERROR = "no-server-error"
 DOCUMENTED_STATUS = "documented-status"
 _STATUS_CODE = re.compile(r"[1-5][0-9][0-9]")
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 #: pytest's exit statuses after which a run is complete: tests passed, or some failed.
 _FINISHED = (0, 1)
 
@@ -148,7 +148,7 @@ def check_site_identity(run: Mapping[str, Any], where: str) -> None:
     elif known.is_mock:
         parts = urlsplit(base)
         _need(
-            parts.scheme == "http" and parts.hostname in _LOOPBACK,
+            parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS,
             where,
             f"run.base_url {base!r} is not the embedded mock's loopback URL, "
             f"but run.site is {site!r}",

@@ -1,6 +1,6 @@
 """A report's ``plan`` section (a run of the suite held to its request plan,
 statuspage_contract.plan) must tell one story: each line's counts, the requests it says were
-sent against ``run.requests``, its ``outside`` lines against the counts, and ``within-plan``'s
+sent against ``run.requests``, its ``outside`` lines against the counts, and ``WITHIN_PLAN``'s
 verdict against ``outside``."""
 
 from __future__ import annotations

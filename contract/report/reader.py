@@ -12,15 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GateInputError
-from .build import JSON_NAME, REPORT_FORMAT, REPORT_VERSION, UNFINISHED_KIND
+from .format import (
+    COMBINED_KIND,
+    EDGE_OUTCOMES,
+    JSON_NAME,
+    REPORT_FORMAT,
+    REPORT_VERSION,
+    RULE_STATUSES,
+    UNFINISHED_KIND,
+    rule_status,
+)
 from .invariants import check_site, check_site_identity
-from .outcomes import EDGE_OUTCOMES
 from .recorded_decision import check_combined
 from .strict_json import load_json
 from .strict_json import need as _shape
-
-COMBINED_KIND = "combined"
-RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
 
 
 def load_report(path: Path, what: str = "report") -> dict[str, Any]:
@@ -78,15 +83,7 @@ def _validate_site(data: Any, where: str) -> None:
         _shape(status in RULE_STATUSES, at, f"status must be one of {', '.join(RULE_STATUSES)}")
         for key in ("passed", "failed", "skipped"):
             _shape(_is_count(rule.get(key)), at, f"'{key}' must be a count (integer >= 0)")
-        expected = (
-            "failed"
-            if rule["failed"]
-            else "passed"
-            if rule["passed"]
-            else "skipped"
-            if rule["skipped"]
-            else "not-run"
-        )
+        expected = rule_status(rule)
         _shape(
             status == expected,
             at,

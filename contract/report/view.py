@@ -8,11 +8,9 @@ from functools import cache
 from typing import Any
 
 from ..judging.recorder import MAX_FAILURES_PER_RULE
+from .format import RULE_STATUSES
 from .presentation import collapse_repeats
 from .reader import is_combined, site_reports
-
-#: Longest failure message quoted in the Markdown summary.
-RULE_STATUSES = ("passed", "failed", "skipped", "not-run")
 
 
 # -- report access --------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from report_factory import combined, site_report
 
-from statuspage_contract.cli import add_gate_arguments, gate_main
+from statuspage_contract.cli.gate import add_arguments as add_gate_arguments
+from statuspage_contract.cli.gate import main as gate_main
 from statuspage_contract.gate import (
     EXIT_BLOCKED,
     EXIT_INVALID,

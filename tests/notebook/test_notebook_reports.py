@@ -9,7 +9,7 @@ import pytest
 
 from statuspage_contract.notebook import compare_reports, list_reports, load_report
 from statuspage_contract.redact import REDACTED, SECRETS
-from statuspage_contract.report.build import JSON_NAME
+from statuspage_contract.report.format import JSON_NAME
 from statuspage_contract.rules import RULES
 
 

@@ -48,7 +48,7 @@ def _run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
         (["--duration", "-1"], "must be a positive number of seconds"),
         (["--requests", "many"], "not a number of requests"),
         (["--mock-fault", "no-such-fault"], "unknown fault no-such-fault"),
-        (["--site", "datadoghq.eu", "--mock-fault", "unmasked-api-key"], "mock site only"),
+        (["--site", "datadoghq.eu", "--mock-fault", "unmasked-api-key"], "--site mock only"),
         (["--host", "203.0.113.1", "--port", "0"], "cannot listen on 203.0.113.1:0"),
     ],
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from report_factory import site_report
 
-from statuspage_contract.report.build import HTML_NAME, JSON_NAME, JUNIT_NAME, SUMMARY_NAME
+from statuspage_contract.report.format import HTML_NAME, JSON_NAME, JUNIT_NAME, SUMMARY_NAME
 from statuspage_contract.report.reader import load_report
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,11 +13,6 @@ from report_factory import site_report
 from statuspage_contract.errors import GateInputError
 from statuspage_contract.report import build
 from statuspage_contract.report.build import (
-    HTML_NAME,
-    JSON_NAME,
-    JUNIT_NAME,
-    STALE_FILES,
-    SUMMARY_NAME,
     begin_run,
     mark_unfinished,
     merge_same_site,
@@ -25,6 +20,13 @@ from statuspage_contract.report.build import (
     render_all,
     render_reports,
     with_decision,
+)
+from statuspage_contract.report.format import (
+    HTML_NAME,
+    JSON_NAME,
+    JUNIT_NAME,
+    STALE_FILES,
+    SUMMARY_NAME,
 )
 from statuspage_contract.report.reader import load_report
 

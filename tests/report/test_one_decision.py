@@ -25,15 +25,10 @@ from report_factory import site_report
 from statuspage_contract.errors import GateInputError
 from statuspage_contract.gate import decide, load_report
 from statuspage_contract.gate.waivers import parse_waivers
-from statuspage_contract.report.build import (
-    JSON_NAME,
-    SUMMARY_NAME,
-    combine,
-    with_decision,
-    write_reports,
-)
+from statuspage_contract.report.build import combine, with_decision, write_reports
 from statuspage_contract.report.console import decision_line
 from statuspage_contract.report.decision import Decision
+from statuspage_contract.report.format import JSON_NAME, SUMMARY_NAME
 from statuspage_contract.rules import NO_SERVER_ERROR, RULES, site_kind
 from statuspage_contract.runner import outcome
 

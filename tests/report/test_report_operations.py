@@ -4,39 +4,21 @@ accepts it, and summary.md and the HTML show each operation by its operationId."
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from statuspage_contract.judging import judged_client
-from statuspage_contract.judging.recorder import Recorder
 from statuspage_contract.mock import MockSite
-from statuspage_contract.report.build import (
-    HTML_NAME,
-    SUMMARY_NAME,
-    build_report,
-    with_decision,
-    write_reports,
-)
+from statuspage_contract.report.build import build_report, with_decision, write_reports
+from statuspage_contract.report.format import HTML_NAME, SUMMARY_NAME
 from statuspage_contract.report.reader import load_report
+from statuspage_contract.report.record import RunRecord
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
 SETTINGS = CONTRACT.url_settings
-
-
-@dataclass
-class _Run:
-    recorder: Recorder
-    name: str = "mock"
-    started: float = field(default_factory=time.time)
-    finished: float | None = None
-    aborted: str | None = None
-    left_behind: str | None = None
-    target_info: dict[str, Any] | None = None
 
 
 def _report(calls: str) -> dict[str, Any]:
@@ -54,7 +36,7 @@ def _report(calls: str) -> dict[str, Any]:
             client.delete_setting(made)
             client.delete_setting(made)  # a second delete: 404
         info = {"site": "mock", "base_url": site.base_url}
-        run = _Run(client.judge.recorder, target_info=info)
+        run = RunRecord("mock", client.judge.recorder, target_info=info)
         return with_decision(build_report(run, profile="ci", seed=0, exitstatus=0))
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import signal
 import sys
 import threading
@@ -14,10 +13,13 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from ..errors import OptionError, UsageError
+from ..sites import LOCALHOST, is_loopback
+from .parser import port
 
 if TYPE_CHECKING:
-    from .server import ProxyServer
+    from ..proxy.server import ProxyServer
 
+HELP = "forward real traffic to a site, judge it against the contract, report"
 DEFAULT_PORT = 8898
 
 
@@ -40,9 +42,7 @@ def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], int |
     return parse
 
 
-def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..cli import _port
-
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--site",
         default=None,
@@ -50,11 +50,11 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
         "Datadog site or an http(s):// URL (default: DD_SITE, else mock)",
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+        "--host", default=LOCALHOST, help="address to listen on (default: %(default)s)"
     )
     parser.add_argument(
         "--port",
-        type=_port,
+        type=port,
         default=DEFAULT_PORT,
         help="port, 0 for any free port (default: %(default)s)",
     )
@@ -91,13 +91,13 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def proxy_main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace) -> int:
     from ..mock.faults import UnknownFaultError
+    from ..proxy.server import ProxyServer
+    from ..proxy.session import write_proxy_report
     from ..report.decision import RUN_EXIT, Decision
     from ..report.directory import check_report_dir
     from ..sites import UnknownSiteError
-    from .server import ProxyServer
-    from .session import write_proxy_report
 
     try:
         server = ProxyServer(
@@ -161,7 +161,7 @@ def proxy_main(args: argparse.Namespace) -> int:
 def _announce(server: ProxyServer, args: argparse.Namespace) -> None:
     """Where the proxy listens, what is behind it, and how to stop it."""
     print(f"statuspage-contract proxy at {server.base_url} -> {server.site.name}", flush=True)
-    if not _loopback(args.host):
+    if not is_loopback(args.host):
         print(
             f"warning: listening on {args.host}, not loopback: anyone who reaches it can send "
             "requests with the keys they carry",
@@ -170,12 +170,3 @@ def _announce(server: ProxyServer, args: argparse.Namespace) -> None:
     if server.mock is not None:
         print("the embedded mock is behind it (keys: DD_API_KEY / DD_APP_KEY, or demo keys)")
     print("Press Ctrl-C to stop and write the reports.", flush=True)
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
