@@ -270,7 +270,8 @@ class MockApp:
                 problem = validate_body(data, operation.request_schema)
             if problem is not None:
                 return self.error(self._status.invalid, str(problem))
-        answer = self.url_settings.handle(operation, request.path, data, org)
+        skips = self.hooks.skips_url_setting_step
+        answer = self.url_settings.handle(operation, request.path, data, org, skips)
         if answer.message is not None:
             return self.error(answer.status, answer.message)
         if answer.body is None:
