@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from url_settings_site import UrlSettingsStore
+
 PATH = "/api/v2/integration/statuspage/account"
 TYPE = "statuspage-account"
 MASK = "****"
@@ -75,6 +77,7 @@ class HostileSite:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
+        self.url_settings = UrlSettingsStore()
         self.log: list[Logged] = []
         self.account: dict[str, Any] | None = None
         self.original: dict[str, Any] | None = None
@@ -158,6 +161,11 @@ class HostileSite:
     def _answer(self, request: _Request, body: bytes, real: bool, entry: Logged) -> _Response:
         method = request.method
         lenient = self.behaviour.lenient
+        if self.url_settings.covers(request.path):  # a correct one: tests/url_settings_site.py
+            if not real:
+                return _json(403, {"errors": ["Forbidden"]})
+            answer = self.url_settings.answer(method, request.path, body, request.mimetype)
+            return _Response(answer[0]) if answer[1] is None else _json(*answer)
         if request.path != PATH:
             return _json(404, {"errors": ["no such path"]})
         if not real and not lenient:

@@ -172,8 +172,10 @@ class ContractClient(Generic[J]):
         headers: dict[str, str] | None = None,
         auth: dict[str, str] | None = None,
         retry_rate_limit: bool = True,
+        path: str | None = None,
     ) -> Exchange:
-        """Send one request to the account path and check its response."""
+        """Send one request to the account path (or ``path``, e.g. a URL setting's) and
+        check its response."""
         __tracebackhide__ = True
         method = method.upper()
         body: bytes | None = None
@@ -190,7 +192,8 @@ class ContractClient(Generic[J]):
         if content_type is not None:
             sent_headers["Content-Type"] = content_type
         sent_headers.update(headers or {})
-        exchange = self._send_retrying(method, sent_headers, body, retry=retry_rate_limit)
+        url = None if path is None else self.base_url + path
+        exchange = self._send_retrying(method, sent_headers, body, url=url, retry=retry_rate_limit)
         return self._judged(exchange)
 
     def create(self, body: Any = _UNSET, **kwargs: Any) -> Exchange:
@@ -317,18 +320,23 @@ class ContractClient(Generic[J]):
         )
         self.judge.answered(exchange)
         self._note_pace(exchange)
-        if operation is not None:
+        if operation is not None and self._on_account(url):
             self.ownership.observe(method, body, exchange.status, changing=changing)
             if self.on_effect is not None and self.ownership.undo_owed:
                 self.on_effect(self)
         return exchange
 
+    def _on_account(self, url: str) -> bool:
+        return urlsplit(url).path.rstrip("/") == self.contract.account_path
+
     def _operation_of(self, method: str, url: str) -> str | None:
-        """The contract operation's label when ``url`` is the account path, else None."""
+        """The contract operation's label when ``url`` is the account path or a URL settings
+        path, else None."""
         path = urlsplit(url).path
-        if path.rstrip("/") == self.contract.account_path and method in self.contract.operations:
+        if self._on_account(url) and method in self.contract.operations:
             return self.contract.operation(method).label
-        return None
+        found = self.contract.url_settings.operation_at(method, path)
+        return None if found is None else found.label
 
     def _no_answer(self, lost: Exchange, failure: SiteUnreachable, kind: str) -> NoReturn:
         """No answer: if a plain GET (which also settles the ledger) is answered, the site is

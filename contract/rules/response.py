@@ -20,7 +20,13 @@ def _operation(exchange: Exchange) -> Any:
     contract = load_contract()
     if exchange.operation is None:
         raise NotApplicable
-    return contract.operation(exchange.method)
+    return _by_label().get(exchange.operation) or contract.operation(exchange.method)
+
+
+@cache
+def _by_label() -> dict[str, Any]:
+    """Every operation (of every resource) by its label, as exchanges carry it."""
+    return {op.label: op for op in load_contract().operations_by_id.values()}
 
 
 @cache
