@@ -4,7 +4,8 @@ The app (:mod:`statuspage_contract.mock.app`) routes a request here once it has 
 the rate limit and the permission check, with its body parsed and judged against the
 operation's request schema; :class:`UrlSettingsHandler` answers it from the organisation's
 ``url_settings`` (under the state's lock) as the model says: a url configured twice is a
-conflict, an update's body id must be the path's, an unknown id is not found.
+conflict, an update's body id must be the path's, an unknown id is not found. Ids are
+numbered per organisation (UUID-shaped), so replaying a run's requests meets the same ids.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class UrlSettingsHandler:
                 attributes = self._attributes(data)
                 if self._taken(stored, attributes.get(self._url)) and not self._skip(TAKEN_URL):
                     return self._conflict("a URL setting with this url already exists")
-                new_id = str(uuid.uuid4())
+                org.url_settings_made += 1
+                new_id = str(uuid.UUID(int=org.url_settings_made))
                 stored[new_id] = attributes
                 return Answer(operation.success.status, self.settings.document(new_id, attributes))
             if setting_id is None:  # pragma: no cover - the app routes only item paths here
