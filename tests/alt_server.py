@@ -12,6 +12,7 @@ import json
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from url_settings_site import UrlSettingsStore
 
@@ -73,7 +74,8 @@ def make_handler(api_key: str, app_key: str) -> type[BaseHTTPRequestHandler]:
                 ):
                     return self.fail(403, "denied")
                 content_type = self.headers.get("Content-Type") or ""
-                status, body = URL_SETTINGS.answer(self.command, self.path, raw, content_type)
+                path = urlsplit(self.path).path
+                status, body = URL_SETTINGS.answer(self.command, path, raw, content_type)
                 return self.reply(status, body)
             if self.path != PATH:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -164,7 +164,7 @@ class HostileSite:
         if self.url_settings.covers(request.path):  # a correct one: tests/url_settings_site.py
             if not real:
                 return _json(403, {"errors": ["Forbidden"]})
-            answer = self.url_settings.answer(method, request.path, body, request.mimetype)
+            answer = self.url_settings.answer(method, request.raw_path, body, request.mimetype)
             return _Response(answer[0]) if answer[1] is None else _json(*answer)
         if request.path != PATH:
             return _json(404, {"errors": ["no such path"]})
@@ -244,6 +244,7 @@ class _Request:
     path: str  # decoded, without the query
     headers: Message
     body: bytes
+    raw_path: str = ""  # as sent (a URL setting's id is decoded once, from here)
 
     @property
     def mimetype(self) -> str:
@@ -283,7 +284,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         path = unquote(urlsplit(self.path).path)
-        self.server.site._serve(self, _Request(self.command, path, self.headers, body))
+        raw_path = urlsplit(self.path).path
+        request = _Request(self.command, path, self.headers, body, raw_path)
+        self.server.site._serve(self, request)
 
     def send(self, response: _Response) -> None:
         try:

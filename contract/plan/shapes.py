@@ -180,9 +180,9 @@ def _edges(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
     return 1, out
 
 
-# -- the URL settings' tests (test_url_settings.py): a write skips a read-only run; each
+# -- the URL settings' tests (test_statuspage_url_settings.py): a write skips a read-only run; each
 # setting a test creates may be deleted once more when it cleans up ----------------------------
-#: Their property-based tests' examples at most (test_url_settings.FEW).
+#: Their property-based tests' examples at most (test_statuspage_url_settings.FEW).
 URL_SETTINGS_FEW = 3
 
 
@@ -243,7 +243,7 @@ SHAPES: dict[str, Shape] = {
     "test_valid_bodies_create_once_then_conflict": _valid_creates,
     "test_invalid_bodies_are_rejected_and_change_nothing": _invalid_creates,
     "test_valid_updates_keep_the_account_masked": _valid_updates,
-    # test_url_settings.py (examples=0: the property-based ones, URL_SETTINGS_FEW at most)
+    # test_statuspage_url_settings.py (examples=0: property-based, URL_SETTINGS_FEW at most)
     "test_the_list_answers_200_and_refuses_missing_keys": _once(lambda: settings_sent(GET, 2)),
     "test_a_url_setting_is_created_listed_updated_and_deleted": _url_writes(
         (POST, 1), (GET, 3), (PATCH, 2), (DELETE, 1), creates=1

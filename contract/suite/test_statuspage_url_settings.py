@@ -1,7 +1,8 @@
 """The URL settings: one test per documented behaviour of their four operations, and a few
 generated bodies and path ids (:data:`FEW` examples each, whatever the profile).
 
-Every test deletes what it created. A read-only run skips each test that writes (the
+(Named to run before test_unusual_inputs.py on a live site: the edges go last.) Every test
+deletes what it created. A read-only run skips each test that writes (the
 run's safety ledger says why); the list's tests run everywhere.
 """
 
@@ -28,7 +29,7 @@ from ..mock.server import READ_ONLY_APP_KEY_ENV
 from ..plan.shapes import URL_SETTINGS_FEW
 from ..rules import AUTH_ENFORCED
 from ..scenarios import expect_status
-from ..spec import load_contract
+from ..spec import load_contract, loads_json
 from ..spec.validators import schema_errors
 from ..target import Target, sentinel_key
 from ..url_scenarios import (
@@ -199,9 +200,16 @@ def test_generated_invalid_creates_answer_400(url_steps: UrlSettingSteps) -> Non
     url_steps.skip_unless_writable()
     schema = U.create.request_schema or {}
 
+    def breaks_the_schema(body: Any) -> bool:
+        try:
+            parsed = loads_json(body) if isinstance(body, bytes | bytearray) else body
+            return bool(schema_errors(parsed, schema))
+        except (ValueError, RecursionError):
+            return True
+
     @given(body=_cases(U.create.method, False))
     def rejected(body: Any) -> None:
-        assume(isinstance(body, bytes) or bool(schema_errors(body, schema)))
+        assume(breaks_the_schema(body))  # a tool's idea of invalid may differ from ours
         refused = url_steps.send(U.create.method, U.collection_path, body)
         judged = url_steps.model.expected(CREATE_INVALID, None)
         expect_status(url_steps.client, judged.rule, refused, judged.allowed, judged.what)
