@@ -26,11 +26,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from url_settings_site import UrlSettingsStore
+
 PATH = "/api/v2/integration/statuspage/account"
 TYPE = "statuspage-account"
 #: The URL settings (a correct site keeps them apart from the account; a lenient one too).
 SETTINGS_PATH = "/api/v2/integration/statuspage/url_settings"
 SETTING_TYPE = "statuspage-url-setting"
+SETTING_EFFECTS = {
+    "POST": "setting created",
+    "PATCH": "setting updated",
+    "DELETE": "setting deleted",
+}
 MASK = "****"
 
 #: The ways a request can fail; the status codes are sent as they are.
@@ -80,13 +87,15 @@ class HostileSite:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
+        self.url_settings = UrlSettingsStore()
         self.log: list[Logged] = []
         self.account: dict[str, Any] | None = None
         self.original: dict[str, Any] | None = None
         if self.behaviour.exists:
             self.account = self.original = {"key": "pre-existing", "id": "original"}
-        #: The URL settings: id -> url; the ones there at the start stay in ``original_settings``.
-        self.settings = {i: f"https://{i}.statuspage.io" for i in self.behaviour.settings}
+        for setting_id in self.behaviour.settings:  # the URL settings there at the start
+            url = f"https://{setting_id}.statuspage.io"
+            self.url_settings.items[setting_id] = {"url": url, "custom_tags": "team:x"}
         self.original_settings = dict(self.settings)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.site = self
@@ -166,7 +175,7 @@ class HostileSite:
     def _answer(self, request: _Request, body: bytes, real: bool, entry: Logged) -> _Response:
         method = request.method
         lenient = self.behaviour.lenient
-        if request.path == SETTINGS_PATH or request.path.startswith(SETTINGS_PATH + "/"):
+        if self.url_settings.covers(request.path):  # a correct store: tests/url_settings_site.py
             if not real and not lenient:
                 return _json(403, {"errors": ["Forbidden"]})
             return self._setting(request, body, entry)
@@ -203,36 +212,29 @@ class HostileSite:
     def _account(self, status: int) -> _Response:
         return _json(status, {"data": {"type": TYPE, "attributes": {"api_key": MASK}}})
 
+    @property
+    def settings(self) -> dict[str, str]:
+        """The URL settings now: id -> url."""
+        with self.url_settings.lock:
+            return {i: a["url"] for i, a in self.url_settings.items.items()}
+
     def _setting(self, request: _Request, body: bytes, entry: Logged) -> _Response:
-        """The URL settings: list, create (a lenient site makes one of any body), update and
-        delete by id (404 for an unknown one)."""
-        method, item = request.method, request.path[len(SETTINGS_PATH) + 1 :]
-        if not item:
-            if method == "GET":
-                listed = [_setting_data(i, url) for i, url in self.settings.items()]
-                return _json(200, {"data": listed})
-            if method != "POST":
-                return _json(405, {"errors": ["Method not allowed"]})
-            url = _setting_url(body)
-            if url is None and not self.behaviour.lenient:
-                return _json(400, {"errors": ["Bad request"]})
-            if url in self.settings.values() and not self.behaviour.lenient:
-                return _json(409, {"errors": ["Conflict"]})
-            made = f"setting-{entry.n}"
-            self.settings[made] = url or "https://lenient.statuspage.io"
+        """The URL settings as a correct site keeps them (tests/url_settings_site.py), but a
+        lenient site makes one of any create; each effect is logged."""
+        method, store = request.method, self.url_settings
+        item = request.path.rstrip("/")[len(SETTINGS_PATH) + 1 :] or None
+        if self.behaviour.lenient and method == "POST" and item is None:
+            url = _setting_url(body) or "https://lenient.statuspage.io"
+            with store.lock:
+                made = f"setting-{entry.n}"
+                store.items[made] = {"url": url, "custom_tags": "team:x"}
             entry.effect = "setting created"
-            return _json(201, {"data": _setting_data(made, self.settings[made])})
-        if item not in self.settings:
-            return _json(404, {"errors": ["Not found"]})
-        entry.on_original = item in self.original_settings
-        if method == "DELETE":
-            del self.settings[item]
-            entry.effect = "setting deleted"
-            return _Response(204)
-        if method == "PATCH":
-            entry.effect = "setting updated"
-            return _json(200, {"data": _setting_data(item, self.settings[item])})
-        return _json(405, {"errors": ["Method not allowed"]})
+            return _json(201, {"data": _setting_data(made, url)})
+        status, answer = store.answer(method, request.raw_path, body, request.mimetype)
+        if 200 <= status < 300 and method in SETTING_EFFECTS:
+            entry.effect = SETTING_EFFECTS[method]
+        entry.on_original = item is not None and item in self.original_settings
+        return _Response(status) if answer is None else _json(status, answer)
 
 
 def _setting_data(setting_id: str, url: str) -> dict[str, Any]:
@@ -292,6 +294,7 @@ class _Request:
     path: str  # decoded, without the query
     headers: Message
     body: bytes
+    raw_path: str = ""  # as sent (a URL setting's id is decoded once, from here)
 
     @property
     def mimetype(self) -> str:
@@ -331,7 +334,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         path = unquote(urlsplit(self.path).path)
-        self.server.site._serve(self, _Request(self.command, path, self.headers, body))
+        raw_path = urlsplit(self.path).path
+        request = _Request(self.command, path, self.headers, body, raw_path)
+        self.server.site._serve(self, request)
 
     def send(self, response: _Response) -> None:
         try:

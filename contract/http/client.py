@@ -2,8 +2,7 @@
 request budget, the safety ledger's hooks, waits said aloud) and returns an :class:`Exchange`.
 
 What it gets it hands to its judge (a :class:`Judging`: statuspage_contract.judging.Judge,
-wired by ``judging.judged_client``), which runs the rules and records the run; the client
-knows no rule.
+wired by ``judging.judged_client``), which runs the rules and records the run.
 """
 
 from __future__ import annotations
@@ -178,7 +177,8 @@ class ContractClient(SettingsCalls, Generic[J]):
         retry_rate_limit: bool = True,
         path: str | None = None,
     ) -> Exchange:
-        """Send one request to the account path (or ``path``) and check its response."""
+        """Send one request to the account path (or ``path``, e.g. a URL setting's) and
+        check its response."""
         __tracebackhide__ = True
         method = method.upper()
         body: bytes | None = None

@@ -90,15 +90,12 @@ class UrlSettings:
         return unquote(rest) if rest and "/" not in rest else None
 
     def operation_at(self, method: str, path: str) -> Operation | None:
-        """The operation ``method`` names on ``path`` (a URL settings path), or None."""
-        if path.rstrip("/") == self.collection_path:
-            wanted = self.collection_path
-        elif self.id_in(path) is not None:
-            wanted = self.item_path_template
-        else:
+        """The operation ``method`` names on ``path`` (a URL settings path), else None."""
+        if not self.covers(path):
             return None
-        op = self.operations.get(method.upper())
-        return op if op is not None and op.path == wanted else None
+        wanted = self.item_path_template if self.id_in(path) is not None else self.collection_path
+        found = self.operations.get(method.upper())
+        return found if found is not None and found.path == wanted else None
 
     def covers(self, path: str) -> bool:
         """Whether ``path`` is the collection path or an item path."""
@@ -117,6 +114,12 @@ class UrlSettings:
         if found is None:  # pragma: no cover - guards a document change
             raise ValueError("the update request has no id")
         return found
+
+    @cached_property
+    def id_limit(self) -> int | None:
+        """The longest id an update's body may carry (its schema's maxLength), if any."""
+        schema = value_at(self.update.request_schema or {}, _schema_path(self.id_path))
+        return schema.get("maxLength")
 
     @cached_property
     def type_path(self) -> tuple[str, ...]:

@@ -320,6 +320,10 @@ def test_the_fault_left_out_needs_requests_the_suite_makes_itself() -> None:
     assert left_out == {
         "permission-not-enforced": "auth-enforced",
         "drops-answer-on-empty-body": "no-server-error",
+        # the URL settings' faults: the proxy does not judge their sequences yet (issue 26)
+        "url-setting-duplicate-url": "url-setting-conflicts",
+        "url-setting-unknown-id-taken": "url-setting-not-found",
+        "url-setting-update-not-stored": "url-setting-effects",
     }
 
 
