@@ -79,7 +79,7 @@ def preflight_settings(client: ContractClient, site: str) -> str | None:
     try:
         with client.judge.bookkeeping():
             exchange = client.list_settings()
-    except (SiteUnreachable, RunAborted, BudgetExhausted) as exc:
+    except (SiteUnreachable, RunAborted) as exc:  # a spent budget ends the run INCOMPLETE
         return f"{ABORTED_MID_RUN}: listing the URL settings failed ({exc}); none was changed"
     finally:
         client.judge.raise_on_violation = saved
