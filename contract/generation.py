@@ -75,6 +75,18 @@ def bodies(method: str = "POST", *, valid: bool = True) -> st.SearchStrategy[Any
     return cases(method, valid=valid).map(lambda case: case.body)
 
 
+def url_setting_bodies(method: str, *, valid: bool = True) -> st.SearchStrategy[Any]:
+    """Generated request bodies of one URL settings operation (JSON values, or raw bytes for
+    an invalid one that is no JSON)."""
+    settings = load_contract().url_settings
+    op = settings.operations[method.upper()]
+    mode = GenerationMode.POSITIVE if valid else GenerationMode.NEGATIVE
+    strategy = schema()[op.path][op.method].as_strategy(
+        generation_mode=mode, headers=_auth_headers()
+    )
+    return strategy.map(lambda case: case.body)
+
+
 def prepare(client: JudgedClient, case: Any) -> tuple[str, str, dict[str, str], bytes | None]:
     """A generated case as the client will send it: method, URL, headers (its own auth
     headers replaced by the client's keys) and body bytes."""

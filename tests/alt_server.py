@@ -12,9 +12,16 @@ import json
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from url_settings_site import UrlSettingsStore
 
 PATH = "/api/v2/integration/statuspage/account"
 TYPE = "statuspage-account"
+
+
+#: The URL settings: tests/url_settings_site.py, another implementation than the mock's.
+URL_SETTINGS = UrlSettingsStore()
 
 
 class State:
@@ -59,6 +66,17 @@ def make_handler(api_key: str, app_key: str) -> type[BaseHTTPRequestHandler]:
             }
 
         def handle_any(self) -> None:
+            if URL_SETTINGS.covers(self.path):
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if (
+                    self.headers.get("DD-API-KEY") != api_key
+                    or self.headers.get("DD-APPLICATION-KEY") != app_key
+                ):
+                    return self.fail(403, "denied")
+                content_type = self.headers.get("Content-Type") or ""
+                path = urlsplit(self.path).path
+                status, body = URL_SETTINGS.answer(self.command, path, raw, content_type)
+                return self.reply(status, body)
             if self.path != PATH:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 return self.fail(404, "no such resource")

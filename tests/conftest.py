@@ -231,6 +231,9 @@ FIRST = (
     "test_redact.py",  # 10
     "test_packaging.py",
     "test_cli_arguments.py",
+    "test_entry_point.py",  # (session 10: pytest in empty folders, ~10 s)
+    "test_example_db.py",  # (session 10: five runs in a row, ~9 s)
+    "test_howto_fixtures.py",
 )
 
 

@@ -26,8 +26,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from url_settings_site import UrlSettingsStore
+
 PATH = "/api/v2/integration/statuspage/account"
 TYPE = "statuspage-account"
+#: The URL settings (a correct site keeps them apart from the account; a lenient one too).
+SETTINGS_PATH = "/api/v2/integration/statuspage/url_settings"
+SETTING_TYPE = "statuspage-url-setting"
+SETTING_EFFECTS = {
+    "POST": "setting created",
+    "PATCH": "setting updated",
+    "DELETE": "setting deleted",
+}
 MASK = "****"
 
 #: The ways a request can fail; the status codes are sent as they are.
@@ -46,6 +56,7 @@ class Behaviour:
     delay: float = 0.0  # seconds before every answer
     stall: float = 5.0  # how long a "timeout" answer takes
     remaining: int | None = None  # X-RateLimit-Remaining (and Reset: 2) on every answer
+    settings: tuple[str, ...] = ()  # the ids of the URL settings there when the site starts
 
 
 @dataclass
@@ -58,7 +69,8 @@ class Logged:
     body: bytes
     real_keys: bool
     status: int | str  # the status sent, or "timeout" / "reset"
-    effect: str | None  # "created", "updated", "deleted" (the account), or None
+    effect: str | None  # "created", "updated", "deleted" (the account or, with "setting ",
+    # a URL setting), or None
     on_original: bool  # whether the effect touched the account there at the start
 
 
@@ -75,11 +87,16 @@ class HostileSite:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
+        self.url_settings = UrlSettingsStore()
         self.log: list[Logged] = []
         self.account: dict[str, Any] | None = None
         self.original: dict[str, Any] | None = None
         if self.behaviour.exists:
             self.account = self.original = {"key": "pre-existing", "id": "original"}
+        for setting_id in self.behaviour.settings:  # the URL settings there at the start
+            url = f"https://{setting_id}.statuspage.io"
+            self.url_settings.items[setting_id] = {"url": url, "custom_tags": "team:x"}
+        self.original_settings = dict(self.settings)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.site = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -158,6 +175,10 @@ class HostileSite:
     def _answer(self, request: _Request, body: bytes, real: bool, entry: Logged) -> _Response:
         method = request.method
         lenient = self.behaviour.lenient
+        if self.url_settings.covers(request.path):  # a correct store: tests/url_settings_site.py
+            if not real and not lenient:
+                return _json(403, {"errors": ["Forbidden"]})
+            return self._setting(request, body, entry)
         if request.path != PATH:
             return _json(404, {"errors": ["no such path"]})
         if not real and not lenient:
@@ -190,6 +211,43 @@ class HostileSite:
 
     def _account(self, status: int) -> _Response:
         return _json(status, {"data": {"type": TYPE, "attributes": {"api_key": MASK}}})
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The URL settings now: id -> url."""
+        with self.url_settings.lock:
+            return {i: a["url"] for i, a in self.url_settings.items.items()}
+
+    def _setting(self, request: _Request, body: bytes, entry: Logged) -> _Response:
+        """The URL settings as a correct site keeps them (tests/url_settings_site.py), but a
+        lenient site makes one of any create; each effect is logged."""
+        method, store = request.method, self.url_settings
+        item = request.path.rstrip("/")[len(SETTINGS_PATH) + 1 :] or None
+        if self.behaviour.lenient and method == "POST" and item is None:
+            url = _setting_url(body) or "https://lenient.statuspage.io"
+            with store.lock:
+                made = f"setting-{entry.n}"
+                store.items[made] = {"url": url, "custom_tags": "team:x"}
+            entry.effect = "setting created"
+            return _json(201, {"data": _setting_data(made, url)})
+        status, answer = store.answer(method, request.raw_path, body, request.mimetype)
+        if 200 <= status < 300 and method in SETTING_EFFECTS:
+            entry.effect = SETTING_EFFECTS[method]
+        entry.on_original = item is not None and item in self.original_settings
+        return _Response(status) if answer is None else _json(status, answer)
+
+
+def _setting_data(setting_id: str, url: str) -> dict[str, Any]:
+    attributes = {"url": url, "custom_tags": "team:x"}
+    return {"type": SETTING_TYPE, "id": setting_id, "attributes": attributes}
+
+
+def _setting_url(body: bytes) -> str | None:
+    try:
+        url = json.loads(body)["data"]["attributes"]["url"]
+    except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError):
+        return None
+    return url if isinstance(url, str) and url else None
 
 
 def _json(status: int, body: Any) -> _Response:
@@ -236,6 +294,7 @@ class _Request:
     path: str  # decoded, without the query
     headers: Message
     body: bytes
+    raw_path: str = ""  # as sent (a URL setting's id is decoded once, from here)
 
     @property
     def mimetype(self) -> str:
@@ -275,7 +334,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         path = unquote(urlsplit(self.path).path)
-        self.server.site._serve(self, _Request(self.command, path, self.headers, body))
+        raw_path = urlsplit(self.path).path
+        request = _Request(self.command, path, self.headers, body, raw_path)
+        self.server.site._serve(self, request)
 
     def send(self, response: _Response) -> None:
         try:

@@ -218,7 +218,8 @@ def test_a_healthy_mock_run_exits_0_and_writes_every_report(suite_runs):
     # On the embedded mock the edges follow the example tests
     # (statuspage_contract.suite.MOCK_ORDER).
     assert modules_in_junit_order(run.report_dir) == [
-        "test_examples.py", "test_unusual_inputs.py", "test_lifecycle.py", "test_properties.py"
+        "test_examples.py", "test_unusual_inputs.py", "test_lifecycle.py", "test_properties.py",
+        "test_statuspage_url_settings.py",
     ]  # fmt: skip
 
 

@@ -248,6 +248,9 @@ REPLAYED_BY_DEFAULT = {
     "error-echoes-api-key",
     "rejected-create-stores-account",
     "server-error-on-long-string",
+    "url-setting-duplicate-url",
+    "url-setting-unknown-id-taken",
+    "url-setting-update-not-stored",
 }
 REPLAYS = [
     pytest.param(f, marks=() if f in REPLAYED_BY_DEFAULT else pytest.mark.slow)

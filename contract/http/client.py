@@ -2,8 +2,7 @@
 request budget, the safety ledger's hooks, waits said aloud) and returns an :class:`Exchange`.
 
 What it gets it hands to its judge (a :class:`Judging`: statuspage_contract.judging.Judge,
-wired by ``judging.judged_client``), which runs the rules and records the run; the client
-knows no rule.
+wired by ``judging.judged_client``), which runs the rules and records the run.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from ..redact import SECRETS
 from ..sites import LOOPBACK_HOSTS
 from ..spec import JSON_MEDIA_TYPE, Contract, could_be_json_object, load_contract
 from .exchange import Exchange
+from .settings_calls import SettingsCalls, list_settings_first
 from .wire import failure_kind, prepare, rate_header, to_stderr
 
 _UNSET: Any = object()
@@ -75,7 +75,7 @@ class Judging(Protocol):
 J = TypeVar("J", bound=Judging)
 
 
-class ContractClient(Generic[J]):
+class ContractClient(SettingsCalls, Generic[J]):
     """Calls the account operations of one site with one pair of keys; ``judge`` judges
     every answer."""
 
@@ -127,6 +127,8 @@ class ContractClient(Generic[J]):
         self.keys_are_test_data = False
         #: Undoes at once what a read-only run's own request made (live.preflight.undo_effect).
         self.on_effect: Callable[[ContractClient[J]], None] | None = None
+        #: Lists the URL settings before a run's first write to them (live.preflight).
+        self.before_settings_write: Callable[[Any], None] | None = None
         #: After a request got no answer, ask a GET: broken on that input, or unreachable?
         self.probe_after_no_answer = True
         #: What a spent ``budget`` raises (the suite's is a skip too), and what it said.
@@ -173,8 +175,10 @@ class ContractClient(Generic[J]):
         headers: dict[str, str] | None = None,
         auth: dict[str, str] | None = None,
         retry_rate_limit: bool = True,
+        path: str | None = None,
     ) -> Exchange:
-        """Send one request to the account path and check its response."""
+        """Send one request to the account path (or ``path``, e.g. a URL setting's) and
+        check its response."""
         __tracebackhide__ = True
         method = method.upper()
         body: bytes | None = None
@@ -191,7 +195,8 @@ class ContractClient(Generic[J]):
         if content_type is not None:
             sent_headers["Content-Type"] = content_type
         sent_headers.update(headers or {})
-        exchange = self._send_retrying(method, sent_headers, body, retry=retry_rate_limit)
+        url = None if path is None else self.base_url + path
+        exchange = self._send_retrying(method, sent_headers, body, url=url, retry=retry_rate_limit)
         return self._judged(exchange)
 
     def create(self, body: Any = _UNSET, **kwargs: Any) -> Exchange:
@@ -272,8 +277,10 @@ class ContractClient(Generic[J]):
             )
             raise self.budget_exhausted(self.budget_spent)
         url = url or self.url
-        # SafetyError for a forbidden request
-        changing = self.ownership.check(method, body, urlsplit(url).path)
+        path = urlsplit(url).path
+        if settings := self.contract.url_settings.covers(path):
+            list_settings_first(self, method, body, path)
+        changing = self.ownership.check(method, body, path)  # SafetyError: forbidden
         self._wait_for_pace()
         self.sent += 1
         submitted = None
@@ -318,18 +325,20 @@ class ContractClient(Generic[J]):
         )
         self.judge.answered(exchange)
         self._note_pace(exchange)
-        if operation is not None:
+        if settings:
+            self.ownership.observe_setting(
+                method, path, exchange.status, response.content, changing
+            )
+        elif operation is not None:
             self.ownership.observe(method, body, exchange.status, changing=changing)
-            if self.on_effect is not None and self.ownership.undo_owed:
-                self.on_effect(self)
+        if operation is not None and self.on_effect is not None and self.ownership.undo_owed:
+            self.on_effect(self)
         return exchange
 
     def _operation_of(self, method: str, url: str) -> str | None:
-        """The contract operation's label when ``url`` is the account path, else None."""
-        path = urlsplit(url).path
-        if path.rstrip("/") == self.contract.account_path and method in self.contract.operations:
-            return self.contract.operation(method).label
-        return None
+        """The label of the contract operation ``url`` is for (any resource), else None."""
+        op = self.contract.operation_at(method, urlsplit(url).path)
+        return op.label if op is not None else None
 
     def _no_answer(self, lost: Exchange, failure: SiteUnreachable, kind: str) -> NoReturn:
         """No answer: if a plain GET (which also settles the ledger) is answered, the site is

@@ -26,6 +26,9 @@ from ..rules import (
     LIFECYCLE_EFFECTS,
     REJECTED_CALL_NO_EFFECT,
     SINGLE_ACCOUNT,
+    URL_SETTING_CONFLICTS,
+    URL_SETTING_EFFECTS,
+    URL_SETTING_NOT_FOUND,
     VALID_BODY_ACCEPTED,
 )
 from ..spec import Contract, load_contract
@@ -35,8 +38,11 @@ __all__ = [
     "CREATE",
     "CREATE_INVALID",
     "DELETE",
+    "LIST",
     "READ",
     "UPDATE",
+    "UPDATE_CONFLICTING",
+    "UPDATE_INVALID",
     "Call",
     "Presence",
     "Resource",
@@ -46,6 +52,7 @@ __all__ = [
     "presence",
     "status_verdict",
     "succeeded",
+    "url_settings",
 ]
 
 
@@ -114,6 +121,9 @@ class Resource:
     effect_rule: str
     #: ... and after a refusal (the call changed nothing).
     no_effect_rule: str
+    #: A resource of many items: the read lists them all, and its status shows no item's
+    #: state (what it holds does; the readers judge the calls that name an item).
+    collection: bool = False
 
     def call(self, name: str) -> Call:
         return next(c for c in self.calls if c.name == name)
@@ -167,7 +177,10 @@ class Resource:
         return next((self.after(call, state, s) for s in allowed if succeeded(s)), state)
 
     def shown(self, status: int) -> Presence | None:
-        """The state a read answering ``status`` shows (None: it shows nothing)."""
+        """The state a read answering ``status`` shows (None: it shows nothing, as a
+        collection's list never does by its status)."""
+        if self.collection:
+            return None
         for state in Presence:
             step = self.step(self.read, state)
             if step is not None and status in step.allowed:
@@ -181,7 +194,7 @@ class Resource:
         return made and absent is not None and any(map(succeeded, absent.allowed))
 
 
-#: The account's calls, by name.
+#: The calls, by name (the account's, and the URL settings' below).
 CREATE, CREATE_INVALID, READ, UPDATE, DELETE = (
     "create",
     "create-invalid",
@@ -235,4 +248,93 @@ def account(contract: Contract | None = None) -> Resource:
         read=READ,
         effect_rule=LIFECYCLE_EFFECTS,
         no_effect_rule=REJECTED_CALL_NO_EFFECT,
+    )
+
+
+#: The URL settings' own calls: the list, an update that conflicts (its body's id is not the
+#: path's, or its url is another setting's), an update whose body breaks the contract.
+LIST, UPDATE_CONFLICTING, UPDATE_INVALID = "list", "update-conflicting", "update-invalid"
+
+
+@cache
+def url_settings(contract: Contract | None = None) -> Resource:
+    """The URL settings: many per organisation, independent of the account. The state is
+    that of the item a call is about: for a create, whether a setting already has its url;
+    for an update or a delete, whether the path's id is a setting's."""
+    u = (contract or load_contract()).url_settings
+    s = u.status
+    here, gone = Presence.PRESENT, Presence.ABSENT
+    listing, create, update, delete = (
+        u.listing.method,
+        u.create.method,
+        u.update.method,
+        u.delete.method,
+    )
+
+    def step(rule: str, allowed: Collection[int], what: str) -> Step:
+        return Step(rule, frozenset(allowed), what)
+
+    invalid_create = "a URL setting create with an invalid body"
+    invalid_update = "a URL setting update with an invalid body"
+    conflicting = "a URL setting update with another id in its body or another setting's url"
+    listed = step(URL_SETTING_EFFECTS, {u.listing.success.status}, "the URL settings list")
+    return Resource(
+        noun="URL setting",
+        calls=(
+            Call(LIST, listing),
+            Call(CREATE, create, here, valid_body=True),
+            Call(CREATE_INVALID, create, None, valid_body=False),
+            Call(UPDATE, update, here, valid_body=True),
+            Call(UPDATE_CONFLICTING, update, None, valid_body=True),
+            Call(UPDATE_INVALID, update, None, valid_body=False),
+            Call(DELETE, delete, gone),
+        ),
+        steps={
+            (LIST, here): listed,
+            (LIST, gone): listed,
+            (LIST, None): listed,
+            (CREATE, gone): step(
+                URL_SETTING_EFFECTS, {u.create.success.status}, "a create with a new url"
+            ),
+            (CREATE, here): step(
+                URL_SETTING_CONFLICTS, {s.conflict}, "a create with a url already configured"
+            ),
+            # a site may look for the url before it reads the rest of the body: a conflict then
+            (CREATE_INVALID, gone): step(INVALID_BODY_REJECTED, {s.invalid}, invalid_create),
+            (CREATE_INVALID, here): step(
+                INVALID_BODY_REJECTED, {s.invalid, s.conflict}, invalid_create
+            ),
+            (CREATE_INVALID, None): step(
+                INVALID_BODY_REJECTED, {s.invalid, s.conflict}, invalid_create
+            ),
+            (UPDATE, here): step(
+                URL_SETTING_EFFECTS, {u.update.success.status}, f"{update} of a URL setting"
+            ),
+            (UPDATE, gone): step(
+                URL_SETTING_NOT_FOUND, {s.not_found}, f"{update} of an unknown URL setting"
+            ),
+            (UPDATE_CONFLICTING, here): step(URL_SETTING_CONFLICTS, {s.conflict}, conflicting),
+            # both rules apply to a mismatched id on an unknown path: a site checks either first
+            (UPDATE_CONFLICTING, gone): step(
+                URL_SETTING_CONFLICTS, {s.conflict, s.not_found}, conflicting
+            ),
+            # a site may look for the id before it reads the body: not found then
+            (UPDATE_INVALID, here): step(INVALID_BODY_REJECTED, {s.invalid}, invalid_update),
+            (UPDATE_INVALID, gone): step(
+                INVALID_BODY_REJECTED, {s.invalid, s.not_found}, invalid_update
+            ),
+            (UPDATE_INVALID, None): step(
+                INVALID_BODY_REJECTED, {s.invalid, s.not_found, s.conflict}, invalid_update
+            ),
+            (DELETE, here): step(
+                URL_SETTING_EFFECTS, {u.delete.success.status}, f"{delete} of a URL setting"
+            ),
+            (DELETE, gone): step(
+                URL_SETTING_NOT_FOUND, {s.not_found}, f"{delete} of an unknown URL setting"
+            ),
+        },
+        read=LIST,
+        effect_rule=URL_SETTING_EFFECTS,
+        no_effect_rule=REJECTED_CALL_NO_EFFECT,
+        collection=True,
     )

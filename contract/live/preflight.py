@@ -18,6 +18,7 @@ from http import HTTPStatus
 from typing import Any
 
 from ..http.client import BudgetExhausted, ContractClient, SiteUnreachable
+from ..http.settings_calls import parsed_body
 from .safety import RunAborted, SafetyError, State
 
 ABORTED_AT_PREFLIGHT = "run aborted at the preflight"
@@ -69,6 +70,39 @@ def preflight(client: ContractClient, site: str) -> str | None:
     )
 
 
+def preflight_settings(client: ContractClient, site: str) -> str | None:
+    """List the URL settings and record them in the ledger as someone else's; the reason to
+    stop the site's run, or None. Certain only on a conforming 200: any other answer, or
+    none, stops the run (never "assume there are none")."""
+    saved = client.judge.raise_on_violation
+    client.judge.raise_on_violation = False
+    try:
+        with client.judge.bookkeeping():
+            exchange = client.list_settings()
+    except (SiteUnreachable, RunAborted) as exc:  # a spent budget ends the run INCOMPLETE
+        return f"{ABORTED_MID_RUN}: listing the URL settings failed ({exc}); none was changed"
+    finally:
+        client.judge.raise_on_violation = saved
+    ids = client.contract.url_settings.ids_listed(parsed_body(exchange.response_body))
+    settings = client.contract.url_settings.listing.success.status
+    if exchange.status != settings or exchange.violations or ids is None:
+        return (
+            f"{ABORTED_MID_RUN}: {site} answered {exchange.status} to the list of the URL "
+            "settings, or a body the contract does not accept; which settings existed before "
+            "the run is uncertain, so none was changed"
+        )
+    client.ownership.settings.listed(ids)
+    return None
+
+
+def list_settings_first(client: ContractClient, site: str) -> None:
+    """The client's ``before_settings_write``: :func:`preflight_settings`, raising
+    :class:`RunAborted` when the settings' state is uncertain."""
+    reason = preflight_settings(client, site)
+    if reason is not None:
+        raise RunAborted(reason)
+
+
 def cleanup(
     client: ContractClient, site: str, *, sleep: Callable[[float], None] | None = None
 ) -> str | None:
@@ -78,6 +112,9 @@ def cleanup(
     Returns None when nothing is left, else one line saying what was left behind where.
     """
     left = _cleanup(client, site, sleep)
+    settings = _cleanup_settings(client, site, sleep)
+    if settings:
+        left = f"{left}; {settings}" if left else settings
     damage = client.ownership.unrestorable
     if damage:
         more = f" (and {len(damage) - 1} more such answers)" if len(damage) > 1 else ""
@@ -105,6 +142,63 @@ def _cleanup(
     )
 
 
+def _cleanup_settings(
+    client: ContractClient, site: str, sleep: Callable[[float], None] | None
+) -> str | None:
+    ledger = client.ownership.settings
+    if not ledger.owes_cleanup:
+        return None
+    client.judge.raise_on_violation = False
+    client.budget = None
+    with client.ownership.undoing():
+        last = _delete_settings(client, sleep)
+    if last is None:
+        return None
+    left = sorted(ledger.ours)
+    what = f"the URL settings {', '.join(left)}" if left else "a URL setting"
+    return (
+        f"left behind on {site}: {what} this run created could not be deleted ({last}); "
+        f"delete it yourself (DELETE {client.contract.url_settings.item_path_template})"
+    )
+
+
+def _delete_settings(client: ContractClient, sleep: Callable[[float], None] | None) -> str | None:
+    """List, delete the settings the ledger says are this run's, list again: None when a
+    list shows none of them, else the last thing the site said. A create that named no id
+    is settled by the list when the run listed before it; else it stays owed."""
+    ledger = client.ownership.settings
+    last = "no answer"
+    for attempt in range(CLEANUP_ATTEMPTS):
+        if attempt:
+            _pause(client, sleep, attempt, last)
+        try:
+            listed = client.list_settings()
+            last = f"the list answered {listed.status}"
+            for setting_id in sorted(ledger.ours):
+                deleted = client.delete_setting(setting_id)
+                last = f"DELETE answered {deleted.status}"
+            if ledger.ours:
+                listed = client.list_settings()
+                last = f"after the DELETE, the list answered {listed.status}"
+            if not ledger.owes_cleanup:
+                return None
+            if not ledger.ours and ledger.found is None:
+                return "a create got no id in its answer and the settings were never listed"
+        except (SiteUnreachable, SafetyError, RunAborted, BudgetExhausted) as exc:
+            last = str(exc)
+    return last
+
+
+def _pause(
+    client: ContractClient, sleep: Callable[[float], None] | None, attempt: int, last: str
+) -> None:
+    pause = CLEANUP_BACKOFF * 2 ** (attempt - 1)
+    if sleep is None:
+        client.wait(pause, f"deleting what this run made did not work ({last}); again")
+    else:
+        sleep(pause)
+
+
 def undo_effect(client: ContractClient) -> None:
     """Undo, right away, an account that a read-only run's own request made (a site that
     accepted what it must refuse): the one state change a read-only run sends. What cannot
@@ -112,13 +206,17 @@ def undo_effect(client: ContractClient) -> None:
     ledger = client.ownership
     saved = client.judge.raise_on_violation, client.budget
     client.judge.raise_on_violation, client.budget = False, None
+    account = ledger.state is State.OURS
     try:
         with ledger.undoing(), client.judge.bookkeeping():
-            left = _delete_ours(client, None)
+            left = _delete_ours(client, None) if account else None
+            if ledger.settings.ours:
+                left = _delete_settings(client, None) or left
     finally:
         client.judge.raise_on_violation, client.budget = saved
     if left is None:
-        ledger.events.append("undid it: the account this run's request made was deleted")
+        what = "the account" if account else "the URL setting"
+        ledger.events.append(f"undid it: {what} this run's request made was deleted")
     else:  # not now: the cleanup at the end tries again (or says what was left)
         client.on_effect = None
 
@@ -131,11 +229,7 @@ def _delete_ours(client: ContractClient, sleep: Callable[[float], None] | None) 
     not_found = client.contract.status.not_found
     for attempt in range(CLEANUP_ATTEMPTS):
         if attempt:
-            pause = CLEANUP_BACKOFF * 2 ** (attempt - 1)
-            if sleep is None:
-                client.wait(pause, f"deleting what this run made did not work ({last}); again")
-            else:
-                sleep(pause)
+            _pause(client, sleep, attempt, last)
         try:
             if ledger.state is not State.OURS:  # an unanswered create: look before deleting
                 client.get()

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..errors import RunAborted, SafetyError
 from ..spec import could_be_json_object, load_contract
+from .settings import SettingsLedger
 
 
 def parse_body(body: bytes | None) -> Any:
@@ -61,13 +62,19 @@ def request_class(method: str, body: bytes | None, path: str | None = None) -> s
 def could_change_state(method: str, body: bytes | None, path: str | None = None) -> bool:
     """Whether a lenient site could turn this request into a change of the account, or (on
     a URL settings path) of the URL settings: there every method but the list's could, body
-    or none. ``path`` None: the account path."""
+    or none, save a create whose body is no JSON object (it names no url). ``path`` None:
+    the account path."""
     contract = load_contract()
     method = method.upper()
     settings = contract.url_settings
     if path is not None and settings.covers(path):
-        listing = path.rstrip("/") == settings.collection_path and method == settings.listing.method
-        return not listing
+        collection = path.rstrip("/") == settings.collection_path
+        if collection and method == settings.listing.method:
+            return False
+        # a create whose body is no JSON object names no url: nothing to make a setting of
+        return not (
+            collection and method == settings.create.method and not could_be_json_object(body)
+        )
     if method in contract.safe_methods:
         return False
     op = contract.operations.get(method)
@@ -119,8 +126,13 @@ class Ownership:
     unrestorable: list[str] = field(default_factory=list)
     #: The requests let through, by (class, method): what a run's plan is compared with.
     sent: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: The URL settings' part: which existed before the run, which it made.
+    settings: SettingsLedger = field(default_factory=SettingsLedger)
     _undoing: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.settings.events = self.events  # one account of what happened, in order
 
     # -- before a request ----------------------------------------------------------------
     def refusal(
@@ -139,6 +151,10 @@ class Ownership:
             changing = could_change_state(method, body, path)
         if not changing:
             return None
+        if path is not None and load_contract().url_settings.covers(path):
+            return self.settings.refusal(
+                method, path, mutations=self.mutations, undoing=bool(self._undoing)
+            )
         if self._undoing and method.upper() == "DELETE" and self.state is State.OURS:
             return None  # undoing the run's own effect: allowed in every mode
         if not self.mutations:
@@ -170,7 +186,7 @@ class Ownership:
         """A read-only run whose request created an account owes its undoing now (a
         mutating run deletes what it owns as its tests go, and at the end)."""
         return not (self.mutations or self.unrestricted or self._undoing) and (
-            self.state is State.OURS
+            self.state is State.OURS or bool(self.settings.ours)
         )
 
     def request_class(self, method: str, changing: bool) -> str:
@@ -184,14 +200,29 @@ class Ownership:
         (:attr:`sent`) and note a state-changing one. Returns whether the request could
         change state (for :meth:`observe`)."""
         changing = could_change_state(method, body, path)
-        reason = self.refusal(method, body, changing=changing)
+        reason = self.refusal(method, body, changing=changing, path=path)
         if reason:
             raise SafetyError(reason)
+        settings = path is not None and load_contract().url_settings.covers(path)
         with self._lock:
             self.sent[self.request_class(method, changing), method.upper()] += 1
-            if changing:
+            if settings:
+                self.settings.sending(method, path or "")
+            elif changing:
                 self.pending = True
         return changing
+
+    def observe_setting(
+        self, method: str, path: str, status: int, answer: bytes, changing: bool
+    ) -> None:
+        """Update the URL settings' ledger from an answer on one of their paths (``answer``:
+        its body; ``changing``: what :meth:`check` returned for the request)."""
+        parsed = parse_body(answer)
+        body = None if parsed is _NOT_JSON else parsed
+        with self._lock:
+            self.settings.observe(
+                method, path, status, body, changing=changing, guarded=not self.unrestricted
+            )
 
     # -- after a response ----------------------------------------------------------------
     def preflight(self, exists: bool) -> None:

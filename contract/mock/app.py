@@ -42,6 +42,9 @@ class Request:
     path: str
     headers: dict[bytes, bytes]  # as ASGI gives them: lower-case names, raw values
     body: bytes | bytearray = b""
+    #: The path as sent, percent-encoded (``path`` is decoded): a URL setting's id is read
+    #: from it, decoded once (an id may itself hold "%" or "/").
+    raw_path: str = ""
 
     def take_body(self) -> bytes | bytearray:
         """The body, handed over: the request keeps none of it, so that the parser can let
@@ -128,7 +131,10 @@ class MockApp:
             if unanswered and any(h(self.contract, scope["method"], body) for h in unanswered):
                 await asyncio.sleep(UNANSWERED_SECONDS)  # past any client's patience
                 return
-            request = Request(scope["method"], scope["path"], headers, body)
+            raw_path = scope.get("raw_path") or scope["path"].encode()
+            request = Request(
+                scope["method"], scope["path"], headers, body, raw_path.decode("latin-1")
+            )
             del body  # the request holds it alone (Request.take_body)
             reply = self.dispatch(request)
         except _BodyTooLarge:
@@ -216,12 +222,13 @@ class MockApp:
 
     # -- request handling ---------------------------------------------------------------
     def dispatch(self, request: Request) -> Reply:
-        settings = self._settings.covers(request.path)
-        if request.path.rstrip("/") != self._path and not settings:
-            return self.error(self._status.not_found, f"Not Found: {request.path[:200]}")
+        settings = self._settings.covers(request.raw_path or request.path)
         if settings:
+            request.path = request.raw_path or request.path  # ids: decoded once, from here
             operation = self.url_settings.operation(request.method, request.path)
             allow = self.url_settings.allowed(request.path)
+        elif request.path.rstrip("/") != self._path:
+            return self.error(self._status.not_found, f"Not Found: {request.path[:200]}")
         else:
             operation = self.contract.operations.get(request.method.upper())
             allow = self._allow
@@ -271,7 +278,8 @@ class MockApp:
                 problem = validate_body(data, operation.request_schema)
             if problem is not None:
                 return self.error(self._status.invalid, str(problem))
-        answer = self.url_settings.handle(operation, request.path, data, org)
+        skips = self.hooks.skips_url_setting_step
+        answer = self.url_settings.handle(operation, request.path, data, org, skips)
         if answer.message is not None:
             return self.error(answer.status, answer.message)
         if answer.body is None:

@@ -19,11 +19,15 @@ from ..rules import (
     LIFECYCLE_EFFECTS,
     REJECTED_CALL_NO_EFFECT,
     SINGLE_ACCOUNT,
+    URL_SETTING_CONFLICTS,
+    URL_SETTING_EFFECTS,
+    URL_SETTING_NOT_FOUND,
     VALID_BODY_ACCEPTED,
 )
 from ..spec import Contract, value_at, with_value
 from .hooks import ActiveHooks, Hooks, always
 from .state import Organisation
+from .url_settings import APPLY_UPDATE, TAKEN_URL, UNKNOWN_ID
 from .validation import BodyProblem
 
 #: Strings at least this long crash the server-error-on-long-string fault mode.
@@ -316,6 +320,24 @@ FAULTS: dict[str, Fault] = {
                 lets_in=lambda c, op: op.request_schema is not None and op.method != c.create.method
             ),
             edge="auth",
+        ),
+        Fault(
+            "url-setting-duplicate-url",
+            URL_SETTING_CONFLICTS,
+            "a URL setting create or update with a url another setting has is taken (201, 200)",
+            does=Hooks(skips_url_setting_step=lambda c, step: step == TAKEN_URL),
+        ),
+        Fault(
+            "url-setting-unknown-id-taken",
+            URL_SETTING_NOT_FOUND,
+            "an update of an unknown URL setting id stores it (200), a delete answers 204",
+            does=Hooks(skips_url_setting_step=lambda c, step: step == UNKNOWN_ID),
+        ),
+        Fault(
+            "url-setting-update-not-stored",
+            URL_SETTING_EFFECTS,
+            "a URL setting update answers 200 with the change, but the list shows the old value",
+            does=Hooks(skips_url_setting_step=lambda c, step: step == APPLY_UPDATE),
         ),
     )
 }

@@ -65,6 +65,9 @@ class Hooks:
     error_body: Callable[[Contract, str, tuple[str, ...]], Any] | None = None
     #: A 2xx body built by the contract (body, the stored key): the body to send.
     account_body: Callable[[Contract, Any, str], Any] | None = None
+    #: A URL settings answer is about to take a step (mock/url_settings.py: a conflict, a
+    #: not-found, storing an update): True skips it.
+    skips_url_setting_step: Callable[[Contract, str], bool] | None = None
     #: A 2xx answer's media type: the one to send.
     success_media_type: Callable[[Contract, bytes], bytes] | None = None
 
@@ -95,6 +98,7 @@ class ActiveHooks:
     quotes: tuple[Callable[[Contract, str, str], str], ...] = ()
     error_body: tuple[Callable[[Contract, str, tuple[str, ...]], Any], ...] = ()
     account_body: tuple[Callable[[Contract, Any, str], Any], ...] = ()
+    skips_url_setting_step: tuple[Callable[[Contract, str], bool], ...] = ()
     success_media_type: tuple[Callable[[Contract, bytes], bytes], ...] = ()
 
     @classmethod

@@ -40,9 +40,20 @@ def tally(*parts: tuple[str, str, int]) -> Tally:
     return out
 
 
-def sent(method: str, body: bytes | None = None, n: int = 1) -> Tally:
-    """``n`` requests of ``method`` with ``body``, in the class the classifier gives it."""
-    return tally((request_class(method, body), method, n))
+def sent(method: str, body: bytes | None = None, n: int = 1, path: str | None = None) -> Tally:
+    """``n`` requests of ``method`` with ``body`` (to ``path``; None: the account's), in the
+    class the classifier gives it."""
+    return tally((request_class(method, body, path), method, n))
+
+
+def settings_sent(method: str, n: int = 1) -> Tally:
+    """``n`` requests of ``method`` to a URL settings path (the list's and the create's on
+    the collection, the others on an item)."""
+    from ..spec import load_contract
+
+    u = load_contract().url_settings
+    on_collection = method in (u.listing.method, u.create.method)
+    return sent(method, None, n, u.collection_path if on_collection else u.item_path("setting"))
 
 
 def generated(method: str, n: int = 1) -> Tally:
@@ -169,6 +180,37 @@ def _edges(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
     return 1, out
 
 
+# -- the URL settings' tests (test_statuspage_url_settings.py): a write skips a read-only run; each
+# setting a test creates may be deleted once more when it cleans up ----------------------------
+#: Their property-based tests' examples at most (test_statuspage_url_settings.FEW).
+URL_SETTINGS_FEW = 3
+
+
+def _url_writes(*parts: tuple[str, int], creates: int = 0, examples: int = 1) -> Shape:
+    def shape(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+        if not c.mutations:
+            return 0, Counter()
+        out: Tally = Counter()
+        for method, n in parts:
+            out += settings_sent(method, n)
+        if creates:
+            out += settings_sent(DELETE, creates)
+        n = min(URL_SETTINGS_FEW, c.examples) if examples == 0 else examples
+        return n, out
+
+    return shape
+
+
+def _url_read_only_key(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    if not (c.is_mock or c.read_only_key):
+        return 0, Counter()
+    return _url_writes((GET, 1), (POST, 1), (PATCH, 1), (DELETE, 1), creates=1)(params, c)
+
+
+def _url_rate_limit(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    return _url_writes((GET, 2), (POST, 1), (PATCH, 1), (DELETE, 1), creates=1)(params, c)
+
+
 def _once(shape: Callable[[], Tally]) -> Shape:
     return lambda params, c: (1, shape())
 
@@ -201,6 +243,24 @@ SHAPES: dict[str, Shape] = {
     "test_valid_bodies_create_once_then_conflict": _valid_creates,
     "test_invalid_bodies_are_rejected_and_change_nothing": _invalid_creates,
     "test_valid_updates_keep_the_account_masked": _valid_updates,
+    # test_statuspage_url_settings.py (examples=0: property-based, URL_SETTINGS_FEW at most)
+    "test_the_list_answers_200_and_refuses_missing_keys": _once(lambda: settings_sent(GET, 2)),
+    "test_a_url_setting_is_created_listed_updated_and_deleted": _url_writes(
+        (POST, 1), (GET, 3), (PATCH, 2), (DELETE, 1), creates=1
+    ),
+    "test_url_setting_conflicts_answer_409_and_change_nothing": _url_writes(
+        (POST, 3), (PATCH, 2), (GET, 1), (DELETE, 2), creates=3
+    ),
+    "test_unknown_and_deleted_url_setting_ids_answer_404": _url_writes(
+        (POST, 1), (DELETE, 2), (PATCH, 1), creates=1
+    ),
+    "test_a_read_only_key_may_list_url_settings_but_not_change_them": _url_read_only_key,
+    "test_over_the_rate_limit_every_url_settings_operation_answers_429": _url_rate_limit,
+    "test_generated_valid_creates_answer_201_on_every_host": _url_writes(
+        (POST, 1), (DELETE, 1), creates=1, examples=0
+    ),
+    "test_generated_invalid_creates_answer_400": _url_writes((POST, 1), creates=1, examples=0),
+    "test_unusual_path_ids_answer_404": _url_writes((DELETE, 1), (PATCH, 1), examples=0),
     # test_unusual_inputs.py
     "test_edges_of_the_contract_are_judged_by_its_rules": _edges,
 }

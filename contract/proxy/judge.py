@@ -126,6 +126,8 @@ class ProxyJudge:
         # derived once: the contract's properties compute them again on every call
         self._account_path = self.contract.account_path
         self._labels = {m: self.contract.operation(m).label for m in self.contract.operations}
+        self._account_labels = frozenset(self._labels.values())
+        self._settings = self.contract.url_settings
         self._protective = self.contract.protective_statuses
         #: The api_key (or None) of request bodies seen before (up to MEMO_BODY bytes): a
         #: client sends the same body again and again. Called from the event loop only.
@@ -133,10 +135,12 @@ class ProxyJudge:
 
     # -- the request side --------------------------------------------------------------
     def operation_of(self, method: str, path: str) -> str | None:
-        """The contract operation a request is for, or None (outside the contract)."""
+        """The contract operation a request is for (the account's or the URL settings'), or
+        None (outside the contract)."""
         if path.rstrip("/") == self._account_path:
             return self._labels.get(method)
-        return None
+        op = self._settings.operation_at(method, path)
+        return op.label if op is not None else None
 
     def begin(self, method: str, headers: dict[str, str], body: bytes) -> Ticket:
         """Register the request's secrets before anything could show them; start its call."""
@@ -187,7 +191,13 @@ class ProxyJudge:
         operation = self.operation_of(method, path)
         status = response[0] if response else None
         refused = status in self._protective  # the site's transport limits, not the contract
-        seq = self.sequence.end(ticket, method, None if refused else status) if operation else []
+        # the account's calls are judged in sequence (the URL settings': not yet); any other
+        # call only ends its ticket, so that it does not stand for one still in flight
+        account = operation in self._account_labels
+        if account:
+            seq = self.sequence.end(ticket, method, None if refused else status)
+        else:
+            seq = self.sequence.release(ticket)
         exchange: Exchange | None = None
         if response is not None:
             status_code, resp_headers, raw = response
@@ -207,7 +217,9 @@ class ProxyJudge:
         results: list[Verdict] = []
         if exchange is not None and operation is not None and not refused:
             results += self._response_rules(exchange)
-            results += self.request_rules.judge(method, req_headers, body, exchange.status)
+            results += self.request_rules.judge(
+                method, req_headers, body, exchange.status, account=account
+            )
             results += seq
         broken = self.judging.record(results, exchange)
         passed = [v.rule for v in results if v.passed]

@@ -7,7 +7,8 @@
   schema, not sent as JSON) never succeeds; its 400 passes the rule.
 - ``AUTH_ENFORCED``: a call without the API key or the application key header never
   succeeds; a 403 passes the rule. (Unknown or under-privileged keys cannot be told apart
-  from good ones by a proxy, so they are the suite's business.)
+  from good ones by a proxy, so they are the suite's business.) This one judges every
+  operation, the URL settings' too; the two above judge the account's create only.
 """
 
 from __future__ import annotations
@@ -40,7 +41,17 @@ class RequestRules:
         self.api_header = c.api_key_header.lower()
         self.app_header = c.app_key_header.lower()
 
-    def judge(self, method: str, headers: dict[str, str], body: bytes, status: int) -> list[Result]:
+    def judge(
+        self,
+        method: str,
+        headers: dict[str, str],
+        body: bytes,
+        status: int,
+        *,
+        account: bool = True,
+    ) -> list[Result]:
+        """The verdicts one exchange shows (``account``: a call of the account's operations;
+        of the others only whether the keys were enforced is judged here)."""
         results: list[Result] = []
         ok = 200 <= status < 300
         keyless = not headers.get(self.api_header) or not headers.get(self.app_header)
@@ -51,7 +62,7 @@ class RequestRules:
             elif status == self.forbidden:
                 results.append(Verdict(rule, True))
             return results  # without keys, the body is not what is judged
-        if method != self.create:
+        if method != self.create or not account:
             return results
         valid = is_json_media_type(headers.get("content-type")) and self._is_valid(body)
         if valid and (ok or status == self.invalid):

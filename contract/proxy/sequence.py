@@ -100,6 +100,14 @@ class SequenceJudge:
             return []
         return self._judge(state, method, status)
 
+    def release(self, ticket: Ticket) -> list[Verdict]:
+        """End a call this resource's entry does not judge (another resource's, or one
+        outside the contract): it is no longer in flight, and changes nothing here."""
+        state = self.states.get(ticket.keys)
+        if state is not None:
+            state.in_flight -= 1
+        return []
+
     def _judge(self, state: KeyState, method: str, status: int) -> list[Verdict]:
         results: list[Verdict] = []
         model, call = self.model, self.calls.get(method)

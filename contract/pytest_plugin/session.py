@@ -11,6 +11,7 @@ import sys
 import time
 import unittest
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,13 @@ import pytest
 from ..errors import BudgetExhausted
 from ..judging import JudgedClient, judged_client
 from ..judging.recorder import Recorder, mock_replay
-from ..live.preflight import cleanup, preflight, signals_deferred, undo_effect
+from ..live.preflight import (
+    cleanup,
+    list_settings_first,
+    preflight,
+    signals_deferred,
+    undo_effect,
+)
 from ..live.safety import Ownership, State
 from ..report.record import RunRecord
 from ..sites import expand_sites
@@ -124,6 +131,8 @@ class ContractSession:
         )
         if not target.is_mock:  # a read-only run undoes at once what its own request made
             run.client.on_effect = undo_effect
+            # a mutating run lists the URL settings before its first write to them
+            run.client.before_settings_write = partial(list_settings_first, site=target.name)
         run.client.budget_exhausted = BudgetSpent
         run.client.say = self.say
         run.client.keys_are_test_data = True  # the suite's keys: shown in reproductions

@@ -55,7 +55,7 @@ def build_report(
     info = run.target_info or {}
     finished = run.finished or time.time()
     statuses: dict[str, dict[str, Any]] = {}
-    for op in contract.operations.values():
+    for op in contract.operations_by_id.values():  # every resource's, in the document's order
         seen = rec.statuses.get(op.label, Counter())
         statuses[op.label] = {
             "documented": {str(s): seen.get(s, 0) for s in op.statuses},

@@ -131,8 +131,9 @@ def _md_site(site: dict[str, Any], heading: str) -> list[str]:
                     unseen.append(code)
                 elif cell["css"] == "undoc" and cell["count"]:
                     undoc.append(f"**{code}{TIMES}{cell['count']}**")
+            named = f"{md_code(row['operation_id'])} " if row["operation_id"] else ""
             line = (
-                f"- {md_code(row['operation'])}: {row['documented_seen']}/"
+                f"- {named}{md_code(row['operation'])}: {row['documented_seen']}/"
                 f"{row['documented_total']} documented codes seen"
             )
             if seen:

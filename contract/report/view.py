@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any
 
 from ..judging.recorder import MAX_FAILURES_PER_RULE
@@ -85,6 +86,15 @@ def _run_items(run: dict[str, Any]) -> list[tuple[str, str]]:
     return [(label, show(value)) for label, value in fields]
 
 
+@cache
+def _operation_ids() -> dict[str, str]:
+    """The operationId of each operation's label ("METHOD /path"), as the contract has them
+    (a report keys its operations by label; one of another contract shows its label only)."""
+    from ..spec import load_contract
+
+    return {op.label: op.operation_id for op in load_contract().operations_by_id.values()}
+
+
 def _status_matrix(status_codes: dict[str, Any]) -> dict[str, Any]:
     """Operations by status codes: how often each code was seen, and whether it is documented."""
     codes: set[str] = set()
@@ -112,6 +122,7 @@ def _status_matrix(status_codes: dict[str, Any]) -> dict[str, Any]:
         rows.append(
             {
                 "operation": str(operation),
+                "operation_id": _operation_ids().get(str(operation), ""),
                 "cells": cells,
                 "documented_total": len(documented),
                 "documented_seen": sum(1 for n in documented.values() if _int(n)),

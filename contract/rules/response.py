@@ -17,10 +17,13 @@ from .registry import NotApplicable, RuleContext, response_rule
 
 # -- helpers ------------------------------------------------------------------------------
 def _operation(exchange: Exchange) -> Any:
-    contract = load_contract()
+    """The operation an exchange was for (of any resource); NotApplicable outside them."""
     if exchange.operation is None:
         raise NotApplicable
-    return contract.operation(exchange.method)
+    op = load_contract().operation_labelled(exchange.operation)
+    if op is None:
+        raise NotApplicable
+    return op
 
 
 @cache

@@ -27,6 +27,21 @@ LIFECYCLE_EFFECTS = scenario_rule(
     "Each lifecycle step has its effect: create, update and delete really happen.",
 ).name
 
+URL_SETTING_CONFLICTS = scenario_rule(
+    "url-setting-conflicts",
+    "A URL setting's create with a url already configured, an update whose body id is not the "
+    "path's, or an update to another setting's url answers 409.",
+).name
+URL_SETTING_NOT_FOUND = scenario_rule(
+    "url-setting-not-found",
+    "An update or delete of an unknown URL setting id (a deleted one too) answers 404.",
+).name
+URL_SETTING_EFFECTS = scenario_rule(
+    "url-setting-effects",
+    "The URL settings list answers 200 with every setting; a create answers 201 with a new id; "
+    "what was created, updated or deleted is what the next list shows.",
+).name
+
 #: Every scenario rule's name, in registration order.
 SCENARIO_RULES = (
     VALID_BODY_ACCEPTED,
@@ -35,6 +50,9 @@ SCENARIO_RULES = (
     REJECTED_CALL_NO_EFFECT,
     AUTH_ENFORCED,
     LIFECYCLE_EFFECTS,
+    URL_SETTING_CONFLICTS,
+    URL_SETTING_NOT_FOUND,
+    URL_SETTING_EFFECTS,
 )
 
 #: The run sent nothing outside its request plan (statuspage_contract.plan): no class or

@@ -118,6 +118,20 @@ class Contract:
         except KeyError:
             raise KeyError(f"the contract has no {method.upper()} operation") from None
 
+    def operation_at(self, method: str, path: str) -> Operation | None:
+        """The operation of any resource that ``method`` names on ``path``, or None."""
+        if path.rstrip("/") == self.account_path:
+            return self.operations.get(method.upper())
+        return self.url_settings.operation_at(method, path)
+
+    def operation_labelled(self, label: str) -> Operation | None:
+        """The operation whose :attr:`Operation.label` is ``label`` (of any resource)."""
+        return self._by_label.get(label)
+
+    @cached_property
+    def _by_label(self) -> dict[str, Operation]:
+        return {op.label: op for op in self.operations_by_id.values()}
+
     @property
     def permissions(self) -> frozenset[str]:
         """Every permission an operation asks for (``x-permission``), of every resource."""

@@ -89,6 +89,14 @@ class UrlSettings:
         rest = path[len(self._item_prefix) :]
         return unquote(rest) if rest and "/" not in rest else None
 
+    def operation_at(self, method: str, path: str) -> Operation | None:
+        """The operation ``method`` names on ``path`` (a URL settings path), else None."""
+        if not self.covers(path):
+            return None
+        wanted = self.item_path_template if self.id_in(path) is not None else self.collection_path
+        found = self.operations.get(method.upper())
+        return found if found is not None and found.path == wanted else None
+
     def covers(self, path: str) -> bool:
         """Whether ``path`` is the collection path or an item path."""
         return path.rstrip("/") == self.collection_path or self.id_in(path) is not None
@@ -106,6 +114,12 @@ class UrlSettings:
         if found is None:  # pragma: no cover - guards a document change
             raise ValueError("the update request has no id")
         return found
+
+    @cached_property
+    def id_limit(self) -> int | None:
+        """The longest id an update's body may carry (its schema's maxLength), if any."""
+        schema = value_at(self.update.request_schema or {}, _schema_path(self.id_path))
+        return schema.get("maxLength")
 
     @cached_property
     def type_path(self) -> tuple[str, ...]:
@@ -139,6 +153,15 @@ class UrlSettings:
     def id_of(self, body: Any) -> Any:
         """The id a body carries at :attr:`id_path` (None when absent)."""
         return value_at(body, self.id_path, None)
+
+    def ids_listed(self, body: Any) -> list[str] | None:
+        """The ids a list body names, in order; None when it is no list of settings (a
+        setting without a string id makes the whole list unreadable)."""
+        items = body.get(self.attributes_path[0]) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return None
+        ids = [value_at(item, self.id_path[1:], None) for item in items]
+        return ids if all(isinstance(i, str) for i in ids) else None
 
     def data(self, setting_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
         """One setting's resource object (what ``data`` holds in a response)."""

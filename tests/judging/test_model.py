@@ -187,3 +187,39 @@ def test_the_proxy_sequence_judge_follows_any_entry() -> None:
         "a read shows the widget exists, but the last successful add or remove left it absent"
     )
     assert call("GET", S.ok) == []  # not a call of this entry
+
+
+# -- the URL settings' entry: per item, its statuses the URL settings' own ------------------
+def test_the_url_settings_entry_judges_conflicts_unknown_ids_and_effects() -> None:
+    from statuspage_contract.judging.model import (
+        LIST,
+        UPDATE_CONFLICTING,
+        UPDATE_INVALID,
+        url_settings,
+    )
+    from statuspage_contract.rules import (
+        URL_SETTING_CONFLICTS,
+        URL_SETTING_EFFECTS,
+        URL_SETTING_NOT_FOUND,
+    )
+
+    model, u = url_settings(), CONTRACT.url_settings
+    assert model.collection and model.shown(u.listing.success.status) is None
+    assert all(model.expected(LIST, s).allowed == {S.ok} for s in (*Presence, None))
+    twice = model.verdict(CREATE, HERE, u.create.success.status)
+    assert twice is not None and not twice.passed and twice.rule == URL_SETTING_CONFLICTS
+    mismatched = model.verdict(UPDATE_CONFLICTING, HERE, S.ok)
+    assert mismatched is not None and mismatched.rule == URL_SETTING_CONFLICTS
+    assert not mismatched.passed
+    assert model.expected(UPDATE_CONFLICTING, GONE).allowed == {S.conflict, S.not_found}
+    for call in (UPDATE, DELETE):
+        unknown = model.verdict(call, GONE, u.operations[model.call(call).method].success.status)
+        assert unknown is not None and not unknown.passed
+        assert unknown.rule == URL_SETTING_NOT_FOUND
+    kept = model.verdict(DELETE, HERE, S.not_found)
+    assert kept is not None and kept.rule == URL_SETTING_EFFECTS and not kept.passed
+    assert model.expected(UPDATE_INVALID, GONE).allowed == {S.invalid, S.not_found}
+    assert model.expected(CREATE_INVALID, GONE).rule == INVALID_BODY_REJECTED
+    assert model.after(DELETE, HERE, u.delete.success.status) is GONE
+    assert model.after(UPDATE_CONFLICTING, HERE, S.conflict) is HERE
+    assert model.classify(u.update.method, valid_body=False) == model.call(UPDATE_INVALID)

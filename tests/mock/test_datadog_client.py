@@ -11,7 +11,6 @@ pytest.importorskip(
     reason="needs Datadog's official client: the test extra, pip install -e '.[test]'",
 )
 
-from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ApiException, ForbiddenException, NotFoundException
 from datadog_api_client.v2.api.statuspage_integration_api import StatuspageIntegrationApi
 from datadog_api_client.v2.model.statuspage_account_create_attributes import (
@@ -22,19 +21,12 @@ from datadog_api_client.v2.model.statuspage_account_create_request import (
     StatuspageAccountCreateRequest,
 )
 from datadog_api_client.v2.model.statuspage_account_type import StatuspageAccountType
+from official_client import official_api
 
 from statuspage_contract.mock import MockSite
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
-
-
-def official_api(site: MockSite, api_key: str, app_key: str) -> Iterator[StatuspageIntegrationApi]:
-    config = Configuration(host=site.base_url)
-    config.api_key["apiKeyAuth"] = api_key
-    config.api_key["appKeyAuth"] = app_key
-    with ApiClient(config) as client:
-        yield StatuspageIntegrationApi(client)
 
 
 @pytest.fixture

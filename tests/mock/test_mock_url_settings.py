@@ -13,7 +13,6 @@ pytest.importorskip(
     reason="needs Datadog's official client: the test extra, pip install -e '.[test]'",
 )
 
-from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ApiException, ForbiddenException, NotFoundException
 from datadog_api_client.v2.api.statuspage_integration_api import StatuspageIntegrationApi
 from datadog_api_client.v2.model.statuspage_url_setting_create_attributes import (
@@ -35,6 +34,7 @@ from datadog_api_client.v2.model.statuspage_url_setting_update_data import (
 from datadog_api_client.v2.model.statuspage_url_setting_update_request import (
     StatuspageUrlSettingUpdateRequest,
 )
+from official_client import official_api
 
 from statuspage_contract.mock import MockSite
 from statuspage_contract.spec import load_contract
@@ -42,14 +42,6 @@ from statuspage_contract.spec import load_contract
 CONTRACT = load_contract()
 SETTINGS = CONTRACT.url_settings
 KIND = StatuspageUrlSettingType.STATUSPAGE_URL_SETTING
-
-
-def official_api(site: MockSite, api_key: str, app_key: str) -> Iterator[StatuspageIntegrationApi]:
-    config = Configuration(host=site.base_url)
-    config.api_key["apiKeyAuth"] = api_key
-    config.api_key["appKeyAuth"] = app_key
-    with ApiClient(config) as client:
-        yield StatuspageIntegrationApi(client)
 
 
 @pytest.fixture
@@ -151,3 +143,21 @@ def test_bodies_are_judged_methods_named_and_the_rate_limit_applies(mock_fresh_s
     limited = requests.get(collection, headers=headers, timeout=5)
     assert limited.status_code == SETTINGS.status.rate_limited
     assert all(name in limited.headers for name in CONTRACT.rate_limit_headers)
+
+
+@pytest.mark.parametrize("setting_id", ["%C3%B0%09", "a/b", "ü" * 3])
+def test_an_id_in_the_path_is_decoded_once(mock_fresh_site: MockSite, setting_id: str) -> None:
+    """An id that holds "%" or "/" is the body's id once the path is decoded (once): an
+    unknown one is not found, never a mismatch (the suite's unusual path ids found this)."""
+    body = SETTINGS.request_example("PATCH")
+    body["data"]["id"] = setting_id
+    answer = requests.patch(
+        mock_fresh_site.base_url + SETTINGS.item_path(setting_id),
+        json=body,
+        headers={
+            CONTRACT.api_key_header: mock_fresh_site.api_key,
+            CONTRACT.app_key_header: mock_fresh_site.app_key,
+        },
+        timeout=10,
+    )
+    assert answer.status_code == SETTINGS.status.not_found, answer.text

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 from hostile_site import STOP_POLL
+from raw_http import read_request
 
 from statuspage_contract import ContractProxy
 from statuspage_contract.redact import SECRETS
@@ -50,17 +51,10 @@ class _RawHandler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         while True:
-            head = b""
-            while not head.endswith(b"\r\n\r\n"):
-                line = self.rfile.readline()
-                if not line:
-                    return
-                head += line
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            self.server.requests.append(head + self.rfile.read(length))
+            request = read_request(self.rfile)
+            if request is None:
+                return
+            self.server.requests.append(request)
             time.sleep(self.server.delay)
             self.wfile.write(self.server.answer)
             self.wfile.flush()

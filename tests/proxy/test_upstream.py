@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 from hostile_site import STOP_POLL
+from raw_http import read_request
 
 from statuspage_contract import ContractProxy
 from statuspage_contract.proxy import upstream
@@ -69,17 +70,9 @@ class _Handler(socketserver.StreamRequestHandler):
             self.server.connections += 1
             number = self.server.connections
         for count in range(1, 1000):
-            head = b""
-            while not head.endswith(b"\r\n\r\n"):
-                line = self.rfile.readline()
-                if not line:
-                    return
-                head += line
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            request = head + self.rfile.read(length)
+            request = read_request(self.rfile)
+            if request is None:
+                return
             self.server.requests.append(request)
             answer, close = self.server.script(number, count, request)
             if answer is None:

@@ -229,8 +229,8 @@ def test_the_summary_tables_the_failing_rules_only():
 def test_the_summary_gives_a_coverage_line_per_operation():
     summary = render_markdown(site_report(undocumented={"401": 3}))
     coverage = [line for line in summary.splitlines() if line.startswith("- `")]
-    assert [line.split("`")[1] for line in coverage] == [
-        op.label for op in CONTRACT.operations.values()
+    assert [tuple(line.split("`")[1:4:2]) for line in coverage] == [
+        (op.operation_id, op.label) for op in CONTRACT.operations.values()
     ]
     assert f"undocumented: **401{TIMES}3**" in coverage[0]
 

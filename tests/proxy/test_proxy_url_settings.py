@@ -1,0 +1,165 @@
+"""The proxy judges the URL settings' four operations with the response rules and counts none
+of them outside the contract: Datadog's official client's whole lifecycle through it holds on
+a healthy mock, and a broken answer to each is caught (proxy/judge.py)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+pytest.importorskip(
+    "datadog_api_client",
+    reason="needs Datadog's official client: the test extra, pip install -e '.[test]'",
+)
+
+from datadog_api_client.v2.model.statuspage_url_setting_create_attributes import (
+    StatuspageUrlSettingCreateAttributes,
+)
+from datadog_api_client.v2.model.statuspage_url_setting_create_data import (
+    StatuspageUrlSettingCreateData,
+)
+from datadog_api_client.v2.model.statuspage_url_setting_create_request import (
+    StatuspageUrlSettingCreateRequest,
+)
+from datadog_api_client.v2.model.statuspage_url_setting_type import StatuspageUrlSettingType
+from datadog_api_client.v2.model.statuspage_url_setting_update_attributes import (
+    StatuspageUrlSettingUpdateAttributes,
+)
+from datadog_api_client.v2.model.statuspage_url_setting_update_data import (
+    StatuspageUrlSettingUpdateData,
+)
+from datadog_api_client.v2.model.statuspage_url_setting_update_request import (
+    StatuspageUrlSettingUpdateRequest,
+)
+from test_proxy import attempt, lifecycle, official, write_and_gate
+
+from statuspage_contract import ContractProxy
+from statuspage_contract.proxy.judge import ProxyJudge
+from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract
+
+CONTRACT = load_contract()
+SETTINGS = CONTRACT.url_settings
+KIND = StatuspageUrlSettingType.STATUSPAGE_URL_SETTING
+#: The response rules a URL-settings lifecycle exercises on a healthy site.
+RESPONSE_RULES = {
+    "no-server-error",
+    "documented-status",
+    "json-content-type",
+    "response-schema",
+    "error-envelope",
+}
+
+
+def create(url: str) -> StatuspageUrlSettingCreateRequest:
+    attributes = StatuspageUrlSettingCreateAttributes(url=url, custom_tags="team:x,env:prod")
+    return StatuspageUrlSettingCreateRequest(
+        data=StatuspageUrlSettingCreateData(attributes=attributes, type=KIND)
+    )
+
+
+def update(setting_id: str, **attributes: str) -> StatuspageUrlSettingUpdateRequest:
+    return StatuspageUrlSettingUpdateRequest(
+        data=StatuspageUrlSettingUpdateData(
+            attributes=StatuspageUrlSettingUpdateAttributes(**attributes), id=setting_id, type=KIND
+        )
+    )
+
+
+def settings_lifecycle(proxy: ContractProxy) -> None:
+    """create, conflicting create, list, update, mismatched id, unknown id, delete, second
+    delete, wrong keys: the official client."""
+    mock = proxy.mock
+    with official(proxy.base_url, mock.api_key, mock.app_key) as api:
+        first = api.create_statuspage_url_setting(body=create("https://a.statuspage.io"))
+        attempt(lambda: api.create_statuspage_url_setting(body=create("https://a.statuspage.io")))
+        second = api.create_statuspage_url_setting(body=create("https://b.status.io"))
+        api.list_statuspage_url_settings()
+        one, two = first.data.id, second.data.id
+        api.update_statuspage_url_setting(one, body=update(one, custom_tags="team:y"))
+        attempt(lambda: api.update_statuspage_url_setting(one, body=update(two, url="x")))
+        attempt(lambda: api.update_statuspage_url_setting("no-such", body=update("no-such")))
+        api.delete_statuspage_url_setting(one)
+        attempt(lambda: api.delete_statuspage_url_setting(one))
+        api.list_statuspage_url_settings()
+    with official(proxy.base_url, "not-a-key-" + secrets.token_hex(8), mock.app_key) as api:
+        attempt(api.list_statuspage_url_settings)
+    requests.get(proxy.base_url + SETTINGS.collection_path, timeout=10)  # no keys at all
+
+
+def test_the_official_clients_whole_integration_holds_through_the_proxy(tmp_path: Path) -> None:
+    with ContractProxy(site="mock") as proxy:
+        settings_lifecycle(proxy)
+        lifecycle(proxy)  # the account's too: all eight operations
+        exchanges = proxy.exchanges
+        report = proxy.report()
+        exit_code, written = write_and_gate(
+            proxy, tmp_path, waive=report["decision"]["unexercised_required_rules"]
+        )
+    assert not exchanges.violations
+    statuses = [e.status for e in exchanges][:12]
+    assert statuses == [201, 409, 201, 200, 200, 409, 404, 204, 404, 200, 403, 403]
+    proxied = report["run"]["proxy"]
+    assert proxied["outside_contract"]["requests"] == 0
+    assert proxied["judged"] == proxied["forwarded"] == 20
+    labels = {op.label for op in CONTRACT.operations_by_id.values()}
+    seen = {op for op, entry in report["status_codes"].items() if sum(entry["documented"].values())}
+    assert seen == labels and len(labels) == 8
+    exercised = {n for n, r in report["rules"].items() if r["passed"] + r["failed"]}
+    assert exercised >= RESPONSE_RULES | {"auth-enforced"}
+    # the settings' calls before them leave the account's sequence judged as ever
+    assert exercised >= {"single-account", "lifecycle-effects", "rejected-call-no-effect"}
+    assert report["decision"]["broken_rules"] == []
+    assert exit_code == 0 and written["status_codes"] == report["status_codes"]
+
+
+def _judged(method: str, path: str, status: int, body: Any, content_type: str) -> set[str]:
+    """The rules one URL-settings exchange breaks, judged by a fresh proxy judge."""
+    judge = ProxyJudge()
+    headers = {CONTRACT.api_key_header.lower(): "a" * 32, CONTRACT.app_key_header.lower(): "b"}
+    raw = b"" if body is None else json.dumps(body).encode()
+    ticket = judge.begin(method, headers, b"")
+    judged = judge.judge(
+        ticket,
+        (method, "http://127.0.0.1" + path, headers, b""),
+        (status, {"content-type": content_type}, raw),
+        0.01,
+    )
+    assert judged.operation is not None  # never outside the contract
+    return {rule for rule, _ in judged.violations}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "body", "content_type", "broken"),
+    [
+        # a status the operation does not document (a 409 to a list)
+        ("GET", SETTINGS.collection_path, 409, {"errors": ["x"]}, JSON_MEDIA_TYPE, "documented"),
+        # a created setting without its id
+        ("POST", SETTINGS.collection_path, 201, {"data": {}}, JSON_MEDIA_TYPE, "response-schema"),
+        # a 404 that is no error envelope
+        ("DELETE", SETTINGS.item_path("x"), 404, {"message": "no"}, JSON_MEDIA_TYPE, "envelope"),
+        # an update answered as text
+        ("PATCH", SETTINGS.item_path("x"), 400, {"errors": ["x"]}, "text/plain", "json-content"),
+        ("DELETE", SETTINGS.item_path("x"), 503, None, JSON_MEDIA_TYPE, "no-server-error"),
+    ],
+)
+def test_a_broken_answer_to_each_operation_is_caught(
+    method, path, status, body, content_type, broken
+):
+    assert any(broken in rule for rule in _judged(method, path, status, body, content_type))
+
+
+def test_a_conforming_answer_to_each_operation_breaks_nothing() -> None:
+    data = SETTINGS.data("id-1", {SETTINGS.url_field: "https://a.statuspage.io"})
+    top = SETTINGS.attributes_path[0]
+    conforming = [
+        ("GET", SETTINGS.collection_path, SETTINGS.status.ok, SETTINGS.list_document([data])),
+        ("POST", SETTINGS.collection_path, SETTINGS.status.created, {top: data}),
+        ("PATCH", SETTINGS.item_path("id-1"), SETTINGS.status.updated, {top: data}),
+    ]
+    for method, path, status, body in conforming:
+        assert _judged(method, path, status, body, JSON_MEDIA_TYPE) == set(), method
