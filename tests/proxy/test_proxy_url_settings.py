@@ -113,6 +113,8 @@ def test_the_official_clients_whole_integration_holds_through_the_proxy(tmp_path
     assert exercised >= RESPONSE_RULES | {"auth-enforced"}
     # the settings' calls before them leave the account's sequence judged as ever
     assert exercised >= {"single-account", "lifecycle-effects", "rejected-call-no-effect"}
+    # and the settings' own, per id (proxy/settings_sequence.py)
+    assert exercised >= {"url-setting-conflicts", "url-setting-not-found", "url-setting-effects"}
     assert report["decision"]["broken_rules"] == []
     assert exit_code == 0 and written["status_codes"] == report["status_codes"]
 
