@@ -24,7 +24,7 @@ from ..rules import RuleContext
 from ..spec import load_contract
 from .requests_seen import RequestRules
 from .sequence import SequenceJudge, Ticket
-from .settings_sequence import SettingsSequenceJudge
+from ..judging.settings_sequence import SettingsSequenceJudge
 
 #: The live list keeps this many latest exchanges.
 LIVE_LIMIT = 1000

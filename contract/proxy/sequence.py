@@ -16,7 +16,7 @@ in order, so they make the state unknown and are not judged.
 What each call may answer and what it leaves are read off the resource model
 (:mod:`statuspage_contract.judging.model`): the account's entry by default, any entry alike.
 The URL settings, a resource of many items, are judged per id by
-:mod:`statuspage_contract.proxy.settings_sequence`, which shares this judge's tickets
+:mod:`statuspage_contract.judging.settings_sequence`, which shares this judge's tickets
 (:meth:`SequenceJudge.settle`: whether a call overlapped another of its keys).
 """
 

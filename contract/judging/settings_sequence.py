@@ -27,8 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..judging import Verdict
-from ..judging.model import (
+from ..spec import Contract, is_json_media_type, load_contract, loads_json
+from ..spec.validators import validator_for
+from .model import (
     CREATE,
     CREATE_INVALID,
     DELETE,
@@ -41,8 +42,7 @@ from ..judging.model import (
     succeeded,
     url_settings,
 )
-from ..spec import Contract, is_json_media_type, load_contract, loads_json
-from ..spec.validators import validator_for
+from .verdict import Verdict
 
 #: At most this many ids are remembered per set of keys (beyond: everything unknown again).
 MAX_IDS = 10_000

@@ -1,5 +1,5 @@
-"""The proxy's passive URL-settings rules (contract/proxy/settings_sequence.py), per set of keys
-and per id, read off the resource model's URL-settings entry (contract/judging/model.py)."""
+"""The passive URL-settings rules (contract/judging/settings_sequence.py: the proxy's and the
+explorer's), per set of keys and per id, read off the resource model's URL-settings entry (contract/judging/model.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from statuspage_contract.judging import Verdict
-from statuspage_contract.proxy.settings_sequence import SettingsSequenceJudge
+from statuspage_contract.judging.settings_sequence import SettingsSequenceJudge
 from statuspage_contract.rules import (
     URL_SETTING_CONFLICTS,
     URL_SETTING_EFFECTS,
