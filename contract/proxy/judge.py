@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 from ..http.exchange import Exchange
 from ..judging import Judge, Verdict, check_exchange
 from ..judging.recorder import Recorder
+from ..judging.settings_sequence import SettingsSequenceJudge
 from ..redact import SECRETS, redact
 from ..rules import RuleContext
 from ..spec import load_contract
 from .requests_seen import RequestRules
 from .sequence import SequenceJudge, Ticket
-from ..judging.settings_sequence import SettingsSequenceJudge
 
 #: The live list keeps this many latest exchanges.
 LIVE_LIMIT = 1000

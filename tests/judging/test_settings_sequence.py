@@ -1,5 +1,6 @@
 """The passive URL-settings rules (contract/judging/settings_sequence.py: the proxy's and the
-explorer's), per set of keys and per id, read off the resource model's URL-settings entry (contract/judging/model.py)."""
+explorer's), per set of keys and per id, read off the resource model's URL-settings entry
+(contract/judging/model.py)."""
 
 from __future__ import annotations
 
