@@ -23,6 +23,8 @@ unanswered calls of the same keys (they make everything unknown), answers no ste
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +46,12 @@ from .model import (
 )
 from .verdict import Verdict
 
-#: At most this many ids are remembered per set of keys (beyond: everything unknown again).
-MAX_IDS = 10_000
+#: At most this many ids are remembered per set of keys (beyond: everything unknown again),
+#: for at most this many sets of keys (the least recently used is forgotten first).
+MAX_IDS, MAX_KEYS = 1000, 1000
+#: An id longer than this is not remembered (its calls are not judged); an attribute's value
+#: longer than this is remembered by its SHA-256 only (equal values, equal digests).
+KEEP = 256
 
 
 @dataclass
@@ -95,7 +101,7 @@ class SettingsSequenceJudge:
     loop); the proxy's account judge tells whether a call overlapped another of its keys."""
 
     contract: Contract = field(default_factory=load_contract)
-    max_keys: int = 10_000
+    max_keys: int = MAX_KEYS
     resource: Resource | None = None
     states: dict[tuple[str, str], Settings] = field(default_factory=dict)
 
@@ -131,6 +137,8 @@ class SettingsSequenceJudge:
             known.forget()
         u = self.settings
         setting_id = u.id_in(path)
+        if setting_id is not None and len(setting_id) > KEEP:
+            return []  # not remembered, so not judged
         if method == u.listing.method and setting_id is None:
             return self._listed(known, status, answer)
         # a body sent as JSON is judged by its schema; any other (none, not JSON, not sent
@@ -140,7 +148,7 @@ class SettingsSequenceJudge:
             return self._unknown(known, method, setting_id, status)
         if method == u.create.method and setting_id is None:
             valid = self._valid(u.create.request_schema, data)
-            attributes = u.attributes_of(data) if valid else None
+            attributes = self._kept(u.attributes_of(data)) if valid else None
             url = (attributes or {}).get(self.url)
             state = Presence.PRESENT if known.has_url(self.url, url) else None
             verdicts = self._verdict(CREATE if valid else CREATE_INVALID, state, status)
@@ -158,7 +166,7 @@ class SettingsSequenceJudge:
                 known.pending[setting_id] = None
             return verdicts
         valid = self._valid(u.update.request_schema, data)
-        changes = (u.attributes_of(data) or {}) if valid else {}
+        changes = self._kept(u.attributes_of(data)) if valid else {}
         url = changes.get(self.url)
         if not valid:
             call = UPDATE_INVALID
@@ -198,10 +206,10 @@ class SettingsSequenceJudge:
     def _created(self, known: Settings, answer: bytes, attributes: dict[str, Any]) -> None:
         body = _json(answer)
         new_id = self.settings.id_of(body)
-        if not isinstance(new_id, str):
+        if not isinstance(new_id, str) or len(new_id) > KEEP:
             known.forget_listing()
             return
-        shown = self.settings.attributes_of(body) or {}
+        shown = self._kept(self.settings.attributes_of(body))
         left = {**attributes, **shown}
         known.present[new_id] = left
         known.gone.discard(new_id)
@@ -214,7 +222,7 @@ class SettingsSequenceJudge:
             return []  # unreadable: the response rules judge it
         top = self.settings.attributes_path[0]
         listed = {
-            i: self.settings.attributes_of({top: item}) or {}
+            i: self._kept(self.settings.attributes_of({top: item}))
             for i, item in zip(ids, body[top], strict=True)
         }
         verdicts: list[Verdict] = []
@@ -233,12 +241,21 @@ class SettingsSequenceJudge:
                     "successful create or update of these keys left it"
                 )
                 verdicts.append(Verdict.broken(rule, message))
+        if len(listed) > MAX_IDS or any(len(i) > KEEP for i in listed):
+            known.forget()  # more than is remembered
+            return verdicts
         known.gone |= set(known.present) - set(listed)
         known.gone -= set(listed)
         known.present = listed
         known.pending = {}
         known.complete = True
         return verdicts
+
+    def _kept(self, attributes: Any) -> dict[str, Any]:
+        """The contract's attributes of an attributes object, as they are remembered: long
+        values (and any that is no string) by their digest."""
+        given = attributes if isinstance(attributes, dict) else {}
+        return {n: _fingerprint(given[n]) for n in self.settings.attribute_names if n in given}
 
     def _valid(self, schema: dict[str, Any] | None, data: Any) -> bool:
         return schema is not None and bool(validator_for(schema).is_valid(data))
@@ -250,6 +267,14 @@ def _shows(listed: Mapping[str, dict[str, Any]], setting_id: str, left: Any) -> 
         return setting_id not in listed
     shown = listed.get(setting_id)
     return shown is not None and all(shown.get(k) == v for k, v in left.items())
+
+
+def _fingerprint(value: Any) -> Any:
+    """``value`` itself when a short string, else the SHA-256 of its JSON."""
+    if isinstance(value, str) and len(value) <= KEEP:
+        return value
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _json(raw: bytes) -> Any:

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from statuspage_contract.judging import Verdict
-from statuspage_contract.judging.settings_sequence import SettingsSequenceJudge
+from statuspage_contract.judging.settings_sequence import KEEP, SettingsSequenceJudge
 from statuspage_contract.rules import (
     URL_SETTING_CONFLICTS,
     URL_SETTING_EFFECTS,
@@ -133,3 +133,21 @@ def test_what_the_proxy_cannot_know_is_not_judged() -> None:
     assert c("DELETE", U.item_path("3"), S.not_found) == []
     # answers no step names (a refusal of the keys, a rate limit) change nothing
     assert c("DELETE", item, S.forbidden) == []
+
+
+def test_what_the_judge_keeps_is_bounded() -> None:
+    judge = SettingsSequenceJudge(max_keys=2)
+    c = Client(judge)
+    long_url = "https://" + "a" * 10_000 + ".statuspage.io"
+    c("POST", U.collection_path, S.created, create(long_url), U.document("1", {}))
+    kept = judge.states[KEYS].present["1"][U.url_field]
+    assert kept.startswith("sha256:") and len(kept) < KEEP  # a digest, not the value
+    listed = listing(("1", U.attributes_of(create(long_url))))
+    assert c("GET", U.collection_path, S.ok, answer=listed) == [Verdict(URL_SETTING_EFFECTS, True)]
+    # an id too long to remember is not judged
+    assert c("DELETE", U.item_path("x" * (KEEP + 1)), S.deleted) == []
+    assert c("DELETE", U.item_path("x" * (KEEP + 1)), S.deleted) == []
+    # the least recently used set of keys is forgotten first
+    for n in range(3):
+        Client(judge, keys=(f"api{n}", "app"))("GET", U.collection_path, S.ok, answer=listing())
+    assert KEYS not in judge.states and len(judge.states) == 2
