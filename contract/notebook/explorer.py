@@ -5,25 +5,31 @@ what the explorer knows of the account, by the scenario rules
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ..errors import MutationNotAllowed, SiteStateUncertain
 from ..judging import judged_client
 from ..judging.model import status_verdict
-from ..live.preflight import preflight
+from ..judging.settings_sequence import Settings, SettingsSequenceJudge
+from ..live.preflight import list_settings_first, preflight
 from ..live.safety import Ownership, State
 from ..mock.faults import check_faults
 from ..rules import AUTH_ENFORCED
 from ..scenarios import bad_create_inputs, is_valid_create_body, materialise
 from ..scenarios import valid_create_body as _valid_create_body
-from ..spec import load_contract
+from ..spec import load_contract, with_value
 from ..target import Target, open_target, sentinel_key
 from .account_state import MUTATING, AccountState
 from .display import clean, frame
 from .html import render
 from .results import CallResult
+
+#: The explorer's calls are one client's: the URL settings' judge knows them by this name.
+OWN = ("explorer", "explorer")
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -62,8 +68,14 @@ class Explorer:
             transport=target.transport(),
         )
         self.history: list[CallResult] = []
-        # What this explorer's own calls show of the account (a fresh mock has none).
+        # What this explorer's own calls show of the account (a fresh mock has none) ...
         self.account = AccountState(exists=False if target.is_mock else None)
+        # ... and of each URL setting (a fresh mock has none; a live site's are listed before
+        # its first write to them, and only the ones the explorer made are changed)
+        self.settings = SettingsSequenceJudge()
+        self.settings.states[OWN] = Settings(complete=target.is_mock)
+        if not target.is_mock:
+            self.client.before_settings_write = partial(list_settings_first, site=target.name)
 
     # -- facts ------------------------------------------------------------------------------
     @property
@@ -162,10 +174,54 @@ class Explorer:
                 mock.set_rate_limit(saved.limit, saved.period)
         return result
 
+    # -- URL settings -----------------------------------------------------------------------
+    def list_settings(self) -> CallResult:
+        """GET the URL settings (read-only: allowed on every site)."""
+        return self._setting_call(
+            self._settings.listing.method, self.client.list_settings, "List the URL settings."
+        )
+
+    def create_setting(
+        self, url: str | None = None, body: Any = None, **attributes: Any
+    ) -> CallResult:
+        """POST a URL setting: ``body``, or the documented example with ``url`` and any other
+        attributes given (``custom_tags="team:x"``)."""
+        if body is None:
+            body = self._settings.request_example(self._settings.create.method)
+            self._set(body, url, attributes)
+        call = partial(self.client.create_setting, body)
+        return self._setting_call(
+            self._settings.create.method, call, f"Create a URL setting ({_setting_what(body)})."
+        )
+
+    def update_setting(self, setting_id: str, body: Any = None, **attributes: Any) -> CallResult:
+        """PATCH a URL setting: ``body``, or the documented example with the path's id and,
+        when given, only these attributes (``url=...``, ``custom_tags=...``)."""
+        s = self._settings
+        if body is None:
+            body = with_value(s.request_example(s.update.method), s.id_path, setting_id)
+            if attributes:
+                body = with_value(body, s.attributes_path, attributes)
+        call = partial(self.client.update_setting, setting_id, body)
+        return self._setting_call(
+            s.update.method, call, f"Update a URL setting ({_setting_what(body)})."
+        )
+
+    def delete_setting(self, setting_id: str) -> CallResult:
+        """DELETE a URL setting."""
+        call = partial(self.client.delete_setting, setting_id)
+        return self._setting_call(self._settings.delete.method, call, "Delete a URL setting.")
+
+    @property
+    def setting_ids(self) -> list[str]:
+        """The ids of the URL settings this explorer's calls showed present, oldest first."""
+        return list(self.settings.states[OWN].present)
+
     def reset(self) -> None:
         """(Mock only.) Forget every account: back to one organisation without an account."""
         self._mock("reset()").reset()
         self.account.reset()
+        self.settings.states[OWN] = Settings(complete=True)
 
     # -- table and display ------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -234,6 +290,34 @@ class Explorer:
                 "open the explorer with explore(..., allow_mutations=True) to allow it"
             )
 
+    @property
+    def _settings(self) -> Any:
+        return load_contract().url_settings
+
+    def _set(self, body: Any, url: str | None, attributes: dict[str, Any]) -> None:
+        node = self._settings.attributes_of(body)
+        if node is not None:
+            node.update({self._settings.url_field: url} if url else {}, **attributes)
+
+    def _setting_call(self, method: str, send: Callable[..., Any], action: str) -> CallResult:
+        """Send one URL-settings call; judge it by the response rules (the client's judge)
+        and the model's URL-settings entry (what the explorer's calls showed)."""
+        self._guard(method)
+        exchange = send(retry_rate_limit=False)
+        result = CallResult(exchange, action)
+        headers = {k.lower(): v for k, v in exchange.request_headers.items()}
+        request = (
+            exchange.method,
+            urlsplit(exchange.url).path,
+            headers,
+            exchange.request_body or b"",
+        )
+        result.expectations += self.settings.judge(
+            OWN, True, request, exchange.status, exchange.response_body
+        )
+        self.history.append(result)
+        return result
+
     def _call(self, method: str, action: str, *, track: bool = True, **kwargs: Any) -> CallResult:
         self._guard(method)
         kwargs.setdefault("retry_rate_limit", False)
@@ -244,6 +328,13 @@ class Explorer:
             self.account.learn(method, exchange.status)
         self.history.append(result)
         return result
+
+
+def _setting_what(body: Any) -> str:
+    """How a URL setting's request body reads in an action: its url, or its validity."""
+    settings = load_contract().url_settings
+    url = (settings.attributes_of(body) or {}).get(settings.url_field)
+    return f"url {url}" if isinstance(url, str) else "no url"
 
 
 def _rate_limited_answer() -> str:

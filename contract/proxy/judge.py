@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from ..http.exchange import Exchange
 from ..judging import Judge, Verdict, check_exchange
 from ..judging.recorder import Recorder
+from ..judging.settings_sequence import SettingsSequenceJudge
 from ..redact import SECRETS, redact
 from ..rules import RuleContext
 from ..spec import load_contract
@@ -113,6 +114,7 @@ class ProxyJudge:
         self.judging = Judge(raise_on_violation=False)
         self.recorder: Recorder = self.judging.recorder
         self.sequence = SequenceJudge(self.contract)
+        self.settings_sequence = SettingsSequenceJudge(self.contract)
         self.request_rules = RequestRules(self.contract)
         self.tally = Tally()
         self.live: deque[JudgedExchange] = deque(maxlen=live_limit)
@@ -191,13 +193,15 @@ class ProxyJudge:
         operation = self.operation_of(method, path)
         status = response[0] if response else None
         refused = status in self._protective  # the site's transport limits, not the contract
-        # the account's calls are judged in sequence (the URL settings': not yet); any other
-        # call only ends its ticket, so that it does not stand for one still in flight
+        # the account's calls are judged in sequence by one judge, the URL settings' by
+        # another (per id); a call outside the contract only ends its ticket, so that it
+        # does not stand for one still in flight
         account = operation in self._account_labels
+        alone = False
         if account:
             seq = self.sequence.end(ticket, method, None if refused else status)
         else:
-            seq = self.sequence.release(ticket)
+            seq, alone = [], self.sequence.settle(ticket)
         exchange: Exchange | None = None
         if response is not None:
             status_code, resp_headers, raw = response
@@ -214,6 +218,14 @@ class ProxyJudge:
                 **self._replay_refs(req_headers, body),
             )
             self.judging.answered(exchange)
+        if operation is not None and not account:
+            seq = self.settings_sequence.judge(
+                ticket.keys,
+                alone,
+                (method, path, req_headers, body),
+                None if refused else status,
+                exchange.response_body if exchange is not None else b"",
+            )
         results: list[Verdict] = []
         if exchange is not None and operation is not None and not refused:
             results += self._response_rules(exchange)

@@ -15,6 +15,9 @@ in order, so they make the state unknown and are not judged.
 
 What each call may answer and what it leaves are read off the resource model
 (:mod:`statuspage_contract.judging.model`): the account's entry by default, any entry alike.
+The URL settings, a resource of many items, are judged per id by
+:mod:`statuspage_contract.judging.settings_sequence`, which shares this judge's tickets
+(:meth:`SequenceJudge.settle`: whether a call overlapped another of its keys).
 """
 
 from __future__ import annotations
@@ -103,10 +106,17 @@ class SequenceJudge:
     def release(self, ticket: Ticket) -> list[Verdict]:
         """End a call this resource's entry does not judge (another resource's, or one
         outside the contract): it is no longer in flight, and changes nothing here."""
-        state = self.states.get(ticket.keys)
-        if state is not None:
-            state.in_flight -= 1
+        self.settle(ticket)
         return []
+
+    def settle(self, ticket: Ticket) -> bool:
+        """As :meth:`release`; whether the call was alone (no other call of its keys
+        overlapped it), for a judge of another resource that shares these tickets."""
+        state = self.states.get(ticket.keys)
+        if state is None:
+            return False
+        state.in_flight -= 1
+        return not ticket.overlapped and state.starts == ticket.starts
 
     def _judge(self, state: KeyState, method: str, status: int) -> list[Verdict]:
         results: list[Verdict] = []

@@ -4,6 +4,7 @@ suite's helpers, live-site safety, and no key in anything it shows."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import notebook_helpers as h
 import pytest
@@ -14,6 +15,7 @@ from statuspage_contract.notebook import Explorer, MutationNotAllowed, explore, 
 from statuspage_contract.redact import REDACTED
 from statuspage_contract.scenarios import bad_create_inputs
 from statuspage_contract.sites import resolve_site
+from statuspage_contract.spec import with_value
 from statuspage_contract.target import Target, TargetError
 
 
@@ -114,7 +116,13 @@ def test_live_sites_are_read_only_without_allow_mutations() -> None:
     target = Target(resolve_site("datadoghq.eu"), "http://127.0.0.1:9", h.key(), h.key())
     live = Explorer(target)
     assert not live.mutations_allowed
-    for call in (live.create, live.update, live.delete, lambda: live.send("post")):
+    calls = (live.create, live.update, live.delete, lambda: live.send("post"))
+    settings = (
+        live.create_setting,
+        lambda: live.update_setting("x"),
+        lambda: live.delete_setting("x"),
+    )
+    for call in (*calls, *settings):
         with pytest.raises(MutationNotAllowed, match="allow_mutations=True"):
             call()
     with pytest.raises(RuntimeError, match="needs the embedded mock"):
@@ -192,3 +200,67 @@ def test_a_live_explorer_never_deletes_an_account_it_did_not_create(
             monkeypatch.setenv(name, value)
         with pytest.raises(SiteStateUncertain, match="answered 503"):
             explore(site.base_url, allow_mutations=True)
+
+
+def _update_of(setting_id: str) -> dict[str, Any]:
+    """The documented update example naming ``setting_id`` in its body."""
+    settings = h.CONTRACT.url_settings
+    return with_value(settings.request_example("PATCH"), settings.id_path, setting_id)
+
+
+def test_url_settings_calls_are_judged_by_the_model(ex: Explorer) -> None:
+    created = ex.create_setting("https://a.statuspage.io", custom_tags="team:x")
+    assert created.status == 201 and created.passed and ex.setting_ids
+    one = ex.setting_ids[0]
+    steps = [
+        ex.create_setting("https://a.statuspage.io"),
+        ex.update_setting(one, custom_tags="team:y"),
+        ex.update_setting(one, body=_update_of("another-id")),
+        ex.list_settings(),
+        ex.delete_setting(one),
+        ex.delete_setting(one),
+        ex.update_setting(one),
+        ex.list_settings(),
+    ]
+    assert [r.status for r in steps] == [409, 200, 409, 200, 204, 404, 404, 200]
+    assert all(r.passed for r in steps)
+    assert [[v.rule for v in r.expectations] for r in steps] == [
+        ["url-setting-conflicts"],
+        ["url-setting-effects"],
+        ["url-setting-conflicts"],
+        ["url-setting-effects"],
+        ["url-setting-effects"],
+        ["url-setting-not-found"],
+        ["url-setting-not-found"],
+        ["url-setting-effects"],
+    ]
+    assert {"response-schema", "documented-status"} <= {v.rule for v in steps[-1].verdicts}
+    assert ex.setting_ids == [] and len(ex.history) == 9
+    h.assert_hidden(ex._repr_html_(), ex.target.api_key or "", ex.target.app_key or "")
+
+
+def test_a_url_settings_fault_shows_as_a_failed_verdict() -> None:
+    with explore(faults=["url-setting-update-not-stored"]) as ex:
+        one = ex.create_setting("https://b.status.io").body["data"]["id"]
+        ex.update_setting(one, custom_tags="team:z")
+        listed = ex.list_settings()
+    assert [v.rule for v in listed.violations] == ["url-setting-effects"]
+
+
+def test_a_live_explorer_never_touches_a_url_setting_it_did_not_create(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hostile_site import Behaviour, HostileSite
+
+    from statuspage_contract.live.safety import SafetyError
+
+    with HostileSite(Behaviour(settings=("theirs",))) as site:
+        for name, value in site.env().items():
+            monkeypatch.setenv(name, value)
+        with explore(site.base_url, allow_mutations=True) as live:
+            assert live.list_settings().status == 200 and live.setting_ids == ["theirs"]
+            with pytest.raises(SafetyError, match="did not create"):
+                live.delete_setting("theirs")
+            mine = live.create_setting("https://mine.statuspage.io").body["data"]["id"]
+            assert live.delete_setting(mine).status == 204
+        assert site.settings == site.original_settings

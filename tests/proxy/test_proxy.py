@@ -42,7 +42,7 @@ from statuspage_contract import ContractProxy
 from statuspage_contract.cli import main
 from statuspage_contract.mock.faults import FAULTS
 from statuspage_contract.report.reader import load_report
-from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract, value_at
+from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract, value_at, with_value
 
 CONTRACT = load_contract()
 #: The rules passive traffic of the official client's lifecycle exercises on a healthy site.
@@ -262,6 +262,23 @@ def _update_without_keys(proxy: ContractProxy) -> None:
     requests.patch(proxy.base_url + CONTRACT.account_path, json=body, timeout=10)
 
 
+def _url_settings(proxy: ContractProxy) -> None:
+    """Create, create the same url again, update, list, delete twice, list: plain requests."""
+    s, headers = CONTRACT.url_settings, proxy.mock.headers()
+    collection = proxy.base_url + s.collection_path
+    made = requests.post(collection, json=s.request_example("POST"), headers=headers, timeout=10)
+    requests.post(collection, json=s.request_example("POST"), headers=headers, timeout=10)
+    setting_id = s.id_of(made.json())
+    item = proxy.base_url + s.item_path(setting_id)
+    change = with_value(s.request_example("PATCH"), s.id_path, setting_id)
+    del s.attributes_of(change)[s.url_field]  # the tags only: no url to conflict with
+    requests.patch(item, json=change, headers=headers, timeout=10)
+    requests.get(collection, headers=headers, timeout=10)
+    for _ in range(2):
+        requests.delete(item, headers=headers, timeout=10)
+    requests.get(collection, headers=headers, timeout=10)
+
+
 #: Fault modes passive traffic can reveal, with the traffic that reveals them (beyond the
 #: official client's lifecycle). The one left out breaks a rule that only the suite's own
 #: requests exercise: an application key without the permission (a proxy cannot tell).
@@ -291,6 +308,9 @@ PASSIVE_FAULTS: dict[str, Callable[[ContractProxy], None]] = {
     "server-error-on-deep-body": _deep_body,
     "rejects-charset-parameter": _charset,
     "auth-skipped-on-update": _update_without_keys,
+    "url-setting-duplicate-url": _url_settings,
+    "url-setting-unknown-id-taken": _url_settings,
+    "url-setting-update-not-stored": _url_settings,
 }
 
 
@@ -320,10 +340,6 @@ def test_the_fault_left_out_needs_requests_the_suite_makes_itself() -> None:
     assert left_out == {
         "permission-not-enforced": "auth-enforced",
         "drops-answer-on-empty-body": "no-server-error",
-        # the URL settings' faults: the proxy does not judge their sequences yet (issue 26)
-        "url-setting-duplicate-url": "url-setting-conflicts",
-        "url-setting-unknown-id-taken": "url-setting-not-found",
-        "url-setting-update-not-stored": "url-setting-effects",
     }
 
 

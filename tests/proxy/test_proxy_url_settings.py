@@ -5,6 +5,7 @@ a healthy mock, and a broken answer to each is caught (proxy/judge.py)."""
 from __future__ import annotations
 
 import json
+import random
 import secrets
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from test_proxy import attempt, lifecycle, official, write_and_gate
 
 from statuspage_contract import ContractProxy
 from statuspage_contract.proxy.judge import ProxyJudge
-from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract
+from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract, with_value
 
 CONTRACT = load_contract()
 SETTINGS = CONTRACT.url_settings
@@ -113,6 +114,8 @@ def test_the_official_clients_whole_integration_holds_through_the_proxy(tmp_path
     assert exercised >= RESPONSE_RULES | {"auth-enforced"}
     # the settings' calls before them leave the account's sequence judged as ever
     assert exercised >= {"single-account", "lifecycle-effects", "rejected-call-no-effect"}
+    # and the settings' own, per id (proxy/settings_sequence.py)
+    assert exercised >= {"url-setting-conflicts", "url-setting-not-found", "url-setting-effects"}
     assert report["decision"]["broken_rules"] == []
     assert exit_code == 0 and written["status_codes"] == report["status_codes"]
 
@@ -163,3 +166,48 @@ def test_a_conforming_answer_to_each_operation_breaks_nothing() -> None:
     ]
     for method, path, status, body in conforming:
         assert _judged(method, path, status, body, JSON_MEDIA_TYPE) == set(), method
+
+
+def test_a_random_walk_of_url_settings_calls_to_the_correct_mock_breaks_nothing() -> None:
+    """Creates, updates (tags, urls, another id in the body, invalid bodies), deletes and
+    lists, on known and unknown ids, of two organisations' keys: no false alarm, and the
+    settings' scenario rules are exercised (proxy/judge.py through judging/settings_sequence)."""
+    rng = random.Random(26)
+    urls = [f"https://{name}.statuspage.io" for name in "abc"]
+    with ContractProxy(site="mock") as proxy:
+        mock = proxy.mock
+        _org, api, app = mock.new_organisation()
+        keys = [mock.headers(), mock.headers(api, app)]
+        ids: list[str] = ["unknown-id"]
+        for _ in range(120):
+            headers, url = rng.choice(keys), rng.choice(urls)
+            setting_id = rng.choice(ids)
+            item = proxy.base_url + SETTINGS.item_path(setting_id)
+            change = with_value(SETTINGS.request_example("PATCH"), SETTINGS.id_path, setting_id)
+            change = with_value(change, SETTINGS.attributes_path, {SETTINGS.url_field: url})
+            step = rng.choice(["list", "create", "update", "other-id", "invalid", "delete"])
+            if step == "list":
+                requests.get(proxy.base_url + SETTINGS.collection_path, headers=headers, timeout=10)
+            elif step == "create":
+                body = SETTINGS.request_example("POST")
+                SETTINGS.attributes_of(body)[SETTINGS.url_field] = url
+                made = requests.post(
+                    proxy.base_url + SETTINGS.collection_path,
+                    json=body,
+                    headers=headers,
+                    timeout=10,
+                )
+                if made.status_code == SETTINGS.status.created:
+                    ids.append(SETTINGS.id_of(made.json()))
+            elif step in ("update", "other-id", "invalid"):
+                if step == "other-id":
+                    change = with_value(change, SETTINGS.id_path, rng.choice(ids))
+                if step == "invalid":
+                    change = with_value(change, SETTINGS.type_path, "no-such-type")
+                requests.patch(item, json=change, headers=headers, timeout=10)
+            else:
+                requests.delete(item, headers=headers, timeout=10)
+        report = proxy.report()
+    assert report["decision"]["broken_rules"] == [], report["failures"]
+    exercised = {n for n, r in report["rules"].items() if r["passed"]}
+    assert exercised >= {"url-setting-conflicts", "url-setting-not-found", "url-setting-effects"}
