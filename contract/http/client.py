@@ -138,7 +138,15 @@ class ContractClient(SettingsCalls, Generic[J]):
         self.say: Callable[[str], None] = to_stderr
         self.budget_spent: str | None = None
         self._probing = False
+        #: An OAuth2 access token sent in place of the two keys (:meth:`use_bearer`), if any.
+        self.bearer_token: str | None = None
         SECRETS.add(api_key, app_key)
+
+    def use_bearer(self, token: str | None) -> None:
+        """Send ``token`` (a secret) as the contract's OAuth2 bearer token in place of the two
+        keys, wherever no key is asked for by name; None: the keys again."""
+        SECRETS.add(token)
+        self.bearer_token = token
 
     @property
     def created_account(self) -> bool:
@@ -149,7 +157,10 @@ class ContractClient(SettingsCalls, Generic[J]):
     def auth_headers(
         self, api_key: str | None = _UNSET, app_key: str | None = _UNSET
     ) -> dict[str, str]:
-        """Auth headers; pass ``None`` for a key to leave that header out."""
+        """Auth headers; pass ``None`` for a key to leave that header out. With a bearer
+        token (:meth:`use_bearer`) and no key named, the bearer header alone."""
+        if self.bearer_token and api_key is _UNSET and app_key is _UNSET:
+            return self.contract.bearer.headers(self.bearer_token)
         api = self.api_key if api_key is _UNSET else api_key
         app = self.app_key if app_key is _UNSET else app_key
         SECRETS.add(*(() if self.keys_are_test_data else (api, app)))
