@@ -117,15 +117,19 @@ def key_variables(site_name: str) -> str:
     return f"DD_API_KEY and DD_APP_KEY (or DD_API_KEY_{suffix} and DD_APP_KEY_{suffix})"
 
 
-def keys_for(site_name: str) -> tuple[str, str]:
+def keys_for(site_name: str) -> tuple[str | None, str | None]:
     """The DD keys for a site: ``DD_API_KEY_<SITE>`` / ``DD_APP_KEY_<SITE>`` (e.g.
-    ``DD_API_KEY_DATADOGHQ_EU``) when set, else ``DD_API_KEY`` / ``DD_APP_KEY``."""
+    ``DD_API_KEY_DATADOGHQ_EU``) when set, else ``DD_API_KEY`` / ``DD_APP_KEY``; without
+    them, a bearer token (DD_BEARER_TOKEN) will do in their place."""
     suffix = _env_suffix(site_name)
     api = os.environ.get(f"DD_API_KEY_{suffix}") or os.environ.get("DD_API_KEY")
     app = os.environ.get(f"DD_APP_KEY_{suffix}") or os.environ.get("DD_APP_KEY")
-    if not api or not app:
-        raise TargetError(f"site {site_name} needs {key_variables(site_name)} in the environment")
     SECRETS.add(api, app)
+    if (not api or not app) and not os.environ.get(BEARER_TOKEN_ENV):
+        raise TargetError(
+            f"site {site_name} needs {key_variables(site_name)} "
+            f"(or {BEARER_TOKEN_ENV}) in the environment"
+        )
     return api, app
 
 
