@@ -127,8 +127,8 @@ def keys_for(site_name: str) -> tuple[str | None, str | None]:
     SECRETS.add(api, app)
     if (not api or not app) and not os.environ.get(BEARER_TOKEN_ENV):
         raise TargetError(
-            f"site {site_name} needs {key_variables(site_name)} "
-            f"(or {BEARER_TOKEN_ENV}) in the environment"
+            f"site {site_name} needs {key_variables(site_name)}, "
+            f"or {BEARER_TOKEN_ENV}, in the environment"
         )
     return api, app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -282,3 +283,26 @@ def test_serve_never_prints_dd_keys_from_the_environment(mock_served):
     assert api_key not in everything
     assert app_key not in everything
     assert token not in everything
+
+
+def test_a_run_with_only_a_bearer_token_holds_on_the_mock_and_on_a_served_mock(
+    mock_served, tmp_path
+):
+    """``serve`` with DD_BEARER_TOKEN, then one run of two sites with that token and no key:
+    the embedded mock and the served one by URL (whose demo keys the run does not have: only
+    the token lets it in). Both hold, and the token is printed and written nowhere."""
+    token = f"ddtoken-{secrets.token_hex(16)}"
+    env = cli_env(DD_BEARER_TOKEN=token)
+    served = mock_served("--quiet", env=env)
+    served._watchdog.cancel()  # the run below may outlast it on a busy machine
+    cmd = ["run", "--site", "mock", "--site", served.base_url, "--allow-mutations"]
+    done = zygote_run_cli([*cmd, "--report-dir", str(tmp_path)], env=env, timeout=300)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    combined = json.loads((tmp_path / "contract-report.json").read_text())
+    assert set(combined["sites"]) == {"mock", served.base_url}
+    assert {s["decision"]["verdict"] for s in combined["sites"].values()} == {"HOLDS"}
+    _, out, err = served.interrupt()
+    assert token not in output + served.banner + out + err
+    for path in tmp_path.rglob("*"):
+        assert not path.is_file() or token.encode() not in path.read_bytes(), path
