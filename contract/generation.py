@@ -92,7 +92,8 @@ def prepare(client: JudgedClient, case: Any) -> tuple[str, str, dict[str, str], 
     headers replaced by the client's keys) and body bytes."""
     kwargs = case.as_transport_kwargs(base_url=client.base_url)
     contract = load_contract()
-    drop = _DROP_HEADERS | {contract.api_key_header.lower(), contract.app_key_header.lower()}
+    auth = (contract.api_key_header, contract.app_key_header, contract.bearer.header)
+    drop = _DROP_HEADERS | {name.lower() for name in auth}
     headers = {k: str(v) for k, v in kwargs.get("headers", {}).items() if k.lower() not in drop}
     headers.update(client.auth_headers())
     if "json" in kwargs:

@@ -1,8 +1,9 @@
 """Keep the user's secrets out of everything the toolkit prints or writes.
 
 What is registered here is a *secret*: the user's own keys (``DD_API_KEY`` / ``DD_APP_KEY``,
-per-site keys, the auth headers a proxy's clients send, the embedded mock's keys). Values a run
-generates itself (the ``api_key`` of a generated request body, a sentinel key, a second
+per-site keys, the OAuth2 bearer token ``DD_BEARER_TOKEN``, the auth headers a proxy's clients
+send, the embedded mock's keys and token). Values a run generates itself (the ``api_key`` of a
+generated request body, a sentinel key or token, a second
 organisation's keys on the mock) are test data: they are not registered, so reproductions can
 show them verbatim (a site that echoes one back is what the rules ``api-key-masked`` and
 ``no-key-echo`` catch).

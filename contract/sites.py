@@ -47,8 +47,8 @@ def _datadog(name: str, ui_host: str, *, on_page: bool = True, note: str = "") -
     return Site(name, f"https://api.{name}", ui_host, on_page, note)
 
 
-#: The sites of the reference page's table, in its order, plus uk1 (known to the official
-#: Python client but not on the reference page).
+#: The sites of the reference pages' table: the eight of its first order, then uk1 (on the
+#: reference pages now, as in Datadog's official clients).
 DATADOG_SITES: tuple[Site, ...] = (
     _datadog("ap1.datadoghq.com", "ap1.datadoghq.com"),
     _datadog("ap2.datadoghq.com", "ap2.datadoghq.com"),
@@ -58,12 +58,7 @@ DATADOG_SITES: tuple[Site, ...] = (
     _datadog("datadoghq.com", "app.datadoghq.com"),
     _datadog("us3.datadoghq.com", "us3.datadoghq.com"),
     _datadog("us5.datadoghq.com", "us5.datadoghq.com"),
-    _datadog(
-        "uk1.datadoghq.com",
-        "uk1.datadoghq.com",
-        on_page=False,
-        note="known to Datadog's official client, not on the reference page",
-    ),
+    _datadog("uk1.datadoghq.com", "uk1.datadoghq.com"),
 )
 
 MOCK_SITE = Site(MOCK, None, note=f"the embedded mock site, started on {LOCALHOST}")

@@ -10,7 +10,7 @@ from requests.adapters import BaseAdapter
 
 from .errors import TargetError
 from .http.loopback import LoopbackAdapter
-from .mock.server import READ_ONLY_APP_KEY_ENV, MockSite
+from .mock.server import BEARER_TOKEN_ENV, READ_ONLY_APP_KEY_ENV, MockSite
 from .redact import SECRETS
 from .sites import Site, check_mock_faults, resolve_site
 
@@ -31,6 +31,9 @@ class Target:
     #: An application key of the same organisation that may only read (DD_APP_KEY_READ_ONLY),
     #: for checking that writes are refused; the embedded mock makes its own.
     read_only_app_key: str | None = field(default=None, repr=False)
+    #: An OAuth2 access token (DD_BEARER_TOKEN) the run sends as a bearer token in place of
+    #: the two keys; on the embedded mock, its default organisation's token.
+    bearer_token: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -78,14 +81,21 @@ def open_target(
 ) -> Target:
     """Resolve ``site_name`` into a ready :class:`Target` (starting the mock if asked)."""
     site = resolve_site(site_name)
+    bearer = os.environ.get(BEARER_TOKEN_ENV) or None
+    SECRETS.add(bearer)
     if site.is_mock:
-        mock = MockSite(faults=mock_faults).start()
-        SECRETS.add(mock.api_key, mock.app_key)
-        return Target(site, mock.base_url, mock.api_key, mock.app_key, mock, True, True, False)
+        mock = MockSite(faults=mock_faults, bearer_token=bearer).start()
+        SECRETS.add(mock.api_key, mock.app_key, mock.bearer_token)
+        target = Target(site, mock.base_url, mock.api_key, mock.app_key, mock, True, True, False)
+        target.bearer_token = bearer
+        return target
     check_mock_faults(mock_faults, [site.name])
-    api_key, app_key = os.environ.get("DD_API_KEY"), os.environ.get("DD_APP_KEY")
-    if not api_key or not app_key:
-        raise TargetError(f"site {site.name} needs DD_API_KEY and DD_APP_KEY in the environment")
+    api_key, app_key = os.environ.get("DD_API_KEY") or None, os.environ.get("DD_APP_KEY") or None
+    if not bearer and (not api_key or not app_key):
+        raise TargetError(
+            f"site {site.name} needs DD_API_KEY and DD_APP_KEY (or {BEARER_TOKEN_ENV}) "
+            "in the environment"
+        )
     read_only = os.environ.get(READ_ONLY_APP_KEY_ENV) or None
     SECRETS.add(api_key, app_key, read_only)
     assert site.base_url is not None
@@ -93,6 +103,7 @@ def open_target(
         site, site.base_url, api_key, app_key, None, allow_mutations, replace_existing_account
     )
     target.read_only_app_key = read_only
+    target.bearer_token = bearer
     return target
 
 
@@ -106,15 +117,19 @@ def key_variables(site_name: str) -> str:
     return f"DD_API_KEY and DD_APP_KEY (or DD_API_KEY_{suffix} and DD_APP_KEY_{suffix})"
 
 
-def keys_for(site_name: str) -> tuple[str, str]:
+def keys_for(site_name: str) -> tuple[str | None, str | None]:
     """The DD keys for a site: ``DD_API_KEY_<SITE>`` / ``DD_APP_KEY_<SITE>`` (e.g.
-    ``DD_API_KEY_DATADOGHQ_EU``) when set, else ``DD_API_KEY`` / ``DD_APP_KEY``."""
+    ``DD_API_KEY_DATADOGHQ_EU``) when set, else ``DD_API_KEY`` / ``DD_APP_KEY``; without
+    them, a bearer token (DD_BEARER_TOKEN) will do in their place."""
     suffix = _env_suffix(site_name)
     api = os.environ.get(f"DD_API_KEY_{suffix}") or os.environ.get("DD_API_KEY")
     app = os.environ.get(f"DD_APP_KEY_{suffix}") or os.environ.get("DD_APP_KEY")
-    if not api or not app:
-        raise TargetError(f"site {site_name} needs {key_variables(site_name)} in the environment")
     SECRETS.add(api, app)
+    if (not api or not app) and not os.environ.get(BEARER_TOKEN_ENV):
+        raise TargetError(
+            f"site {site_name} needs {key_variables(site_name)}, "
+            f"or {BEARER_TOKEN_ENV}, in the environment"
+        )
     return api, app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -18,8 +19,11 @@ import requests
 from cli_runner import run_cli as zygote_run_cli
 
 from statuspage_contract.mock import DEMO_API_KEY, DEMO_APP_KEY, FAULTS
+from statuspage_contract.mock.state import DEMO_BEARER_TOKEN
 from statuspage_contract.sites import site_names
+from statuspage_contract.spec import load_contract
 
+CONTRACT = load_contract()
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT_PATH = "/api/v2/integration/statuspage/account"
 URL_LINE = re.compile(r"(http://127\.0\.0\.1:\d+)\s*$")
@@ -244,6 +248,7 @@ def test_serve_prints_copy_paste_export_lines_for_the_demo_keys(mock_served):
     served = mock_served("--quiet", env=cli_env())
     assert f"export DD_API_KEY={DEMO_API_KEY}" in served.banner
     assert f"export DD_APP_KEY={DEMO_APP_KEY}" in served.banner
+    assert f"export DD_BEARER_TOKEN={DEMO_BEARER_TOKEN}" in served.banner  # in their place
     served.interrupt()
 
 
@@ -260,14 +265,44 @@ def test_serve_prints_the_demo_keys_when_dd_api_key_is_unset(mock_served):
 def test_serve_never_prints_dd_keys_from_the_environment(mock_served):
     api_key = f"ddapi-{secrets.token_hex(16)}"
     app_key = f"ddapp-{secrets.token_hex(20)}"
-    served = mock_served(env=cli_env(DD_API_KEY=api_key, DD_APP_KEY=app_key))
+    token = f"ddtoken-{secrets.token_hex(16)}"
+    env = cli_env(DD_API_KEY=api_key, DD_APP_KEY=app_key, DD_BEARER_TOKEN=token)
+    served = mock_served(env=env)
     assert "from the environment" in served.banner
-    assert DEMO_API_KEY not in served.banner
+    assert DEMO_API_KEY not in served.banner and DEMO_BEARER_TOKEN not in served.banner
     headers = {"DD-API-KEY": api_key, "DD-APPLICATION-KEY": app_key}
     response = requests.get(served.base_url + ACCOUNT_PATH, headers=headers, timeout=5)
     assert response.status_code == 404  # the environment's keys are the default org's keys
+    bearer = CONTRACT.bearer.headers(token)  # and its DD_BEARER_TOKEN the org's token
+    assert (
+        requests.get(served.base_url + ACCOUNT_PATH, headers=bearer, timeout=5).status_code == 404
+    )
     code, out, err = served.interrupt()
     assert code == 0
     everything = served.banner + out + err
     assert api_key not in everything
     assert app_key not in everything
+    assert token not in everything
+
+
+def test_a_run_with_only_a_bearer_token_holds_on_the_mock_and_on_a_served_mock(
+    mock_served, tmp_path
+):
+    """``serve`` with DD_BEARER_TOKEN, then one run of two sites with that token and no key:
+    the embedded mock and the served one by URL (whose demo keys the run does not have: only
+    the token lets it in). Both hold, and the token is printed and written nowhere."""
+    token = f"ddtoken-{secrets.token_hex(16)}"
+    env = cli_env(DD_BEARER_TOKEN=token)
+    served = mock_served("--quiet", env=env)
+    served._watchdog.cancel()  # the run below may outlast it on a busy machine
+    cmd = ["run", "--site", "mock", "--site", served.base_url, "--allow-mutations"]
+    done = zygote_run_cli([*cmd, "--report-dir", str(tmp_path)], env=env, timeout=300)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    combined = json.loads((tmp_path / "contract-report.json").read_text())
+    assert set(combined["sites"]) == {"mock", served.base_url}
+    assert {s["decision"]["verdict"] for s in combined["sites"].values()} == {"HOLDS"}
+    _, out, err = served.interrupt()
+    assert token not in output + served.banner + out + err
+    for path in tmp_path.rglob("*"):
+        assert not path.is_file() or token.encode() not in path.read_bytes(), path

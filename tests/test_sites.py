@@ -48,7 +48,7 @@ def test_every_datadog_site_maps_its_name_to_https_api_dot_name(site):
     assert resolve_site(site.name) is site
 
 
-def test_the_registry_holds_the_reference_page_sites_in_the_pages_order_plus_uk1():
+def test_the_registry_holds_the_reference_page_sites_in_the_pages_order_then_uk1():
     assert [s.ui_host for s in DATADOG_SITES] == [*REFERENCE_PAGE, "uk1.datadoghq.com"]
 
 
@@ -70,12 +70,11 @@ def test_other_spellings_of_a_site_are_accepted(spelling):
     assert resolve_site(spelling).base_url == "https://api.datadoghq.eu"
 
 
-def test_uk1_is_known_but_marked_as_not_on_the_reference_page():
+def test_uk1_is_on_the_reference_pages_now_with_no_note_saying_otherwise():
     site = resolve_site("uk1.datadoghq.com")
     assert site.base_url == "https://api.uk1.datadoghq.com"
-    assert not site.on_reference_page
-    assert site.note
-    assert [s.name for s in DATADOG_SITES if not s.on_reference_page] == ["uk1.datadoghq.com"]
+    assert site.on_reference_page and not site.note
+    assert all(s.on_reference_page for s in DATADOG_SITES)
 
 
 @pytest.mark.parametrize("name", ["mock", "MOCK", " mock "])

@@ -51,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
     import logging
 
     from ..mock.faults import UnknownFaultError, describe_faults
-    from ..mock.server import READ_ONLY_APP_KEY_ENV, MockSite
+    from ..mock.server import BEARER_TOKEN_ENV, READ_ONLY_APP_KEY_ENV, MockSite
 
     if args.list_faults:
         print(describe_faults())
@@ -84,6 +84,11 @@ def main(args: argparse.Namespace) -> int:
         print("demo keys (paste into the shell that runs the suite):")
         print(f"  export DD_API_KEY={site.api_key}")
         print(f"  export DD_APP_KEY={site.app_key}")
+    if os.environ.get(BEARER_TOKEN_ENV):
+        print(f"bearer token: {BEARER_TOKEN_ENV} from the environment (not shown)")
+    else:
+        print("demo bearer token (the OAuth2 scheme's, in place of the keys):")
+        print(f"  export {BEARER_TOKEN_ENV}={site.bearer_token}")
     if site.faults:
         print(f"faults: {', '.join(sorted(site.faults))}")
     if args.rate_limit:

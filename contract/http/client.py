@@ -25,7 +25,7 @@ from ..sites import LOOPBACK_HOSTS
 from ..spec import JSON_MEDIA_TYPE, Contract, could_be_json_object, load_contract
 from .exchange import Exchange
 from .settings_calls import SettingsCalls, list_settings_first
-from .wire import failure_kind, prepare, rate_header, to_stderr
+from .wire import failure_kind, key_headers, prepare, rate_header, to_stderr
 
 _UNSET: Any = object()
 ANNOUNCED_WAIT = 1.0  #: waits longer than this many seconds are said (ContractClient.wait)
@@ -138,6 +138,7 @@ class ContractClient(SettingsCalls, Generic[J]):
         self.say: Callable[[str], None] = to_stderr
         self.budget_spent: str | None = None
         self._probing = False
+        self.bearer_token: str | None = None  #: OAuth2, in place of the keys (auth_headers)
         SECRETS.add(api_key, app_key)
 
     @property
@@ -149,16 +150,14 @@ class ContractClient(SettingsCalls, Generic[J]):
     def auth_headers(
         self, api_key: str | None = _UNSET, app_key: str | None = _UNSET
     ) -> dict[str, str]:
-        """Auth headers; pass ``None`` for a key to leave that header out."""
+        """Auth headers; ``None`` leaves a key out; a bearer token replaces both if none named."""
+        if self.bearer_token and api_key is _UNSET and app_key is _UNSET:
+            SECRETS.add(self.bearer_token)  # a secret, as the user's keys
+            return self.contract.bearer.headers(self.bearer_token)
         api = self.api_key if api_key is _UNSET else api_key
         app = self.app_key if app_key is _UNSET else app_key
         SECRETS.add(*(() if self.keys_are_test_data else (api, app)))
-        headers = {}
-        if api is not None:
-            headers[self.contract.api_key_header] = api
-        if app is not None:
-            headers[self.contract.app_key_header] = app
-        return headers
+        return key_headers(api, app)
 
     @property
     def url(self) -> str:

@@ -1,5 +1,6 @@
 """The wire under :class:`statuspage_contract.http.client.ContractClient`: a request prepared as
-requests prepares it, a transport failure named without secrets, a rate-limit header read."""
+requests prepares it, a transport failure named without secrets, a rate-limit header read,
+the keys' auth headers."""
 
 from __future__ import annotations
 
@@ -25,6 +26,17 @@ def failure_kind(exc: requests.RequestException) -> str:
         if "refused" in text.lower():
             return "connection refused (ConnectionError)"
     return type(exc).__name__
+
+
+def key_headers(api: str | None, app: str | None) -> dict[str, str]:
+    """The two keys' auth headers, a key that is None left out."""
+    contract = load_contract()
+    headers = {}
+    if api is not None:
+        headers[contract.api_key_header] = api
+    if app is not None:
+        headers[contract.app_key_header] = app
+    return headers
 
 
 def to_stderr(line: str) -> None:

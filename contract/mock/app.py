@@ -97,6 +97,8 @@ class MockApp:
         self.errors_key = self.contract.error_schema["required"][0]
         self._api_header = self.contract.api_key_header.lower().encode()
         self._app_header = self.contract.app_key_header.lower().encode()
+        self._bearer = self.contract.bearer
+        self._bearer_header = self._bearer.header.lower().encode()
         self._allow = ", ".join(self.contract.methods)
         # facts read on every request, derived once (the contract's properties recompute them)
         self._path = self.contract.account_path
@@ -289,7 +291,14 @@ class MockApp:
     def authenticate(
         self, request: Request, operation: Operation
     ) -> tuple[Organisation, frozenset[str]] | None:
-        found = self.state.find(request.header(self._api_header), request.header(self._app_header))
+        api, app = request.header(self._api_header), request.header(self._app_header)
+        if api is None and app is None and self._bearer_header in request.headers:
+            # no key at all: the OAuth2 scheme's bearer token, in place of the two keys
+            found = self.state.find_token(
+                self._bearer.token_of(request.header(self._bearer_header))
+            )
+        else:
+            found = self.state.find(api, app)
         if found is None and any(h(self.contract, operation) for h in self.hooks.lets_in):
             org = self.state.default
             return org, next(iter(org.app_keys.values()))

@@ -17,11 +17,21 @@ from ..serving import GRACEFUL_STOP, TIMEOUTS, ConnectionTimeouts, ThreadedServe
 from ..sites import LOCALHOST
 from .app import MockApp
 from .protocol import MockHttpProtocol
-from .state import ALL_PERMISSIONS, DEMO_API_KEY, DEMO_APP_KEY, MockState, Organisation
+from .state import (
+    ALL_PERMISSIONS,
+    DEMO_API_KEY,
+    DEMO_APP_KEY,
+    DEMO_BEARER_TOKEN,
+    MockState,
+    Organisation,
+)
 
 #: An application key of the default organisation that may only read (no write permission):
 #: ``serve`` registers it, and the suite checks with it that writes are refused.
 READ_ONLY_APP_KEY_ENV = "DD_APP_KEY_READ_ONLY"
+#: An OAuth2 access token (the contract's OAuth2 scheme) sent as a bearer token in place of
+#: the two keys: the token of the default organisation for ``serve``, what a run sends.
+BEARER_TOKEN_ENV = "DD_BEARER_TOKEN"
 
 
 def default_keys() -> tuple[str, str, bool]:
@@ -50,6 +60,7 @@ class MockSite(ThreadedServer):
         rate_period: int = 60,
         api_key: str | None = None,
         app_key: str | None = None,
+        bearer_token: str | None = None,
         timeouts: ConnectionTimeouts = TIMEOUTS,
     ) -> None:
         env_api, env_app, self.keys_from_environment = default_keys()
@@ -58,7 +69,10 @@ class MockSite(ThreadedServer):
         self.api_key = api_key or env_api
         self.app_key = app_key or env_app
         read_only = os.environ.get(READ_ONLY_APP_KEY_ENV) if self.keys_from_environment else None
-        self.state = MockState(self.api_key, self.app_key, read_only)
+        #: The default organisation's OAuth2 access token, with every permission: the given
+        #: one, else DD_BEARER_TOKEN, else the demo token.
+        self.bearer_token = bearer_token or os.environ.get(BEARER_TOKEN_ENV) or DEMO_BEARER_TOKEN
+        self.state = MockState(self.api_key, self.app_key, read_only, self.bearer_token)
         self.state.set_rate_limit(rate_limit, rate_period)
         self.app = MockApp(self.state, faults)
         self.timeouts = timeouts  # how long a client may take (statuspage_contract.serving)
@@ -144,6 +158,12 @@ class MockSite(ThreadedServer):
     ) -> str:
         return self.state.add_app_key(org, key, frozenset(permissions))
 
+    def add_token(
+        self, org: Organisation, token: str | None = None, scopes: Iterable[str] = ALL_PERMISSIONS
+    ) -> str:
+        """An OAuth2 access token of ``org`` with ``scopes``, sent as a bearer token."""
+        return self.state.add_token(org, token, frozenset(scopes))
+
     def new_organisation(
         self, permissions: Iterable[str] = ALL_PERMISSIONS
     ) -> tuple[Organisation, str, str]:
@@ -157,3 +177,7 @@ class MockSite(ThreadedServer):
             contract.api_key_header: api_key or self.api_key,
             contract.app_key_header: app_key or self.app_key,
         }
+
+    def bearer_headers(self, token: str | None = None) -> dict[str, str]:
+        """The bearer auth header for the default organisation's token (or ``token``)."""
+        return self.app.contract.bearer.headers(token or self.bearer_token)

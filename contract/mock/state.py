@@ -18,6 +18,8 @@ ALL_PERMISSIONS: frozenset[str] = load_contract().permissions
 #: Documented demo keys of the default organisation, used when DD_API_KEY / DD_APP_KEY are unset.
 DEMO_API_KEY = "mock-api-key-0000000000000000000000"
 DEMO_APP_KEY = "mock-app-key-0000000000000000000000000000"
+#: The default organisation's documented demo OAuth2 access token (DD_BEARER_TOKEN unset).
+DEMO_BEARER_TOKEN = "mock-bearer-token-000000000000000000000"
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Organisation:
     name: str
     api_keys: set[str] = field(default_factory=set)
     app_keys: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: OAuth2 access tokens (sent as bearer tokens in place of the keys), with their scopes.
+    tokens: dict[str, frozenset[str]] = field(default_factory=dict)
     account_key: str | None = None  # the stored Statuspage api_key (never returned)
     #: The URL settings by id: each one's attributes (mock/url_settings.py).
     url_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -54,11 +58,19 @@ class RateDecision:
 class MockState:
     """Thread-safe store behind the mock site. Every mutation holds one lock."""
 
-    def __init__(self, api_key: str, app_key: str, read_only_app_key: str | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        app_key: str,
+        read_only_app_key: str | None = None,
+        bearer_token: str | None = None,
+    ) -> None:
         self.lock = threading.RLock()
         self.organisations: dict[str, Organisation] = {}
         self.rate_limit: RateLimit | None = None
         self._default_keys = (api_key, app_key)
+        #: The default organisation's OAuth2 access token, with every permission, if given.
+        self._bearer_token = bearer_token
         #: An application key of the default organisation that may only read, if given.
         self._read_only_app_key = read_only_app_key
         self.reset()
@@ -73,6 +85,8 @@ class MockState:
             org.app_keys[self._default_keys[1]] = ALL_PERMISSIONS
             if self._read_only_app_key:
                 org.app_keys[self._read_only_app_key] = load_contract().read_permissions
+            if self._bearer_token:
+                org.tokens[self._bearer_token] = ALL_PERMISSIONS
 
     @property
     def default(self) -> Organisation:
@@ -104,6 +118,18 @@ class MockState:
             org.app_keys[key] = frozenset(permissions)
         return key
 
+    def add_token(
+        self,
+        org: Organisation,
+        token: str | None = None,
+        scopes: frozenset[str] | set[str] = ALL_PERMISSIONS,
+    ) -> str:
+        """An OAuth2 access token of ``org`` granting ``scopes`` (the permissions' names)."""
+        token = token or f"token-{secrets.token_hex(20)}"
+        with self.lock:
+            org.tokens[token] = frozenset(scopes)
+        return token
+
     def new_organisation(
         self, permissions: frozenset[str] | set[str] = ALL_PERMISSIONS
     ) -> tuple[Organisation, str, str]:
@@ -122,6 +148,16 @@ class MockState:
             for org in self.organisations.values():
                 if api_key in org.api_keys and app_key in org.app_keys:
                     return org, org.app_keys[app_key]
+        return None
+
+    def find_token(self, token: str | None) -> tuple[Organisation, frozenset[str]] | None:
+        """The organisation and scopes of an OAuth2 access token, or None when unknown."""
+        if not token:
+            return None
+        with self.lock:
+            for org in self.organisations.values():
+                if token in org.tokens:
+                    return org, org.tokens[token]
         return None
 
     # -- rate limiting ------------------------------------------------------------------

@@ -125,6 +125,8 @@ class ProxyJudge:
         self.started = time.time()
         self._api = self.contract.api_key_header.lower()
         self._app = self.contract.app_key_header.lower()
+        self._bearer = self.contract.bearer
+        self._auth = self._bearer.header.lower()
         # derived once: the contract's properties compute them again on every call
         self._account_path = self.contract.account_path
         self._labels = {m: self.contract.operation(m).label for m in self.contract.operations}
@@ -149,6 +151,11 @@ class ProxyJudge:
         api, app = headers.get(self._api, ""), headers.get(self._app, "")
         if api not in SECRETS or app not in SECRETS:
             SECRETS.add(api, app)
+        token = self._bearer.token_of(headers.get(self._auth))
+        if token is not None and token not in SECRETS:
+            SECRETS.add(token)
+        if not (api or app) and token:  # a client that authenticates with a token alone
+            api = token
         key = self._submitted_key(body) if body else None
         if key is not None:
             if key not in SECRETS:

@@ -129,6 +129,7 @@ class ContractSession:
                 transport=target.transport(),
             ),
         )
+        run.client.bearer_token = target.bearer_token  # DD_BEARER_TOKEN: in place of the keys
         if not target.is_mock:  # a read-only run undoes at once what its own request made
             run.client.on_effect = undo_effect
             # a mutating run lists the URL settings before its first write to them

@@ -3,7 +3,8 @@ its field names, enum values, media types and status codes.
 
 ``loader`` reads the document into a :class:`Contract`; ``model`` holds its operations,
 responses and statuses as values; ``bodies`` recognises JSON and walks bodies and schemas by
-path; ``validators`` holds the one cache of JSON Schema validators for its schemas.
+path; ``auth`` reads the OAuth2 scheme as a bearer token; ``validators`` holds the one
+cache of JSON Schema validators for its schemas.
 """
 
 from .bodies import (

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .auth import Bearer
 from .bodies import (
     JSON_MEDIA_TYPE,
     path_where,
@@ -187,6 +188,11 @@ class Contract:
     @property
     def app_key_header(self) -> str:
         return str(self.document["components"]["securitySchemes"]["appKeyAuth"]["name"])
+
+    @cached_property
+    def bearer(self) -> Bearer:
+        """The OAuth2 scheme's bearer token: scheme, header, prefix, scopes (spec/auth.py)."""
+        return Bearer.of(self.document)
 
     def request_example(self, method: str = "POST") -> dict[str, Any]:
         """A fresh copy of the documented request example."""

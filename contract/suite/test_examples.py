@@ -107,11 +107,20 @@ def _auth_cases(contract_client: JudgedClient) -> dict[str, dict[str, str]]:
         "no application key": contract_client.auth_headers(app_key=None),
         "an unknown API key": contract_client.auth_headers(api_key=sentinel_key()),
         "an unknown application key": contract_client.auth_headers(app_key=sentinel_key()),
+        # the contract's OAuth2 scheme, in place of the keys: a token no organisation has
+        "an unknown bearer token": contract_client.contract.bearer.headers(sentinel_key()),
     }
 
 
 @pytest.mark.parametrize(
-    "case", ["no keys", "no application key", "an unknown API key", "an unknown application key"]
+    "case",
+    [
+        "no keys",
+        "no application key",
+        "an unknown API key",
+        "an unknown application key",
+        "an unknown bearer token",
+    ],
 )
 def test_reads_without_valid_keys_are_refused(contract_client: JudgedClient, case: str) -> None:
     refused = contract_client.get(auth=_auth_cases(contract_client)[case])
@@ -126,7 +135,14 @@ def test_reads_without_valid_keys_are_refused(contract_client: JudgedClient, cas
 
 @pytest.mark.mutating
 @pytest.mark.parametrize(
-    "case", ["no keys", "no application key", "an unknown API key", "an unknown application key"]
+    "case",
+    [
+        "no keys",
+        "no application key",
+        "an unknown API key",
+        "an unknown application key",
+        "an unknown bearer token",
+    ],
 )
 def test_creates_without_valid_keys_are_refused_and_change_nothing(
     contract_client: JudgedClient, case: str

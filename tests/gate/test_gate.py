@@ -429,3 +429,18 @@ def test_the_cli_gate_command_fails_closed_without_a_traceback(tmp_path):
     )
     assert done.returncode == 2
     assert "is truncated" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_docs_derived_rate_limit_rule_says_so_and_the_example_waiver_waives_it(tmp_path):
+    """rate-limit-headers is derived from Datadog's rate-limit docs, not its API definition:
+    its summary says so, and the example file's (commented-out) waiver, once uncommented,
+    lets its failure through the gate."""
+    summary = RULES["rate-limit-headers"].summary
+    assert "rate-limit docs" in summary and "declares no 429 headers" in summary
+    example = (REPO_ROOT / "examples" / "github-actions" / "waivers.toml").read_text()
+    block = example[example.index('# rule = "rate-limit-headers"') - len("# [[waiver]]\n") :]
+    waiver = "\n".join(line.removeprefix("# ") for line in block.splitlines()[:4])
+    report = site_report("datadoghq.com", failing=("rate-limit-headers",))
+    assert not decide(report).passed
+    waived = decide(report, waivers=parse_waivers(waiver))
+    assert waived.passed, waived.summary

@@ -501,3 +501,18 @@ def test_each_request_is_classified_once_for_the_ledger(
     checker.delete()
     assert calls == ["POST", "GET", "DELETE"]
     assert checker.ownership.state is safety.State.ABSENT
+
+
+def test_a_bearer_token_replaces_the_keys_unless_a_key_is_named(checker, shared_mock):
+    token = f"tok-{secrets.token_hex(12)}"
+    shared_mock.add_token(shared_mock.default_organisation, token)
+    checker.bearer_token = token
+    try:
+        assert checker.auth_headers() == CONTRACT.bearer.headers(token)
+        assert checker.auth_headers(app_key=None) == {CONTRACT.api_key_header: checker.api_key}
+        read = checker.get()
+        assert read.status == 404  # let in by the token: no account yet
+        assert token not in read.curl() and REDACTED in read.curl()  # a secret, as the keys
+    finally:
+        checker.bearer_token = None
+    assert CONTRACT.bearer.header not in checker.auth_headers()

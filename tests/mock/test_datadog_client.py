@@ -11,6 +11,7 @@ pytest.importorskip(
     reason="needs Datadog's official client: the test extra, pip install -e '.[test]'",
 )
 
+from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ApiException, ForbiddenException, NotFoundException
 from datadog_api_client.v2.api.statuspage_integration_api import StatuspageIntegrationApi
 from datadog_api_client.v2.model.statuspage_account_create_attributes import (
@@ -65,3 +66,16 @@ def test_the_official_client_gets_forbidden_with_wrong_keys(mock_fresh_site):
             api.create_statuspage_account(body=create_request("sp-secret"))
         assert refused.value.status == 403
     assert mock_fresh_site.default_organisation.account_key is None
+
+
+def test_the_official_client_with_an_oauth2_access_token_only_is_let_in_by_it(mock_fresh_site):
+    """Datadog's client sends its ``access_token`` as the AuthZ scheme's bearer token (the
+    header and prefix spec/auth.py reads): the mock's token lets it in, an unknown one not."""
+    with ApiClient(Configuration(host=mock_fresh_site.base_url)) as client:
+        client.configuration.access_token = mock_fresh_site.bearer_token
+        api = StatuspageIntegrationApi(client)
+        api.create_statuspage_account(body=create_request("sp-oauth-secret"))
+        assert mock_fresh_site.default_organisation.account_key == "sp-oauth-secret"
+        client.configuration.access_token = "not-a-token"
+        with pytest.raises(ForbiddenException):
+            api.get_statuspage_account()

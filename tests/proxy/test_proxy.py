@@ -396,3 +396,25 @@ def test_secrets_passing_through_never_reach_a_report(
     for secret in (api, app, *submitted):
         assert not any(secret in text for text in texts)
     assert "[REDACTED]" in (tmp_path / "contract-report.json").read_text()
+
+
+def test_a_client_with_a_bearer_token_alone_is_judged_and_its_token_never_written(
+    tmp_path: Path,
+) -> None:
+    """The contract's OAuth2 token in the keys' place: no false ``auth-enforced`` alarm for a
+    2xx to it, and the token (a secret) in no report file, reproductions included."""
+    with ContractProxy(site="mock", mock_faults=["unmasked-api-key"]) as proxy:
+        headers = proxy.mock.bearer_headers()
+        token = proxy.mock.bearer_token
+        url = proxy.base_url + CONTRACT.account_path
+        body = CONTRACT.request_example(CONTRACT.create.method)
+        assert requests.get(url, headers=headers, timeout=10).status_code == 404
+        created = requests.post(url, json=body, headers=headers, timeout=10)
+        assert created.status_code == 201
+        report = proxy.report()
+        proxy.write_report(tmp_path)
+    assert report["rules"]["auth-enforced"]["failed"] == 0
+    assert report["rules"]["api-key-masked"]["failed"] > 0
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert token not in path.read_text(encoding="utf-8", errors="replace"), path.name
