@@ -184,7 +184,8 @@ class ContractClient(SettingsCalls, Generic[J]):
         if json is not _UNSET:
             body = jsonlib.dumps(json).encode()
             content_type = content_type or JSON_MEDIA_TYPE
-            self._note_secret(json)
+            if not self.contract.url_settings.covers(path or ""):  # the account's carry one
+                self._note_secret(json)
         elif data is not None:
             body = data.encode() if isinstance(data, str) else data
         sent_headers = {
@@ -283,7 +284,7 @@ class ContractClient(SettingsCalls, Generic[J]):
         self._wait_for_pace()
         self.sent += 1
         submitted = None
-        if could_be_json_object(body):  # no other body carries a secret
+        if not settings and could_be_json_object(body):  # only the account's carry a secret
             with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
                 submitted = self._note_secret(jsonlib.loads(body))
         prepared = prepare(self.session, method, url, headers, body)

@@ -82,7 +82,7 @@ class ProxyApp:
         body = await _read_body(receive)
         if body is None:  # the client went away before its request was whole
             return
-        ticket = self.judge.begin(method, headers, body or b"")
+        ticket = self.judge.begin(method, headers, body or b"", target.partition("?")[0])
         request = (method, url, headers, body or b"")
         if len(body) > MAX_BODY:
             why = f"request body over the proxy's limit of {MAX_BODY // 2**20} MiB, not forwarded"

@@ -146,8 +146,9 @@ class ProxyJudge:
         op = self._settings.operation_at(method, path)
         return op.label if op is not None else None
 
-    def begin(self, method: str, headers: dict[str, str], body: bytes) -> Ticket:
-        """Register the request's secrets before anything could show them; start its call."""
+    def begin(self, method: str, headers: dict[str, str], body: bytes, path: str = "") -> Ticket:
+        """Register the request's secrets before anything could show them; start its call
+        (only the account's bodies submit an api_key: ``path``, the request's)."""
         api, app = headers.get(self._api, ""), headers.get(self._app, "")
         if api not in SECRETS or app not in SECRETS:
             SECRETS.add(api, app)
@@ -156,7 +157,7 @@ class ProxyJudge:
             SECRETS.add(token)
         if not (api or app) and token:  # a client that authenticates with a token alone
             api = token
-        key = self._submitted_key(body) if body else None
+        key = self._submitted_key(body) if body and not self._settings.covers(path) else None
         if key is not None:
             if key not in SECRETS:
                 SECRETS.add(key)

@@ -35,7 +35,7 @@ from statuspage_contract.judging.recorder import Recorder
 from statuspage_contract.mock import MockSite
 from statuspage_contract.redact import REDACTED, SECRETS
 from statuspage_contract.rules import rules_of
-from statuspage_contract.spec import load_contract
+from statuspage_contract.spec import load_contract, with_value
 
 CONTRACT = load_contract()
 RESPONSE_RULES = {r.name for r in rules_of("response")}
@@ -516,3 +516,20 @@ def test_a_bearer_token_replaces_the_keys_unless_a_key_is_named(checker, shared_
     finally:
         checker.bearer_token = None
     assert CONTRACT.bearer.header not in checker.auth_headers()
+
+
+def test_a_url_setting_body_submits_no_api_key_even_where_the_accounts_would_stand(checker):
+    """Only the account's bodies carry a secret: a URL-setting create whose extra field sits
+    where an account's api_key would, equal to its custom_tags, is echoed by the list and the
+    201 as a setting's tags — no ``no-key-echo`` alarm, no secret registered (a generated body
+    did this in a healthy run)."""
+    settings = CONTRACT.url_settings
+    other = next(n for n in settings.attribute_names if n != settings.url_field)
+    tags = sentinel()
+    body = settings.request_example(settings.create.method)
+    body = with_value(body, (*settings.attributes_path, other), tags)
+    body = with_value(body, CONTRACT.secret_path, tags)
+    created = checker.request(settings.create.method, json=body, path=settings.collection_path)
+    assert created.status == settings.create.success.status
+    assert created.submitted_key is None and tags not in SECRETS
+    assert verdicts(created).get("no-key-echo", True)

@@ -211,3 +211,22 @@ def test_a_random_walk_of_url_settings_calls_to_the_correct_mock_breaks_nothing(
     assert report["decision"]["broken_rules"] == [], report["failures"]
     exercised = {n for n, r in report["rules"].items() if r["passed"]}
     assert exercised >= {"url-setting-conflicts", "url-setting-not-found", "url-setting-effects"}
+
+
+def test_a_url_setting_body_submits_no_api_key_to_the_proxy() -> None:
+    """Only the account's bodies submit an api_key: a URL-setting create whose extra field sits
+    where an account's api_key would, equal to its tags, echoed back as the setting's tags, is
+    no ``no-key-echo`` alarm (a generated body did this through the client)."""
+    other = next(n for n in SETTINGS.attribute_names if n != SETTINGS.url_field)
+    tags = secrets.token_hex(16)
+    body = SETTINGS.request_example(SETTINGS.create.method)
+    body = with_value(
+        with_value(body, (*SETTINGS.attributes_path, other), tags), CONTRACT.secret_path, tags
+    )
+    with ContractProxy(site="mock") as proxy:
+        headers = proxy.mock.headers()
+        url = proxy.base_url + SETTINGS.collection_path
+        created = requests.post(url, json=body, headers=headers, timeout=10)
+        assert created.status_code == SETTINGS.create.success.status and tags in created.text
+        report = proxy.report()
+    assert report["rules"]["no-key-echo"]["failed"] == 0
