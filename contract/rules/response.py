@@ -176,7 +176,10 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
     if 200 <= ex.status < 300 and ex.is_json:  # the masked field is api-key-masked's business
         try:
             data = copy.deepcopy(ex.json)  # never alter the exchange's cached body
-            value_at(data, contract.attributes_path, None).pop(contract.secret_field, None)
+            if _is_url_setting(ex):  # a setting's attributes are what its client set them to
+                _drop_setting_attributes(data, contract.url_settings.attributes_path)
+            else:
+                value_at(data, contract.attributes_path, None).pop(contract.secret_field, None)
             body = str(data)
         except (KeyError, TypeError, AttributeError):
             pass
@@ -184,6 +187,23 @@ def _no_key_echo(ex: Exchange, ctx: RuleContext) -> str | None:
     if any(form in haystack for form in forms):
         return "the response quotes a submitted api_key"
     return None
+
+
+def _is_url_setting(ex: Exchange) -> bool:
+    """Whether the exchange is one of the URL settings' operations."""
+    settings = load_contract().url_settings
+    return any(op.label == ex.operation for op in settings.operations.values())
+
+
+def _drop_setting_attributes(data: Any, path: tuple[str, ...]) -> None:
+    """Remove the attributes of the setting (or of each listed one) ``data`` holds: a setting
+    stores and shows back what its client sent, which may equal a key sent elsewhere."""
+    top, rest = path[0], path[1:]
+    items = data[top] if isinstance(data[top], list) else [data[top]]
+    for item in items:
+        holder = value_at(item, rest[:-1], None) if isinstance(item, dict) else None
+        if isinstance(holder, dict):
+            holder.pop(rest[-1], None)
 
 
 @cache

@@ -533,3 +533,20 @@ def test_a_url_setting_body_submits_no_api_key_even_where_the_accounts_would_sta
     assert created.status == settings.create.success.status
     assert created.submitted_key is None and tags not in SECRETS
     assert verdicts(created).get("no-key-echo", True)
+
+
+def test_a_url_setting_that_shows_back_a_key_sent_to_the_account_is_no_echo(checker):
+    """A setting stores and shows back what its client set: tags equal to an api_key the run
+    submitted to the account (Hypothesis draws the same string in two tests now and then) are
+    the setting's own data, not an echo (a healthy run failed on it, 1 in 20)."""
+    key = sentinel()
+    checker.create(create_body(key))
+    settings = CONTRACT.url_settings
+    other = next(n for n in settings.attribute_names if n != settings.url_field)
+    body = settings.request_example(settings.create.method)
+    body = with_value(body, (*settings.attributes_path, other), key)
+    created = checker.request(settings.create.method, json=body, path=settings.collection_path)
+    assert created.status == settings.create.success.status and key in created.text
+    assert verdicts(created).get("no-key-echo", True)
+    listed = checker.request(settings.listing.method, path=settings.collection_path)
+    assert key in listed.text and verdicts(listed).get("no-key-echo", True)
