@@ -105,6 +105,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from statuspage_contract.mock.server import MockSite
+    from statuspage_contract.report.format import JSON_NAME
     from statuspage_contract.spec import load_contract
 
     keys = (secrets.token_hex(16), secrets.token_hex(20))
@@ -148,9 +149,11 @@ def main() -> int:
                     wall = measure(cmd, env, scratch, ok)
                     time.sleep(0.2)  # the last answer's log record
                     counts = counter.take()
-                    rows[name].append(
-                        {"requests": sum(counts.values()), "wall_s": wall, "by": dict(counts)}
-                    )
+                    row = {"requests": sum(counts.values()), "wall_s": wall, "by": dict(counts)}
+                    if cmd[:2] == run[:2]:  # what the run's own report counted
+                        own = json.loads((scratch / "reports" / JSON_NAME).read_text())
+                        row["reported"] = own["run"]["request_counts"]
+                    rows[name].append(row)
                 print(
                     f"round {i + 1}: "
                     + ", ".join(f"{n} {rows[n][-1]['requests']}" for n in commands),
@@ -183,6 +186,11 @@ def main() -> int:
             f"  {name:24} requests {requests:.2f}x {verdict(requests, TARGET)} "
             f"(interim {verdict(requests, INTERIM)}), wall {wall:.2f}x {verdict(wall, WALL_TARGET)}"
         )
+    print("\nas the runs' reports count them (run.request_counts), median:")
+    for name in ("run (read-only)", "run --allow-mutations"):
+        total = statistics.median(r["reported"]["total"] for r in rows[name])
+        control = statistics.median(r["reported"]["state_control"] for r in rows[name])
+        print(f"  {name:24} {total:.0f} requests ({control:.0f} state control)")
     last = rows["run --allow-mutations"][-1]["by"]
     print("\nrun --allow-mutations, last round, by request:")
     for what, n in sorted(last.items(), key=lambda kv: -kv[1])[:12]:

@@ -214,6 +214,8 @@ def test_a_healthy_mock_run_exits_0_and_writes_every_report(suite_runs):
     assert report["run"]["site"] == "mock"
     assert report["tests"]["passed"] > 60 and report["tests"]["failed"] == 0
     assert "HOLDS: the contract holds" in run.stdout
+    counts = report["run"]["request_counts"]
+    assert f"{counts['total']} requests ({counts['state_control']} state control)" in run.stdout
     assert "Traceback" not in run.stderr
     # On the embedded mock the edges follow the example tests
     # (statuspage_contract.suite.MOCK_ORDER).
@@ -316,6 +318,8 @@ def test_without_allow_mutations_the_mutating_tests_are_skipped_and_nothing_is_c
     assert report["tests"]["skipped"] == report["tests"]["total"]
     assert report["run"]["mutations_allowed"] is False
     assert report["run"]["requests"] == 1  # the preflight GET, nothing else
+    assert report["run"]["request_counts"]["state_control"] == 1  # it only learns the state
+    assert "1 requests (1 state control)" in run.stdout
     assert suite_runs.site.default_organisation.account_key is None
     assert "pass --allow-mutations" in run.stdout
 
