@@ -32,7 +32,7 @@ from statuspage_contract.exit_codes import INCOMPLETE as EXIT_INCOMPLETE
 from statuspage_contract.exit_codes import OK as EXIT_HOLDS
 from statuspage_contract.mock import MockSite
 from statuspage_contract.rules import RULES
-from statuspage_contract.runner import outcome
+from statuspage_contract.runner import _request_lines, outcome
 
 TIMEOUT = 180
 REPORT_FILES = ("contract-report.json", "junit.xml", "contract-report.html", "summary.md")
@@ -492,6 +492,17 @@ def test_outcome_maps_the_report_to_the_exit_code(status, report, expected):
     assert code == expected[0]
     assert reason.startswith(expected[1])
     assert "\n" not in reason
+
+
+def test_the_line_above_the_decision_says_what_each_site_cost():
+    one = site_report(site="a")
+    one["run"]["request_counts"] = {"total": 50, "state_control": 20, "by_operation": {}}
+    assert _request_lines(one) == ["50 requests (20 state control)"]
+    assert _request_lines(combined(one, site_report(site="b"))) == [
+        "a: 50 requests (20 state control)",
+        "b: 50 requests",  # a report from before the counts
+    ]
+    assert _request_lines(None) == []
 
 
 def test_a_violation_outranks_an_abort_and_still_says_what_stopped_the_run():
