@@ -178,6 +178,20 @@ class _FinalReports:
         return self.reports[0] if len(self.reports) == 1 else combine(self.reports)
 
 
+def _request_lines(report: dict[str, Any] | None) -> list[str]:
+    """What the run cost each site, one short line each (``N requests (M state control)``;
+    with several sites each line names its site)."""
+    from .report.console import request_line
+    from .report.reader import site_reports
+
+    if report is None:
+        return []
+    sites = site_reports(report)
+    if len(sites) == 1:
+        return [request_line(site["run"]) for site in sites.values()]
+    return [f"{name}: {request_line(site['run'])}" for name, site in sites.items()]
+
+
 def outcome(
     pytest_status: int, report: dict[str, Any] | None, waived: Waived | None = None
 ) -> tuple[int, str]:
@@ -279,6 +293,8 @@ def run_suite(args: argparse.Namespace) -> int:
     if not final.reports:
         _refuse(report_dir, f"the last run here wrote no report: {reason}")
     label = ", ".join(sites)
+    for line in _request_lines(final.report()):
+        print(line)
     print(f"statuspage-contract run ({label}): {reason}", file=sys.stderr if code else sys.stdout)
     if final.reports:
         print(f"reports: {report_dir}")

@@ -32,7 +32,7 @@ from statuspage_contract.exit_codes import INCOMPLETE as EXIT_INCOMPLETE
 from statuspage_contract.exit_codes import OK as EXIT_HOLDS
 from statuspage_contract.mock import MockSite
 from statuspage_contract.rules import RULES
-from statuspage_contract.runner import outcome
+from statuspage_contract.runner import _request_lines, outcome
 
 TIMEOUT = 180
 REPORT_FILES = ("contract-report.json", "junit.xml", "contract-report.html", "summary.md")
@@ -214,6 +214,8 @@ def test_a_healthy_mock_run_exits_0_and_writes_every_report(suite_runs):
     assert report["run"]["site"] == "mock"
     assert report["tests"]["passed"] > 60 and report["tests"]["failed"] == 0
     assert "HOLDS: the contract holds" in run.stdout
+    counts = report["run"]["request_counts"]
+    assert f"{counts['total']} requests ({counts['state_control']} state control)" in run.stdout
     assert "Traceback" not in run.stderr
     # On the embedded mock the edges follow the example tests
     # (statuspage_contract.suite.MOCK_ORDER).
@@ -317,6 +319,8 @@ def test_without_allow_mutations_the_mutating_tests_are_skipped_and_nothing_is_c
     assert report["tests"]["skipped"] == report["tests"]["total"]
     assert report["run"]["mutations_allowed"] is False
     assert report["run"]["requests"] == 1  # the preflight GET, nothing else
+    assert report["run"]["request_counts"]["state_control"] == 1  # it only learns the state
+    assert "1 requests (1 state control)" in run.stdout
     assert suite_runs.site.default_organisation.account_key is None
     assert "pass --allow-mutations" in run.stdout
 
@@ -489,6 +493,17 @@ def test_outcome_maps_the_report_to_the_exit_code(status, report, expected):
     assert code == expected[0]
     assert reason.startswith(expected[1])
     assert "\n" not in reason
+
+
+def test_the_line_above_the_decision_says_what_each_site_cost():
+    one = site_report(site="a")
+    one["run"]["request_counts"] = {"total": 50, "state_control": 20, "by_operation": {}}
+    assert _request_lines(one) == ["50 requests (20 state control)"]
+    assert _request_lines(combined(one, site_report(site="b"))) == [
+        "a: 50 requests (20 state control)",
+        "b: 50 requests",  # a report from before the counts
+    ]
+    assert _request_lines(None) == []
 
 
 def test_a_violation_outranks_an_abort_and_still_says_what_stopped_the_run():

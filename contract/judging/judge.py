@@ -72,8 +72,9 @@ class Judge:
             self._bookkeeping -= 1
 
     def answered(self, exchange: Exchange) -> None:
-        """Count an answer as it arrives (a step of the current test's reproductions)."""
-        self.recorder.record_exchange(exchange, self.test())
+        """Count an answer as it arrives (a step of the current test's reproductions; state
+        control while bookkeeping)."""
+        self.recorder.record_exchange(exchange, self.test(), state_control=self._bookkeeping > 0)
 
     def record(
         self, verdicts: Iterable[Verdict], exchange: Exchange | None = None

@@ -107,6 +107,8 @@ class Recorder:
         self._failure_tests: dict[tuple[str, str, str], set[str]] = {}
         self.tests: list[dict[str, Any]] = []
         self.requests = 0
+        #: Requests sent only to learn or reset the state (the judge's bookkeeping).
+        self.state_control = 0
         self.unanswered = 0  # requests that got no answer while the site answered others
         #: The test the last record was made in (its id: each record says it).
         self._test: str | None = None
@@ -128,11 +130,15 @@ class Recorder:
             self._steps.clear()
             self._test = test
 
-    def record_exchange(self, exchange: Exchange, test: str | None = None) -> None:
-        """An answer of ``test`` (None: of no test, e.g. the proxy's traffic)."""
+    def record_exchange(
+        self, exchange: Exchange, test: str | None = None, *, state_control: bool = False
+    ) -> None:
+        """An answer of ``test`` (None: of no test, e.g. the proxy's traffic);
+        ``state_control``: the request was sent only to learn or reset the state."""
         with self._lock:
             self._enter(test)
             self.requests += 1
+            self.state_control += state_control
             if test is not None:
                 self._steps.append((self.requests, exchange))
                 if exchange.method in CHANGING and 200 <= exchange.status < 300:

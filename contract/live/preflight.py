@@ -36,7 +36,8 @@ def preflight(client: ContractClient, site: str) -> str | None:
     saved = client.judge.raise_on_violation
     client.judge.raise_on_violation = False
     try:
-        exchange = client.get()
+        with client.judge.bookkeeping():  # state control: it only learns the state
+            exchange = client.get()
     except SiteUnreachable as exc:
         return f"{ABORTED_AT_PREFLIGHT}: {exc}; nothing that could change state was sent"
     except RunAborted as exc:  # a 429 that outlasted the retries
@@ -131,7 +132,8 @@ def _cleanup(
         return None
     client.judge.raise_on_violation = False
     client.budget = None  # cleanup is owed whatever the budget says
-    with ledger.undoing():  # the run's own effect: deleted in every mode
+    # the run's own effect: deleted in every mode (state control, as a reset is)
+    with ledger.undoing(), client.judge.bookkeeping():
         last = _delete_ours(client, sleep)
     if last is None:
         return None
@@ -150,7 +152,7 @@ def _cleanup_settings(
         return None
     client.judge.raise_on_violation = False
     client.budget = None
-    with client.ownership.undoing():
+    with client.ownership.undoing(), client.judge.bookkeeping():
         last = _delete_settings(client, sleep)
     if last is None:
         return None

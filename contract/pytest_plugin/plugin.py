@@ -28,7 +28,7 @@ from ..live.preflight import (
 from ..live.safety import RunAborted
 from ..profiles import PROFILES, SAFE_SETTINGS
 from ..redact import SECRETS, redact
-from ..report.console import decision_line, finding_lines
+from ..report.console import decision_line, finding_lines, request_line
 from ..report.directory import claim_report_dir
 from ..report.format import JUNIT_NAME
 from ..report.presentation import collapse_repeats
@@ -354,7 +354,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         decision = decide_site(report)
         terminalreporter.write_line(
             f"site {run['site']} ({redact(run['base_url'])}): {decision.verdict.value}; "
-            f"{run['requests']} requests; profile {run['hypothesis_profile']}"
+            f"{request_line(run)}; profile {run['hypothesis_profile']}"
         )
         terminalreporter.write_line(f"  {decision.reason}")
         for event in collapse_repeats(run.get("safety_events") or ()):

@@ -82,6 +82,7 @@ def build_report(
             "finished": _iso(finished),
             "duration_seconds": round(finished - run.started, 3),
             "requests": rec.requests if run.passive is None else run.passive.requests,
+            "request_counts": run.request_counts().to_dict(),
             "complete": complete,
             "aborted": run.aborted,
             "left_behind": run.left_behind,
@@ -145,6 +146,7 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
         run["finished"] = max(run["finished"], other["finished"])
         run["duration_seconds"] = max(run["duration_seconds"], other["duration_seconds"])
         run["requests"] += other["requests"]
+        _merge_request_counts(run, other)
         run["complete"] = run["complete"] and other["complete"]
         # the worst worker's status (0 passed, 1 tests failed, 2+ interrupted or errors)
         statuses = [r["pytest_exit_status"] for r in (run, other) if "pytest_exit_status" in r]
@@ -184,6 +186,20 @@ def merge_same_site(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
             reasons | set(report["tests"].get("skip_reasons", []))
         )
     return [with_decision(r) for r in by_site.values()]
+
+
+def _merge_request_counts(run: dict[str, Any], other: Mapping[str, Any]) -> None:
+    """Add ``other``'s ``run.request_counts`` into ``run``'s (a report without them, from
+    before they were recorded, leaves the merged report without them)."""
+    mine, theirs = run.get("request_counts"), other.get("request_counts")
+    if mine is None or theirs is None:
+        run.pop("request_counts", None)
+        return
+    mine["total"] += theirs["total"]
+    mine["state_control"] += theirs["state_control"]
+    by_operation = mine["by_operation"]
+    for op, n in theirs["by_operation"].items():
+        by_operation[op] = by_operation.get(op, 0) + n
 
 
 def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:

@@ -27,6 +27,15 @@ def decision_line(decision: Mapping[str, Any], *, several: bool = False) -> str:
     return f"{decision.get('verdict')}{where}: {decision.get('reason')}"
 
 
+def request_line(run: Mapping[str, Any]) -> str:
+    """What a site's run cost it, in one line: ``N requests (M state control)`` (a report
+    without ``run.request_counts`` says ``N requests``)."""
+    counts = run.get("request_counts")
+    if not isinstance(counts, Mapping):
+        return f"{run.get('requests')} requests"
+    return f"{counts.get('total')} requests ({counts.get('state_control')} state control)"
+
+
 def finding_lines(report: Mapping[str, Any]) -> list[str]:
     """Lines describing the distinct failures recorded in one site's report."""
     lines: list[str] = []

@@ -4,7 +4,8 @@
 counts, rule statuses against their counts); each invariant here ties one field to the others it
 follows from (reports/README.md, "The release gate"); the recorded decision is checked by
 ``statuspage_contract.report.recorded_decision``, a proxy's own counts by
-``statuspage_contract.report.proxy_counts``, and :func:`check_site_identity` on every report read
+``statuspage_contract.report.proxy_counts``, the requests by kind and operation by
+``statuspage_contract.report.request_counts``, and :func:`check_site_identity` on every report read
 from a file. A broken invariant raises :class:`statuspage_contract.errors.GateInputError` naming the
 field: an inconsistent report is untrustworthy (exit 2), never guessed at.
 """
@@ -23,6 +24,7 @@ from .format import PROXY_KIND
 from .plan_counts import check_plan_counts
 from .proxy_counts import check_proxy_counts
 from .recorded_decision import check_recorded_decision
+from .request_counts import check_request_counts
 from .strict_json import need as _need
 
 #: The response rule judged on every response, and the one judged on every response to an
@@ -51,6 +53,7 @@ def check_site(data: Mapping[str, Any], where: str) -> None:
     judged_all = _judged_everything(run)
     _requests(data, where)
     _status_codes(data, where, judged_all=judged_all)
+    check_request_counts(data, where)
     _failures(data, where)
     _exit_status(data, where)
     if run.get("kind") == PROXY_KIND:

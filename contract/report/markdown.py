@@ -39,7 +39,9 @@ def _md_site(site: dict[str, Any], heading: str) -> list[str]:
     if site["faults"]:
         facts.append("mock faults: " + ", ".join(md_code(f) for f in site["faults"]))
     if site["requests"] is not None:
-        facts.append(f"{md_text(site['requests'])} requests")
+        control = site["state_control"]
+        extra = f" ({md_text(control)} state control)" if control is not None else ""
+        facts.append(f"{md_text(site['requests'])} requests{extra}")
     facts.append(
         f"{tests['total']} tests: {tests['passed']} passed, {tests['failed']} failed,"
         f" {tests['skipped']} skipped"
@@ -136,6 +138,8 @@ def _md_site(site: dict[str, Any], heading: str) -> list[str]:
                 f"- {named}{md_code(row['operation'])}: {row['documented_seen']}/"
                 f"{row['documented_total']} documented codes seen"
             )
+            if row["requests"] is not None:
+                line += f" in {row['requests']} request(s)"
             if seen:
                 line += " — " + ", ".join(seen)
             if unseen:

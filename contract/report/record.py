@@ -31,11 +31,32 @@ class Tallies(Protocol):
     def requests(self) -> int: ...
 
     @property
+    def state_control(self) -> int: ...
+
+    @property
     def failures(self) -> list[dict[str, Any]]: ...
 
     def rules_summary(self, site: SiteKind = ...) -> dict[str, dict[str, Any]]: ...
 
     def edges_summary(self) -> dict[str, dict[str, int]]: ...
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    """What a run cost the site: its requests in all, those sent only to learn or reset the
+    state (state control: the judge's bookkeeping requests), and those to each operation
+    (the report's ``run.request_counts``)."""
+
+    total: int
+    state_control: int
+    by_operation: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "state_control": self.state_control,
+            "by_operation": dict(self.by_operation),
+        }
 
 
 @dataclass(frozen=True)
@@ -63,3 +84,16 @@ class RunRecord:
     left_behind: str | None = None  # what cleanup could not remove, in one line
     target_info: dict[str, Any] | None = None  # what the report says of the target
     passive: PassiveTraffic | None = None  # set by the proxy only
+
+    def request_counts(self) -> RequestCounts:
+        """The requests the site got: the recorder's, or the proxy's forwarded ones (passive
+        traffic sends nothing of its own, so none is state control); by operation, as the
+        status-code table counts them."""
+        rec = self.recorder
+        return RequestCounts(
+            total=rec.requests if self.passive is None else self.passive.requests,
+            state_control=rec.state_control if self.passive is None else 0,
+            by_operation={
+                op: total for op, codes in rec.statuses.items() if (total := sum(codes.values()))
+            },
+        )

@@ -76,7 +76,7 @@ def _run_items(run: dict[str, Any]) -> list[tuple[str, str]]:
         ("Started", run.get("started")),
         ("Finished", run.get("finished")),
         ("Duration", f"{duration} s" if duration is not None else None),
-        ("Requests", run.get("requests")),
+        ("Requests", _requests_text(run)),
         ("Hypothesis profile", run.get("hypothesis_profile")),
         ("Hypothesis seed", run.get("hypothesis_seed")),
         ("Mutations allowed", run.get("mutations_allowed")),
@@ -84,6 +84,13 @@ def _run_items(run: dict[str, Any]) -> list[tuple[str, str]]:
         ("Contract SHA-256", run.get("contract_sha256")),
     ]
     return [(label, show(value)) for label, value in fields]
+
+
+def _requests_text(run: dict[str, Any]) -> Any:
+    """``run.requests``, with how many were state control when the report says it."""
+    control = _dict(run.get("request_counts")).get("state_control")
+    requests = run.get("requests")
+    return requests if control is None else f"{requests} ({control} state control)"
 
 
 @cache
@@ -95,8 +102,12 @@ def _operation_ids() -> dict[str, str]:
     return {op.label: op.operation_id for op in load_contract().operations_by_id.values()}
 
 
-def _status_matrix(status_codes: dict[str, Any]) -> dict[str, Any]:
-    """Operations by status codes: how often each code was seen, and whether it is documented."""
+def _status_matrix(
+    status_codes: dict[str, Any], by_operation: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Operations by status codes: how often each code was seen, and whether it is
+    documented; each operation's requests (``run.request_counts.by_operation``; None when the
+    report has no such counts)."""
     codes: set[str] = set()
     for entry in status_codes.values():
         codes |= set(_dict(_dict(entry).get("documented")))
@@ -123,13 +134,19 @@ def _status_matrix(status_codes: dict[str, Any]) -> dict[str, Any]:
             {
                 "operation": str(operation),
                 "operation_id": _operation_ids().get(str(operation), ""),
+                "requests": None if by_operation is None else _int(by_operation.get(operation)),
                 "cells": cells,
                 "documented_total": len(documented),
                 "documented_seen": sum(1 for n in documented.values() if _int(n)),
                 "undocumented": [(c, _int(n)) for c, n in sorted(undocumented.items()) if _int(n)],
             }
         )
-    return {"columns": columns, "rows": rows}
+    return {"columns": columns, "rows": rows, "requests": by_operation is not None}
+
+
+def _by_operation(run: dict[str, Any]) -> dict[str, Any] | None:
+    counts = run.get("request_counts")
+    return _dict(_dict(counts).get("by_operation")) if counts is not None else None
 
 
 def _edges(edges: dict[str, Any]) -> list[dict[str, Any]]:
@@ -276,7 +293,8 @@ def _site_view(name: str, report: dict[str, Any], prefix: str) -> dict[str, Any]
         "rule_counts": counts,
         "failing_rules": [r for r in rules if r["status"] == "failed"],
         "unexercised_required": [r["name"] for r in rules if r["unexercised_required"]],
-        "matrix": _status_matrix(_dict(report.get("status_codes"))),
+        "matrix": _status_matrix(_dict(report.get("status_codes")), _by_operation(run)),
+        "state_control": _dict(run.get("request_counts")).get("state_control"),
         "edges": _edges(_dict(report.get("edges"))),
         "plan": _plan(_dict(report.get("plan"))),
         "failures": failures,

@@ -53,6 +53,13 @@ def test_the_untouched_real_report_lets_the_release_go(tmp_path, real_report):
     assert "RELEASE MAY GO" in out
 
 
+def test_the_real_report_counts_its_requests_and_their_state_control(real_report):
+    counts = real_report["run"]["request_counts"]
+    assert counts["total"] == real_report["run"]["requests"]
+    assert 0 < counts["state_control"] < counts["total"]
+    assert counts["by_operation"][GET] > 0
+
+
 # -- corrupt variants of the real report: one per invariant ----------------------------------
 def _set(path: str, value: Any) -> Callable[[Report], None]:
     """Set a field by its dotted path (``run.site``); ``[KEY]`` for keys with dots or spaces."""
@@ -143,6 +150,27 @@ CORRUPTIONS: dict[str, tuple[Callable[[Report], None], str]] = {
     "an answer no rule judged": (
         _set("rules.no-server-error.passed", 1),
         "but rules.no-server-error judged only 1",
+    ),
+    # run.request_counts against run.requests and status_codes
+    "request total not run.requests": (
+        _set("run.request_counts.total", 1),
+        "run.request_counts: total 1 is not run.requests",
+    ),
+    "more state control than requests": (
+        _set("run.request_counts.state_control", 10**6),
+        "state_control 1000000 is more than the",
+    ),
+    "an operation's requests not its answers": (
+        _set(f"run.request_counts.by_operation.[{GET}]", 1),
+        f"by_operation counts 1 request(s) to {GET}, but status_codes records",
+    ),
+    "requests to an operation not in the table": (
+        _set("run.request_counts.by_operation.[GET /elsewhere]", 1),
+        "by_operation names GET /elsewhere",
+    ),
+    "request counts of no object": (
+        _set("run.request_counts", []),
+        "run.request_counts must be an object",
     ),
     # the recorded decision against the one recomputed
     "decision verdict": (_set("decision.verdict", "VIOLATED"), "decision.verdict is 'VIOLATED'"),
