@@ -220,7 +220,7 @@ def test_generated_invalid_creates_answer_400(url_steps: UrlSettingSteps) -> Non
 #: Path ids no setting has: long, unicode, percent-encoded text (quoted again on the way).
 PATH_IDS = st.one_of(
     st.text(min_size=101, max_size=300),
-    st.text(st.characters(min_codepoint=0x80), min_size=1, max_size=40),
+    st.text(st.characters(min_codepoint=0x80, codec="utf-8"), min_size=1, max_size=40),
     st.text(min_size=1, max_size=30).map(lambda s: quote(s, safe="")),
 ).filter(lambda s: s.strip(".") != "")
 
