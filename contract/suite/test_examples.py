@@ -112,15 +112,19 @@ def _auth_cases(contract_client: JudgedClient) -> dict[str, dict[str, str]]:
     }
 
 
+#: The ways a call can lack valid credentials (``_auth_cases``' keys).
+AUTH_CASES = (
+    "no keys",
+    "no application key",
+    "an unknown API key",
+    "an unknown application key",
+    "an unknown bearer token",
+)
+
+
 @pytest.mark.parametrize(
     "case",
-    [
-        "no keys",
-        "no application key",
-        "an unknown API key",
-        "an unknown application key",
-        "an unknown bearer token",
-    ],
+    AUTH_CASES,
 )
 def test_reads_without_valid_keys_are_refused(contract_client: JudgedClient, case: str) -> None:
     refused = contract_client.get(auth=_auth_cases(contract_client)[case])
@@ -136,13 +140,7 @@ def test_reads_without_valid_keys_are_refused(contract_client: JudgedClient, cas
 @pytest.mark.mutating
 @pytest.mark.parametrize(
     "case",
-    [
-        "no keys",
-        "no application key",
-        "an unknown API key",
-        "an unknown application key",
-        "an unknown bearer token",
-    ],
+    AUTH_CASES,
 )
 def test_creates_without_valid_keys_are_refused_and_change_nothing(
     contract_client: JudgedClient, case: str
