@@ -79,6 +79,7 @@ class Served:
     output: str
     report: dict | None
     account_after: int  # the GET's status once the run is over
+    settings_after: list[str] | None  # the URL settings listed once the run is over
 
 
 def _serve(fault: str, env: dict[str, str]) -> AbstractContextManager[str]:
@@ -100,6 +101,21 @@ def _account_status(url: str, env: dict[str, str]) -> int:
     return status
 
 
+def _settings_listed(url: str, env: dict[str, str]) -> list[str] | None:
+    """The ids of the URL settings a list with the run's keys shows (None: no list)."""
+    headers = {
+        CONTRACT.api_key_header: env["DD_API_KEY"],
+        CONTRACT.app_key_header: env["DD_APP_KEY"],
+    }
+    settings = CONTRACT.url_settings
+    for _ in range(5):
+        listed = requests.get(url + settings.collection_path, headers=headers, timeout=10)
+        if listed.status_code != CONTRACT.status.rate_limited:
+            return settings.ids_listed(listed.json())
+        time.sleep(1)
+    return None
+
+
 def _one(fault: str, mode: str, folder: Path) -> Served:
     env = {
         "DD_API_KEY": secrets.token_hex(16),
@@ -115,11 +131,13 @@ def _one(fault: str, mode: str, folder: Path) -> Served:
         ]  # fmt: skip
         done = run_cli(cmd, env=environment, cwd=folder, timeout=300)
         after = _account_status(url, env)
+        settings_after = _settings_listed(url, env)
     try:
         report = json.loads((folder / "reports" / "contract-report.json").read_text())
     except (OSError, ValueError):
         report = None
-    return Served(fault, mode, done.returncode, done.stdout + done.stderr, report, after)
+    output = done.stdout + done.stderr
+    return Served(fault, mode, done.returncode, output, report, after, settings_after)
 
 
 ALL = [
@@ -168,6 +186,7 @@ def test_a_served_fault_is_caught_or_held_and_the_site_is_left_as_found(served, 
     else:
         assert run.account_after == CONTRACT.status.not_found, last
         assert not run.report["run"]["left_behind"], last
+    assert run.settings_after == [], last  # the site had no URL setting: it has none again
 
 
 def test_a_read_only_run_undoes_the_account_a_lenient_site_made_and_says_so(served):
