@@ -15,26 +15,8 @@ pytest.importorskip(
 
 from datadog_api_client.exceptions import ApiException, ForbiddenException, NotFoundException
 from datadog_api_client.v2.api.statuspage_integration_api import StatuspageIntegrationApi
-from datadog_api_client.v2.model.statuspage_url_setting_create_attributes import (
-    StatuspageUrlSettingCreateAttributes,
-)
-from datadog_api_client.v2.model.statuspage_url_setting_create_data import (
-    StatuspageUrlSettingCreateData,
-)
-from datadog_api_client.v2.model.statuspage_url_setting_create_request import (
-    StatuspageUrlSettingCreateRequest,
-)
 from datadog_api_client.v2.model.statuspage_url_setting_type import StatuspageUrlSettingType
-from datadog_api_client.v2.model.statuspage_url_setting_update_attributes import (
-    StatuspageUrlSettingUpdateAttributes,
-)
-from datadog_api_client.v2.model.statuspage_url_setting_update_data import (
-    StatuspageUrlSettingUpdateData,
-)
-from datadog_api_client.v2.model.statuspage_url_setting_update_request import (
-    StatuspageUrlSettingUpdateRequest,
-)
-from official_client import official_api
+from official_client import official_api, setting_create, setting_update
 
 from statuspage_contract.mock import MockSite
 from statuspage_contract.spec import load_contract
@@ -49,21 +31,6 @@ def official(mock_fresh_site: MockSite) -> Iterator[StatuspageIntegrationApi]:
     yield from official_api(mock_fresh_site, mock_fresh_site.api_key, mock_fresh_site.app_key)
 
 
-def create(url: str, tags: str = "team:payments,env:prod") -> StatuspageUrlSettingCreateRequest:
-    attributes = StatuspageUrlSettingCreateAttributes(url=url, custom_tags=tags)
-    return StatuspageUrlSettingCreateRequest(
-        data=StatuspageUrlSettingCreateData(attributes=attributes, type=KIND)
-    )
-
-
-def update(setting_id: str, **attributes: str) -> StatuspageUrlSettingUpdateRequest:
-    return StatuspageUrlSettingUpdateRequest(
-        data=StatuspageUrlSettingUpdateData(
-            attributes=StatuspageUrlSettingUpdateAttributes(**attributes), id=setting_id, type=KIND
-        )
-    )
-
-
 def status_of(call, *args, **kwargs) -> int:
     with pytest.raises(ApiException) as refused:
         call(*args, **kwargs)
@@ -73,27 +40,34 @@ def status_of(call, *args, **kwargs) -> int:
 def test_the_official_client_passes_a_whole_lifecycle(official, mock_fresh_site):
     status = SETTINGS.status
     assert official.list_statuspage_url_settings().data == []
-    first = official.create_statuspage_url_setting(body=create("https://payments.statuspage.io"))
+    first = official.create_statuspage_url_setting(
+        body=setting_create("https://payments.statuspage.io")
+    )
     assert first.data.type == KIND and first.data.attributes.url.endswith("statuspage.io")
     assert status_of(
-        official.create_statuspage_url_setting, body=create("https://payments.statuspage.io")
+        official.create_statuspage_url_setting,
+        body=setting_create("https://payments.statuspage.io"),
     ) == (status.conflict)
-    second = official.create_statuspage_url_setting(body=create("https://api.status.io", "a:b"))
+    second = official.create_statuspage_url_setting(
+        body=setting_create("https://api.status.io", "a:b")
+    )
     listed = official.list_statuspage_url_settings().data
     assert [s.id for s in listed] == [first.data.id, second.data.id]
 
     changed = official.update_statuspage_url_setting(
-        first.data.id, body=update(first.data.id, custom_tags="team:payments,env:staging")
+        first.data.id, body=setting_update(first.data.id, custom_tags="team:payments,env:staging")
     )
     assert changed.data.attributes.custom_tags == "team:payments,env:staging"
     assert changed.data.attributes.url == first.data.attributes.url  # kept
     update_status = official.update_statuspage_url_setting
-    mismatched = update(second.data.id, custom_tags="x:y")
+    mismatched = setting_update(second.data.id, custom_tags="x:y")
     assert status_of(update_status, first.data.id, body=mismatched) == status.conflict
-    taken = update(second.data.id, url=first.data.attributes.url)
+    taken = setting_update(second.data.id, url=first.data.attributes.url)
     assert status_of(update_status, second.data.id, body=taken) == status.conflict
     assert status_of(
-        update_status, "no-such-id", body=update("no-such-id", url="https://x.statuspage.com")
+        update_status,
+        "no-such-id",
+        body=setting_update("no-such-id", url="https://x.statuspage.com"),
     ) == (status.not_found)
 
     official.delete_statuspage_url_setting(first.data.id)
@@ -106,23 +80,25 @@ def test_the_official_client_passes_a_whole_lifecycle(official, mock_fresh_site)
 def test_the_official_client_gets_forbidden_with_wrong_keys_or_permission(mock_fresh_site):
     for api in official_api(mock_fresh_site, "not-a-key", mock_fresh_site.app_key):
         with pytest.raises(ForbiddenException):
-            api.create_statuspage_url_setting(body=create("https://a.statuspage.io"))
+            api.create_statuspage_url_setting(body=setting_create("https://a.statuspage.io"))
         with pytest.raises(ForbiddenException):
             api.list_statuspage_url_settings()
     _, api_key, app_key = mock_fresh_site.new_organisation(permissions=CONTRACT.read_permissions)
     for api in official_api(mock_fresh_site, api_key, app_key):
         assert api.list_statuspage_url_settings().data == []
         with pytest.raises(ForbiddenException):
-            api.create_statuspage_url_setting(body=create("https://a.statuspage.io"))
+            api.create_statuspage_url_setting(body=setting_create("https://a.statuspage.io"))
     assert not mock_fresh_site.default_organisation.url_settings
 
 
 def test_settings_belong_to_their_organisation(official, mock_fresh_site):
-    official.create_statuspage_url_setting(body=create("https://a.statuspage.io"))
+    official.create_statuspage_url_setting(body=setting_create("https://a.statuspage.io"))
     _, api_key, app_key = mock_fresh_site.new_organisation()
     for other in official_api(mock_fresh_site, api_key, app_key):
         assert other.list_statuspage_url_settings().data == []
-        other.create_statuspage_url_setting(body=create("https://a.statuspage.io"))  # no conflict
+        other.create_statuspage_url_setting(
+            body=setting_create("https://a.statuspage.io")
+        )  # no conflict
 
 
 def test_bodies_are_judged_methods_named_and_the_rate_limit_applies(mock_fresh_site):

@@ -18,25 +18,8 @@ pytest.importorskip(
     reason="needs Datadog's official client: the test extra, pip install -e '.[test]'",
 )
 
-from datadog_api_client.v2.model.statuspage_url_setting_create_attributes import (
-    StatuspageUrlSettingCreateAttributes,
-)
-from datadog_api_client.v2.model.statuspage_url_setting_create_data import (
-    StatuspageUrlSettingCreateData,
-)
-from datadog_api_client.v2.model.statuspage_url_setting_create_request import (
-    StatuspageUrlSettingCreateRequest,
-)
 from datadog_api_client.v2.model.statuspage_url_setting_type import StatuspageUrlSettingType
-from datadog_api_client.v2.model.statuspage_url_setting_update_attributes import (
-    StatuspageUrlSettingUpdateAttributes,
-)
-from datadog_api_client.v2.model.statuspage_url_setting_update_data import (
-    StatuspageUrlSettingUpdateData,
-)
-from datadog_api_client.v2.model.statuspage_url_setting_update_request import (
-    StatuspageUrlSettingUpdateRequest,
-)
+from official_client import setting_create, setting_update
 from test_proxy import attempt, lifecycle, official, write_and_gate
 
 from statuspage_contract import ContractProxy
@@ -56,34 +39,25 @@ RESPONSE_RULES = {
 }
 
 
-def create(url: str) -> StatuspageUrlSettingCreateRequest:
-    attributes = StatuspageUrlSettingCreateAttributes(url=url, custom_tags="team:x,env:prod")
-    return StatuspageUrlSettingCreateRequest(
-        data=StatuspageUrlSettingCreateData(attributes=attributes, type=KIND)
-    )
-
-
-def update(setting_id: str, **attributes: str) -> StatuspageUrlSettingUpdateRequest:
-    return StatuspageUrlSettingUpdateRequest(
-        data=StatuspageUrlSettingUpdateData(
-            attributes=StatuspageUrlSettingUpdateAttributes(**attributes), id=setting_id, type=KIND
-        )
-    )
-
-
 def settings_lifecycle(proxy: ContractProxy) -> None:
     """create, conflicting create, list, update, mismatched id, unknown id, delete, second
     delete, wrong keys: the official client."""
     mock = proxy.mock
     with official(proxy.base_url, mock.api_key, mock.app_key) as api:
-        first = api.create_statuspage_url_setting(body=create("https://a.statuspage.io"))
-        attempt(lambda: api.create_statuspage_url_setting(body=create("https://a.statuspage.io")))
-        second = api.create_statuspage_url_setting(body=create("https://b.status.io"))
+        first = api.create_statuspage_url_setting(body=setting_create("https://a.statuspage.io"))
+        attempt(
+            lambda: api.create_statuspage_url_setting(
+                body=setting_create("https://a.statuspage.io")
+            )
+        )
+        second = api.create_statuspage_url_setting(body=setting_create("https://b.status.io"))
         api.list_statuspage_url_settings()
         one, two = first.data.id, second.data.id
-        api.update_statuspage_url_setting(one, body=update(one, custom_tags="team:y"))
-        attempt(lambda: api.update_statuspage_url_setting(one, body=update(two, url="x")))
-        attempt(lambda: api.update_statuspage_url_setting("no-such", body=update("no-such")))
+        api.update_statuspage_url_setting(one, body=setting_update(one, custom_tags="team:y"))
+        attempt(lambda: api.update_statuspage_url_setting(one, body=setting_update(two, url="x")))
+        attempt(
+            lambda: api.update_statuspage_url_setting("no-such", body=setting_update("no-such"))
+        )
         api.delete_statuspage_url_setting(one)
         attempt(lambda: api.delete_statuspage_url_setting(one))
         api.list_statuspage_url_settings()
