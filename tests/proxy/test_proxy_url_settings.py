@@ -18,7 +18,6 @@ pytest.importorskip(
     reason="needs Datadog's official client: the test extra, pip install -e '.[test]'",
 )
 
-from datadog_api_client.v2.model.statuspage_url_setting_type import StatuspageUrlSettingType
 from official_client import setting_create, setting_update
 from test_proxy import attempt, lifecycle, official, write_and_gate
 
@@ -28,7 +27,6 @@ from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract, with_value
 
 CONTRACT = load_contract()
 SETTINGS = CONTRACT.url_settings
-KIND = StatuspageUrlSettingType.STATUSPAGE_URL_SETTING
 #: The response rules a URL-settings lifecycle exercises on a healthy site.
 RESPONSE_RULES = {
     "no-server-error",
