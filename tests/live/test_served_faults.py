@@ -67,6 +67,7 @@ MUTATIONS_DEFAULT = {
     "rate-limit-without-headers",
     "server-error-on-long-string",
     "unmasked-api-key",
+    "url-setting-update-not-stored",  # the URL settings' ledger on a live path
 }
 MODES = {"read-only": (), "mutations": ("--allow-mutations",)}
 
