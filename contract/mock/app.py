@@ -273,14 +273,20 @@ class MockApp:
     ) -> Reply:
         """A URL settings request: its body judged against the operation's schema, then
         answered from the organisation's settings (mock/url_settings.py)."""
-        data = None
+        data, hooks = None, self.hooks
         if operation.request_schema is not None:
             data, problem = parse_json_body(request.take_body(), request.content_type)
             if problem is None:
                 problem = validate_body(data, operation.request_schema)
             if problem is not None:
+                if any(h(self.contract, operation, data) for h in hooks.stores_refused_url_setting):
+                    self.url_settings.handle(operation, request.path, data, org)
                 return self.error(self._status.invalid, str(problem))
-        skips = self.hooks.skips_url_setting_step
+            for answers in hooks.answers_url_setting:
+                status = answers(self.contract, operation, data)
+                if status is not None:
+                    return self.error(status, status.phrase)
+        skips = hooks.skips_url_setting_step
         answer = self.url_settings.handle(operation, request.path, data, org, skips)
         if answer.message is not None:
             return self.error(answer.status, answer.message)

@@ -24,7 +24,7 @@ from ..rules import (
     URL_SETTING_NOT_FOUND,
     VALID_BODY_ACCEPTED,
 )
-from ..spec import Contract, value_at, with_value
+from ..spec import Contract, Operation, value_at, with_value
 from .hooks import ActiveHooks, Hooks, always
 from .state import Organisation
 from .url_settings import APPLY_UPDATE, TAKEN_URL, UNKNOWN_ID
@@ -93,6 +93,17 @@ def _store_anyway(c: Contract, org: Organisation, secret: str) -> None:
 
 def _refuse_if(condition: bool, message: str) -> BodyProblem | None:
     return BodyProblem("", message) if condition else None
+
+
+def _crashes_on_long_url(c: Contract, op: Operation, data: Any) -> HTTPStatus | None:
+    u = c.url_settings
+    url = (u.attributes_of(data) or {}).get(u.url_field)
+    long = isinstance(url, str) and len(url) >= LONG_STRING
+    return HTTPStatus.INTERNAL_SERVER_ERROR if long else None
+
+
+def _stores_refused_update(c: Contract, op: Operation, data: Any) -> bool:
+    return op is c.url_settings.update and isinstance(data, dict)
 
 
 FAULTS: dict[str, Fault] = {
@@ -338,6 +349,18 @@ FAULTS: dict[str, Fault] = {
             URL_SETTING_EFFECTS,
             "a URL setting update answers 200 with the change, but the list shows the old value",
             does=Hooks(skips_url_setting_step=lambda c, step: step == APPLY_UPDATE),
+        ),
+        Fault(
+            "url-setting-server-error-on-long-url",
+            "no-server-error",
+            "a URL setting create or update whose url is 1 KiB or more answers 500",
+            does=Hooks(answers_url_setting=_crashes_on_long_url),
+        ),
+        Fault(
+            "url-setting-refused-update-stored",
+            REJECTED_CALL_NO_EFFECT,
+            "a URL setting update refused as invalid (400) is stored all the same",
+            does=Hooks(stores_refused_url_setting=_stores_refused_update),
         ),
     )
 }

@@ -65,6 +65,12 @@ class Hooks:
     error_body: Callable[[Contract, str, tuple[str, ...]], Any] | None = None
     #: A 2xx body built by the contract (body, the stored key): the body to send.
     account_body: Callable[[Contract, Any, str], Any] | None = None
+    #: A URL settings body has passed its schema (operation, data): a status to answer
+    #: instead (with its phrase), None to go on.
+    answers_url_setting: Callable[[Contract, Operation, Any], HTTPStatus | None] | None = None
+    #: A URL settings body was refused as invalid (operation, data): True stores what it
+    #: carries all the same (the answer stays the refusal).
+    stores_refused_url_setting: Callable[[Contract, Operation, Any], bool] | None = None
     #: A URL settings answer is about to take a step (mock/url_settings.py: a conflict, a
     #: not-found, storing an update): True skips it.
     skips_url_setting_step: Callable[[Contract, str], bool] | None = None
@@ -98,6 +104,8 @@ class ActiveHooks:
     quotes: tuple[Callable[[Contract, str, str], str], ...] = ()
     error_body: tuple[Callable[[Contract, str, tuple[str, ...]], Any], ...] = ()
     account_body: tuple[Callable[[Contract, Any, str], Any], ...] = ()
+    answers_url_setting: tuple[Callable[[Contract, Operation, Any], HTTPStatus | None], ...] = ()
+    stores_refused_url_setting: tuple[Callable[[Contract, Operation, Any], bool], ...] = ()
     skips_url_setting_step: tuple[Callable[[Contract, str], bool], ...] = ()
     success_media_type: tuple[Callable[[Contract, bytes], bytes], ...] = ()
 

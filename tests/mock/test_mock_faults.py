@@ -260,10 +260,21 @@ def _url_settings(api):
     return [named_ids(r, {id_a: "A", id_b: "B"}) for r in out[2:]]
 
 
+@entry("url-settings-edges", [201, 400, 200])
+def _url_settings_edges(api):
+    items, long_url = URL_SETTINGS.collection_path, "https://a.statuspage.io/" + "k" * 1024
+    made = api.call("POST", setting_body(long_url), path=items)
+    setting_id = made.json()["data"]["id"] if made.status_code == 201 else "none"
+    path = URL_SETTINGS.item_path(setting_id)
+    out = [made, api.call("PATCH", setting_update(setting_id, custom_tags=""), path=path)]
+    out.append(api.call("GET", path=items))
+    return [named_ids(r, {setting_id: "A"}) for r in out]
+
+
 # -- expectations ---------------------------------------------------------------------------
 
 #: Entries about the URL settings (their 2xx bodies are settings, not accounts).
-URL_SETTINGS_ENTRIES = {"url-settings"}
+URL_SETTINGS_ENTRIES = {"url-settings", "url-settings-edges"}
 #: Entries whose healthy run includes a 2xx response with an account body.
 WITH_ACCOUNT_BODY = {
     "create",
@@ -333,6 +344,8 @@ CHANGED_BY: dict[str, set[str]] = {
     "url-setting-duplicate-url": {"url-settings"},
     "url-setting-unknown-id-taken": {"url-settings"},
     "url-setting-update-not-stored": {"url-settings"},
+    "url-setting-server-error-on-long-url": {"url-settings-edges"},
+    "url-setting-refused-update-stored": {"url-settings-edges"},
 }
 
 
