@@ -48,12 +48,14 @@ def sent(method: str, body: bytes | None = None, n: int = 1, path: str | None = 
 
 def settings_sent(method: str, n: int = 1) -> Tally:
     """``n`` requests of ``method`` to a URL settings path (the list's and the create's on
-    the collection, the others on an item)."""
+    the collection, the others on an item); a create's body is a JSON object (it names a
+    url: it could change state)."""
     from ..spec import load_contract
 
     u = load_contract().url_settings
     on_collection = method in (u.listing.method, u.create.method)
-    return sent(method, None, n, u.collection_path if on_collection else u.item_path("setting"))
+    body = json.dumps(u.request_example(method)).encode() if method == u.create.method else None
+    return sent(method, body, n, u.collection_path if on_collection else u.item_path("setting"))
 
 
 def generated(method: str, n: int = 1) -> Tally:
@@ -261,6 +263,10 @@ SHAPES: dict[str, Shape] = {
     ),
     "test_generated_invalid_creates_answer_400": _url_writes((POST, 1), creates=1, examples=0),
     "test_unusual_path_ids_answer_404": _url_writes((DELETE, 1), (PATCH, 1), examples=0),
+    # (url_edges.py: 8 creates, 6 updates, one list, a delete of each setting made)
+    "test_edge_bodies_are_judged_by_the_model_and_the_list": _url_writes(
+        (POST, 8), (PATCH, 6), (GET, 1), (DELETE, 8), creates=8
+    ),
     # test_unusual_inputs.py
     "test_edges_of_the_contract_are_judged_by_its_rules": _edges,
 }

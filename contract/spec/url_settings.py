@@ -145,6 +145,12 @@ class UrlSettings:
         schema = value_at(self.create.request_schema or {}, _schema_path(self.attributes_path))
         return tuple(schema["properties"])
 
+    def attribute_schema(self, method: str, name: str) -> dict[str, Any]:
+        """One attribute's schema in the create's or the update's request body."""
+        body = self.operations[method.upper()].request_schema or {}
+        found = value_at(body, _schema_path((*self.attributes_path, name)), None)
+        return found if isinstance(found, dict) else {}
+
     def attributes_of(self, body: Any) -> dict[str, Any] | None:
         """A request body's attributes object, None when it has none."""
         found = value_at(body, self.attributes_path, None)

@@ -32,6 +32,7 @@ from ..scenarios import expect_status
 from ..spec import load_contract, loads_json
 from ..spec.validators import schema_errors
 from ..target import Target, sentinel_key
+from ..url_edges import UrlEdgeRun
 from ..url_scenarios import (
     GONE,
     HERE,
@@ -237,3 +238,11 @@ def test_unusual_path_ids_answer_404(url_steps: UrlSettingSteps) -> None:
         url_steps.update(setting_id, GONE, body, call, "an update of an unusual unknown id")
 
     few(unknown)
+
+
+# -- edges ----------------------------------------------------------------------------------
+def test_edge_bodies_are_judged_by_the_model_and_the_list(url_steps: UrlSettingSteps) -> None:
+    """A few create and update bodies at the edges of their schemas (url_edges.py): each
+    answer judged by the model, what was accepted listed as sent, what was refused absent."""
+    url_steps.skip_unless_writable()
+    UrlEdgeRun(url_steps).run()
