@@ -213,6 +213,18 @@ def _url_rate_limit(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
     return _url_writes((GET, 2), (POST, 1), (PATCH, 1), (DELETE, 1), creates=1)(params, c)
 
 
+def _url_edges(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    """url_edges.py: each create and update edge, one list, a delete of each setting made."""
+    from ..spec import load_contract
+    from ..url_edges import create_edges, update_edges
+
+    u = load_contract().url_settings
+    creates, updates = len(create_edges(u)), len(update_edges(u))
+    return _url_writes(
+        (POST, creates), (PATCH, updates), (GET, 1), (DELETE, creates), creates=creates
+    )(params, c)
+
+
 def _once(shape: Callable[[], Tally]) -> Shape:
     return lambda params, c: (1, shape())
 
@@ -263,10 +275,7 @@ SHAPES: dict[str, Shape] = {
     ),
     "test_generated_invalid_creates_answer_400": _url_writes((POST, 1), creates=1, examples=0),
     "test_unusual_path_ids_answer_404": _url_writes((DELETE, 1), (PATCH, 1), examples=0),
-    # (url_edges.py: 8 creates, 6 updates, one list, a delete of each setting made)
-    "test_edge_bodies_are_judged_by_the_model_and_the_list": _url_writes(
-        (POST, 8), (PATCH, 6), (GET, 1), (DELETE, 8), creates=8
-    ),
+    "test_edge_bodies_are_judged_by_the_model_and_the_list": _url_edges,
     # test_unusual_inputs.py
     "test_edges_of_the_contract_are_judged_by_its_rules": _edges,
 }
