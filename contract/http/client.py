@@ -306,6 +306,7 @@ class ContractClient(SettingsCalls, Generic[J]):
                 operation=self._operation_of(method, url),
                 submitted_key=submitted,
                 own_keys=(self.api_key, self.app_key),
+                own_token=self.bearer_token,
             )
             self._no_answer(lost, failure, failure_kind(exc))
         operation = self._operation_of(method, url)
@@ -322,6 +323,7 @@ class ContractClient(SettingsCalls, Generic[J]):
             elapsed=response.elapsed.total_seconds(),
             raw=response,
             own_keys=(self.api_key, self.app_key),
+            own_token=self.bearer_token,
         )
         self.judge.answered(exchange)
         self._note_pace(exchange)

@@ -68,6 +68,8 @@ class Exchange:
     #: The client's own (api key, application key): shown as ${DD_API_KEY} / ${DD_APP_KEY}
     #: in reproductions, wherever they occur in the request.
     own_keys: tuple[str | None, str | None] = field(default=(None, None), repr=False)
+    #: The client's own OAuth2 bearer token: shown as ${DD_BEARER_TOKEN} in reproductions.
+    own_token: str | None = field(default=None, repr=False)
     #: Other secrets of the request shown as shell variables in reproductions (value ->
     #: variable name), e.g. the api_key a proxy's client submitted. Any other registered
     #: secret is redacted; values the run generated (not registered) are shown as they are.
@@ -110,7 +112,8 @@ class Exchange:
 
     def curl(self, base: tuple[str, str] | None = None) -> str:
         """A copy-paste bash reproduction: the user's keys as ``"${DD_API_KEY}"`` and
-        ``"${DD_APP_KEY}"`` (double-quoted, so the shell expands them) wherever they occur,
+        ``"${DD_APP_KEY}"``, a bearer token as ``"${DD_BEARER_TOKEN}"`` (double-quoted, so the
+        shell expands them) wherever they occur,
         other registered secrets redacted, everything else (the run's own test data) as sent.
         ``base``: (the base URL reached, a shell expression to use instead), e.g. the embedded
         mock's URL and ``${SITE:-http://127.0.0.1:8899}``."""
@@ -125,8 +128,11 @@ class Exchange:
         for name, value in self.request_headers.items():
             if name.lower() in CURL_SKIPPED_HEADERS:
                 continue
+            scheme, _, word = value.rpartition(" ")
             if value in refs:  # the whole value is a user's key (short ones only so)
                 parts += ["-H", f'"{name}: ${{{refs[value]}}}"']
+            elif word in refs and scheme.isalnum():  # an auth scheme's word, then the token
+                parts += ["-H", f'"{name}: {scheme} ${{{refs[word]}}}"']
             else:
                 parts += ["-H", _shell_word(f"{name}: {value}", long_refs)]
         if self.request_body is not None:
@@ -144,6 +150,8 @@ class Exchange:
     def _refs(self) -> dict[str, str]:
         """The secrets of this request shown as shell variables: value -> variable name."""
         refs = dict(self.secret_refs or {})
+        if self.own_token:
+            refs[self.own_token] = "DD_BEARER_TOKEN"
         api, app = self.own_keys
         if app:
             refs[app] = "DD_APP_KEY"

@@ -250,11 +250,13 @@ class ProxyJudge:
 
     def _replay_refs(self, headers: dict[str, str], body: bytes) -> dict[str, Any]:
         """How this request's secrets show in its reproduction: the client's auth headers as
-        ${DD_API_KEY} / ${DD_APP_KEY}, the api_key it submitted as ${STATUSPAGE_API_KEY}
-        (all three are the user's secrets: the proxy judges real traffic)."""
+        ${DD_API_KEY} / ${DD_APP_KEY} (its bearer token as ${DD_BEARER_TOKEN}), the api_key
+        it submitted as ${STATUSPAGE_API_KEY} (all are the user's secrets: the proxy judges
+        real traffic)."""
         key = self._submitted_key(body) if body else None
         return {
             "own_keys": (headers.get(self._api), headers.get(self._app)),
+            "own_token": self._bearer.token_of(headers.get(self._auth)),
             "secret_refs": {key: SUBMITTED_KEY_VARIABLE} if key else None,
         }
 

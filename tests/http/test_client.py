@@ -512,7 +512,9 @@ def test_a_bearer_token_replaces_the_keys_unless_a_key_is_named(checker, shared_
         assert checker.auth_headers(app_key=None) == {CONTRACT.api_key_header: checker.api_key}
         read = checker.get()
         assert read.status == 404  # let in by the token: no account yet
-        assert token not in read.curl() and REDACTED in read.curl()  # a secret, as the keys
+        # a secret, shown as the keys are: a variable the user exports
+        assert token not in read.curl() and REDACTED not in read.curl()
+        assert "${DD_BEARER_TOKEN}" in read.curl()
     finally:
         checker.bearer_token = None
     assert CONTRACT.bearer.header not in checker.auth_headers()

@@ -291,6 +291,35 @@ def test_a_proxy_reproduction_replays_on_the_upstream_with_the_users_keys_as_var
     assert sent_body(args) == body
 
 
+@pytest.mark.parametrize("token", [secrets.token_hex(24), "tk"])
+def test_a_bearer_token_is_a_shell_reference_and_replays_as_the_exported_value(token):
+    """The OAuth2 token (a user's secret, registered) as ``"${DD_BEARER_TOKEN}"`` after its
+    scheme's word, long or short; never the token, never ``[REDACTED]``."""
+    SECRETS.add(token)
+    bearer = CONTRACT.bearer
+    sent = {"Host": "127.0.0.1:5555", **bearer.headers(token)}
+    curl = Exchange("GET", URL, sent, None, 200, {}, b"{}", own_token=token).curl()
+    assert token not in curl.replace("${DD_BEARER_TOKEN}", "") and REDACTED not in curl
+    assert f'"{bearer.header}: {bearer.prefix} ${{DD_BEARER_TOKEN}}"' in curl
+    args = bash_arguments(curl, {"DD_BEARER_TOKEN": "exported-token"})
+    assert f"{bearer.header}: {bearer.value('exported-token')}".encode() in args
+
+
+def test_a_proxy_reproduction_shows_a_clients_bearer_token_as_a_variable():
+    judge = ProxyJudge()
+    token = secrets.token_hex(24)
+    bearer = CONTRACT.bearer
+    headers = {"host": "127.0.0.1:7777", bearer.header.lower(): bearer.value(token)}
+    upstream = "https://upstream.invalid" + CONTRACT.account_path
+    ticket = judge.begin("GET", headers, b"")
+    judge.judge(ticket, ("GET", upstream, headers, b""), (500, {}, b"oops"), 0.01)
+    failure = next(f for f in judge.recorder.failures if f["rule"] == "no-server-error")
+    curl = failure["reproduction"]
+    assert token not in curl and REDACTED not in curl
+    args = bash_arguments(curl, {"DD_BEARER_TOKEN": token})
+    assert f"{bearer.header.lower()}: {bearer.value(token)}".encode() in args
+
+
 # -- against a real faulty site, with curl --------------------------------------------------------
 @needs_curl
 @pytest.mark.parametrize("fault", ["unmasked-api-key", "delete-keeps-account"])

@@ -279,6 +279,16 @@ def _url_settings(proxy: ContractProxy) -> None:
     requests.get(collection, headers=headers, timeout=10)
 
 
+def _long_url(proxy: ContractProxy) -> None:
+    """A URL setting whose url is 1 KiB long."""
+    s = CONTRACT.url_settings
+    url = "https://a.statuspage.io/" + "k" * 1024
+    body = with_value(s.request_example("POST"), (*s.attributes_path, s.url_field), url)
+    requests.post(
+        proxy.base_url + s.collection_path, json=body, headers=proxy.mock.headers(), timeout=10
+    )
+
+
 #: Fault modes passive traffic can reveal, with the traffic that reveals them (beyond the
 #: official client's lifecycle). The one left out breaks a rule that only the suite's own
 #: requests exercise: an application key without the permission (a proxy cannot tell).
@@ -311,6 +321,7 @@ PASSIVE_FAULTS: dict[str, Callable[[ContractProxy], None]] = {
     "url-setting-duplicate-url": _url_settings,
     "url-setting-unknown-id-taken": _url_settings,
     "url-setting-update-not-stored": _url_settings,
+    "url-setting-server-error-on-long-url": _long_url,
 }
 
 
@@ -337,9 +348,12 @@ def test_the_fault_left_out_needs_requests_the_suite_makes_itself() -> None:
     # drops-answer-on-empty-body: an upstream that gives no answer is judged by no rule in
     # the proxy: the client gets a 502 and the report counts the exchange as unanswered, which
     # the gate refuses (test_proxy_robustness.py: an upstream that closes without answering)
+    # url-setting-refused-update-stored: what a refused update carried, shown by a later
+    # list, is judged by the suite's edges (url_edges.py), not from a client's traffic
     assert left_out == {
         "permission-not-enforced": "auth-enforced",
         "drops-answer-on-empty-body": "no-server-error",
+        "url-setting-refused-update-stored": "rejected-call-no-effect",
     }
 
 
@@ -413,8 +427,15 @@ def test_a_client_with_a_bearer_token_alone_is_judged_and_its_token_never_writte
         assert created.status_code == 201
         report = proxy.report()
         proxy.write_report(tmp_path)
+        shown = repr(proxy.exchanges) + proxy.exchanges._repr_html_()
+        shown += json.dumps(proxy.exchanges.to_records())
     assert report["rules"]["auth-enforced"]["failed"] == 0
     assert report["rules"]["api-key-masked"]["failed"] > 0
+    assert token not in shown
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert token not in path.read_text(encoding="utf-8", errors="replace"), path.name
+    # the reproduction names the token as the keys are named: a variable the user exports
+    reproductions = [f["reproduction"] for f in report["failures"]]
+    assert reproductions and all("${DD_BEARER_TOKEN}" in r for r in reproductions)
+    assert not any("[REDACTED]" in r for r in reproductions)
