@@ -10,7 +10,12 @@ from requests.adapters import BaseAdapter
 
 from .errors import TargetError
 from .http.loopback import LoopbackAdapter
-from .mock.server import BEARER_TOKEN_ENV, READ_ONLY_APP_KEY_ENV, MockSite
+from .mock.server import (
+    BEARER_TOKEN_ENV,
+    READ_ONLY_APP_KEY_ENV,
+    READ_ONLY_BEARER_TOKEN_ENV,
+    MockSite,
+)
 from .redact import SECRETS
 from .sites import Site, check_mock_faults, resolve_site
 
@@ -34,6 +39,10 @@ class Target:
     #: An OAuth2 access token (DD_BEARER_TOKEN) the run sends as a bearer token in place of
     #: the two keys; on the embedded mock, its default organisation's token.
     bearer_token: str | None = field(default=None, repr=False)
+    #: An OAuth2 access token of the same organisation that may only read
+    #: (DD_BEARER_TOKEN_READ_ONLY), for checking that writes with it are refused; the
+    #: embedded mock makes its own.
+    read_only_token: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -85,7 +94,7 @@ def open_target(
     SECRETS.add(bearer)
     if site.is_mock:
         mock = MockSite(faults=mock_faults, bearer_token=bearer).start()
-        SECRETS.add(mock.api_key, mock.app_key, mock.bearer_token)
+        SECRETS.add(mock.api_key, mock.app_key, mock.bearer_token, mock.read_only_token)
         target = Target(site, mock.base_url, mock.api_key, mock.app_key, mock, True, True, False)
         target.bearer_token = bearer
         return target
@@ -97,12 +106,14 @@ def open_target(
             "in the environment"
         )
     read_only = os.environ.get(READ_ONLY_APP_KEY_ENV) or None
-    SECRETS.add(api_key, app_key, read_only)
+    read_only_token = os.environ.get(READ_ONLY_BEARER_TOKEN_ENV) or None
+    SECRETS.add(api_key, app_key, read_only, read_only_token)
     assert site.base_url is not None
     target = Target(
         site, site.base_url, api_key, app_key, None, allow_mutations, replace_existing_account
     )
     target.read_only_app_key = read_only
+    target.read_only_token = read_only_token
     target.bearer_token = bearer
     return target
 

@@ -19,6 +19,7 @@ import requests
 from cli_runner import run_cli as zygote_run_cli
 
 from statuspage_contract.mock import DEMO_API_KEY, DEMO_APP_KEY, FAULTS
+from statuspage_contract.mock.server import READ_ONLY_BEARER_TOKEN_ENV
 from statuspage_contract.mock.state import DEMO_BEARER_TOKEN
 from statuspage_contract.sites import site_names
 from statuspage_contract.spec import load_contract
@@ -266,9 +267,16 @@ def test_serve_never_prints_dd_keys_from_the_environment(mock_served):
     api_key = f"ddapi-{secrets.token_hex(16)}"
     app_key = f"ddapp-{secrets.token_hex(20)}"
     token = f"ddtoken-{secrets.token_hex(16)}"
-    env = cli_env(DD_API_KEY=api_key, DD_APP_KEY=app_key, DD_BEARER_TOKEN=token)
+    reader = f"ddreader-{secrets.token_hex(16)}"
+    env = cli_env(
+        DD_API_KEY=api_key,
+        DD_APP_KEY=app_key,
+        DD_BEARER_TOKEN=token,
+        **{READ_ONLY_BEARER_TOKEN_ENV: reader},
+    )
     served = mock_served(env=env)
     assert "from the environment" in served.banner
+    assert READ_ONLY_BEARER_TOKEN_ENV in served.banner
     assert DEMO_API_KEY not in served.banner and DEMO_BEARER_TOKEN not in served.banner
     headers = {"DD-API-KEY": api_key, "DD-APPLICATION-KEY": app_key}
     response = requests.get(served.base_url + ACCOUNT_PATH, headers=headers, timeout=5)
@@ -277,12 +285,20 @@ def test_serve_never_prints_dd_keys_from_the_environment(mock_served):
     assert (
         requests.get(served.base_url + ACCOUNT_PATH, headers=bearer, timeout=5).status_code == 404
     )
+    # DD_BEARER_TOKEN_READ_ONLY: the org's token that may read, not write
+    reads = CONTRACT.bearer.headers(reader)
+    settings = served.base_url + CONTRACT.url_settings.collection_path
+    assert requests.get(settings, headers=reads, timeout=5).status_code == 200
+    body = CONTRACT.url_settings.request_example(CONTRACT.url_settings.create.method)
+    written = requests.post(settings, json=body, headers=reads, timeout=5)
+    assert written.status_code == CONTRACT.url_settings.status.forbidden
     code, out, err = served.interrupt()
     assert code == 0
     everything = served.banner + out + err
     assert api_key not in everything
     assert app_key not in everything
     assert token not in everything
+    assert reader not in everything
 
 
 def test_a_run_with_only_a_bearer_token_holds_on_the_mock_and_on_a_served_mock(

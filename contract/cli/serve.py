@@ -51,7 +51,12 @@ def main(args: argparse.Namespace) -> int:
     import logging
 
     from ..mock.faults import UnknownFaultError, describe_faults
-    from ..mock.server import BEARER_TOKEN_ENV, READ_ONLY_APP_KEY_ENV, MockSite
+    from ..mock.server import (
+        BEARER_TOKEN_ENV,
+        READ_ONLY_APP_KEY_ENV,
+        READ_ONLY_BEARER_TOKEN_ENV,
+        MockSite,
+    )
 
     if args.list_faults:
         print(describe_faults())
@@ -89,6 +94,8 @@ def main(args: argparse.Namespace) -> int:
     else:
         print("demo bearer token (the OAuth2 scheme's, in place of the keys):")
         print(f"  export {BEARER_TOKEN_ENV}={site.bearer_token}")
+    if site.read_only_token:
+        print(f"  and {READ_ONLY_BEARER_TOKEN_ENV}: a bearer token that may only read")
     if site.faults:
         print(f"faults: {', '.join(sorted(site.faults))}")
     if args.rate_limit:

@@ -32,6 +32,10 @@ READ_ONLY_APP_KEY_ENV = "DD_APP_KEY_READ_ONLY"
 #: An OAuth2 access token (the contract's OAuth2 scheme) sent as a bearer token in place of
 #: the two keys: the token of the default organisation for ``serve``, what a run sends.
 BEARER_TOKEN_ENV = "DD_BEARER_TOKEN"
+#: An OAuth2 access token of the default organisation without the write permission: ``serve``
+#: registers it, and the suite checks with it that writes are refused (the bearer counterpart
+#: of :data:`READ_ONLY_APP_KEY_ENV`).
+READ_ONLY_BEARER_TOKEN_ENV = "DD_BEARER_TOKEN_READ_ONLY"
 
 
 def default_keys() -> tuple[str, str, bool]:
@@ -72,7 +76,11 @@ class MockSite(ThreadedServer):
         #: The default organisation's OAuth2 access token, with every permission: the given
         #: one, else DD_BEARER_TOKEN, else the demo token.
         self.bearer_token = bearer_token or os.environ.get(BEARER_TOKEN_ENV) or DEMO_BEARER_TOKEN
-        self.state = MockState(self.api_key, self.app_key, read_only, self.bearer_token)
+        #: The default organisation's token that may only read (DD_BEARER_TOKEN_READ_ONLY).
+        self.read_only_token = os.environ.get(READ_ONLY_BEARER_TOKEN_ENV) or None
+        self.state = MockState(
+            self.api_key, self.app_key, read_only, self.bearer_token, self.read_only_token
+        )
         self.state.set_rate_limit(rate_limit, rate_period)
         self.app = MockApp(self.state, faults)
         self.timeouts = timeouts  # how long a client may take (statuspage_contract.serving)

@@ -64,6 +64,7 @@ class MockState:
         app_key: str,
         read_only_app_key: str | None = None,
         bearer_token: str | None = None,
+        read_only_token: str | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.organisations: dict[str, Organisation] = {}
@@ -73,6 +74,8 @@ class MockState:
         self._bearer_token = bearer_token
         #: An application key of the default organisation that may only read, if given.
         self._read_only_app_key = read_only_app_key
+        #: An OAuth2 access token of the default organisation that may only read, if given.
+        self._read_only_token = read_only_token
         self.reset()
 
     # -- set-up -------------------------------------------------------------------------
@@ -87,6 +90,8 @@ class MockState:
                 org.app_keys[self._read_only_app_key] = load_contract().read_permissions
             if self._bearer_token:
                 org.tokens[self._bearer_token] = ALL_PERMISSIONS
+            if self._read_only_token:
+                org.tokens[self._read_only_token] = load_contract().read_permissions
 
     @property
     def default(self) -> Organisation:

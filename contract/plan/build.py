@@ -57,7 +57,7 @@ def _rate_retries() -> int:
 
 def _keys(site: str, is_mock: bool) -> dict[str, Any]:
     """Which keys the run would need (never their values)."""
-    from ..mock.server import READ_ONLY_APP_KEY_ENV
+    from ..mock.server import READ_ONLY_APP_KEY_ENV, READ_ONLY_BEARER_TOKEN_ENV
     from ..target import TargetError, key_variables, keys_for
 
     if is_mock:
@@ -70,7 +70,8 @@ def _keys(site: str, is_mock: bool) -> dict[str, Any]:
     return {
         "needed": key_variables(site),
         "set": present,
-        "read_only": f"{READ_ONLY_APP_KEY_ENV} (optional: the read-only key test)",
+        "read_only": f"{READ_ONLY_APP_KEY_ENV}, {READ_ONLY_BEARER_TOKEN_ENV} (optional: the "
+        "read-only key's and token's tests)",
     }
 
 
@@ -78,7 +79,7 @@ def build_plan(site: str, tests: Iterable[PlannedTest], settings: RunSettings) -
     """The plan of one site's run, JSON-ready."""
     import os
 
-    from ..mock.server import READ_ONLY_APP_KEY_ENV
+    from ..mock.server import READ_ONLY_APP_KEY_ENV, READ_ONLY_BEARER_TOKEN_ENV
     from ..pytest_plugin.options import LIVE_BUDGETS
     from ..sites import resolve_site
     from ..spec import load_contract
@@ -89,6 +90,7 @@ def build_plan(site: str, tests: Iterable[PlannedTest], settings: RunSettings) -
         mutations=is_mock or settings.mutations,
         examples=settings.examples * (2 if settings.example_db else 1),
         read_only_key=bool(os.environ.get(READ_ONLY_APP_KEY_ENV)),
+        read_only_token=bool(os.environ.get(READ_ONLY_BEARER_TOKEN_ENV)),
     )
     suite: Tally = Counter()
     sending = skipped = 0

@@ -31,6 +31,7 @@ class Conditions:
     mutations: bool  # requests that could change state may be sent (the mock, or allowed)
     examples: int  # Hypothesis' max_examples in force
     read_only_key: bool  # DD_APP_KEY_READ_ONLY is set (a live site's read-only key test)
+    read_only_token: bool = False  # DD_BEARER_TOKEN_READ_ONLY is set (its token's test)
 
 
 def tally(*parts: tuple[str, str, int]) -> Tally:
@@ -209,6 +210,12 @@ def _url_read_only_key(params: dict[str, Any], c: Conditions) -> tuple[int, Tall
     return _url_writes((GET, 1), (POST, 1), (PATCH, 1), (DELETE, 1), creates=1)(params, c)
 
 
+def _url_read_only_token(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
+    if not (c.is_mock or c.read_only_token):
+        return 0, Counter()
+    return _url_writes((POST, 2), (GET, 2), (PATCH, 1), (DELETE, 2), creates=2)(params, c)
+
+
 def _url_rate_limit(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
     return _url_writes((GET, 2), (POST, 1), (PATCH, 1), (DELETE, 1), creates=1)(params, c)
 
@@ -270,6 +277,9 @@ SHAPES: dict[str, Shape] = {
     ),
     "test_a_read_only_key_may_list_url_settings_but_not_change_them": _url_read_only_key,
     "test_over_the_rate_limit_every_url_settings_operation_answers_429": _url_rate_limit,
+    "test_a_read_only_bearer_token_may_list_url_settings_but_not_change_them": (
+        _url_read_only_token
+    ),
     "test_generated_valid_creates_answer_201_on_every_host": _url_writes(
         (POST, 1), (DELETE, 1), creates=1, examples=0
     ),

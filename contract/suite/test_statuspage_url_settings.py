@@ -25,9 +25,9 @@ from ..judging.model import (
     UPDATE_CONFLICTING,
     UPDATE_INVALID,
 )
-from ..mock.server import READ_ONLY_APP_KEY_ENV
+from ..mock.server import READ_ONLY_APP_KEY_ENV, READ_ONLY_BEARER_TOKEN_ENV
 from ..plan.shapes import URL_SETTINGS_FEW
-from ..rules import AUTH_ENFORCED
+from ..rules import AUTH_ENFORCED, REJECTED_CALL_NO_EFFECT
 from ..scenarios import expect_status
 from ..spec import load_contract, loads_json
 from ..spec.validators import schema_errors
@@ -246,3 +246,54 @@ def test_edge_bodies_are_judged_by_the_model_and_the_list(url_steps: UrlSettingS
     answer judged by the model, what was accepted listed as sent, what was refused absent."""
     url_steps.skip_unless_writable()
     UrlEdgeRun(url_steps).run()
+
+
+# -- a bearer token that may only read ------------------------------------------------------
+def _read_only_token(target: Target) -> str:
+    """A bearer token that may only read: a new one of the mock's default organisation, or
+    DD_BEARER_TOKEN_READ_ONLY (a token of the same organisation without write permission)."""
+    if target.mock is not None:
+        org = target.mock.default_organisation
+        return target.mock.add_token(org, scopes=CONTRACT.read_permissions)
+    if not target.read_only_token:
+        pytest.skip(f"needs {READ_ONLY_BEARER_TOKEN_ENV}: a bearer token without write permission")
+    return target.read_only_token
+
+
+def test_a_read_only_bearer_token_may_list_url_settings_but_not_change_them(
+    url_steps: UrlSettingSteps, contract_client: JudgedClient, contract_target: Target
+) -> None:
+    """Each write with the token answers 403; the list then shows the setting as it was and
+    nothing the refused create carried."""
+    url_steps.skip_unless_writable()  # a site that ignores the permission would make one
+    auth = CONTRACT.bearer.headers(_read_only_token(contract_target))
+    made = url_steps.create(new_url())
+    url_steps.listed(auth=auth)
+    refused_url = new_url()
+    changes = changed_attributes(url_steps.mine[made])
+    writes: list[tuple[str, str, Any]] = [
+        (U.create.method, U.collection_path, create_body(refused_url)),
+        (U.update.method, U.item_path(made), update_body(made, **changes)),
+        (U.delete.method, U.item_path(made), None),
+    ]
+    for method, path, body in writes:
+        sent = {} if body is None else {"body": body}
+        refused = url_steps.send(method, path, auth=auth, **sent)
+        expect_status(
+            contract_client,
+            AUTH_ENFORCED,
+            refused,
+            STATUS.forbidden,
+            f"a URL settings {method} with a bearer token lacking "
+            f"{U.operations[method].permission}",
+        )
+    exchange, shown = url_steps.listed()
+    stored = [i for i, a in shown.items() if a.get(U.url_field) == refused_url]
+    left = url_steps.mine[made]
+    changed = made not in shown or any(shown[made].get(k) != v for k, v in left.items())
+    broken = bool(stored) or changed
+    message = "the list shows a change that a read-only bearer token's refused write made"
+    contract_client.judge.expect(
+        REJECTED_CALL_NO_EFFECT, not broken, message if broken else "", exchange
+    )
+    url_steps.delete(made, HERE)

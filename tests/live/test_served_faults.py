@@ -33,7 +33,7 @@ from cli_runner import run_cli, serving
 from selection import selected_combinations
 
 from statuspage_contract.mock.faults import FAULTS
-from statuspage_contract.mock.server import READ_ONLY_APP_KEY_ENV
+from statuspage_contract.mock.server import READ_ONLY_APP_KEY_ENV, READ_ONLY_BEARER_TOKEN_ENV
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()
@@ -122,6 +122,7 @@ def _one(fault: str, mode: str, folder: Path) -> Served:
         "DD_API_KEY": secrets.token_hex(16),
         "DD_APP_KEY": secrets.token_hex(20),
         READ_ONLY_APP_KEY_ENV: secrets.token_hex(20),
+        READ_ONLY_BEARER_TOKEN_ENV: secrets.token_hex(20),
     }
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DD_")} | env
     with _serve(fault, environment) as url:
