@@ -25,7 +25,7 @@ from ..sites import LOOPBACK_HOSTS
 from ..spec import JSON_MEDIA_TYPE, Contract, could_be_json_object, load_contract
 from .exchange import Exchange
 from .settings_calls import SettingsCalls, list_settings_first
-from .wire import failure_kind, key_headers, prepare, rate_header, to_stderr
+from .wire import address, failure_kind, key_headers, prepare, rate_header, to_stderr
 
 _UNSET: Any = object()
 ANNOUNCED_WAIT = 1.0  #: waits longer than this many seconds are said (ContractClient.wait)
@@ -291,10 +291,7 @@ class ContractClient(SettingsCalls, Generic[J]):
         try:
             response = self.session.send(prepared, timeout=self.timeout, **self._send_settings)
         except requests.RequestException as exc:
-            host = urlsplit(url).hostname or "the site"
-            port = urlsplit(url).port
-            where = f"{host}:{port}" if port else host
-            failure = SiteUnreachable(f"cannot reach {where}: {failure_kind(exc)}")
+            failure = SiteUnreachable(f"cannot reach {address(url)}: {failure_kind(exc)}")
             lost = Exchange(
                 method=method,
                 url=url,

@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import functools
 import sys
+from urllib.parse import urlsplit
 
 import requests
 
 from ..spec import load_contract
 from .exchange import Exchange
+
+
+def address(url: str) -> str:
+    """Where ``url`` leads, host and port (no credentials), for a transport failure's words."""
+    host, port = urlsplit(url).hostname or "the site", urlsplit(url).port
+    return f"{host}:{port}" if port else host
 
 
 def failure_kind(exc: requests.RequestException) -> str:
