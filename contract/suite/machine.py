@@ -259,11 +259,11 @@ class TwoResources(RuleBasedStateMachine):
             self.settings.clean_up()
 
 
-def run_machine(client: JudgedClient) -> None:
-    """Run :class:`TwoResources` with ``client``: the profile's settings, its examples and
-    steps as the plan counts them (:func:`~..plan.shapes.machine_examples`)."""
+def run_machine(client: JudgedClient, current: settings | None = None) -> None:
+    """Run :class:`TwoResources` with ``client``: the settings in force (or ``current``), its
+    examples and steps as the plan counts them (:func:`~..plan.shapes.machine_examples`)."""
     machine = type(TwoResources.__name__, (TwoResources,), {"client": client})
-    current = settings()
+    current = current or settings()
     run_state_machine_as_test(
         machine,
         settings=settings(
