@@ -78,10 +78,6 @@ def _whole(body: Callable[..., None]) -> Callable[..., None]:
     return step
 
 
-def _holds(machine: TwoResources) -> bool:
-    return bool(machine.settings.mine)
-
-
 class TwoResources(RuleBasedStateMachine):
     """The account and the URL settings, each call judged by the model in the state known."""
 
