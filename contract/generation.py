@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
+from . import equivalence
 from .http.exchange import Exchange
 from .judging import ContractViolation, JudgedClient, Verdict
 from .redact import redact
@@ -85,6 +86,56 @@ def url_setting_bodies(method: str, *, valid: bool = True) -> st.SearchStrategy[
         generation_mode=mode, headers=_auth_headers()
     )
     return strategy.map(lambda case: case.body)
+
+
+def sent_alike(client: JudgedClient, case: Any, *also: Any) -> bool:
+    """Whether a body of this case's class (:mod:`statuspage_contract.equivalence`) was
+    already sent to its operation by this client, with the same ``also`` (other drawn values
+    of the input): Hypothesis' ``reject()`` while new classes may still come, then True, for
+    the test to end this example without a request. False (send it) when the profile sends
+    every input, for a new class, and in Hypothesis' final replay of a failing example."""
+    method, path = case.operation.method.upper(), case.operation.path
+    op = load_contract().operation_at(method, path)
+    schema = (op.request_schema if op is not None else None) or {}
+    return _sent_alike(client, (method, path), schema, case.body, case.media_type, also)
+
+
+def url_setting_sent_alike(client: JudgedClient, method: str, body: Any, *also: Any) -> bool:
+    """:func:`sent_alike` for a body of :func:`url_setting_bodies`."""
+    op = load_contract().url_settings.operations[method.upper()]
+    return _sent_alike(client, (method.upper(), op.path), op.request_schema or {}, body, None, also)
+
+
+def _sent_alike(
+    client: JudgedClient,
+    key: tuple[str, str],
+    schema: dict[str, Any],
+    body: Any,
+    media: str | None,
+    also: tuple[Any, ...],
+) -> bool:
+    from hypothesis import reject
+    from hypothesis.control import current_build_context, currently_in_test_context
+
+    if not equivalence.deduplicating():
+        return False
+    if currently_in_test_context() and current_build_context().is_final:
+        return False  # the replay of a failing example is sent as it was
+    valid, cls = equivalence.input_class(body, schema, media)
+    decision = equivalence.registry_for(client).decide((*key, valid, also), cls)
+    if decision is equivalence.Send.REJECT:
+        reject()
+    return decision is equivalence.Send.PASS
+
+
+def note_sent(client: JudgedClient, method: str, kwargs: dict[str, Any]) -> None:
+    """Record the class of a body sent with ``client.request(method, **kwargs)`` (the
+    example tests' bad inputs), so that a generated body of that class is not sent again."""
+    op = load_contract().operation(method)
+    body = kwargs["json"] if "json" in kwargs else kwargs.get("data")
+    body = body.encode() if isinstance(body, str) else body
+    valid, cls = equivalence.input_class(body, op.request_schema or {}, kwargs.get("content_type"))
+    equivalence.registry_for(client).note((method.upper(), op.path, valid, ()), cls)
 
 
 def prepare(client: JudgedClient, case: Any) -> tuple[str, str, dict[str, str], bytes | None]:

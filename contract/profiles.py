@@ -33,3 +33,12 @@ PROFILES: dict[str, dict[str, Any]] = {
     CI_PROFILE: {"max_examples": 40, "derandomize": True, "phases": NO_SHRINK},
     THOROUGH_PROFILE: {"max_examples": 400, "derandomize": False},
 }
+
+#: Whether a profile sends one generated body per equivalence class, operation and kind
+#: (statuspage_contract.equivalence): ``fast`` and ``ci`` pass over a body whose class the run
+#: already sent (before any request); ``thorough`` spends more on purpose and sends them all.
+ONE_INPUT_PER_CLASS: dict[str, bool] = {
+    FAST_PROFILE: True,
+    CI_PROFILE: True,
+    THOROUGH_PROFILE: False,
+}

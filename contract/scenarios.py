@@ -249,6 +249,8 @@ def valid_create_then_conflict(client: JudgedClient, case: Any) -> None:
     the 409 changes nothing. Schemathesis' built-in checks judge the first response."""
     from . import generation
 
+    if generation.sent_alike(client, case):
+        return
     ensure_no_account(client)
     created = generation.send_and_judge(client, case)
     expect_call(
@@ -273,6 +275,8 @@ def invalid_create_rejected(client: JudgedClient, case: Any, *, clean: bool = Tr
 
     if generation.refusal(client, case):
         reject()
+    if generation.sent_alike(client, case):
+        return
 
     if clean:
         ensure_no_account(client)

@@ -128,23 +128,31 @@ def _lifecycle(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
     return 1, clean() + sent(POST, _valid(), 2) + reads(3) + sent(PATCH, _valid()) + sent(DELETE)
 
 
-#: The state machine's steps per example (test_lifecycle: stateful_step_count).
-MACHINE_STEPS = 12
+#: The state machine's steps per example (suite/machine.py: stateful_step_count), and the
+#: most URL settings it holds at once.
+MACHINE_STEPS, MACHINE_SETTINGS = 12, 3
+
+
+def machine_examples(examples: int) -> int:
+    """The state machine's examples when the profile's are ``examples``."""
+    return max(4, examples // 5)
 
 
 def _machine(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
-    """``max(5, examples // 3)`` examples, each a clean start and at most 12 steps; a step
-    sends at most one POST (valid or one of the bad inputs) and a GET after it, or one other
-    call."""
+    """:func:`machine_examples` examples, each a clean start, at most :data:`MACHINE_STEPS`
+    steps and its end. A step sends one account call (a POST, valid or one of the bad inputs,
+    and a GET after it) or one URL settings call; the end a list and a delete of each setting
+    the example created (one create a step at most)."""
     from ..scenarios import bad_create_inputs
 
     posts = {request_class(POST, _bad_body(b)) for b in bad_create_inputs()}
     posts.add(request_class(POST, _valid()))
     step = reads() + sent(PATCH, _valid()) + sent(DELETE)
     step += tally(*((cls, POST, 1) for cls in sorted(posts)))
-    return max(5, c.examples // 3), clean() + Counter(
-        {k: n * MACHINE_STEPS for k, n in step.items()}
-    )
+    step += settings_sent(GET) + settings_sent(POST) + settings_sent(PATCH) + settings_sent(DELETE)
+    end = settings_sent(GET) + settings_sent(DELETE, MACHINE_STEPS)
+    per_example = clean() + end + Counter({k: n * MACHINE_STEPS for k, n in step.items()})
+    return machine_examples(c.examples), per_example
 
 
 def _valid_creates(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:

@@ -113,7 +113,8 @@ OPTIONS: tuple[Option, ...] = (
         {
             "choices": PROFILE_NAMES,
             "help": "Hypothesis profile: fast (default), ci (deterministic; default when the CI "
-            "variable is set), thorough (many examples, shrinking)",
+            "variable is set), both one generated body per input class; thorough (many "
+            "examples, every body, shrinking)",
         },
         run_flag="--profile",
     ),

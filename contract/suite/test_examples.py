@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from .. import generation
 from ..judging import JudgedClient
 from ..judging.model import CREATE, CREATE_INVALID, Presence, account, presence
 from ..mock.server import READ_ONLY_APP_KEY_ENV
@@ -96,6 +97,7 @@ def test_a_create_that_breaks_the_contract_is_rejected(
     else:
         existed = account_exists(contract_client)
     rejected = contract_client.request("POST", **kwargs)
+    generation.note_sent(contract_client, "POST", kwargs)
     state = presence(existed)
     expect_call(contract_client, CREATE_INVALID, state, rejected, f"a create whose {bad.why}")
     expect_unchanged(contract_client, existed, rejected)

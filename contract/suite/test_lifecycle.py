@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from ..judging import JudgedClient
-from ..judging.model import CREATE, CREATE_INVALID, DELETE, READ, UPDATE, Presence, account
-from ..scenarios import (
-    bad_create_inputs,
-    ensure_no_account,
-    expect_call,
-    expect_unchanged,
-    materialise,
-    valid_create_body,
-)
+from ..judging.model import CREATE, DELETE, READ, UPDATE, Presence
+from ..scenarios import ensure_no_account, expect_call, valid_create_body
+from ..url_scenarios import UrlSettingSteps
+from .machine import run_machine
 
-MODEL = account()
 HERE, GONE = Presence.PRESENT, Presence.ABSENT
 
 pytestmark = [pytest.mark.usefixtures("contract_guard"), pytest.mark.mutating]
@@ -39,57 +30,8 @@ def test_create_conflict_get_update_get_delete_get(contract_client: JudgedClient
 def test_any_sequence_of_calls_keeps_the_account_state_consistent(
     contract_client: JudgedClient,
 ) -> None:
-    """A Hypothesis state machine whose model is the resource model's account entry: does the
-    account exist, and what may each call answer then?"""
-
-    class AccountLifecycle(RuleBasedStateMachine):
-        state: Presence | None = GONE
-
-        @initialize()
-        def start_without_an_account(self) -> None:
-            ensure_no_account(contract_client)
-            self.state = GONE
-
-        def step(self, call: str, exchange, what: str) -> None:
-            expect_call(contract_client, call, self.state, exchange, what)
-            self.state = MODEL.predicted(call, self.state)
-
-        @rule()
-        def create(self) -> None:
-            exists = self.state is HERE
-            what = "a create while an account exists" if exists else "a create without an account"
-            self.step(CREATE, contract_client.create(valid_create_body()), what)
-
-        @rule(bad=st.sampled_from(bad_create_inputs()))
-        def create_invalid(self, bad) -> None:
-            rejected = contract_client.request(
-                MODEL.call(CREATE_INVALID).method, **materialise(bad)
-            )
-            allowed = MODEL.expected(CREATE_INVALID, self.state)
-            contract_client.judge.expect(
-                allowed.rule,
-                rejected.status in allowed.allowed,
-                f"a create whose {bad.why} answered {rejected.status}",
-                rejected,
-            )
-            expect_unchanged(contract_client, self.state is HERE, rejected)
-
-        @rule()
-        def get(self) -> None:
-            self.step(READ, contract_client.get(), "GET")
-
-        @rule()
-        def update(self) -> None:
-            self.step(UPDATE, contract_client.update(valid_create_body()), "update")
-
-        @rule()
-        def delete(self) -> None:
-            self.step(DELETE, contract_client.delete(), "delete")
-
-    current = settings()
-    run_state_machine_as_test(
-        AccountLifecycle,
-        settings=settings(
-            current, max_examples=max(5, current.max_examples // 3), stateful_step_count=12
-        ),
-    )
+    """A Hypothesis state machine whose model is the resource model's two entries, the account
+    and the URL settings: what exists, and what may each call answer then? Calls on the two
+    interleave; neither changes the other (suite/machine.py)."""
+    UrlSettingSteps(contract_client).skip_unless_writable()
+    run_machine(contract_client)

@@ -44,6 +44,8 @@ def test_invalid_bodies_are_rejected_and_change_nothing(
 @pytest.mark.mutating
 @given(case=generation.cases("PATCH", valid=True))
 def test_valid_updates_keep_the_account_masked(contract_client: JudgedClient, case) -> None:
+    if generation.sent_alike(contract_client, case):
+        return
     if not account_exists(contract_client):
         created = contract_client.create()
         contract_client.judge.expect(

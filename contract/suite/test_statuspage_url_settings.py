@@ -191,6 +191,8 @@ def test_generated_valid_creates_answer_201_on_every_host(url_steps: UrlSettingS
 
     @given(body=_cases(U.create.method, True), host=st.sampled_from(HOSTS))
     def create_then_delete(body: Any, host: str) -> None:
+        if generation.url_setting_sent_alike(url_steps.client, U.create.method, body, host):
+            return
         made = url_steps.create(new_url(host), base=body, what="a generated valid create")
         url_steps.delete(made, HERE)
 
@@ -211,6 +213,8 @@ def test_generated_invalid_creates_answer_400(url_steps: UrlSettingSteps) -> Non
     @given(body=_cases(U.create.method, False))
     def rejected(body: Any) -> None:
         assume(breaks_the_schema(body))  # a tool's idea of invalid may differ from ours
+        if generation.url_setting_sent_alike(url_steps.client, U.create.method, body):
+            return
         refused = url_steps.send(U.create.method, U.collection_path, body)
         judged = url_steps.model.expected(CREATE_INVALID, None)
         expect_status(url_steps.client, judged.rule, refused, judged.allowed, judged.what)
