@@ -88,7 +88,7 @@ def knows(*answers: Exchange) -> Knowledge:
         (lambda: exchange("DELETE", S.deleted), GONE, False),
         (lambda: exchange("DELETE", S.not_found), GONE, False),
     ],
-    ids=["get-200", "get-404", "create-201", "create-409", "update", "update-404", "delete", "d-404"],
+    ids=["get", "get-404", "create", "create-409", "update", "update-404", "delete", "delete-404"],
 )
 def test_an_answer_the_model_allows_in_one_state_shows_it(answer, state, seen) -> None:
     k = knows(answer())
