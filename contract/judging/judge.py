@@ -63,7 +63,8 @@ class Judge:
         self.test = test
         self.knowledge = knowledge
         self._bookkeeping = 0
-        self._claims: list[Verdict] = []  # broken claims the answer being judged showed
+        #: Broken claims, each with the answer that showed it, until that answer is judged.
+        self._claims: list[tuple[Exchange, Verdict]] = []
 
     @contextlib.contextmanager
     def bookkeeping(self) -> Iterator[None]:
@@ -81,10 +82,9 @@ class Judge:
         """Count an answer as it arrives (a step of the current test's reproductions; state
         control while bookkeeping)."""
         self.recorder.record_exchange(exchange, self.test(), state_control=self._bookkeeping > 0)
-        self._claims = []
         if self.knowledge is not None:
             for settled in self.knowledge.observe(exchange):
-                self._settled(settled)
+                self._settled(settled, exchange)
 
     def known(self, sent: int) -> Knowledge | None:
         """The knowledge, once the client that sent ``sent`` requests in all says so: a
@@ -101,7 +101,7 @@ class Judge:
             for settled in self.knowledge.forget(why):
                 self._settled(settled)
 
-    def _settled(self, settled: Settled) -> None:
+    def _settled(self, settled: Settled, answer: Exchange | None = None) -> None:
         """Record what became of a claim; a broken one is raised with the answer that
         showed it (:meth:`judge`), or when its scenario settles (a deferred one)."""
         rule = settled.claim.rule
@@ -114,8 +114,8 @@ class Judge:
             self.recorder.failed(verdict, settled.exchange, self.test())
             if settled.claim.deferred and self.knowledge is not None:
                 self.knowledge.broken.append(settled)
-            else:
-                self._claims.append(verdict)
+            elif answer is not None:
+                self._claims = [*self._claims[-7:], (answer, verdict)]
 
     def record(
         self, verdicts: Iterable[Verdict], exchange: Exchange | None = None
@@ -143,7 +143,8 @@ class Judge:
         bookkeeping) says so."""
         __tracebackhide__ = True
         verdicts = check_exchange(exchange, RuleContext(submitted_keys))
-        claims, self._claims = self._claims, []  # recorded already (answered)
+        claims = [v for answer, v in self._claims if answer is exchange]  # recorded already
+        self._claims = [(a, v) for a, v in self._claims if a is not exchange]
         exchange.verdicts = [*verdicts, *claims]
         broken = self.record(verdicts, exchange)
         # a broken claim is a scenario's expectation: it raises while bookkeeping too

@@ -111,19 +111,34 @@ class Knowledge:
 
     def shows(self, exchange: Exchange) -> tuple[Call | None, Presence | None]:
         """The call an own exchange made, and the state before it that its answer shows
-        (None: the model allows its status in no state, or in both)."""
-        method = exchange.method.upper()
-        valid = self._valid_body(exchange) if self.resource.tells_bodies_apart(method) else None
+        (None: the model allows its status in no state, or in both). A body is read only
+        when its validity could change what the answer shows (a large one costs a parse)."""
+        method, status = exchange.method.upper(), exchange.status
+        if not self.resource.tells_bodies_apart(method):
+            return self._reading(method, status, None)
+        valid, invalid = self._reading(method, status, True), self._reading(method, status, False)
+        if self._after(valid, status) == self._after(invalid, status):
+            return valid
+        return self._reading(method, status, self._valid_body(exchange))
+
+    def _reading(
+        self, method: str, status: int, valid: bool | None
+    ) -> tuple[Call | None, Presence | None]:
         call = self.resource.classify(method, valid)
         if call is None:
             return None, None
         states = [
             state
             for state in Presence
-            if (step := self.resource.step(call.name, state)) is not None
-            and exchange.status in step.allowed
+            if (step := self.resource.step(call.name, state)) is not None and status in step.allowed
         ]
         return call, states[0] if len(states) == 1 else None
+
+    def _after(self, reading: tuple[Call | None, Presence | None], status: int) -> State:
+        call, before = reading
+        if call is None or before is None:
+            return None
+        return self.resource.after(call.name, before, status)
 
     def forget(self, why: str) -> list[Settled]:
         """The state is unknown now (``why``); a pending claim cannot be verified."""
