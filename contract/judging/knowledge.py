@@ -99,7 +99,7 @@ class Knowledge:
                 return []  # another organisation's look, or a refused one: changes nothing
             return self.forget(f"a {method} with other keys answered {exchange.status}")
         call, before = self.shows(exchange)
-        settled = self._settle(exchange, before)
+        settled = self._settle(exchange, call, before)
         if call is None or before is None:
             self._unknown()
             return settled
@@ -152,12 +152,15 @@ class Knowledge:
     def _unknown(self) -> None:
         self.state, self.basis, self.rule = None, None, ""
 
-    def _settle(self, exchange: Exchange, before: Presence | None) -> list[Settled]:
+    def _settle(
+        self, exchange: Exchange, call: Call | None, before: Presence | None
+    ) -> list[Settled]:
         claim, self.pending = self.pending, None
         if claim is None:
             return []
         blame = claim.blame or exchange
-        what = f"{claim.said}, then {exchange.method.upper()} answered {exchange.status}"
+        named = f"a valid {call.name}" if call and call.valid_body else exchange.method.upper()
+        what = f"{claim.said}, then {named} answered {exchange.status}"
         if before is None:
             return [Settled(claim, None, f"{what}, which shows nothing of the account", blame)]
         if before is claim.state:

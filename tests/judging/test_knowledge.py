@@ -148,7 +148,7 @@ def test_a_broken_claim_says_what_happened_against_the_answer_that_showed_it() -
     assert settled.passed is False and settled.exchange is create
     assert settled.claim.rule == LIFECYCLE_EFFECTS
     assert settled.message == (
-        "DELETE answered 204, then POST answered 409: the account is still there"
+        "DELETE answered 204, then a valid create answered 409: the account is still there"
     )
 
 
@@ -246,7 +246,7 @@ def test_a_delete_that_kept_the_account_breaks_lifecycle_effects_at_the_create(
     assert failure["rule"] == LIFECYCLE_EFFECTS
     assert failure["operation"].startswith("POST")
     assert failure["message"] == (
-        "DELETE answered 204, then POST answered 409: the account is still there"
+        "DELETE answered 204, then a valid create answered 409: the account is still there"
     )
     assert recorder.tallies[VALID_BODY_ACCEPTED].failed == 0
 
