@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .http.exchange import Exchange
-from .judging import JudgedClient
+from .judging import ContractViolation, JudgedClient, Verdict
+from .judging.knowledge import Knowledge
 from .judging.model import (
     CREATE,
     CREATE_INVALID,
@@ -197,7 +199,8 @@ def valid_create_body() -> dict[str, Any]:
 
 
 def account_exists(client: JudgedClient) -> bool:
-    """GET the account: True for 200, False for 404; anything else breaks the contract."""
+    """GET the account: True for 200, False for 404; anything else breaks the contract.
+    A look, always (for a rule whose subject is the state; else :func:`known_account`)."""
     status = load_contract().status
     with client.judge.bookkeeping():
         exchange = client.get()
@@ -205,13 +208,37 @@ def account_exists(client: JudgedClient) -> bool:
     return exchange.status == status.ok
 
 
-def ensure_no_account(client: JudgedClient) -> None:
+def knowledge(client: JudgedClient) -> Knowledge | None:
+    """What the client's answers showed of the account (:mod:`statuspage_contract.judging.
+    knowledge`), up to date with every request it sent."""
+    return client.judge.known(client.sent)
+
+
+def known_account(client: JudgedClient) -> bool:
+    """Whether the account exists: from what the last look showed, when nothing since has
+    left it in doubt; else a look (:func:`account_exists`)."""
+    known = knowledge(client)
+    if known is not None and known.seen:
+        return known.state is Presence.PRESENT
+    return account_exists(client)
+
+
+def ensure_no_account(client: JudgedClient, *, then_create: bool = False) -> None:
     """Delete the account if there is one, and check that the delete really happened.
+
+    Nothing is sent when a look showed no account and nothing since left it in doubt. With
+    ``then_create`` (the caller's next request is a valid create, whose answer shows whether
+    the account is gone: 201 it was, 409 it was not), a DELETE's 204 is not looked at: it is
+    claimed, and that answer verifies it (a 409 breaks LIFECYCLE_EFFECTS).
 
     On a guarded site whose ledger says no account exists, only look (GET): the run deletes
     nothing it cannot prove it created. An account that shows up there is adopted when the
     run's own last request caused it, and otherwise stops the run (see
     statuspage_contract.live.safety)."""
+    known = knowledge(client)
+    absent = known is not None and known.state is Presence.ABSENT
+    if absent and known is not None and (known.seen or (then_create and known.claim())):
+        return
     ledger = client.ownership
     guarded_and_absent = not ledger.unrestricted and ledger.state is State.ABSENT
     if guarded_and_absent and not ledger.pending and not account_exists(client):
@@ -224,6 +251,8 @@ def ensure_no_account(client: JudgedClient) -> None:
     )
     if deleted.status != status.deleted:
         return
+    if then_create and known is not None and known.claim():
+        return
     with client.judge.bookkeeping():
         after = client.get()
     expect_status(
@@ -231,8 +260,28 @@ def ensure_no_account(client: JudgedClient) -> None:
     )
 
 
-def expect_unchanged(client: JudgedClient, existed: bool, rejected: Exchange) -> None:
-    """After a rejected call, GET must show the same account state as before it."""
+def expect_unchanged(
+    client: JudgedClient, existed: bool, rejected: Exchange, *, lazy: bool = False
+) -> None:
+    """After a rejected call, GET must show the same account state as before it.
+
+    ``lazy`` (inside :func:`claims_verified`): when the rejected call's answer itself showed
+    the state (a valid create's 409: the account exists), the look is left to the next
+    answer that shows the state (e.g. the next DELETE's 204; a 404 breaks
+    REJECTED_CALL_NO_EFFECT against ``rejected``), or to the block's end."""
+    known = knowledge(client) if lazy else None
+    if (
+        known is not None
+        and known.basis is rejected
+        and known.state is presence(existed)
+        and known.claim(
+            blame_basis=True,
+            deferred=True,
+            said=f"a call rejected with {rejected.status} "
+            f"{'while the account existed' if existed else 'without an account'}",
+        )
+    ):
+        return
     now = account_exists(client)
     client.judge.expect(
         REJECTED_CALL_NO_EFFECT,
@@ -244,6 +293,56 @@ def expect_unchanged(client: JudgedClient, existed: bool, rejected: Exchange) ->
     )
 
 
+@contextlib.contextmanager
+def claims_verified(client: JudgedClient) -> Iterator[None]:
+    """A block (e.g. all the examples of a Hypothesis test) whose scenarios may leave a claim
+    to the next answer that shows the state (``expect_unchanged(lazy=True)``): when it ends,
+    a claim still pending is verified by a look, and a claim broken in it is raised (each
+    was recorded against its own exchange, in this test, when an answer showed it)."""
+    known = client.judge.knowledge
+    if known is None:
+        yield
+        return
+    known.settling += 1
+    try:
+        yield
+    except ContractViolation:
+        with contextlib.suppress(ContractViolation):
+            _verify_claims(client, known)
+        raise
+    except BaseException:
+        client.judge.forget("the test stopped")
+        known.broken.clear()
+        raise
+    else:
+        _verify_claims(client, known)
+    finally:
+        known.settling -= 1
+
+
+def _verify_claims(client: JudgedClient, known: Knowledge) -> None:
+    __tracebackhide__ = True
+    try:
+        if knowledge(client) is not None and known.pending is not None:
+            with client.judge.bookkeeping():
+                client.get()
+    finally:
+        broken, known.broken = known.broken, []
+    if broken and client.judge.raise_on_violation:
+        verdicts = [Verdict.broken(b.claim.rule, b.message) for b in broken]
+        raise ContractViolation(verdicts, broken[0].exchange)
+
+
+def _sends_valid_create(client: JudgedClient, case: Any) -> bool:
+    """Whether a generated case goes out as a valid create: JSON, sent as JSON, valid."""
+    from . import generation
+
+    _, _, headers, body = generation.prepare(client, case)
+    media = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    json_sent = media.split(";")[0].strip().lower() == JSON_MEDIA_TYPE
+    return json_sent and body is not None and is_valid_create_body(body)
+
+
 def valid_create_then_conflict(client: JudgedClient, case: Any) -> None:
     """A generated valid create from a clean state: 201, then 409 for the same body, and
     the 409 changes nothing. Schemathesis' built-in checks judge the first response."""
@@ -251,7 +350,7 @@ def valid_create_then_conflict(client: JudgedClient, case: Any) -> None:
 
     if generation.sent_alike(client, case):
         return
-    ensure_no_account(client)
+    ensure_no_account(client, then_create=_sends_valid_create(client, case))
     created = generation.send_and_judge(client, case)
     expect_call(
         client,
@@ -262,7 +361,7 @@ def valid_create_then_conflict(client: JudgedClient, case: Any) -> None:
     )
     again = generation.send_case(client, case)
     expect_call(client, CREATE, Presence.PRESENT, again, "a create while an account exists")
-    expect_unchanged(client, True, again)
+    expect_unchanged(client, True, again, lazy=True)
 
 
 def invalid_create_rejected(client: JudgedClient, case: Any, *, clean: bool = True) -> None:
@@ -282,7 +381,7 @@ def invalid_create_rejected(client: JudgedClient, case: Any, *, clean: bool = Tr
         ensure_no_account(client)
         existed = False
     else:
-        existed = account_exists(client)
+        existed = known_account(client)
     rejected = generation.send_and_judge(client, case)
     expect_call(
         client, CREATE_INVALID, presence(existed), rejected, "a create with an invalid body"

@@ -16,6 +16,7 @@ from ..live.safety import Ownership
 from ..redact import redact
 from ..rules import NO_SERVER_ERROR, NotApplicable, Rule, RuleContext, rules_of
 from ..spec import load_contract
+from .knowledge import Knowledge, Settled
 from .recorder import Recorder
 from .verdict import ContractViolation, Verdict
 
@@ -45,7 +46,9 @@ class Judge:
     """Judges what a client gets and records it in ``recorder``: every answer by the response
     rules (:meth:`judge`), every scenario expectation a test states (:meth:`expect`).
     ``test`` says, when asked, which test is running (its id goes with what is recorded);
-    with ``raise_on_violation`` a broken rule raises :class:`ContractViolation`."""
+    with ``raise_on_violation`` a broken rule raises :class:`ContractViolation`.
+    ``knowledge``: what the answers showed of the account, and the claims they settle
+    (:mod:`.knowledge`; a suite's client keeps one, the proxy none)."""
 
     def __init__(
         self,
@@ -53,11 +56,15 @@ class Judge:
         *,
         raise_on_violation: bool = True,
         test: Callable[[], str | None] = _no_test,
+        knowledge: Knowledge | None = None,
     ) -> None:
         self.recorder = recorder if recorder is not None else Recorder()
         self.raise_on_violation = raise_on_violation
         self.test = test
+        self.knowledge = knowledge
         self._bookkeeping = 0
+        #: Broken claims, each with the answer that showed it, until that answer is judged.
+        self._claims: list[tuple[Exchange, Verdict]] = []
 
     @contextlib.contextmanager
     def bookkeeping(self) -> Iterator[None]:
@@ -75,6 +82,40 @@ class Judge:
         """Count an answer as it arrives (a step of the current test's reproductions; state
         control while bookkeeping)."""
         self.recorder.record_exchange(exchange, self.test(), state_control=self._bookkeeping > 0)
+        if self.knowledge is not None:
+            for settled in self.knowledge.observe(exchange):
+                self._settled(settled, exchange)
+
+    def known(self, sent: int) -> Knowledge | None:
+        """The knowledge, once the client that sent ``sent`` requests in all says so: a
+        request that got no answer makes the state unknown."""
+        knowledge = self.knowledge
+        if knowledge is not None and knowledge.answers != sent:
+            self.forget("a request got no answer")
+            knowledge.answers = sent
+        return knowledge
+
+    def forget(self, why: str) -> None:
+        """The account's state is unknown now (``why``); a pending claim goes unverified."""
+        if self.knowledge is not None:
+            for settled in self.knowledge.forget(why):
+                self._settled(settled)
+
+    def _settled(self, settled: Settled, answer: Exchange | None = None) -> None:
+        """Record what became of a claim; a broken one is raised with the answer that
+        showed it (:meth:`judge`), or when its scenario settles (a deferred one)."""
+        rule = settled.claim.rule
+        if settled.passed:
+            self.recorder.passed(rule)
+        elif settled.passed is None:
+            self.recorder.skipped(rule, f"not verified: {settled.message}")
+        else:
+            verdict = Verdict.broken(rule, settled.message)
+            self.recorder.failed(verdict, settled.exchange, self.test())
+            if settled.claim.deferred and self.knowledge is not None:
+                self.knowledge.broken.append(settled)
+            elif answer is not None:
+                self._claims = [*self._claims[-7:], (answer, verdict)]
 
     def record(
         self, verdicts: Iterable[Verdict], exchange: Exchange | None = None
@@ -102,12 +143,17 @@ class Judge:
         bookkeeping) says so."""
         __tracebackhide__ = True
         verdicts = check_exchange(exchange, RuleContext(submitted_keys))
-        exchange.verdicts = list(verdicts)
+        claims = [v for answer, v in self._claims if answer is exchange]  # recorded already
+        self._claims = [(a, v) for a, v in self._claims if a is not exchange]
+        exchange.verdicts = [*verdicts, *claims]
         broken = self.record(verdicts, exchange)
+        # a broken claim is a scenario's expectation: it raises while bookkeeping too
+        raise_claims = self.raise_on_violation if raise_on_violation is None else raise_on_violation
         if raise_on_violation is None:
             raise_on_violation = self.raise_on_violation and not self._bookkeeping
-        if broken and raise_on_violation:
-            raise ContractViolation(broken, exchange)
+        failing = [*(broken if raise_on_violation else ()), *(claims if raise_claims else ())]
+        if failing:
+            raise ContractViolation(failing, exchange)
         return exchange
 
     def expect(
@@ -128,6 +174,7 @@ class Judge:
         """A request that got no answer while the site answered others breaks
         ``no-server-error``: recorded, and raised."""
         __tracebackhide__ = True
+        self.forget("a request got no answer")
         self.recorder.record_unanswered()
         verdict = Verdict.broken(NO_SERVER_ERROR, message)
         self.recorder.failed(verdict, exchange, self.test())
@@ -155,7 +202,7 @@ def judged_client(
     fixture: a client of the site whose answers a :class:`Judge` (``recorder``,
     ``raise_on_violation``, ``test``) judges. ``config``: the fields of
     :class:`~statuspage_contract.http.client.ClientConfig` (budget, timeout, ...)."""
-    judge = Judge(recorder, raise_on_violation=raise_on_violation, test=test)
+    judge = Judge(recorder, raise_on_violation=raise_on_violation, test=test, knowledge=Knowledge())
     return ContractClient(
         base_url,
         api_key,

@@ -18,13 +18,13 @@ from ..rules import (
     VALID_BODY_ACCEPTED,
 )
 from ..scenarios import (
-    account_exists,
     bad_create_inputs,
     bad_inputs,
     ensure_no_account,
     expect_call,
     expect_status,
     expect_unchanged,
+    known_account,
     materialise,
     read_only_refusal,
     valid_create_body,
@@ -43,7 +43,7 @@ pytestmark = pytest.mark.usefixtures("contract_guard")
 def test_reference_request_creates_the_account_with_a_masked_key(
     contract_client: JudgedClient,
 ) -> None:
-    ensure_no_account(contract_client)
+    ensure_no_account(contract_client, then_create=True)
     created = contract_client.create(CONTRACT.request_example("POST"))
     expect_status(contract_client, VALID_BODY_ACCEPTED, created, CREATED, "the reference request")
     body = created.json
@@ -63,7 +63,7 @@ def test_reference_request_creates_the_account_with_a_masked_key(
 
 @pytest.mark.mutating
 def test_a_distinctive_key_is_never_returned(contract_client: JudgedClient) -> None:
-    ensure_no_account(contract_client)
+    ensure_no_account(contract_client, then_create=True)
     created = contract_client.create(valid_create_body())
     contract_client.judge.expect(
         VALID_BODY_ACCEPTED, created.status == CREATED, f"answered {created.status}", created
@@ -73,7 +73,7 @@ def test_a_distinctive_key_is_never_returned(contract_client: JudgedClient) -> N
 
 @pytest.mark.mutating
 def test_a_second_create_conflicts_and_changes_nothing(contract_client: JudgedClient) -> None:
-    ensure_no_account(contract_client)
+    ensure_no_account(contract_client, then_create=True)
     first = contract_client.create(valid_create_body())
     contract_client.judge.expect(
         VALID_BODY_ACCEPTED, first.status == CREATED, f"answered {first.status}", first
@@ -95,7 +95,7 @@ def test_a_create_that_breaks_the_contract_is_rejected(
         ensure_no_account(contract_client)
         existed = False
     else:
-        existed = account_exists(contract_client)
+        existed = known_account(contract_client)
     rejected = contract_client.request("POST", **kwargs)
     generation.note_sent(contract_client, "POST", kwargs)
     state = presence(existed)
@@ -172,7 +172,7 @@ def _read_only_keys(client: JudgedClient, target: Target) -> tuple[str, str, boo
             f"needs {READ_ONLY_APP_KEY_ENV}: an application key of the same organisation "
             "without the write permission"
         )
-    return client.api_key, target.read_only_app_key, account_exists(client)
+    return client.api_key, target.read_only_app_key, known_account(client)
 
 
 @pytest.mark.mutating  # a site that ignores the permission would make or change an account
@@ -238,7 +238,7 @@ def test_over_the_rate_limit_every_operation_answers_429_with_its_headers(
 def test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing(
     contract_client: JudgedClient, bad
 ) -> None:
-    if not account_exists(contract_client):
+    if not known_account(contract_client):
         created = contract_client.create(valid_create_body())
         contract_client.judge.expect(
             VALID_BODY_ACCEPTED, created.status == CREATED, "create failed", created

@@ -60,9 +60,9 @@ RUNNING: dict[str, Behaviour] = {
     "429-storm-nth": Behaviour(fail="429", fail_at=N, fail_times=None),
     "429-storm-nth-then-calm": Behaviour(fail="429", fail_at=N, fail_times=6),
     "timeout-nth": Behaviour(fail="timeout", fail_at=N),
-    "reset-from-nth": Behaviour(fail="reset", fail_at=N, fail_times=None),
+    "reset-from-nth": Behaviour(fail="reset", fail_at=N + 1, fail_times=None),  # from a look on
     "reset-nth": Behaviour(fail="reset", fail_at=N),  # one input dropped, the rest answered
-    "timeout-on-third": Behaviour(fail="timeout", fail_at=3),  # the first create, in mutations
+    "timeout-on-second": Behaviour(fail="timeout", fail_at=2),  # the first create, in mutations
     "429-storm-after-create": Behaviour(fail="429", fail_at=4, fail_times=None),
     "slow": Behaviour(delay=0.01),
 }
@@ -126,7 +126,7 @@ DEFAULT = {
     ("timeout-first", "mutations"),
     ("reset-first", "replace"),
     ("non-conforming-200-first", "replace"),
-    ("timeout-on-third", "mutations"),
+    ("timeout-on-second", "mutations"),
     ("429-storm-after-create", "mutations"),
     ("429-storm-nth", "mutations"),
     ("reset-from-nth", "mutations"),
@@ -139,7 +139,7 @@ DEFAULT = {
 ALWAYS = (
     ("absent", "mutations"),
     ("exists", "replace"),
-    ("timeout-on-third", "mutations"),
+    ("timeout-on-second", "mutations"),
     ("429-storm-nth", "mutations"),
     ("reset-nth", "read-only"),
     ("reset-nth", "mutations"),
@@ -262,7 +262,7 @@ EXPECTED_EXIT = {  # 0 HOLDS, 1 VIOLATED, 2 ABORTED, 3 INCOMPLETE (mutating rule
     "timeout-nth": {"read-only": 1, "mutations": 1, "replace": 1},
     "reset-nth": {"read-only": 1, "mutations": 1, "replace": 1},
     "reset-from-nth": {"read-only": 2, "mutations": 2, "replace": 2},
-    "timeout-on-third": {"read-only": 1, "mutations": 1, "replace": 1},
+    "timeout-on-second": {"read-only": 1, "mutations": 1, "replace": 1},
     "429-storm-after-create": {"read-only": 2, "mutations": 2, "replace": 2},
     "slow": {"read-only": 3, "mutations": 0, "replace": 0},
 }
@@ -294,10 +294,10 @@ def test_an_answer_lost_after_the_site_created_the_account_is_cleaned_up(outcome
     """The first create's answer is lost (the site made the account): the GET right after it
     shows the account, which the run takes as its own; the lost answer is a finding, the run
     goes on, and nothing is left at the end."""
-    run = outcomes["timeout-on-third", "mutations"]
-    assert run.site.log[2].status == "timeout"
+    run = outcomes["timeout-on-second", "mutations"]
+    assert run.site.log[1].status == "timeout"
     effects = [(e.n, e.method, e.effect) for e in run.site.effects()]
-    assert effects[0] == (3, "POST", "created")
+    assert effects[0] == (2, "POST", "created")
     assert effects[1][1:] == ("DELETE", "deleted")
     assert run.site.account is None
     assert run.report["run"]["safety_events"][0] == (
