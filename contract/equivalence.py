@@ -145,9 +145,12 @@ class Registry:
 
     seen: dict[Hashable, _Seen] = field(default_factory=dict)
 
-    def note(self, key: Hashable, cls: InputClass) -> None:
-        """Record a class as sent (say, by an example test)."""
-        self.seen.setdefault(key, _Seen()).classes.add(cls)
+    def note(self, key: Hashable, cls: InputClass) -> bool:
+        """Record a class as sent (say, by an example test); whether it is a new one."""
+        classes = self.seen.setdefault(key, _Seen()).classes
+        new = cls not in classes
+        classes.add(cls)
+        return new
 
     def decide(self, key: Hashable, cls: InputClass) -> Send:
         """Send a new class (recording it); otherwise reject, or pass once covered."""

@@ -128,14 +128,17 @@ def _sent_alike(
     return decision is equivalence.Send.PASS
 
 
-def note_sent(client: JudgedClient, method: str, kwargs: dict[str, Any]) -> None:
-    """Record the class of a body sent with ``client.request(method, **kwargs)`` (the
-    example tests' bad inputs), so that a generated body of that class is not sent again."""
+def note_sent(client: JudgedClient, method: str, kwargs: dict[str, Any]) -> bool:
+    """Record the class of a body about to be sent with ``client.request(method, **kwargs)``
+    (the example tests' bad inputs), so that a generated body of that class is not sent
+    again; whether it is the first of its class this client sends (always True when the
+    profile sends every input: the test then skips an input of a class already sent)."""
     op = load_contract().operation(method)
     body = kwargs["json"] if "json" in kwargs else kwargs.get("data")
     body = body.encode() if isinstance(body, str) else body
     valid, cls = equivalence.input_class(body, op.request_schema or {}, kwargs.get("content_type"))
-    equivalence.registry_for(client).note((method.upper(), op.path, valid, ()), cls)
+    first = equivalence.registry_for(client).note((method.upper(), op.path, valid, ()), cls)
+    return first or not equivalence.deduplicating()
 
 
 def prepare(client: JudgedClient, case: Any) -> tuple[str, str, dict[str, str], bytes | None]:

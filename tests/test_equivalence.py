@@ -150,6 +150,36 @@ def test_the_example_tests_bad_inputs_are_not_sent_again(one_per_class) -> None:
         assert RunRecord("mock", client.judge.recorder).request_counts().total == 0
 
 
+def _bad_inputs_sent(method: str) -> list[str]:
+    """The ids of ``method``'s bad inputs an example test sends (the first of each class)."""
+    with MockSite() as site:
+        client = judged_client(site.base_url, site.api_key, site.app_key)
+        return [
+            bad.id
+            for bad in scenarios.bad_inputs(method)
+            if generation.note_sent(client, method, scenarios.materialise(bad))
+        ]
+
+
+@pytest.mark.parametrize("method", [CREATE.method, CONTRACT.update.method])
+def test_the_example_tests_send_one_bad_input_per_class(one_per_class, method: str) -> None:
+    every = [bad.id for bad in scenarios.bad_inputs(method)]
+    sent = _bad_inputs_sent(method)
+    assert 0 < len(sent) < len(every)
+    assert sent == [i for i in every if i in sent]  # the first of each class, in order
+    # a string's wrong types are one class (the validator's 'type' at one place): one is sent
+    place = ".".join(CONTRACT.secret_path)
+    assert len([i for i in sent if i.endswith(place) and i.split("-")[0] in TYPES]) == 1
+
+
+#: The wrong types ``scenarios.bad_inputs`` tries for a string.
+TYPES = ("null", "number", "list", "object")
+
+
+def test_thorough_sends_every_bad_input() -> None:
+    assert _bad_inputs_sent(CREATE.method) == [b.id for b in scenarios.bad_create_inputs()]
+
+
 def test_a_failing_example_is_replayed_in_full(one_per_class) -> None:
     """Hypothesis' final replay of a failing example sends it again (no Flaky error), and
     reports the fault the first sending found."""
