@@ -32,7 +32,8 @@ from ..scenarios import account_exists, ensure_no_account, expect_status
 from ..spec import UNAUTHORIZED_STATUS, load_contract
 from ..target import Target, sentinel_key
 from .derive import derive
-from .model import Edge, KeyUse
+from .keys import EdgeKeys
+from .model import Edge, representatives
 from .pending import Group, Sent, changed_message, shown_before
 
 #: Methods in the order their edges run: reads, then creates (from no account), then the
@@ -50,11 +51,14 @@ def _method_order(method: str) -> int:
 class EdgeRun:
     """Runs the edges of one category against one site, one connection, one state."""
 
-    def __init__(self, client: JudgedClient, target: Target) -> None:
+    def __init__(self, client: JudgedClient, target: Target, *, every: bool = True) -> None:
         self.client, self.target = client, target
+        #: False: one edge of each class of equivalent inputs is sent (:meth:`Edge.kind`;
+        #: the ``fast`` profile), the others are counted as skipped.
+        self.every = every
         self.contract = load_contract()
         self.exists: bool | None = None  # what the site showed, or its answers imply
-        self._reader: str | None = None
+        self.keys = EdgeKeys(client, target)
         self.deleted = False  # the last state change was a DELETE that answered its success
         self.group = Group()  # refused edges whose lack of effect is not yet shown
         self.claim: Sent | None = None  # an accepted edge whose account is not yet shown
@@ -62,6 +66,7 @@ class EdgeRun:
         self.findings: list[Verdict] = []
         self.first: Exchange | None = None
         self._deferred = False  # the edge being judged waits for a later answer
+        self._owed = 0  # edges taken from what waits and not yet given their outcome
 
     # -- the loop -----------------------------------------------------------------------
     def run(self, category: str) -> None:
@@ -69,11 +74,12 @@ class EdgeRun:
         __tracebackhide__ = True
         self.category = category
         edges = derive(category, mock=self.target.is_mock)
-        edges.sort(key=lambda e: (_method_order(e.method), _ORDER[e.expect]))
+        sendable = [e for e in edges if not self.skip_reason(e)]
+        if not self.every:
+            sendable = representatives(sendable)[0]
+        self._outcome("skipped", len(edges) - len(sendable))
+        edges = sorted(sendable, key=lambda e: (_method_order(e.method), _ORDER[e.expect]))
         for i, edge in enumerate(edges):
-            if self.skip_reason(edge):
-                self._outcome("skipped")
-                continue
             self._deferred = False
             try:
                 self.judge(edge)
@@ -104,11 +110,21 @@ class EdgeRun:
         self.first = self.first or exc.exchange
 
     def _pending(self) -> int:
-        """Edges whose verdict waits (uncounted until then), forgotten."""
-        count = len(self.group) + (self.claim is not None)
+        """Edges whose outcome waits (uncounted until then), forgotten."""
+        count = len(self.group) + (self.claim is not None) + self._owed
         self.group.take()
-        self.claim = None
+        self.claim, self._owed = None, 0
         return count
+
+    def _take(self) -> tuple[list[Sent], bool, bool]:
+        members, existed, tainted = self.group.take()
+        self._owed += len(members)
+        return members, existed, tainted
+
+    def _settled(self, outcome: str, count: int = 1) -> None:
+        """The outcome of ``count`` edges taken from what waits."""
+        self._owed -= count
+        self._outcome(outcome, count)
 
     def _expect(self, rule: str, ok: bool, message: str, sent: Sent) -> bool:
         """A deferred verdict on ``sent``'s edge: recorded, counted in the edges table."""
@@ -116,7 +132,7 @@ class EdgeRun:
             self.client.judge.expect(rule, ok, message, sent.exchange)
         except ContractViolation as exc:
             self._found(exc)
-        self._outcome("passed" if ok else "failed")
+        self._settled("passed" if ok else "failed")
         return ok
 
     def skip_reason(self, edge: Edge) -> str | None:
@@ -133,13 +149,16 @@ class EdgeRun:
         return None
 
     # -- what waits ---------------------------------------------------------------------
-    def settle(self, *, reveals: bool = False) -> None:
-        """Show what waits: the group's lack of effect (one GET), the claim's account (a
-        GET, unless ``reveals``: the next request's answer shows it)."""
+    def settle(self, *, reveals: bool = False) -> bool:
+        """Show what waits: the group's lack of effect (one GET; returns whether it showed
+        a change), the claim's account (a GET, unless ``reveals``: the next answer shows
+        it)."""
+        changed = False
         try:
-            self._flush()
+            changed = self._flush()
             if self.claim is not None and not reveals:
                 claim, self.claim = self.claim, None
+                self._owed += 1
                 self.exists = None
                 now = account_exists(self.client)  # the response rules judge its body
                 self.exists = now
@@ -148,6 +167,7 @@ class EdgeRun:
             self._found(exc)
             self._outcome("failed", self._pending())
             self.exists = None
+        return changed
 
     def _claimed(self, claim: Sent, exists: bool, shows: str) -> None:
         status = claim.exchange.status
@@ -157,20 +177,20 @@ class EdgeRun:
     def _reveal(self, sent: Exchange) -> bool:
         """Judge the claim by ``sent``'s answer when it shows the account; returns whether
         the claim was broken (the account was not there)."""
-        claim, self.claim = self.claim, None
+        claim = self.claim
         if claim is None:
             return False
         before = shown_before(sent.method, sent.status)
         if before is None:
-            self.claim = claim
             self.settle()
             return self.exists is False
+        self.claim, self._owed = None, self._owed + 1
         self._claimed(claim, before, f"{sent.method} answered {sent.status}: no account")
         return not before
 
     def _flush(self) -> bool:
         """One GET for the group; returns whether it showed a change (culprits judged)."""
-        members, existed, tainted = self.group.take()
+        members, existed, tainted = self._take()
         if not members:
             return False
         self.exists = None
@@ -189,8 +209,18 @@ class EdgeRun:
         judged). Only a site that breaks ``rejected-call-no-effect`` pays this."""
         culprits = 0
         for i, sent in enumerate(members):
-            if not self._restore(existed):
-                self._outcome("skipped", len(members) - i)  # the state could not be restored
+            try:
+                restored = self._restore(existed)
+            except ContractViolation as exc:
+                self._found(exc)
+                restored = False
+            if not restored:  # which edge made the change cannot be found: the last one says
+                self._settled("skipped", len(members) - i - 1)
+                message = changed_message(existed, now, members[-1].exchange.status)
+                unseen = f"{message} (the state could not be restored to find which of "
+                self._expect(REJECTED_CALL_NO_EFFECT, bool(culprits) or tainted,
+                             f"{unseen}the {len(members) - i} refused calls did it)",
+                             members[-1])  # fmt: skip
                 return
             try:
                 self.client.request(sent.edge.method, **sent.again())
@@ -201,14 +231,13 @@ class EdgeRun:
             self.exists = after
             culprit = after != existed
             culprits += culprit
-            last = i == len(members) - 1
-            if culprit or not (last and not culprits and not tainted):
-                self._expect(REJECTED_CALL_NO_EFFECT, not culprit,
-                             changed_message(existed, after, sent.exchange.status), sent)  # fmt: skip
-            else:  # no edge repeats the change alone: the run of them made it
+            message = changed_message(existed, after, sent.exchange.status)
+            if not culprit and i == len(members) - 1 and not culprits and not tainted:
+                # no edge repeats the change alone: the run of them made it
+                before = len(members) - 1
                 message = changed_message(existed, now, sent.exchange.status)
-                self._expect(REJECTED_CALL_NO_EFFECT, False, f"{message} (with the "
-                             f"{len(members) - 1} refused calls before it)", sent)  # fmt: skip
+                message, culprit = f"{message} (with the {before} refused calls before it)", True
+            self._expect(REJECTED_CALL_NO_EFFECT, not culprit, message, sent)
 
     def _restore(self, existed: bool) -> bool:
         """Bring the account back to ``existed`` for a repeat; whether it is there."""
@@ -322,13 +351,13 @@ class EdgeRun:
         if verdict.passed:
             self.client.judge.expect(rule, True, "", sent.exchange)
             if not self.group.members:
-                self.group.existed = existed
+                self.group.existed, self.group.tainted = existed, False
             self.group.members.append(sent)
             self._deferred = True
             return
         if self.group.members:
             self.group.tainted = True
-            changed = self._flush()
+            changed = self.settle(reveals=True)
             if changed and again:
                 return self.judge(sent.edge, again=False)
         self.exists = None
@@ -357,9 +386,8 @@ class EdgeRun:
         existed = self._ready(edge, None if safe else not creates)
         self.deleted = False
         kwargs = edge.request()
-        auth = self.client.auth_headers(
-            self._key(edge.auth[0], "api"), self._key(edge.auth[1], "app")
-        )
+        auth = self.client.auth_headers(self.keys.fill(edge.auth[0], "api"),
+                                        self.keys.fill(edge.auth[1], "app"))  # fmt: skip
         sent = self.client.request(edge.method, auth=auth, **kwargs)
         forbidden = self.contract.status.forbidden
         allowed = {forbidden} if edge.needs_mock else {forbidden, UNAUTHORIZED_STATUS}
@@ -368,27 +396,3 @@ class EdgeRun:
             expect_status(self.client, AUTH_ENFORCED, sent, allowed, what)
             return
         self._refused(Sent(edge, sent, auth), existed, AUTH_ENFORCED, allowed, what, again)
-
-    def _key(self, use: KeyUse, header: str) -> Any:
-        own = self.client.api_key if header == "api" else self.client.app_key
-        other = self.client.app_key if header == "api" else self.client.api_key
-        if use == "own":
-            return own
-        if use == "none":
-            return None
-        if use == "swapped":
-            return other
-        if use == "reader":
-            return self.reader_key()
-        return sentinel_key()
-
-    def reader_key(self) -> str:
-        """An application key of the client's organisation with only the read permissions
-        (the embedded mock's controls)."""
-        mock = self.target.mock
-        assert mock is not None, "reader edges are derived for the mock only"
-        if self._reader is None:
-            self._reader = mock.add_app_key(
-                mock.default_organisation, permissions=self.contract.read_permissions
-            )
-        return self._reader

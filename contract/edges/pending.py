@@ -76,8 +76,11 @@ class Group:
 
     def joins(self, wanted: bool) -> bool:
         """Whether a refused edge that needs the state ``wanted`` may join."""
-        return bool(self.members) and not self.tainted and self.existed == wanted and (
-            len(self.members) < GROUP
+        return (
+            bool(self.members)
+            and not self.tainted
+            and self.existed == wanted
+            and (len(self.members) < GROUP)
         )
 
     def take(self) -> tuple[list[Sent], bool, bool]:
