@@ -307,22 +307,28 @@ def test_refused_edges_share_one_get_and_a_healthy_site_pays_no_more(
     assert recorder.tallies[REJECTED_CALL_NO_EFFECT].passed >= len(refused)
 
 
+@pytest.mark.parametrize(
+    ("method", "at"),
+    [("create", 1), ("create", GROUP - 1), ("create", GROUP), ("update", 2)],
+)
 def test_one_refused_edge_that_changes_the_account_is_found_by_its_own_exchange(
-    edge_site: MockSite,
+    edge_site: MockSite, method: str, at: int
 ) -> None:
-    """A site that stores an account on exactly one refused create of a group: the group's
-    GET shows it, the edges sent again one at a time find it, and the violation is that
-    edge's, recorded against its own first answer (its reproduction ends with it)."""
-    creates = [e for e in derive("enums") if e.method == CONTRACT.create.method]
-    culprit = creates[1]  # not the first of its group
+    """A site that stores an account on exactly one refused create of a group (or deletes
+    it on one refused update): the group's GET shows it, the edges sent again one at a time
+    find it, and the violation is that edge's, recorded against its own first answer (its
+    reproduction ends with it)."""
+    chosen = getattr(CONTRACT, method).method
+    culprit = [e for e in derive("enums") if e.method == chosen][at]
 
     def store(prepared: Any, response: Any, org: Any) -> None:
         if prepared.method == culprit.method and _as_edge_body(prepared) == culprit.body:
-            org.account_key = org.account_key or "stored-by-a-refused-create"
+            stored = org.account_key or "stored-by-a-refused-create"
+            org.account_key = stored if method == "create" else None
 
     recorder, violation, seen = _run_meddled(edge_site, "enums", store)
     assert violation.rules == [REJECTED_CALL_NO_EFFECT]
-    first = next(r for p, r in seen if _as_edge_body(p) == culprit.body)
+    first = next(r for p, r in seen if p.method == chosen and _as_edge_body(p) == culprit.body)
     assert violation.exchange is not None and violation.exchange.raw is first
     failure = next(f for f in recorder.failures if f["rule"] == REJECTED_CALL_NO_EFFECT)
     reproduction = failure["reproduction"]  # it ends with that answer, before any repair
