@@ -308,8 +308,9 @@ class EdgeRun:
         if refused and wanted is not None and self.group.joins(wanted):
             return wanted
         # the next request shows the claimed account: the DELETE before a create (from the
-        # account the claim says is there), or an accepted update's own answer
-        reveals = wanted is False or (wanted is True and edge.expect != "refuse")
+        # account the claim says is there), or a valid update's own answer (one that may be
+        # refused shows nothing: a GET first)
+        reveals = wanted is False or (wanted is True and edge.expect == "accept")
         self.settle(reveals=reveals)
         return self._state(wanted, trust_delete=edge.expect == "accept")
 
