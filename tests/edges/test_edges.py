@@ -26,6 +26,7 @@ from statuspage_contract.spec import is_json_media_type, load_contract, property
 from statuspage_contract.spec.validators import schema_errors
 
 CONTRACT = load_contract()
+S = CONTRACT.status
 EDGE_FAULTS = {name: f for name, f in FAULTS.items() if f.edge}
 
 
@@ -339,6 +340,35 @@ def test_one_refused_edge_that_changes_the_account_is_found_by_its_own_exchange(
     summary = recorder.edges_summary()["enums"]
     assert summary == {"inputs": len(derive("enums")), "passed": summary["inputs"] - 1,
                        "failed": 1, "skipped": 0}  # fmt: skip
+
+
+def test_an_answer_a_groups_change_explains_is_not_taken_for_a_broken_refusal(
+    edge_site: MockSite,
+) -> None:
+    """One refused create stores an account, and the site then answers the next one 409 (an
+    account exists): the GET comes before that answer is judged, the change is the finding,
+    and the next create, sent again from the restored state, passes."""
+    creates = [e for e in derive("enums") if e.method == CONTRACT.create.method]
+    culprit = creates[1]
+
+    def store(prepared: Any, response: Any, org: Any) -> None:
+        if prepared.method != culprit.method or response.status_code != S.invalid:
+            return
+        if org.account_key:
+            response.status_code = S.conflict
+        elif _as_edge_body(prepared) == culprit.body:
+            org.account_key = "stored-by-a-refused-create"
+
+    recorder, violation, seen = _run_meddled(edge_site, "enums", store)
+    assert violation.rules == [REJECTED_CALL_NO_EFFECT]
+    again = [
+        r for p, r in seen if p.method == culprit.method and _as_edge_body(p) == creates[2].body
+    ]
+    assert [r.status_code for r in again] == [
+        S.conflict,
+        S.invalid,
+    ]
+    assert recorder.edges_summary()["enums"]["failed"] == 1
 
 
 def test_a_site_that_deletes_the_account_on_an_accepted_update_is_caught(
