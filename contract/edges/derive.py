@@ -23,7 +23,7 @@ from ..spec import (
     with_value,
 )
 from .model import PLACEHOLDER, Edge, Expect, KeyUse
-from .values import KIB, filled, near_misses, string_values
+from .values import KIB, filled, near_miss_kinds, string_values
 
 #: A wrong value of each JSON type (the same values as the example tests' bad inputs).
 WRONG_TYPES: tuple[tuple[str, str, Any], ...] = (
@@ -44,6 +44,8 @@ AUTH_CASES: tuple[tuple[str, tuple[KeyUse, KeyUse]], ...] = (
     ("with an unknown application key", ("own", "unknown")),
     ("with the two keys swapped", ("swapped", "swapped")),
 )
+#: The kind of each way of filling them: a key missing, a key unknown, keys misplaced.
+AUTH_KINDS = {"none": "a key missing", "unknown": "a key unknown", "swapped": "keys swapped"}
 READER_CASE: tuple[str, tuple[KeyUse, KeyUse]] = (
     "with an application key that may only read",
     ("own", "reader"),
@@ -84,10 +86,11 @@ def strings(mock: bool) -> list[Edge]:
         for path, sub, _ in property_paths(schema):
             if _json_type(sub) != "string" or "enum" in sub:
                 continue
-            for label, value, ambiguous in string_values(sub):
+            for label, value, ambiguous, kind in string_values(sub):
                 body = with_value(example(method), path, value)
                 expect: Expect = "either" if ambiguous else expect_of(method, body)
-                out.append(Edge("strings", method, f"{_dotted(path)} {label}", expect, body))
+                what, family = f"{_dotted(path)} {label}", f"{_dotted(path)}: {kind}"
+                out.append(Edge("strings", method, what, expect, body, family=family))
     return out
 
 
@@ -97,10 +100,11 @@ def enums(mock: bool) -> list[Edge]:
         schema = load_contract().operation(method).request_schema or {}
         for path, sub, _ in property_paths(schema):
             for value in sub.get("enum", []):
-                for label, miss in near_misses(str(value), sub["enum"]):
+                for label, miss, kind in near_miss_kinds(str(value), sub["enum"]):
                     body = with_value(example(method), path, miss)
-                    what = f"{_dotted(path)} {label}"
-                    out.append(Edge("enums", method, what, expect_of(method, body), body))
+                    what, family = f"{_dotted(path)} {label}", f"{_dotted(path)}: {kind}"
+                    expect = expect_of(method, body)
+                    out.append(Edge("enums", method, what, expect, body, family=family))
     return out
 
 
@@ -122,8 +126,9 @@ def objects(mock: bool) -> list[Edge]:
             for label, kind, value in WRONG_TYPES:
                 if kind != _json_type(sub):
                     body = with_value(base, path, value)
-                    what = f"{dotted} as {label}"
-                    out.append(Edge("objects", method, what, expect_of(method, body), body))
+                    what, family = f"{dotted} as {label}", f"{dotted}: a wrong type"
+                    expect = expect_of(method, body)
+                    out.append(Edge("objects", method, what, expect, body, family=family))
             if _json_type(sub) == "object":
                 levels.append((path, sub))
             elif required:
@@ -159,7 +164,7 @@ def _duplicates(method: str, base: Any, path: tuple[str, ...]) -> list[Edge]:
         what = f"{_dotted(path)} twice ({label})"
         out.append(
             Edge("objects", method, what, "either", data=data, content_type=JSON_MEDIA_TYPE,
-                 readings=readings)
+                 readings=readings, family=f"{_dotted(path)}: twice")
         )  # fmt: skip
     return out
 
@@ -195,10 +200,16 @@ def media_types(mock: bool) -> list[Edge]:
     for method in body_methods():
         base = example(method)
         for media in (*json_media_type_spellings(), *OTHER_MEDIA_TYPES):
-            expect: Expect = "accept" if is_json_media_type(media) else "refuse"
+            json_type = is_json_media_type(media)
+            expect: Expect = "accept" if json_type else "refuse"
+            kind = (
+                ("with a parameter" if ";" in media else "in other letters")
+                if json_type
+                else ("another media type")
+            )
             data = json.dumps(base).encode()
             out.append(Edge("media-types", method, f"sent as {media!r}", expect, data=data,
-                            content_type=media))  # fmt: skip
+                            content_type=media, family=kind))  # fmt: skip
     return out
 
 
@@ -212,7 +223,8 @@ def auth(mock: bool) -> list[Edge]:
         for label, keys in cases:
             body = example(method) if op.request_schema else None
             kwargs: dict[str, Any] = {"body": body} if body is not None else {}
-            out.append(Edge("auth", method, label, "refuse", auth=keys, **kwargs))
+            family = next((AUTH_KINDS[k] for k in AUTH_KINDS if k in keys), None)
+            out.append(Edge("auth", method, label, "refuse", auth=keys, family=family, **kwargs))
     return out
 
 

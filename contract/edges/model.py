@@ -36,6 +36,9 @@ class Edge:
     #: Other bodies a lenient parser may read from ``data`` (duplicate keys): the live-safety
     #: classification must hold for each of them.
     readings: tuple[Any, ...] = ()
+    #: Where in the schema and what kind of value it tries (e.g. "data.type: letter case"),
+    #: when other edges try the same; None: it is a class of its own. See :meth:`kind`.
+    family: str | None = None
 
     @property
     def id(self) -> str:
@@ -48,6 +51,11 @@ class Edge:
     @property
     def needs_mock(self) -> bool:
         return self.auth is not None and "reader" in self.auth
+
+    def kind(self) -> tuple[str, str, str, str]:
+        """Its class of equivalent inputs: the same category, method, expectation, and the
+        same schema location and kind of value (the ``fast`` profile sends one of each)."""
+        return self.category, self.method, self.expect, self.family or self.id
 
     def signature(self) -> tuple[str, str, str | None]:
         """What is sent, to recognise the same request built elsewhere."""
@@ -74,3 +82,14 @@ class Edge:
         if self.has_json:
             return [json.dumps(self.body).encode()]
         return [self.data, *(json.dumps(r).encode() for r in self.readings)]
+
+
+def representatives(edges: list[Edge]) -> tuple[list[Edge], list[Edge]]:
+    """The first edge of each class (:meth:`Edge.kind`) and the others, each in order."""
+    seen: set[tuple[str, str, str, str]] = set()
+    first: list[Edge] = []
+    others: list[Edge] = []
+    for edge in edges:
+        (others if edge.kind() in seen else first).append(edge)
+        seen.add(edge.kind())
+    return first, others

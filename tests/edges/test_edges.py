@@ -11,6 +11,7 @@ import pytest
 
 from statuspage_contract.edges import CATEGORIES, derive
 from statuspage_contract.edges.judge import EdgeRun
+from statuspage_contract.edges.model import representatives
 from statuspage_contract.edges.values import near_misses, string_values
 from statuspage_contract.http.client import BudgetExhausted
 from statuspage_contract.judging import ContractViolation, judged_client
@@ -23,6 +24,7 @@ from statuspage_contract.spec import is_json_media_type, load_contract, property
 from statuspage_contract.spec.validators import schema_errors
 
 CONTRACT = load_contract()
+S = CONTRACT.status
 EDGE_FAULTS = {name: f for name, f in FAULTS.items() if f.edge}
 
 
@@ -65,14 +67,16 @@ def test_string_edges_name_every_string_field_of_the_schemas_and_nothing_else() 
 
 def test_string_values_straddle_the_declared_bounds() -> None:
     values = string_values({"type": "string", "minLength": 3, "maxLength": 5})
-    lengths = {len(v) for label, v, _ in values if label.startswith("of length")}
+    lengths = {len(v) for label, v, _, _ in values if label.startswith("of length")}
     assert lengths == {2, 3, 4, 5, 6}
-    assert {len(v) for label, v, _ in values if "KiB" in label} == {1024, 64 * 1024}
-    labels = " ".join(label for label, _, _ in values)
+    assert {len(v) for label, v, _, _ in values if "KiB" in label} == {1024, 64 * 1024}
+    kinds = {len(v): kind for label, v, _, kind in values if label.startswith("of length")}
+    assert kinds[2] != kinds[3] == kinds[5] != kinds[6] != kinds[2]  # below, within, above
+    labels = " ".join(label for label, _, _, _ in values)
     for what in ("non-ASCII", "emoji", "combining", "right-to-left", "NUL", "whitespace",
                  "numeric", "JSON", "surrogates"):  # fmt: skip
         assert what in labels
-    assert [label for label, _, ambiguous in values if ambiguous] == [
+    assert [label for label, _, ambiguous, _ in values if ambiguous] == [
         "with escaped lone surrogates"
     ]
 
@@ -150,19 +154,12 @@ def test_a_duplicate_key_body_is_judged_by_every_reading_a_lenient_site_may_take
 
 
 # -- judging against the mock ---------------------------------------------------------------
-@pytest.fixture(scope="module")
-def edge_site() -> Any:
-    with MockSite() as site:
-        yield site
-
-
-def _run(site: MockSite, category: str, **client: Any) -> Recorder:
+def _run(site: MockSite, category: str, every: bool = True, **client: Any) -> Recorder:
     recorder = Recorder()
     api = judged_client(site.base_url, site.api_key, site.app_key, recorder=recorder, **client)
+    target = SimpleNamespace(is_mock=True, mock=site, mutation_skip_reason=None)
     try:
-        EdgeRun(api, SimpleNamespace(is_mock=True, mock=site, mutation_skip_reason=None)).run(
-            category
-        )
+        EdgeRun(api, target, every=every).run(category)
     finally:
         api.close()
     return recorder
@@ -177,37 +174,73 @@ def test_every_edge_passes_against_the_healthy_mock(edge_site: MockSite, categor
                        "failed": 0, "skipped": 0}  # fmt: skip
 
 
+@pytest.mark.parametrize("every", [True, False], ids=["every-edge", "one-of-each-class"])
 @pytest.mark.parametrize("fault", sorted(EDGE_FAULTS))
 def test_each_edge_fault_fails_its_category_naming_its_rule(
-    edge_site: MockSite, fault: str
+    edge_site: MockSite, fault: str, every: bool
 ) -> None:
     edge_site.set_faults([fault])
     edge_site.reset()
     category = str(EDGE_FAULTS[fault].edge)
     try:
         with pytest.raises(ContractViolation) as caught:
-            _run(edge_site, category)
+            _run(edge_site, category, every)
     finally:
         edge_site.set_faults([])
     assert EDGE_FAULTS[fault].breaks in caught.value.rules
     assert f"({category} edge" in str(caught.value) or "server error" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("category", "budget"), [("auth", 5), ("enums", 4), ("enums", 6), ("media-types", 9)]
+)
 def test_a_spent_budget_stops_a_category_and_counts_the_rest_as_skipped(
-    edge_site: MockSite,
+    edge_site: MockSite, category: str, budget: int
 ) -> None:
+    """Wherever the budget runs out (in a group, at its GET, at a claim's), every edge is
+    counted once: passed, or skipped when its verdict was still waiting."""
     edge_site.set_faults([])
     edge_site.reset()
     recorder = Recorder()
     api = judged_client(edge_site.base_url, edge_site.api_key, edge_site.app_key,
-                         recorder=recorder, budget=5)  # fmt: skip
+                         recorder=recorder, budget=budget)  # fmt: skip
     target = SimpleNamespace(is_mock=True, mock=edge_site, mutation_skip_reason=None)
     with pytest.raises(BudgetExhausted):
-        EdgeRun(api, target).run("auth")
+        EdgeRun(api, target).run(category)
     api.close()
-    summary = recorder.edges_summary()["auth"]
-    assert api.sent == 5
-    assert summary["inputs"] == len(derive("auth")) and summary["skipped"] > 0
+    summary = recorder.edges_summary()[category]
+    assert api.sent == budget
+    assert summary["inputs"] == len(derive(category)) and summary["skipped"] > 0
+    assert summary["failed"] == 0
+
+
+# -- one of each class (the fast profile) ---------------------------------------------------
+def test_a_class_is_one_category_method_expectation_location_and_kind() -> None:
+    edges = all_edges()
+    first, others = representatives(edges)
+    assert len(first) + len(others) == len(edges) and others
+    assert len({e.kind() for e in first}) == len(first) == len({e.kind() for e in edges})
+    for edge in others:
+        twin = next(e for e in first if e.kind() == edge.kind())
+        assert (twin.category, twin.method, twin.expect) == (edge.category, edge.method,
+                                                             edge.expect)  # fmt: skip
+        assert twin.family is not None and twin.family == edge.family
+    # what a class must keep apart stays apart
+    assert all(e.family is None for e in derive("bodies"))
+    apart = {e.label.split(" ", 1)[1] for e in first if e.category == "media-types"}
+    assert any(";" in label for label in apart) and any("APPLICATION" in x for x in apart)
+
+
+def test_one_of_each_class_counts_every_edge_and_passes_the_healthy_mock(
+    edge_site: MockSite,
+) -> None:
+    edge_site.set_faults([])
+    for category in CATEGORIES:
+        edge_site.reset()
+        summary = _run(edge_site, category, every=False).edges_summary()[category]
+        sent = len(representatives(derive(category))[0])
+        assert summary == {"inputs": len(derive(category)), "passed": sent, "failed": 0,
+                           "skipped": summary["inputs"] - sent}  # fmt: skip
 
 
 # -- the report -----------------------------------------------------------------------------
