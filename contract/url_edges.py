@@ -33,7 +33,7 @@ Expect = Literal["accept", "either", "refuse"]
 UNDECLARED = "contract_edge_undeclared"
 #: How many comma-separated items the many-tags edge carries.
 MANY_TAGS = 1000
-_CHARACTERS = dict(CHARACTER_EDGES)
+_CHARACTERS = {label: value for label, value, _kind in CHARACTER_EDGES}
 NON_ASCII = _CHARACTERS["with non-ASCII letters"]
 EMOJI = _CHARACTERS["with emoji"]
 #: What an IDN host's first label gets (its characters outside ASCII).
