@@ -134,8 +134,10 @@ MACHINE_STEPS, MACHINE_SETTINGS = 12, 3
 
 
 def machine_examples(examples: int) -> int:
-    """The state machine's examples when the profile's are ``examples``."""
-    return max(4, examples // 5)
+    """The state machine's examples when the profile's are ``examples``: 3 in ``fast`` (a
+    live smoke: each example meets every call of both resources, issue 27), 5 in ``ci``, 50
+    in ``thorough``."""
+    return max(3, examples // 8)
 
 
 def _machine(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
