@@ -144,6 +144,8 @@ class Registry:
     """The classes one client (one site's run) has sent, per operation and kind."""
 
     seen: dict[Hashable, _Seen] = field(default_factory=dict)
+    #: Whether its client sends one input per class (:func:`one_input_per_class`).
+    one_per_class: bool = False
 
     def note(self, key: Hashable, cls: InputClass) -> bool:
         """Record a class as sent (say, by an example test); whether it is a new one."""
@@ -164,17 +166,19 @@ class Registry:
 
 
 _REGISTRIES: weakref.WeakKeyDictionary[Any, Registry] = weakref.WeakKeyDictionary()
-_ONE_PER_CLASS = [False]
 
 
-def one_input_per_class(enabled: bool) -> None:
-    """Switch deduplication on (the suite's ``fast`` and ``ci`` profiles) or off."""
-    _ONE_PER_CLASS[0] = enabled
+def one_input_per_class(owner: Any, enabled: bool = True) -> None:
+    """Have ``owner`` (a client: the suite's, in the ``fast`` and ``ci`` profiles) send one
+    input per class, or every input (the default of every client: the notebook's, a user's
+    fixture, ``thorough``)."""
+    registry_for(owner).one_per_class = enabled
 
 
-def deduplicating() -> bool:
-    """Whether bodies of a class already sent are passed over."""
-    return _ONE_PER_CLASS[0]
+def deduplicating(owner: Any) -> bool:
+    """Whether ``owner`` passes over bodies of a class it already sent."""
+    found = _REGISTRIES.get(owner)
+    return found is not None and found.one_per_class
 
 
 def registry_for(owner: Any) -> Registry:

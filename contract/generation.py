@@ -117,7 +117,7 @@ def _sent_alike(
     from hypothesis import reject
     from hypothesis.control import current_build_context, currently_in_test_context
 
-    if not equivalence.deduplicating():
+    if not equivalence.deduplicating(client):
         return False
     if currently_in_test_context() and current_build_context().is_final:
         return False  # the replay of a failing example is sent as it was
@@ -138,7 +138,7 @@ def note_sent(client: JudgedClient, method: str, kwargs: dict[str, Any]) -> bool
     body = body.encode() if isinstance(body, str) else body
     valid, cls = equivalence.input_class(body, op.request_schema or {}, kwargs.get("content_type"))
     first = equivalence.registry_for(client).note((method.upper(), op.path, valid, ()), cls)
-    return first or not equivalence.deduplicating()
+    return first or not equivalence.deduplicating(client)
 
 
 def prepare(client: JudgedClient, case: Any) -> tuple[str, str, dict[str, str], bytes | None]:

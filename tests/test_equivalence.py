@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from statuspage_contract import equivalence, generation, scenarios
+from statuspage_contract import bad_inputs, equivalence, generation, scenarios
 from statuspage_contract.equivalence import PATIENCE, Registry, Send, input_class
 from statuspage_contract.judging import ContractViolation, judged_client
 from statuspage_contract.mock import MockSite
@@ -36,9 +36,19 @@ def case(data: Any) -> Any:
 
 @pytest.fixture
 def one_per_class() -> Iterator[None]:
-    equivalence.one_input_per_class(True)
+    """The clients this test makes send one input per class (the suite's fast and ci)."""
+    ONE_PER_CLASS[0] = True
     yield
-    equivalence.one_input_per_class(False)
+    ONE_PER_CLASS[0] = False
+
+
+ONE_PER_CLASS = [False]
+
+
+def client_of(site: MockSite) -> Any:
+    client = judged_client(site.base_url, site.api_key, site.app_key)
+    equivalence.one_input_per_class(client, ONE_PER_CLASS[0])
+    return client
 
 
 # -- classes ------------------------------------------------------------------------------------
@@ -108,7 +118,7 @@ def _creates_sent(keys: tuple[str, ...]) -> int:
     """The creates the valid-create scenario sends for every key Hypothesis draws from
     ``keys`` (each is drawn, once: the choices are few)."""
     with MockSite() as site:
-        client = judged_client(site.base_url, site.api_key, site.app_key)
+        client = client_of(site)
 
         @settings(max_examples=50, derandomize=True, database=None)
         @given(key=st.sampled_from(keys))
@@ -128,16 +138,22 @@ def test_inputs_of_two_classes_send_both(one_per_class) -> None:
     assert _creates_sent((*SAME_CLASS, OTHER_CLASS)) == 4
 
 
+def test_a_client_sends_every_input_unless_the_suite_says_otherwise() -> None:
+    client = judged_client("http://127.0.0.1:9", "k", "a")  # the notebook's, a user's fixture
+    assert not equivalence.deduplicating(client)
+    equivalence.one_input_per_class(client)
+    assert equivalence.deduplicating(client)
+
+
 def test_thorough_sends_every_input() -> None:
-    assert not equivalence.deduplicating()
     assert _creates_sent((*SAME_CLASS, OTHER_CLASS)) == 6
 
 
 def test_the_example_tests_bad_inputs_are_not_sent_again(one_per_class) -> None:
     with MockSite() as site:
-        client = judged_client(site.base_url, site.api_key, site.app_key)
-        for bad in scenarios.bad_create_inputs():
-            generation.note_sent(client, CREATE.method, scenarios.materialise(bad))
+        client = client_of(site)
+        for bad in bad_inputs.bad_create_inputs():
+            generation.note_sent(client, CREATE.method, bad_inputs.materialise(bad))
         wrong_type = with_value(body("k"), CONTRACT.secret_path, 5)
 
         @settings(max_examples=5, database=None)
@@ -153,17 +169,17 @@ def test_the_example_tests_bad_inputs_are_not_sent_again(one_per_class) -> None:
 def _bad_inputs_sent(method: str) -> list[str]:
     """The ids of ``method``'s bad inputs an example test sends (the first of each class)."""
     with MockSite() as site:
-        client = judged_client(site.base_url, site.api_key, site.app_key)
+        client = client_of(site)
         return [
             bad.id
-            for bad in scenarios.bad_inputs(method)
-            if generation.note_sent(client, method, scenarios.materialise(bad))
+            for bad in bad_inputs.bad_inputs(method)
+            if generation.note_sent(client, method, bad_inputs.materialise(bad))
         ]
 
 
 @pytest.mark.parametrize("method", [CREATE.method, CONTRACT.update.method])
 def test_the_example_tests_send_one_bad_input_per_class(one_per_class, method: str) -> None:
-    every = [bad.id for bad in scenarios.bad_inputs(method)]
+    every = [bad.id for bad in bad_inputs.bad_inputs(method)]
     sent = _bad_inputs_sent(method)
     assert 0 < len(sent) < len(every)
     assert sent == [i for i in every if i in sent]  # the first of each class, in order
@@ -172,19 +188,19 @@ def test_the_example_tests_send_one_bad_input_per_class(one_per_class, method: s
     assert len([i for i in sent if i.endswith(place) and i.split("-")[0] in TYPES]) == 1
 
 
-#: The wrong types ``scenarios.bad_inputs`` tries for a string.
+#: The wrong types ``bad_inputs.bad_inputs`` tries for a string.
 TYPES = ("null", "number", "list", "object")
 
 
 def test_thorough_sends_every_bad_input() -> None:
-    assert _bad_inputs_sent(CREATE.method) == [b.id for b in scenarios.bad_create_inputs()]
+    assert _bad_inputs_sent(CREATE.method) == [b.id for b in bad_inputs.bad_create_inputs()]
 
 
 def test_a_failing_example_is_replayed_in_full(one_per_class) -> None:
     """Hypothesis' final replay of a failing example sends it again (no Flaky error), and
     reports the fault the first sending found."""
     with MockSite(faults=["server-error-on-non-ascii-key"]) as site:
-        client = judged_client(site.base_url, site.api_key, site.app_key)
+        client = client_of(site)
 
         @settings(max_examples=30, derandomize=True, database=None)
         @given(key=st.sampled_from(["k" * 8, "q" * 9, "ключ", "ключи"]))

@@ -2,7 +2,7 @@
 
 Every field name, enum value and media type comes from :mod:`statuspage_contract.spec`; whether an
 input must be accepted or refused is what the request schema says of it. Inputs that the
-example tests already send (:func:`statuspage_contract.scenarios.bad_inputs`) are not sent twice.
+example tests already send (:func:`statuspage_contract.bad_inputs.bad_inputs`) are not sent twice.
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ CATEGORIES: dict[str, Callable[[bool], list[Edge]]] = {
 @cache
 def _already_sent() -> frozenset[tuple[str, str, str | None]]:
     """What the example tests' bad inputs send (as signatures)."""
-    from ..scenarios import bad_inputs
+    from ..bad_inputs import bad_inputs
 
     out = set()
     for method in body_methods():

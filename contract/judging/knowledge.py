@@ -7,8 +7,10 @@ only one state shows the state before the call (a GET's 200 or 404; a valid crea
 state after it. A look (the read) shows the state itself; any other call leaves a state that
 rests on its effect, or on its having none: the rule a wrong one breaks is the model's
 ``effect_rule`` or ``no_effect_rule``. Anything the model does not settle — a rejected write
-(400, 403, ...), an unexpected status, a write with other keys, a request that got no answer —
-makes the state unknown. Reads with other keys change nothing.
+that could change state (400, 403, ...), an unexpected status, a write with other keys, a
+request that got no answer — makes the state unknown; a refused write that could not (no
+valid body, no api_key: ``live.safety.could_change_state``) leaves it as it was. Reads with
+other keys change nothing.
 
 A **claim** is such a resting state that a scenario chose to verify by the next answer that
 shows the state instead of by a look of its own (:meth:`Knowledge.claim`): e.g. a DELETE's
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..http.exchange import Exchange
+from ..live.safety import could_change_state
 from ..spec import JSON_MEDIA_TYPE, load_contract, loads_json
 from ..spec.validators import schema_errors
 from .model import Call, Presence, Resource, State, account, succeeded
@@ -101,7 +104,8 @@ class Knowledge:
         call, before = self.shows(exchange)
         settled = self._settle(exchange, call, before)
         if call is None or before is None:
-            self._unknown()
+            if not self._kept_by_refusal(exchange):
+                self._unknown()
             return settled
         self.state = self.resource.after(call.name, before, exchange.status)
         self.basis = None if call.name == self.resource.read else exchange
@@ -139,6 +143,14 @@ class Knowledge:
         if call is None or before is None:
             return None
         return self.resource.after(call.name, before, status)
+
+    @staticmethod
+    def _kept_by_refusal(exchange: Exchange) -> bool:
+        """A refusal (4xx) of a request that could not change state (the safety ledger's
+        :func:`~..live.safety.could_change_state`: no valid body, no api_key) leaves the
+        state as it was: a lenient site could make no account of it."""
+        refused = 400 <= exchange.status < 500
+        return refused and not could_change_state(exchange.method, exchange.request_body)
 
     def forget(self, why: str) -> list[Settled]:
         """The state is unknown now (``why``); a pending claim cannot be verified."""

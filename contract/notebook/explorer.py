@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..bad_inputs import bad_create_inputs, materialise
 from ..errors import MutationNotAllowed, SiteStateUncertain
 from ..judging import judged_client
 from ..judging.model import status_verdict
@@ -19,7 +20,7 @@ from ..live.preflight import list_settings_first, preflight
 from ..live.safety import Ownership, State
 from ..mock.faults import check_faults
 from ..rules import AUTH_ENFORCED
-from ..scenarios import bad_create_inputs, is_valid_create_body, materialise
+from ..scenarios import is_valid_create_body
 from ..scenarios import valid_create_body as _valid_create_body
 from ..spec import load_contract, with_value
 from ..target import Target, open_target, sentinel_key

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..bad_inputs import bad_create_inputs
 from ..http.exchange import Exchange
 from ..judging.verdict import Verdict
 from ..mock.faults import FAULTS
 from ..redact import SECRETS
-from ..scenarios import bad_create_inputs
 from .display import clean, frame, json_text, reason, rule_kind, rule_summary
 from .html import Markup, badge, code, render
 

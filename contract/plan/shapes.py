@@ -87,7 +87,7 @@ def _valid() -> bytes:
 
 
 def _bad_body(bad: Any) -> bytes | None:
-    from ..scenarios import materialise
+    from ..bad_inputs import materialise
 
     return _body(materialise(bad))
 
@@ -145,7 +145,7 @@ def _machine(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
     steps and its end. A step sends one account call (a POST, valid or one of the bad inputs,
     and a GET after it) or one URL settings call; the end a list and a delete of each setting
     the example created (one create a step at most)."""
-    from ..scenarios import bad_create_inputs
+    from ..bad_inputs import bad_create_inputs
 
     posts = {request_class(POST, _bad_body(b)) for b in bad_create_inputs()}
     posts.add(request_class(POST, _valid()))

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from ..equivalence import one_input_per_class
 from ..http.client import BudgetExhausted, SiteUnreachable
 from ..judging import ContractViolation
 from ..live.preflight import (
@@ -27,7 +26,7 @@ from ..live.preflight import (
     sigterm_as_interrupt,
 )
 from ..live.safety import RunAborted
-from ..profiles import ONE_INPUT_PER_CLASS, PROFILES, SAFE_SETTINGS
+from ..profiles import PROFILES, SAFE_SETTINGS
 from ..redact import SECRETS, redact
 from ..report.console import decision_line, finding_lines, request_line
 from ..report.directory import claim_report_dir
@@ -119,7 +118,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = session
     session.old_sigterm = sigterm_as_interrupt()
     settings.load_profile(f"statuspage-{session.profile}")
-    one_input_per_class(ONE_INPUT_PER_CLASS[session.profile])
     examples = option_value(config, "contract_examples")
     if examples is not None:
         settings.register_profile(
@@ -167,8 +165,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         del config.stash[_LAST_FILE]
         write_files([last])
     cs = config.stash.get(SESSION_KEY, None)
-    if cs is not None:
-        one_input_per_class(False)
     if cs is not None and cs.old_sigterm is not None:
         import signal
 

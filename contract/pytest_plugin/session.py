@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ..equivalence import one_input_per_class
 from ..errors import BudgetExhausted
 from ..judging import JudgedClient, judged_client
 from ..judging.recorder import Recorder, mock_replay
@@ -28,6 +29,7 @@ from ..live.preflight import (
     undo_effect,
 )
 from ..live.safety import Ownership, State
+from ..profiles import ONE_INPUT_PER_CLASS
 from ..report.record import RunRecord
 from ..sites import expand_sites
 from ..target import Target, open_target
@@ -130,6 +132,7 @@ class ContractSession:
             ),
         )
         run.client.bearer_token = target.bearer_token  # DD_BEARER_TOKEN: in place of the keys
+        one_input_per_class(run.client, ONE_INPUT_PER_CLASS[self.profile])
         if not target.is_mock:  # a read-only run undoes at once what its own request made
             run.client.on_effect = undo_effect
             # a mutating run lists the URL settings before its first write to them

@@ -31,6 +31,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from ..bad_inputs import bad_create_inputs, materialise
 from ..judging import JudgedClient
 from ..judging.model import (
     CREATE,
@@ -45,14 +46,7 @@ from ..judging.model import (
     succeeded,
 )
 from ..plan.shapes import MACHINE_SETTINGS, MACHINE_STEPS, machine_examples
-from ..scenarios import (
-    bad_create_inputs,
-    ensure_no_account,
-    expect_call,
-    expect_unchanged,
-    materialise,
-    valid_create_body,
-)
+from ..scenarios import ensure_no_account, expect_call, expect_unchanged, valid_create_body
 from ..url_scenarios import UrlSettingSteps, changed_attributes, new_url, update_body
 
 MODEL = account()

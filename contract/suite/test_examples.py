@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from .. import generation
+from ..bad_inputs import bad_create_inputs, bad_inputs, materialise
 from ..judging import JudgedClient
 from ..judging.model import CREATE, CREATE_INVALID, Presence, account, presence
 from ..mock.server import READ_ONLY_APP_KEY_ENV
@@ -18,14 +19,12 @@ from ..rules import (
     VALID_BODY_ACCEPTED,
 )
 from ..scenarios import (
-    bad_create_inputs,
-    bad_inputs,
     ensure_no_account,
     expect_call,
     expect_status,
     expect_unchanged,
     known_account,
-    materialise,
+    needs_a_look,
     read_only_refusal,
     valid_create_body,
 )
@@ -106,7 +105,8 @@ def test_a_create_that_breaks_the_contract_is_rejected(
     rejected = contract_client.request("POST", **kwargs)
     state = presence(existed)
     expect_call(contract_client, CREATE_INVALID, state, rejected, f"a create whose {bad.why}")
-    expect_unchanged(contract_client, existed, rejected)
+    if needs_a_look(contract_client, rejected):
+        expect_unchanged(contract_client, existed, rejected)
 
 
 def _auth_cases(contract_client: JudgedClient) -> dict[str, dict[str, str]]:
@@ -260,7 +260,8 @@ def test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing(
         STATUS.invalid,
         f"an update whose {bad.why}",
     )
-    expect_unchanged(contract_client, True, rejected)
+    if needs_a_look(contract_client, rejected):
+        expect_unchanged(contract_client, True, rejected)
 
 
 @pytest.mark.mutating

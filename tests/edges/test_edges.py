@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from statuspage_contract.bad_inputs import bad_inputs
 from statuspage_contract.edges import CATEGORIES, derive
 from statuspage_contract.edges.judge import EdgeRun
 from statuspage_contract.edges.model import representatives
@@ -19,7 +20,6 @@ from statuspage_contract.judging.recorder import Recorder
 from statuspage_contract.live.safety import Ownership, could_change_state
 from statuspage_contract.mock import FAULTS, MockSite
 from statuspage_contract.report.build import merge_same_site
-from statuspage_contract.scenarios import bad_inputs
 from statuspage_contract.spec import is_json_media_type, load_contract, property_paths
 from statuspage_contract.spec.validators import schema_errors
 

@@ -27,7 +27,7 @@ from statuspage_contract.scenarios import (
     known_account,
     valid_create_body,
 )
-from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract
+from statuspage_contract.spec import JSON_MEDIA_TYPE, load_contract, with_value
 
 C = load_contract()
 S = C.status
@@ -99,13 +99,13 @@ def test_an_answer_the_model_allows_in_one_state_shows_it(answer, state, seen) -
 @pytest.mark.parametrize(
     "answer",
     [
-        lambda: exchange("POST", S.invalid, {"data": "broken"}),  # a rejected write
+        # a rejected write that could change state: it carries an api_key
+        lambda: exchange("POST", S.invalid, with_value(valid(), C.type_path, "broken")),
         lambda: exchange("POST", S.forbidden, valid()),
         lambda: exchange("POST", 500, valid()),
         lambda: exchange("DELETE", 500),
-        lambda: exchange("PATCH", S.invalid, {"data": 1}),
+        lambda: exchange("PATCH", S.invalid, with_value(valid(), C.type_path, 1)),
         lambda: exchange("GET", 500),
-        lambda: exchange("GET", C.status.rate_limited),
         # a valid body sent as text: not the valid create the model's 201 is about
         lambda: exchange("POST", S.created, valid(), content_type="text/plain"),
         lambda: exchange("POST", S.created, b'{"data": ', content_type=JSON_MEDIA_TYPE),
@@ -116,6 +116,22 @@ def test_an_answer_the_model_allows_in_one_state_shows_it(answer, state, seen) -
 def test_what_the_model_does_not_settle_leaves_the_state_unknown(answer) -> None:
     k = knows(exchange("GET", S.ok), answer())
     assert k.state is None and not k.seen
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # refusals of requests that could change nothing (live.safety.could_change_state):
+        # no valid body and no api_key, so a lenient site could make no account of them
+        lambda: exchange("POST", S.invalid, {"data": "broken"}),
+        lambda: exchange("PATCH", S.invalid, {"data": 1}),
+        lambda: exchange("POST", S.invalid, b'{"data": ', content_type=JSON_MEDIA_TYPE),
+        lambda: exchange("GET", C.status.rate_limited),
+    ],
+)
+def test_a_refusal_of_what_could_change_nothing_keeps_the_state(answer) -> None:
+    k = knows(exchange("GET", S.ok), answer())
+    assert (k.state, k.seen) == (HERE, True)
 
 
 def test_a_look_with_other_keys_and_another_resource_change_nothing() -> None:

@@ -315,7 +315,7 @@ def test_one_dropped_connection_is_a_finding_with_its_reproduction_not_an_abort(
         assert run.returncode == 1, run.last_line
         assert run.report["run"]["aborted"] is None
         assert run.site.log[N - 1].status == "reset"
-        assert len(run.site.log) > N + 10  # the run went on
+        assert len(run.site.log) > N + 5  # the run went on (a read-only run sends ~50 in all)
         failure = next(f for f in run.report["failures"] if f["rule"] == "no-server-error")
         assert "the connection was reset" in failure["message"]
         last = failure["reproduction"].splitlines()[-1]  # after the state changes before it

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from statuspage_contract.bad_inputs import bad_inputs, materialise
 from statuspage_contract.live.safety import (
     Ownership,
     RunAborted,
@@ -13,7 +14,6 @@ from statuspage_contract.live.safety import (
     State,
     could_change_state,
 )
-from statuspage_contract.scenarios import bad_inputs, materialise
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()

@@ -9,11 +9,11 @@ from typing import Any
 import notebook_helpers as h
 import pytest
 
+from statuspage_contract.bad_inputs import bad_create_inputs
 from statuspage_contract.judging import Verdict
 from statuspage_contract.mock.state import DEMO_API_KEY, DEMO_APP_KEY
 from statuspage_contract.notebook import Explorer, MutationNotAllowed, explore, invalid_inputs
 from statuspage_contract.redact import REDACTED
-from statuspage_contract.scenarios import bad_create_inputs
 from statuspage_contract.sites import resolve_site
 from statuspage_contract.spec import with_value
 from statuspage_contract.target import Target, TargetError
