@@ -134,10 +134,10 @@ MACHINE_STEPS, MACHINE_SETTINGS = 12, 3
 
 
 def machine_examples(examples: int) -> int:
-    """The state machine's examples when the profile's are ``examples``: 3 in ``fast`` (a
-    live smoke: each example meets every call of both resources, issue 27), 5 in ``ci``, 50
+    """The state machine's examples when the profile's are ``examples``: 2 in ``fast`` (a
+    live smoke: each example meets every call of both resources, issue 27), 4 in ``ci``, 40
     in ``thorough``."""
-    return max(3, examples // 8)
+    return max(2, examples // 10)
 
 
 def _machine(params: dict[str, Any], c: Conditions) -> tuple[int, Tally]:
