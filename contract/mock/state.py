@@ -6,6 +6,7 @@ import math
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,9 +36,10 @@ class Organisation:
     account_key: str | None = None  # the stored Statuspage api_key (never returned)
     #: The URL settings by id: each one's attributes (mock/url_settings.py).
     url_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: How many URL settings it has made: the next one's id is the next number (as a UUID),
-    #: so a run's reproduction meets the same ids when it is replayed on a fresh mock.
-    url_settings_made: int = 0
+    #: How many URL settings it has made, by url: a setting's id is derived from its url and
+    #: that number (mock/url_settings.py), so a run's reproduction meets the same ids when it
+    #: is replayed on a fresh mock, whatever the run made before it.
+    url_settings_made: Counter[str] = field(default_factory=Counter)
     window_start: float = -math.inf  # no window yet: the first request opens one
     window_count: int = 0
 

@@ -83,8 +83,7 @@ class UrlSettingsHandler:
                 attributes = self._attributes(data)
                 if self._taken(stored, attributes.get(self._url)) and not self._skip(TAKEN_URL):
                     return self._conflict("a URL setting with this url already exists")
-                org.url_settings_made += 1
-                new_id = str(uuid.UUID(int=org.url_settings_made))
+                new_id = self._new_id(org, attributes.get(self._url))
                 stored[new_id] = attributes
                 return Answer(operation.success.status, self.settings.document(new_id, attributes))
             if setting_id is None:  # pragma: no cover - the app routes only item paths here
@@ -94,6 +93,15 @@ class UrlSettingsHandler:
             if stored.pop(setting_id, None) is None and not self._skip(UNKNOWN_ID):  # the delete
                 return self._not_found()
             return Answer(operation.success.status)
+
+    @staticmethod
+    def _new_id(org: Organisation, url: Any) -> str:
+        """A new setting's id: from its url and how many this organisation made with it
+        before, so a replay on a fresh mock makes the same ids as the run it reproduces."""
+        made = org.url_settings_made
+        key = str(url)
+        made[key] += 1
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}#{made[key]}"))
 
     def _update(
         self, operation: Operation, stored: dict[str, dict[str, Any]], setting_id: str, data: Any
