@@ -291,7 +291,7 @@ def test_a_proxy_reproduction_replays_on_the_upstream_with_the_users_keys_as_var
     assert sent_body(args) == body
 
 
-@pytest.mark.parametrize("token", [secrets.token_hex(24), "tk"])
+@pytest.mark.parametrize("token", [secrets.token_hex(24), "tk"], ids=["long", "short"])
 def test_a_bearer_token_is_a_shell_reference_and_replays_as_the_exported_value(token):
     """The OAuth2 token (a user's secret, registered) as ``"${DD_BEARER_TOKEN}"`` after its
     scheme's word, long or short; never the token, never ``[REDACTED]``."""
