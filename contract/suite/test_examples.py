@@ -96,7 +96,7 @@ def test_a_create_that_breaks_the_contract_is_rejected(
     if refused:
         pytest.skip(f"{bad.id}: {refused}")
     if not generation.note_sent(contract_client, "POST", kwargs):
-        pytest.skip(f"{bad.id}: {ONE_PER_CLASS}")
+        pytest.skip(ONE_PER_CLASS)  # one line in the summary for them all
     if contract_target.mutation_skip_reason is None:
         ensure_no_account(contract_client)
         existed = False
@@ -246,7 +246,7 @@ def test_an_update_that_breaks_the_contract_is_rejected_and_changes_nothing(
 ) -> None:
     kwargs = materialise(bad)
     if not generation.note_sent(contract_client, "PATCH", kwargs):
-        pytest.skip(f"{bad.id}: {ONE_PER_CLASS}")
+        pytest.skip(ONE_PER_CLASS)  # one line in the summary for them all
     if not known_account(contract_client):
         created = contract_client.create(valid_create_body())
         contract_client.judge.expect(
