@@ -119,6 +119,27 @@ def test_unknown_and_deleted_url_setting_ids_answer_404(url_steps: UrlSettingSte
     url_steps.update(made, GONE, update_body(made, **{U.url_field: new_url()}))
 
 
+def _each_refused(
+    client: JudgedClient,
+    url_steps: UrlSettingSteps,
+    writes: list[tuple[str, str, Any]],
+    auth: dict[str, str],
+    credential: str,
+) -> None:
+    """Each write (method, path, body or None) sent with ``auth`` answers 403: the
+    ``credential`` ("a key", ...) lacks the write permission."""
+    for method, path, body in writes:
+        sent = {} if body is None else {"body": body}
+        refused = url_steps.send(method, path, auth=auth, **sent)
+        expect_status(
+            client,
+            AUTH_ENFORCED,
+            refused,
+            STATUS.forbidden,
+            f"a URL settings {method} with {credential} lacking {U.operations[method].permission}",
+        )
+
+
 def _read_only_keys(client: JudgedClient, target: Target) -> tuple[str, str]:
     """Keys that may only read: a fresh organisation of the mock's, or DD_APP_KEY_READ_ONLY
     (an application key of the same organisation without the write permission)."""
@@ -142,16 +163,7 @@ def test_a_read_only_key_may_list_url_settings_but_not_change_them(
         (U.update.method, unknown, update_body(sentinel_key(), **{U.url_field: new_url()})),
         (U.delete.method, unknown, None),
     ]
-    for method, path, body in writes:
-        sent = {} if body is None else {"body": body}
-        refused = url_steps.send(method, path, auth=auth, **sent)
-        expect_status(
-            contract_client,
-            AUTH_ENFORCED,
-            refused,
-            STATUS.forbidden,
-            f"a URL settings {method} with a key lacking {U.operations[method].permission}",
-        )
+    _each_refused(contract_client, url_steps, writes, auth, "a key")
 
 
 @pytest.mark.mock_only
@@ -280,17 +292,7 @@ def test_a_read_only_bearer_token_may_list_url_settings_but_not_change_them(
         (U.update.method, U.item_path(made), update_body(made, **changes)),
         (U.delete.method, U.item_path(made), None),
     ]
-    for method, path, body in writes:
-        sent = {} if body is None else {"body": body}
-        refused = url_steps.send(method, path, auth=auth, **sent)
-        expect_status(
-            contract_client,
-            AUTH_ENFORCED,
-            refused,
-            STATUS.forbidden,
-            f"a URL settings {method} with a bearer token lacking "
-            f"{U.operations[method].permission}",
-        )
+    _each_refused(contract_client, url_steps, writes, auth, "a bearer token")
     exchange, shown = url_steps.listed()
     stored = [i for i, a in shown.items() if a.get(U.url_field) == refused_url]
     left = url_steps.mine[made]
