@@ -391,7 +391,7 @@ def _load() -> Contract:
 
 
 def load_contract() -> Contract:
-    """The contract of the Statuspage account API (parsed once per process)."""
+    """The contract of the Statuspage integration API (parsed once per process)."""
     return _load()
 
 

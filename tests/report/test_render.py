@@ -131,8 +131,8 @@ def text_of(page: str) -> str:
 def test_the_page_opens_with_the_verdict():
     passing = text_of(render_html(site_report()))
     failing = text_of(render_html(site_report(failing=("documented-status",))))
-    assert passing.startswith("PASS Statuspage account API contract site mock")
-    assert failing.startswith("FAIL Statuspage account API contract site mock")
+    assert passing.startswith("PASS Statuspage integration API contract site mock")
+    assert failing.startswith("FAIL Statuspage integration API contract site mock")
 
 
 def test_the_page_lists_every_rule_with_kind_status_and_counts():
@@ -198,7 +198,7 @@ def test_a_combined_report_has_an_overall_verdict_and_a_section_per_site():
     )
     page = render_html(report)
     text = text_of(page)
-    assert text.startswith("FAIL Statuspage account API contract 2 sites; 1 passed, 1 failed")
+    assert text.startswith("FAIL Statuspage integration API contract 2 sites; 1 passed, 1 failed")
     assert 'id="datadoghq-com-site"' in page and 'id="datadoghq-eu-site"' in page
     assert 'id="datadoghq-eu-failure-1"' in page  # anchors stay unique across sites
     assert text.count("Failures") == 2
