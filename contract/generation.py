@@ -128,7 +128,7 @@ def _sent_alike(
     return decision is equivalence.Send.PASS
 
 
-def note_sent(client: JudgedClient, method: str, kwargs: dict[str, Any]) -> bool:
+def first_of_its_class(client: JudgedClient, method: str, kwargs: dict[str, Any]) -> bool:
     """Record the class of a body about to be sent with ``client.request(method, **kwargs)``
     (the example tests' bad inputs), so that a generated body of that class is not sent
     again; whether it is the first of its class this client sends (always True when the

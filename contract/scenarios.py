@@ -153,16 +153,16 @@ def ensure_no_account(client: JudgedClient, *, then_create: bool = False) -> Non
     )
 
 
-def needs_a_look(client: JudgedClient, rejected: Exchange) -> bool:
-    """Whether a refusal's "changed nothing" (REJECTED_CALL_NO_EFFECT) is worth a look: in
-    ``thorough`` always; in ``fast`` and ``ci`` when the request could change state (the
-    safety ledger's ``could_change_state``: a body neither valid nor carrying an api_key makes
-    no account; the knowledge keeps the state across its refusal, so no test looks)."""
+def expect_refusal_changed_nothing(client: JudgedClient, existed: bool, rejected: Exchange) -> None:
+    """:func:`expect_unchanged` where a look is worth it: in ``thorough`` always; in ``fast``
+    and ``ci`` when the refused request could change state (the safety ledger's
+    ``could_change_state``: a body neither valid nor carrying an api_key makes no account;
+    the knowledge keeps the state across its refusal, so no later test looks either)."""
     from . import equivalence
 
-    if not equivalence.deduplicating(client):
-        return True
-    return could_change_state(rejected.method, rejected.request_body)
+    thrifty = equivalence.deduplicating(client)  # fast and ci (profiles.ONE_INPUT_PER_CLASS)
+    if not thrifty or could_change_state(rejected.method, rejected.request_body):
+        expect_unchanged(client, existed, rejected)
 
 
 def expect_unchanged(
@@ -291,5 +291,4 @@ def invalid_create_rejected(client: JudgedClient, case: Any, *, clean: bool = Tr
     expect_call(
         client, CREATE_INVALID, presence(existed), rejected, "a create with an invalid body"
     )
-    if needs_a_look(client, rejected):
-        expect_unchanged(client, existed, rejected)
+    expect_refusal_changed_nothing(client, existed, rejected)

@@ -153,7 +153,7 @@ def test_the_example_tests_bad_inputs_are_not_sent_again(one_per_class) -> None:
     with MockSite() as site:
         client = client_of(site)
         for bad in bad_inputs.bad_create_inputs():
-            generation.note_sent(client, CREATE.method, bad_inputs.materialise(bad))
+            generation.first_of_its_class(client, CREATE.method, bad_inputs.materialise(bad))
         wrong_type = with_value(body("k"), CONTRACT.secret_path, 5)
 
         @settings(max_examples=5, database=None)
@@ -173,7 +173,7 @@ def _bad_inputs_sent(method: str) -> list[str]:
         return [
             bad.id
             for bad in bad_inputs.bad_inputs(method)
-            if generation.note_sent(client, method, bad_inputs.materialise(bad))
+            if generation.first_of_its_class(client, method, bad_inputs.materialise(bad))
         ]
 
 
