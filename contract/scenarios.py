@@ -188,13 +188,16 @@ def expect_unchanged(
     ):
         return
     now = account_exists(client)
-    client.judge.expect(
-        REJECTED_CALL_NO_EFFECT,
-        now == existed,
-        f"a call rejected with {rejected.status} changed the account: it "
+    message = changed_message(existed, now, rejected.status)
+    client.judge.expect(REJECTED_CALL_NO_EFFECT, now == existed, message, rejected)
+
+
+def changed_message(existed: bool, now: bool, status: int) -> str:
+    """What a refused call that changed the account did, in words."""
+    return (
+        f"a call rejected with {status} changed the account: it "
         f"{'existed' if existed else 'did not exist'} before and "
-        f"{'exists' if now else 'does not exist'} after",
-        rejected,
+        f"{'exists' if now else 'does not exist'} after"
     )
 
 

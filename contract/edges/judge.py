@@ -28,13 +28,13 @@ from ..rules import (
     REJECTED_CALL_NO_EFFECT,
     VALID_BODY_ACCEPTED,
 )
-from ..scenarios import account_exists, ensure_no_account, expect_status
+from ..scenarios import account_exists, changed_message, ensure_no_account, expect_status
 from ..spec import UNAUTHORIZED_STATUS, load_contract
 from ..target import Target, sentinel_key
 from .derive import derive
 from .keys import EdgeKeys
 from .model import Edge, representatives
-from .pending import Group, Sent, changed_message, shown_before
+from .pending import Group, Sent, shown_before
 
 #: Methods in the order their edges run: reads, then creates (from no account), then the
 #: operations that need an account.

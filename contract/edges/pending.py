@@ -25,23 +25,8 @@ def shown_before(method: str, status: int) -> bool | None:
     None when it shows neither."""
     model = account()
     call = model.classify(method, valid_body=True)
-    if call is None:
-        return None
-    shown = [
-        state
-        for state in Presence
-        if (step := model.step(call.name, state)) is not None and status in step.allowed
-    ]
-    return shown[0] is Presence.PRESENT if len(shown) == 1 else None
-
-
-def changed_message(existed: bool, now: bool, status: int) -> str:
-    """What a refused call that changed the account did (as the suite's steps say it)."""
-    return (
-        f"a call rejected with {status} changed the account: it "
-        f"{'existed' if existed else 'did not exist'} before and "
-        f"{'exists' if now else 'does not exist'} after"
-    )
+    found = None if call is None else model.found(call.name, status)
+    return None if found is None else found is Presence.PRESENT
 
 
 @dataclass(frozen=True)

@@ -131,12 +131,7 @@ class Knowledge:
         call = self.resource.classify(method, valid)
         if call is None:
             return None, None
-        states = [
-            state
-            for state in Presence
-            if (step := self.resource.step(call.name, state)) is not None and status in step.allowed
-        ]
-        return call, states[0] if len(states) == 1 else None
+        return call, self.resource.found(call.name, status)
 
     def _after(self, reading: tuple[Call | None, Presence | None], status: int) -> State:
         call, before = reading

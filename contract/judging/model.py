@@ -176,6 +176,16 @@ class Resource:
         allowed = () if step is None else step.allowed
         return next((self.after(call, state, s) for s in allowed if succeeded(s)), state)
 
+    def found(self, call: str, status: int) -> Presence | None:
+        """The state ``call`` found, as its answer ``status`` shows it: the one state in which
+        the model allows that status (None: it allows it in none, or in both)."""
+        states = [
+            state
+            for state in Presence
+            if (step := self.step(call, state)) is not None and status in step.allowed
+        ]
+        return states[0] if len(states) == 1 else None
+
     def shown(self, status: int) -> Presence | None:
         """The state a read answering ``status`` shows (None: it shows nothing, as a
         collection's list never does by its status)."""

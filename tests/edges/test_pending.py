@@ -7,7 +7,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from statuspage_contract.edges import derive
-from statuspage_contract.edges.pending import GROUP, Group, Sent, changed_message, shown_before
+from statuspage_contract.edges.pending import GROUP, Group, Sent, shown_before
+from statuspage_contract.scenarios import changed_message
 from statuspage_contract.spec import load_contract
 
 CONTRACT = load_contract()

@@ -223,3 +223,10 @@ def test_the_url_settings_entry_judges_conflicts_unknown_ids_and_effects() -> No
     assert model.after(DELETE, HERE, u.delete.success.status) is GONE
     assert model.after(UPDATE_CONFLICTING, HERE, S.conflict) is HERE
     assert model.classify(u.update.method, valid_body=False) == model.call(UPDATE_INVALID)
+
+
+def test_an_answer_shows_the_state_its_call_found_only_where_one_state_allows_it() -> None:
+    assert MODEL.found(CREATE, S.created) is GONE and MODEL.found(CREATE, S.conflict) is HERE
+    assert MODEL.found(DELETE, S.deleted) is HERE and MODEL.found(DELETE, S.not_found) is GONE
+    assert MODEL.found(CREATE_INVALID, S.invalid) is None  # allowed with and without an account
+    assert MODEL.found(READ, 500) is None  # allowed in no state
