@@ -18,8 +18,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto`` (the addopts): one pytest-xdist worker more than there are CPUs. The
+    """``-n auto`` (the addopts): two pytest-xdist workers more than there are CPUs. The
     toolkit's tests wait a fifth of their time (for timeouts, servers, the suite runs they
-    start); a third worker on 2 CPUs fills it: 145.8 s -> 119.9 s of wall, the same CPU
-    (benchmarks/README.md, test suite time)."""
-    return (os.cpu_count() or 1) + 1
+    start), which the extra workers fill: on 2 CPUs, 145.8 s with two workers, 119.9 s with
+    three (session 10), and 4-7 s less again with four, measured back to back in both orders
+    (session 11; benchmarks/README.md, test suite time)."""
+    return (os.cpu_count() or 1) + 2
